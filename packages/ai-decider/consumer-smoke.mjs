@@ -1,0 +1,6 @@
+// Run by scripts/check-packages.mjs against the installed tarball: one real call per entry point.
+import assert from 'node:assert/strict'
+
+export default {
+  '.': (m) => assert.equal(m.parseDecision(m.holdDecision('smoke')).action, 'hold'),
+}

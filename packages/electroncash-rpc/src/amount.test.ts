@@ -1,0 +1,80 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { bchToSats, parseDaemonAmount, satsToBch, toRpcAmount } from './amount.js'
+import { AmountError } from './errors.js'
+
+describe('bchToSats', () => {
+  it.each([
+    ['0.29', 29_000_000n],
+    ['0.57', 57_000_000n],
+    ['1.', 100_000_000n],
+    ['+0.29', 29_000_000n],
+    ['-0.000015', -1_500n],
+    ['.5', 50_000_000n],
+    ['0', 0n],
+    ['21000000.00000001', 2_100_000_000_000_001n],
+  ])('parses the daemon encoding %s', (text, sats) => {
+    expect(bchToSats(text)).toBe(sats)
+  })
+
+  it.each(['', '.', 'abc', '1e-7', '0.000000019', '1.2.3', '--'])('error: rejects %j with AmountError', (text) => {
+    expect(() => bchToSats(text)).toThrow(AmountError)
+  })
+})
+
+describe('satsToBch', () => {
+  it.each([
+    [29_000_000n, '0.29'],
+    [100_000_000n, '1'],
+    [1n, '0.00000001'],
+    [0n, '0'],
+    [-1_500n, '-0.000015'],
+  ])('formats %s sats as %s', (sats, text) => {
+    expect(satsToBch(sats)).toBe(text)
+  })
+
+  it('round-trips every satoshi amount through the decimal string', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n }), (sats) => {
+        expect(bchToSats(satsToBch(sats))).toBe(sats)
+      }),
+    )
+  })
+})
+
+describe('parseDaemonAmount', () => {
+  it('reads integer satoshis from fields the daemon reports in satoshis', () => {
+    expect(parseDaemonAmount(29_000_000, 'sats')).toBe(29_000_000n)
+  })
+
+  it('reads the unknown marker "--" as null', () => {
+    expect(parseDaemonAmount('--')).toBeNull()
+  })
+
+  it('reads format_satoshis strings with trailing dot and sign', () => {
+    expect(parseDaemonAmount('1.')).toBe(100_000_000n)
+    expect(parseDaemonAmount('+0.29')).toBe(29_000_000n)
+  })
+
+  it('error: refuses a float where a decimal string was expected', () => {
+    expect(() => parseDaemonAmount(0.29)).toThrow(/decimal string/)
+  })
+})
+
+describe('toRpcAmount', () => {
+  it('sends 0.29 BCH as the string the daemon converts to exactly 29000000 sats', () => {
+    expect(toRpcAmount('0.29')).toBe('0.29')
+    expect(toRpcAmount(29_000_000n)).toBe('0.29')
+  })
+
+  it('error: a JS float is refused before anything is sent', () => {
+    // @ts-expect-error floats are not part of the typed API
+    expect(() => toRpcAmount(0.29)).toThrow(/pass bigint satoshis/)
+  })
+
+  it('error: negative and sub-satoshi amounts are refused', () => {
+    expect(() => toRpcAmount(-1n)).toThrow(/negative/)
+    expect(() => toRpcAmount('-1')).toThrow(/negative/)
+    expect(() => toRpcAmount('0.000000019')).toThrow(/more than 8 decimal places/)
+  })
+})

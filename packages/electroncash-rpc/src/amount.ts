@@ -1,0 +1,89 @@
+/**
+ * The one place where Electron Cash amounts change representation.
+ *
+ * The daemon reads BCH amounts with `int(1e8 * Decimal(x))`, so a JSON float such as 0.29 arrives as
+ * 28999999 satoshis. Everything we send is therefore a decimal string built from bigint satoshis, and
+ * everything we read (decimal BCH, `format_satoshis` strings such as `"1."`, `"+0.29"`, `"--"`, and
+ * integer satoshis) is parsed back to bigint satoshis.
+ */
+import { AmountError } from './errors.js'
+
+/** Satoshis in one BCH. */
+export const SATS_PER_BCH = 100_000_000n
+
+/** A BCH amount as a decimal string, e.g. `"0.29"`. Never a JS number. */
+export type BchString = `${number}` | `${number}.`
+
+/** An amount the typed API accepts: bigint satoshis, or a decimal BCH string with at most 8 decimals. */
+export type Amount = bigint | BchString
+
+const DECIMAL = /^([+-])?(\d*)(?:\.(\d*))?$/
+
+/**
+ * Parses a decimal BCH string (`"0.29"`, `"1."`, `"+0.29"`, `"-0.000015"`, `".5"`) to satoshis.
+ * Throws `AmountError` on anything else, including more than 8 decimal places.
+ */
+export function bchToSats(text: string): bigint {
+  const match = DECIMAL.exec(text.trim())
+  const [, sign, whole = '', fraction = ''] = match ?? []
+  if (!match || (whole === '' && fraction === '')) {
+    throw new AmountError(`"${text}" is not a decimal BCH amount`, { value: text })
+  }
+  if (fraction.length > 8) {
+    throw new AmountError(`"${text}" has more than 8 decimal places (below one satoshi)`, { value: text })
+  }
+  const sats = BigInt(whole || '0') * SATS_PER_BCH + BigInt(fraction.padEnd(8, '0') || '0')
+  return sign === '-' ? -sats : sats
+}
+
+/** Formats satoshis as the shortest decimal BCH string: `29000000n` → `"0.29"`, `100000000n` → `"1"`. */
+export function satsToBch(sats: bigint): string {
+  const negative = sats < 0n
+  const abs = negative ? -sats : sats
+  const whole = abs / SATS_PER_BCH
+  const fraction = (abs % SATS_PER_BCH).toString().padStart(8, '0').replace(/0+$/, '')
+  return `${negative ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`
+}
+
+/**
+ * Reads any amount the daemon returns: integer satoshis (`requests.amount`, `getaddressunspent.value`),
+ * decimal BCH strings and `format_satoshis` strings. Returns `null` for the daemon's "unknown" marker `"--"`.
+ */
+export function parseDaemonAmount(value: unknown, unit: 'bch' | 'sats' = 'bch'): bigint | null {
+  if (value === '--') return null
+  if (typeof value === 'bigint') return value
+  if (typeof value === 'number') {
+    if (unit === 'sats' && Number.isSafeInteger(value)) return BigInt(value)
+    // A float from the daemon is a BCH value only in fields documented as integers; refuse to guess.
+    throw new AmountError(
+      `daemon returned the number ${value} where ${unit === 'sats' ? 'integer satoshis' : 'a decimal string'} was expected`,
+      { value },
+    )
+  }
+  if (typeof value === 'string') {
+    if (unit === 'sats') {
+      if (!/^[+-]?\d+$/.test(value.trim())) throw new AmountError(`"${value}" is not an integer satoshi amount`, { value })
+      return BigInt(value.trim())
+    }
+    return bchToSats(value)
+  }
+  throw new AmountError(`daemon returned ${JSON.stringify(value)} where an amount was expected`, { value })
+}
+
+/**
+ * Converts an amount from the typed API into the decimal string sent to the daemon.
+ * Rejects JS numbers (floats lose satoshis), negative amounts and sub-satoshi precision before anything is sent.
+ */
+export function toRpcAmount(amount: Amount): string {
+  let sats: bigint
+  if (typeof amount === 'bigint') sats = amount
+  else if (typeof amount === 'string') sats = bchToSats(amount)
+  else {
+    throw new AmountError(
+      `amount ${String(amount)} is a ${typeof amount}; pass bigint satoshis or a decimal BCH string such as "0.29"`,
+      { value: amount },
+    )
+  }
+  if (sats < 0n) throw new AmountError(`amount ${satsToBch(sats)} BCH is negative`, { value: amount })
+  return satsToBch(sats)
+}
