@@ -18,7 +18,8 @@ const packages = readdirSync(join(root, 'packages'))
   .map((pkg) => ({ ...pkg, manifest: JSON.parse(readFileSync(join(pkg.dir, 'package.json'), 'utf8')) }))
   .filter((pkg) => !pkg.manifest.private && (!only || pkg.name === only))
 
-if (!skipBuild) run(pnpm[0], [...pnpm.slice(1), '-r', '--filter', './packages/**', 'build'], { cwd: root })
+const filter = only ? `@tradekit/${only}` : './packages/**'
+if (!skipBuild) run(pnpm[0], [...pnpm.slice(1), '-r', '--filter', filter, 'build'], { cwd: root })
 
 const work = mkdtempSync(join(tmpdir(), 'tradekit-consumer-'))
 const tarballs = join(work, 'tarballs')
