@@ -1,0 +1,20 @@
+import { fileURLToPath } from 'node:url'
+import { defineProject } from 'vitest/config'
+
+const packages = ['upbit-client', 'trade-log', 'ai-decider', 'electroncash-rpc']
+const source = (path: string) => fileURLToPath(new URL(`../../packages/${path}`, import.meta.url))
+
+export default defineProject({
+  resolve: {
+    // Same mapping as tsconfig "paths": the example runs the packages from source. `/testing` first, so the
+    // bare name does not swallow it.
+    alias: packages.flatMap((name) => [
+      { find: `@tradekit/${name}/testing`, replacement: source(`${name}/src/testing.ts`) },
+      { find: new RegExp(`^@tradekit/${name}$`), replacement: source(`${name}/src/index.ts`) },
+    ]),
+  },
+  test: {
+    name: 'example-bot',
+    include: ['src/**/*.test.ts'],
+  },
+})
