@@ -79,7 +79,9 @@ describe('configuration', () => {
   })
 
   it('secrets come only from the environment and are not part of the config', () => {
-    const { config, secrets } = loadConfig({ env: { UPBIT_ACCESS_KEY: 'ak', UPBIT_SECRET_KEY: 'sk-upbit-secret-9f2', OPENAI_API_KEY: 'ok' } })
+    const { config, secrets } = loadConfig({
+      env: { UPBIT_ACCESS_KEY: 'ak', UPBIT_SECRET_KEY: 'sk-upbit-secret-9f2', OPENAI_API_KEY: 'ok' },
+    })
     expect(secrets).toEqual({ upbitAccessKey: 'ak', upbitSecretKey: 'sk-upbit-secret-9f2', openaiApiKey: 'ok' })
     expect(JSON.stringify(config)).not.toContain('sk-upbit-secret-9f2')
   })

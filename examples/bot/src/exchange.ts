@@ -1,0 +1,61 @@
+/**
+ * The part of Upbit the bot uses, in Upbit's own wire shapes (decimal strings stay strings). `upbit-exchange.ts`
+ * binds it to `@tradekit/upbit-client`; the seam exists so the loop reads as the algorithm, not as HTTP.
+ */
+
+export type OrderState = 'wait' | 'watch' | 'done' | 'cancel'
+
+/** One execution of an order (Upbit `trades[]` on GET /order). */
+export interface ExchangeTrade {
+  price: string
+  volume: string
+  funds: string
+  created_at?: string | undefined
+}
+
+/** An order as Upbit reports it. */
+export interface ExchangeOrder {
+  uuid: string
+  identifier?: string | null | undefined
+  market: string
+  side: 'bid' | 'ask'
+  ord_type: string
+  state: OrderState
+  executed_volume: string
+  paid_fee: string
+  executed_funds?: string | null | undefined
+  trades?: ExchangeTrade[] | undefined
+  created_at?: string | undefined
+}
+
+/** What the bot asks Upbit for: a market buy by KRW total (`price`) or a market sell by volume (`market`). */
+export type OrderRequest =
+  | { market: string; side: 'bid'; ord_type: 'price'; price: string; identifier: string }
+  | { market: string; side: 'ask'; ord_type: 'market'; volume: string; identifier: string }
+
+export interface ExchangeAccount {
+  currency: string
+  balance: string
+  locked: string
+  avg_buy_price: string
+}
+
+/** A candle with numbers, oldest first; `time` is the candle's open time in UTC milliseconds. */
+export interface ExchangeCandle {
+  time: number
+  open: number
+  high: number
+  low: number
+  close: number
+  volume: number
+}
+
+export interface Exchange {
+  candles(market: string, minutes: number, count: number): Promise<ExchangeCandle[]>
+  ticker(market: string): Promise<{ price: number; change24h?: number; volume24h?: number }>
+  orderbook(market: string): Promise<{ bestBid: number; bestAsk: number; bidSize: number; askSize: number }>
+  accounts(): Promise<ExchangeAccount[]>
+  createOrder(request: OrderRequest): Promise<ExchangeOrder>
+  getOrder(uuid: string): Promise<ExchangeOrder>
+  cancelOrder(uuid: string): Promise<ExchangeOrder>
+}

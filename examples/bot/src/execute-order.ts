@@ -1,0 +1,85 @@
+import type { Exchange, ExchangeOrder, OrderRequest } from './exchange.js'
+import { type Fill, fillsFromOrder } from './fills.js'
+
+export interface ExecuteOrderOptions {
+  /** Give up waiting and cancel after this many milliseconds. */
+  timeoutMs: number
+  /** Time between GET /order polls. */
+  pollMs: number
+  /** Aborted on shutdown: `cancel` cancels the order at once, `finish` keeps waiting until it settles or times out. */
+  shutdown?: AbortSignal | undefined
+  onShutdown: 'cancel' | 'finish'
+  /** Called once the order exists, so a crash after this point can still be traced by uuid. */
+  onPlaced?: ((order: ExchangeOrder) => void) | undefined
+}
+
+export interface ExecutedOrder {
+  order: ExchangeOrder
+  fills: Fill[]
+  /** `settled`: done or cancelled by the exchange; `timeout` / `shutdown`: we cancelled it. */
+  outcome: 'settled' | 'timeout' | 'shutdown'
+}
+
+const FINAL = new Set(['done', 'cancel'])
+
+/**
+ * Places an order and waits for it to settle by polling its uuid. If it does not settle in time (or shutdown
+ * asks to cancel) it is cancelled and polled until the cancel is final, so no order is left open behind us.
+ */
+export async function executeOrder(
+  exchange: Exchange,
+  request: OrderRequest,
+  options: ExecuteOrderOptions,
+): Promise<ExecutedOrder> {
+  const placed = await exchange.createOrder(request)
+  options.onPlaced?.(placed)
+  const deadline = Date.now() + options.timeoutMs
+  let order = placed
+  let outcome: ExecutedOrder['outcome'] = 'settled'
+  while (!FINAL.has(order.state)) {
+    if (options.shutdown?.aborted && options.onShutdown === 'cancel') {
+      outcome = 'shutdown'
+      break
+    }
+    if (Date.now() >= deadline) {
+      outcome = 'timeout'
+      break
+    }
+    await sleep(options.pollMs, options.onShutdown === 'cancel' ? options.shutdown : undefined)
+    order = await exchange.getOrder(placed.uuid)
+  }
+  if (!FINAL.has(order.state)) order = await cancelAndConfirm(exchange, placed.uuid, options.pollMs)
+  return { order, fills: fillsFromOrder(order), outcome }
+}
+
+/** DELETE /order is asynchronous on Upbit (the answer still says `wait`): poll until the order is final. */
+async function cancelAndConfirm(exchange: Exchange, uuid: string, pollMs: number): Promise<ExchangeOrder> {
+  try {
+    await exchange.cancelOrder(uuid)
+  } catch (error) {
+    // It may have filled between our last poll and the cancel: the next GET says which.
+    const current = await exchange.getOrder(uuid)
+    if (!FINAL.has(current.state)) throw error
+    return current
+  }
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const current = await exchange.getOrder(uuid)
+    if (FINAL.has(current.state)) return current
+    await sleep(pollMs)
+  }
+  throw new Error(`order ${uuid} was cancelled but still reports an open state after 50 polls: check it on the exchange`)
+}
+
+/** Resolves after `ms`, or early when `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve()
+    const timer = setTimeout(done, ms)
+    function done() {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+    signal?.addEventListener('abort', done, { once: true })
+  })
+}
