@@ -1,0 +1,190 @@
+/**
+ * One HTTP exchange with Upbit: rate-limit slot, signing (fresh nonce per attempt), timeout, error mapping,
+ * `Remaining-Req` tracking, hooks, and bounded retries of what is safe to retry.
+ */
+import pRetry from 'p-retry'
+import type { z } from 'zod'
+import { toApiError } from './api-errors.js'
+import {
+  type RemainingReq,
+  UpbitBanError,
+  UpbitConnectionError,
+  UpbitError,
+  UpbitRateLimitError,
+  UpbitRequestError,
+  UpbitResponseError,
+  UpbitServerError,
+  UpbitTimeoutError,
+} from './errors.js'
+import type { RateLimiter, RateLimitGroup } from './rate-limiter.js'
+import { parseRemainingReq } from './remaining-req.js'
+import { type JwtAlgorithm, type Params, prepareRequest, type SigningKeys } from './signing.js'
+
+/** What hooks see of a request: never headers, tokens or keys. */
+export interface RequestInfo {
+  method: string
+  /** Full URL (no credentials: those live only in the Authorization header). */
+  url: string
+  group: RateLimitGroup
+  /** 1 for the first attempt. */
+  attempt: number
+}
+
+/** Observability hooks. Payloads are safe to log: they never carry the secret key or the JWT. */
+export interface UpbitHooks {
+  /** Before each attempt is sent. */
+  onRequest?: (info: RequestInfo) => void
+  /** After each response, successful or not. */
+  onResponse?: (info: RequestInfo & { status: number; remaining: RemainingReq | undefined; durationMs: number }) => void
+  /** When a call finally fails. */
+  onError?: (info: RequestInfo & { error: UpbitError }) => void
+  /** Before a retry: why, and how many retries are left. */
+  onRetry?: (info: RequestInfo & { error: UpbitError; retriesLeft: number }) => void
+}
+
+/** Retry policy for safe-to-retry failures (GET/DELETE on timeouts, connection errors and 5xx). */
+export interface RetryOptions {
+  /** Retries after the first attempt. Default 2. */
+  retries?: number
+  /** First delay; doubles per retry. Default 200 ms. */
+  minDelayMs?: number
+  /** Delay cap. Default 2000 ms. */
+  maxDelayMs?: number
+}
+
+export interface TransportConfig {
+  baseUrl: string
+  fetch: typeof globalThis.fetch
+  timeoutMs: number
+  keys: SigningKeys | undefined
+  jwtAlgorithm: JwtAlgorithm
+  limiter: RateLimiter
+  retry: RetryOptions
+  hooks: UpbitHooks
+}
+
+/** One endpoint call. */
+export interface CallSpec<T> {
+  method: 'GET' | 'POST' | 'DELETE'
+  path: string
+  group: RateLimitGroup
+  /** Exchange endpoints need a JWT. */
+  auth: boolean
+  params?: Params | undefined
+  schema: z.ZodType<T>
+  /** Whether timeouts/5xx may be retried blindly. Default: true for GET, false otherwise. */
+  retrySafe?: boolean
+  signal?: AbortSignal | undefined
+}
+
+/** A timeout, dropped connection or 5xx: the request may have been processed. */
+export function isAmbiguousFailure(error: unknown): boolean {
+  return error instanceof UpbitTimeoutError || error instanceof UpbitConnectionError || error instanceof UpbitServerError
+}
+
+export interface Transport {
+  call<T>(spec: CallSpec<T>): Promise<T>
+  readonly config: TransportConfig
+}
+
+export function createTransport(config: TransportConfig): Transport {
+  const base = config.baseUrl.replace(/\/+$/, '')
+
+  async function attempt<T>(spec: CallSpec<T>, info: RequestInfo): Promise<T> {
+    if (spec.auth && !config.keys) {
+      throw new UpbitRequestError(
+        `${spec.method} ${spec.path} needs API keys: pass accessKey/secretKey or set UPBIT_ACCESS_KEY/UPBIT_SECRET_KEY.`,
+        'missing_keys',
+      )
+    }
+    await config.limiter.acquire(spec.group, spec.signal)
+    const prepared = prepareRequest(spec.method, spec.path, spec.params, spec.auth ? config.keys : undefined, config.jwtAlgorithm)
+    const url = `${base}${prepared.pathWithQuery}`
+    info.url = url
+    const target = { method: spec.method, url }
+    config.hooks.onRequest?.({ ...info })
+    const timeout = AbortSignal.timeout(config.timeoutMs)
+    const signal = spec.signal ? AbortSignal.any([spec.signal, timeout]) : timeout
+    const started = performance.now()
+    let response: Response
+    let text: string
+    try {
+      response = await config.fetch(url, {
+        method: spec.method,
+        headers: prepared.headers,
+        ...(prepared.body === undefined ? {} : { body: prepared.body }),
+        signal,
+      })
+      text = await response.text()
+    } catch (cause) {
+      if (spec.signal?.aborted) throw spec.signal.reason
+      if (timeout.aborted) throw new UpbitTimeoutError({ ...target, timeoutMs: config.timeoutMs }, cause)
+      throw new UpbitConnectionError(target, cause)
+    }
+    const remaining = parseRemainingReq(response.headers.get('remaining-req'))
+    if (remaining) config.limiter.update(spec.group, remaining)
+    config.hooks.onResponse?.({ ...info, url, status: response.status, remaining, durationMs: performance.now() - started })
+    if (!response.ok) {
+      const error = toApiError({
+        ...target,
+        status: response.status,
+        body: text,
+        remaining,
+        group: spec.group,
+        retryAfter: response.headers.get('retry-after'),
+        now: Date.now(),
+      })
+      if (error instanceof UpbitBanError) config.limiter.ban(spec.group, error)
+      if (error instanceof UpbitRateLimitError) config.limiter.backoff(spec.group)
+      throw error
+    }
+    let json: unknown
+    try {
+      json = JSON.parse(text)
+    } catch (cause) {
+      throw new UpbitResponseError(url, `body is not JSON (${text.slice(0, 80)})`, cause)
+    }
+    const parsed = spec.schema.safeParse(json)
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]
+      throw new UpbitResponseError(url, `${issue?.path.join('.') || '(root)'}: ${issue?.message}`, parsed.error)
+    }
+    return parsed.data
+  }
+
+  async function call<T>(spec: CallSpec<T>): Promise<T> {
+    const retrySafe = spec.retrySafe ?? spec.method === 'GET'
+    const retries = config.retry.retries ?? 2
+    let attemptNumber = 0
+    let last: RequestInfo = { method: spec.method, url: `${base}${spec.path}`, group: spec.group, attempt: 1 }
+    const shouldRetry = (error: unknown): boolean =>
+      (error instanceof UpbitRateLimitError && attemptNumber <= config.limiter.maxRetries429) ||
+      (retrySafe && isAmbiguousFailure(error) && attemptNumber <= retries)
+    try {
+      return await pRetry(
+        async () => {
+          attemptNumber++
+          last = { ...last, attempt: attemptNumber }
+          return attempt(spec, last)
+        },
+        {
+          retries: Math.max(retries, config.limiter.maxRetries429),
+          minTimeout: config.retry.minDelayMs ?? 200,
+          maxTimeout: config.retry.maxDelayMs ?? 2000,
+          factor: 2,
+          ...(spec.signal ? { signal: spec.signal } : {}),
+          shouldRetry: ({ error, retriesLeft }) => {
+            if (!shouldRetry(error) || !(error instanceof UpbitError)) return false
+            config.hooks.onRetry?.({ ...last, error, retriesLeft })
+            return true
+          },
+        },
+      )
+    } catch (error) {
+      if (error instanceof UpbitError) config.hooks.onError?.({ ...last, error })
+      throw error
+    }
+  }
+
+  return { call, config }
+}
