@@ -1,6 +1,14 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { bchToSats, parseDaemonAmount, satsToBch, toRpcAmount } from './amount.js'
+import {
+  bchToSats,
+  formatPythonDecimal,
+  formatSatoshis,
+  parseDaemonAmount,
+  pythonDecimalToSats,
+  satsToBch,
+  toRpcAmount,
+} from './amount.js'
 import { AmountError } from './errors.js'
 
 describe('bchToSats', () => {
@@ -76,5 +84,48 @@ describe('toRpcAmount', () => {
     expect(() => toRpcAmount(-1n)).toThrow(/negative/)
     expect(() => toRpcAmount('-1')).toThrow(/negative/)
     expect(() => toRpcAmount('0.000000019')).toThrow(/more than 8 decimal places/)
+  })
+})
+
+describe('Python Decimal strings (getbalance)', () => {
+  it.each([
+    [1n, '1E-8'],
+    [10n, '1E-7'],
+    [15n, '1.5E-7'],
+    [100n, '0.000001'],
+    [1_500n, '0.000015'],
+    [29_000_000n, '0.29'],
+    [100_000_000n, '1'],
+    [0n, '0'],
+    [-1n, '-1E-8'],
+  ])('formats %s sats as str(Decimal) %s and reads it back', (sats, text) => {
+    expect(formatPythonDecimal(sats)).toBe(text)
+    expect(pythonDecimalToSats(text)).toBe(sats)
+    expect(parseDaemonAmount(text)).toBe(sats)
+  })
+
+  it('round-trips every satoshi amount through the Python Decimal form', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(2n ** 60n), max: 2n ** 60n }), (sats) => {
+        expect(pythonDecimalToSats(formatPythonDecimal(sats))).toBe(sats)
+      }),
+    )
+  })
+
+  it('error: an exponent form below one satoshi is refused', () => {
+    expect(() => pythonDecimalToSats('1E-9')).toThrow(/below one satoshi/)
+  })
+})
+
+describe('formatSatoshis (format_satoshis)', () => {
+  it.each([
+    [100_000_000n, {}, '1.'],
+    [0n, {}, '0.'],
+    [29_000_000n, {}, '0.29'],
+    [29_000_000n, { signed: true }, '+0.29'],
+    [-1_500n, { signed: true }, '-0.000015'],
+  ])('formats %s sats %j as %s', (sats, options, text) => {
+    expect(formatSatoshis(sats, options)).toBe(text)
+    expect(parseDaemonAmount(text)).toBe(sats)
   })
 })

@@ -45,6 +45,28 @@ export function satsToBch(sats: bigint): string {
   return `${negative ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`
 }
 
+const PYTHON_EXPONENT = /^([+-])?(\d+)(?:\.(\d+))?[eE]([+-]?\d+)$/
+
+/**
+ * Parses Python's `str(Decimal)` exponent form, which `getbalance` uses below 0.000001 BCH
+ * (`str(Decimal(1) / 100000000)` is `"1E-8"`). Throws `AmountError` below one satoshi.
+ */
+export function pythonDecimalToSats(text: string): bigint {
+  const match = PYTHON_EXPONENT.exec(text.trim())
+  if (!match) return bchToSats(text)
+  const [, sign, whole = '', fraction = '', exponentText = '0'] = match
+  const digits = BigInt(whole + fraction)
+  const exponent = Number(exponentText) - fraction.length + 8
+  if (exponent < 0) {
+    const divisor = 10n ** BigInt(-exponent)
+    if (digits % divisor !== 0n) throw new AmountError(`"${text}" is below one satoshi`, { value: text })
+    const sats = digits / divisor
+    return sign === '-' ? -sats : sats
+  }
+  const sats = digits * 10n ** BigInt(exponent)
+  return sign === '-' ? -sats : sats
+}
+
 /**
  * Reads any amount the daemon returns: integer satoshis (`requests.amount`, `getaddressunspent.value`),
  * decimal BCH strings and `format_satoshis` strings. Returns `null` for the daemon's "unknown" marker `"--"`.
@@ -65,9 +87,43 @@ export function parseDaemonAmount(value: unknown, unit: 'bch' | 'sats' = 'bch'):
       if (!/^[+-]?\d+$/.test(value.trim())) throw new AmountError(`"${value}" is not an integer satoshi amount`, { value })
       return BigInt(value.trim())
     }
-    return bchToSats(value)
+    return pythonDecimalToSats(value)
   }
   throw new AmountError(`daemon returned ${JSON.stringify(value)} where an amount was expected`, { value })
+}
+
+/**
+ * Formats satoshis the way the daemon's `format_satoshis` does in `listaddresses`, `history` and `"amount (BCH)"`:
+ * trailing zeros dropped but the dot kept (`100000000n` → `"1."`, `0n` → `"0."`), optionally with a `+` sign.
+ */
+export function formatSatoshis(sats: bigint, options: { signed?: boolean } = {}): string {
+  const text = satsToBch(sats)
+  const withDot = text.includes('.') ? text : `${text}.`
+  return options.signed && sats >= 0n ? `+${withDot}` : withDot
+}
+
+/**
+ * Formats satoshis as Python's `str(Decimal(sats) / COIN)`, the encoding of `getbalance`:
+ * `"0.29"`, `"1"`, `"0"`, but `"1E-8"` and `"1.5E-7"` below 0.000001 BCH.
+ */
+export function formatPythonDecimal(sats: bigint): string {
+  const negative = sats < 0n
+  let coefficient = negative ? -sats : sats
+  let exponent = -8
+  while (exponent < 0 && coefficient !== 0n && coefficient % 10n === 0n) {
+    coefficient /= 10n
+    exponent++
+  }
+  if (coefficient === 0n) exponent = 0
+  const digits = coefficient.toString()
+  const adjusted = exponent + digits.length - 1
+  let text: string
+  if (adjusted >= -6) {
+    text = satsToBch(coefficient * 10n ** BigInt(8 + exponent))
+  } else {
+    text = `${digits[0]}${digits.length > 1 ? `.${digits.slice(1)}` : ''}E${adjusted}`
+  }
+  return negative ? `-${text}` : text
 }
 
 /**

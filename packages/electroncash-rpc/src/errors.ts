@@ -1,7 +1,7 @@
 /** Every error this package throws extends `ElectronCashError` and carries a stable `code`. */
 export class ElectronCashError extends Error {
   override name = 'ElectronCashError'
-  /** Stable machine-readable code, e.g. `'ECONNREFUSED'`-like `'connection'`, `'auth'`, `'amount'`. */
+  /** Stable machine-readable code, e.g. `'connection'`, `'timeout'`, `'auth'`, `'rpc'`, `'amount'`. */
   readonly code: string
 
   constructor(message: string, options: { code?: string; cause?: unknown } = {}) {
@@ -9,13 +9,18 @@ export class ElectronCashError extends Error {
     this.code = options.code ?? 'electroncash'
   }
 
-  /** A plain object safe to log: name, code, message and the cause chain's names and messages. */
+  /** A plain object safe to log: name, code, message, the subclass's own fields and the cause chain. */
   toJSON(): Record<string, unknown> {
     const cause = this.cause
+    const own: Record<string, unknown> = {}
+    for (const [key, value] of Object.entries(this)) {
+      if (key !== 'name' && key !== 'code' && key !== 'cause' && typeof value !== 'function') own[key] = value
+    }
     return {
       name: this.name,
       code: this.code,
       message: this.message,
+      ...own,
       ...(cause instanceof Error
         ? { cause: cause instanceof ElectronCashError ? cause.toJSON() : { name: cause.name, message: cause.message } }
         : {}),
@@ -35,6 +40,132 @@ export class AmountError extends ElectronCashError {
   }
 }
 
+/** Bad client options: no URL, a non-http(s) scheme, a port out of range, missing credentials. */
+export class ConfigError extends ElectronCashError {
+  override name = 'ConfigError' as const
+  constructor(message: string) {
+    super(`Invalid Electron Cash client configuration: ${message}`, { code: 'config' })
+  }
+}
+
+/** Where a failed request got to; decides whether an unsafe call may be retried. */
+export interface RequestPlace {
+  /** The daemon URL without credentials. */
+  readonly url: string
+  /** The JSON-RPC method (or `'batch'`). */
+  readonly method: string
+}
+
+/**
+ * The daemon could not be reached or the connection broke. `sent` is false only when the failure proves the
+ * request never reached the daemon (connection refused, DNS failure): only then may a non-idempotent call be retried.
+ */
+export class ConnectionError extends ElectronCashError {
+  override name = 'ConnectionError' as const
+  readonly url: string
+  readonly method: string
+  /** False when the request provably never reached the daemon. */
+  readonly sent: boolean
+  /** The system error code, e.g. `'ECONNREFUSED'`, `'ECONNRESET'`, `'ENOTFOUND'`. */
+  readonly errno: string | undefined
+  constructor(message: string, options: RequestPlace & { sent: boolean; errno?: string | undefined; cause?: unknown }) {
+    super(message, { code: 'connection', cause: options.cause })
+    this.url = options.url
+    this.method = options.method
+    this.sent = options.sent
+    this.errno = options.errno
+  }
+}
+
+/** The call did not finish within `timeoutMs`; the daemon may still be executing it. */
+export class TimeoutError extends ElectronCashError {
+  override name = 'TimeoutError' as const
+  readonly url: string
+  readonly method: string
+  readonly timeoutMs: number
+  constructor(options: RequestPlace & { timeoutMs: number; cause?: unknown }) {
+    super(
+      `${options.method} on ${options.url} timed out after ${options.timeoutMs} ms; the daemon may still be executing it ` +
+        '(it serves one request at a time and network calls can take 30 s). Raise timeoutMs or check the daemon.',
+      { code: 'timeout', cause: options.cause },
+    )
+    this.url = options.url
+    this.method = options.method
+    this.timeoutMs = options.timeoutMs
+  }
+}
+
+/** The daemon answered 401/403: wrong, missing or non-Basic credentials. Never retried. */
+export class AuthError extends ElectronCashError {
+  override name = 'AuthError' as const
+  readonly url: string
+  readonly status: number
+  /** The daemon's reason phrase, e.g. `'Authentication failed (bad credentials)'`. */
+  readonly reason: string
+  constructor(options: { url: string; status: number; reason: string }) {
+    super(
+      `${options.url} rejected the credentials (HTTP ${options.status}: ${options.reason}); check rpcuser/rpcpassword ` +
+        '(ELECTRONCASH_RPC_USER / ELECTRONCASH_RPC_PASSWORD) against the daemon config.',
+      { code: 'auth' },
+    )
+    this.url = options.url
+    this.status = options.status
+    this.reason = options.reason
+  }
+}
+
+/** A JSON-RPC error object from the daemon (-32700, -32600, -32601, -32602, -32603) or a result that means failure. */
+export class RpcError extends ElectronCashError {
+  override name: 'RpcError' | 'WalletNotLoadedError' | 'DaemonOfflineError' = 'RpcError'
+  readonly url: string
+  readonly method: string
+  /** The JSON-RPC error code; `0` for a failure the daemon reported inside a successful `result`. */
+  readonly rpcCode: number
+  /** The daemon's message with server file paths stripped. */
+  readonly rpcMessage: string
+  /** For -32603: the Python exception class, e.g. `'electroncash.util.NotEnoughFunds'`. */
+  readonly exceptionClass: string | undefined
+  constructor(
+    message: string,
+    options: RequestPlace & { rpcCode: number; rpcMessage: string; exceptionClass?: string | undefined; code?: string },
+  ) {
+    super(message, { code: options.code ?? 'rpc' })
+    this.url = options.url
+    this.method = options.method
+    this.rpcCode = options.rpcCode
+    this.rpcMessage = options.rpcMessage
+    this.exceptionClass = options.exceptionClass
+  }
+}
+
+/** Every wallet command failed because the daemon has no wallet loaded. */
+export class WalletNotLoadedError extends RpcError {
+  override name = 'WalletNotLoadedError' as const
+}
+
+/** A network command failed because the daemon runs offline or cannot reach an Electrum server. */
+export class DaemonOfflineError extends RpcError {
+  override name = 'DaemonOfflineError' as const
+}
+
+/** The reply is not what a JSON-RPC daemon sends: non-JSON body, HTML page, wrong id, or a result that fails the schema. */
+export class ProtocolError extends ElectronCashError {
+  override name = 'ProtocolError' as const
+  readonly url: string
+  readonly method: string
+  /** The HTTP status, when the failure is an unexpected HTTP answer. */
+  readonly status: number | undefined
+  /** For schema mismatches: the path of the offending value, e.g. `'confirmed'` or `'3.amount'`. */
+  readonly path: string | undefined
+  constructor(message: string, options: RequestPlace & { status?: number; path?: string; cause?: unknown }) {
+    super(message, { code: 'protocol', cause: options.cause })
+    this.url = options.url
+    this.method = options.method
+    this.status = options.status
+    this.path = options.path
+  }
+}
+
 /** True for any error thrown by this package, even across duplicated copies of it (checks `name` too). */
 export function isElectronCashError(error: unknown): error is ElectronCashError {
   return (
@@ -43,4 +174,33 @@ export function isElectronCashError(error: unknown): error is ElectronCashError 
   )
 }
 
-const ELECTRONCASH_ERROR_NAMES = new Set<string>(['ElectronCashError', 'AmountError'])
+function guard<T extends ElectronCashError>(name: string, klass: abstract new (...args: never[]) => T) {
+  return (error: unknown): error is T => error instanceof klass || (isElectronCashError(error) && error.name === name)
+}
+
+export const isConnectionError = guard('ConnectionError', ConnectionError)
+export const isTimeoutError = guard('TimeoutError', TimeoutError)
+export const isAuthError = guard('AuthError', AuthError)
+export const isProtocolError = guard('ProtocolError', ProtocolError)
+export const isWalletNotLoadedError = guard('WalletNotLoadedError', WalletNotLoadedError)
+export const isDaemonOfflineError = guard('DaemonOfflineError', DaemonOfflineError)
+/** True for `RpcError` and its subclasses `WalletNotLoadedError` and `DaemonOfflineError`. */
+export function isRpcError(error: unknown): error is RpcError {
+  return (
+    error instanceof RpcError ||
+    (isElectronCashError(error) && ['RpcError', 'WalletNotLoadedError', 'DaemonOfflineError'].includes(error.name))
+  )
+}
+
+const ELECTRONCASH_ERROR_NAMES = new Set<string>([
+  'ElectronCashError',
+  'AmountError',
+  'ConfigError',
+  'ConnectionError',
+  'TimeoutError',
+  'AuthError',
+  'RpcError',
+  'WalletNotLoadedError',
+  'DaemonOfflineError',
+  'ProtocolError',
+])

@@ -1,0 +1,492 @@
+/**
+ * A fake Electron Cash 4.4.5 daemon on 127.0.0.1: a real node:http server that answers like the captured daemon
+ * (one request at a time, `application/json-rpc`, 401 HTML pages without WWW-Authenticate, JSON-RPC 1.0 and 2.0,
+ * batches, notifications, -32603 `Server error` texts) around an in-memory wallet, with fault injection.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+import { type Amount, bchToSats } from '../amount.js'
+import { FAKE_COMMANDS, type FakeState, PythonError, PythonTypeError, runCommand } from './fake-commands.js'
+import { type FakeRequest, FakeWallet } from './fake-wallet.js'
+
+export interface FakeDaemonOptions {
+  /** RPC user. Default `'user'`, as the daemon generates. */
+  username?: string
+  /** RPC password. Default: 32 random hex characters. */
+  password?: string
+  /** Port on 127.0.0.1. Default 0 (a free port). */
+  port?: number
+  /** Start in offline mode (`offline: true` in the daemon config): network commands fail with `Daemon offline`. Default false. */
+  offline?: boolean
+  /** Seconds a server-bound call (getaddressbalance, broadcast, ...) blocks when no Electrum server answers. Default 0 (a server answers). */
+  networkStallSeconds?: number
+  /** Whether a wallet is loaded. Default true. */
+  walletLoaded?: boolean
+  /** Wallet (keystore) password; when set, `p` commands answer `{"error":"Password required"}` without it. Default none. */
+  walletPassword?: string
+  /** Chain height. Default 950019 (the captured daemon's). */
+  height?: number
+  /** Clock for request times and expiry, in milliseconds. Default `Date.now`. */
+  now?: () => number
+  /** Delay before answering wrong credentials, like the daemon's fixed sleep. Default 50 ms. */
+  badCredentialsDelayMs?: number
+}
+
+/** A fault applied to the next `times` requests (default: every request until `clearFaults()`). */
+export type Fault = { type: 'delay'; ms: number } | { type: 'hang' } | { type: 'cut' } | { type: 'reset' } | { type: 'http502' }
+
+export interface FakeDaemonCall {
+  method: string
+  params: unknown
+}
+
+export interface FakeDaemon {
+  /** `http://127.0.0.1:<port>` (no credentials). */
+  readonly url: string
+  readonly port: number
+  readonly username: string
+  readonly password: string
+  /** Every JSON-RPC call the daemon executed (after auth), in order; batch entries are listed one by one. */
+  readonly calls: FakeDaemonCall[]
+  /** The wallet behind the daemon, for assertions and for simulating payments. */
+  readonly wallet: FakeWallet
+  /** Simulates an incoming payment of `sats` to `address`. Default 0 confirmations (mempool). Returns the txid. */
+  credit(address: string, amount: Amount, options?: { confirmations?: number }): string
+  /** Mines `blocks` blocks (default 1): mempool payments confirm, confirmations grow. */
+  mine(blocks?: number): void
+  /** The payment requests, as `listrequests` would show them. */
+  requests(): FakeRequest[]
+  /** Applies `fault` to the next `times` HTTP requests (default: all until cleared). */
+  inject(fault: Fault, options?: { times?: number }): void
+  /** Removes all faults and releases hung requests (their connections are destroyed). */
+  clearFaults(): void
+  /** Closes the listening socket: new connections are refused (ECONNREFUSED) until `start()`. */
+  stop(): Promise<void>
+  /** Listens again on the same port. */
+  start(): Promise<void>
+  /** Offline mode: every network command fails at once with `Daemon offline`. */
+  setOffline(offline: boolean): void
+  /** No Electrum server reachable: server-bound calls block `seconds` then fail (`broadcast` answers `[false, ...]`). 0 restores. */
+  setNetworkStall(seconds: number): void
+  /** Loads or unloads the wallet: wallet commands fail with `Wallet not loaded` while unloaded. */
+  setWalletLoaded(loaded: boolean): void
+  /** Stops the server and destroys every open connection. */
+  close(): Promise<void>
+}
+
+interface ActiveFault {
+  fault: Fault
+  remaining: number
+}
+
+const HTML_ERROR = (code: number, message: string, explanation: string) =>
+  `<!DOCTYPE HTML>\n<html lang="en">\n    <head>\n        <meta charset="utf-8">\n        <title>Error response</title>\n    </head>\n    <body>\n        <h1>Error response</h1>\n        <p>Error code: ${code}</p>\n        <p>Message: ${message}.</p>\n        <p>Error code explanation: ${code} - ${explanation}.</p>\n    </body>\n</html>\n`
+
+const PROXY_502 =
+  '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n'
+
+/** Python `repr()` of a decoded JSON value, for the daemon's `Request {...} invalid.` texts. */
+function pythonRepr(value: unknown): string {
+  if (value === null || value === undefined) return 'None'
+  if (value === true) return 'True'
+  if (value === false) return 'False'
+  if (typeof value === 'string') return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
+  if (Array.isArray(value)) return `[${value.map(pythonRepr).join(', ')}]`
+  if (typeof value === 'object') {
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${pythonRepr(k)}: ${pythonRepr(v)}`)
+      .join(', ')}}`
+  }
+  return String(value)
+}
+
+function pythonTypeName(value: unknown): string {
+  if (value === null) return 'NoneType'
+  if (Array.isArray(value)) return 'list'
+  if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'float'
+  if (typeof value === 'string') return 'str'
+  if (typeof value === 'boolean') return 'bool'
+  return 'dict'
+}
+
+/** Starts a fake daemon on 127.0.0.1. Close it with `close()`. */
+export async function startFakeDaemon(options: FakeDaemonOptions = {}): Promise<FakeDaemon> {
+  const username = options.username ?? 'user'
+  const password = options.password ?? randomBytes(16).toString('hex')
+  const now = options.now ?? Date.now
+  const badCredentialsDelayMs = options.badCredentialsDelayMs ?? 50
+  const wallet = new FakeWallet(() => Math.floor(now() / 1000), options.height ?? 950019)
+  const sockets = new Set<Socket>()
+  const hung = new Set<() => void>()
+  const timers = new Set<NodeJS.Timeout>()
+  const calls: FakeDaemonCall[] = []
+  let faults: ActiveFault[] = []
+  let queue: Promise<void> = Promise.resolve()
+  let closed = false
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        timers.delete(timer)
+        resolve()
+      }, ms)
+      timers.add(timer)
+    })
+
+  const state: FakeState = {
+    wallet,
+    offline: options.offline ?? false,
+    networkStallSeconds: options.networkStallSeconds ?? 0,
+    walletLoaded: options.walletLoaded ?? true,
+    walletPassword: options.walletPassword,
+    config: { rpcport: options.port ?? 0, rpcuser: username, rpcpassword: password, rpchost: '127.0.0.1' },
+    stopped: () => {
+      setImmediate(() => void server.close())
+    },
+  }
+
+  const expectedAuth = Buffer.from(`Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`)
+
+  function takeFault(): Fault | undefined {
+    const active = faults[0]
+    if (!active) return undefined
+    active.remaining--
+    if (active.remaining <= 0) faults.shift()
+    return active.fault
+  }
+
+  function send(res: ServerResponse, status: number, reason: string, contentType: string, body: string): void {
+    res.writeHead(status, reason, {
+      Server: 'BaseHTTP/0.6 Python/3.11.2',
+      'Content-Type': contentType,
+      'Content-Length': Buffer.byteLength(body),
+      Connection: 'close',
+    })
+    res.end(body)
+  }
+
+  function sendHtmlError(res: ServerResponse, status: number, reason: string, explanation: string): void {
+    send(res, status, reason, 'text/html;charset=utf-8', HTML_ERROR(status, reason, explanation))
+  }
+
+  async function checkAuth(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    const header = req.headers.authorization
+    if (!header) {
+      sendHtmlError(res, 401, 'Authentication failed (missing credentials)', 'No permission -- see authorization schemes')
+      return false
+    }
+    if (!/^basic /i.test(header)) {
+      sendHtmlError(
+        res,
+        401,
+        'Authentication failed (only basic auth is supported)',
+        'No permission -- see authorization schemes',
+      )
+      return false
+    }
+    const given = Buffer.from(header)
+    if (given.length !== expectedAuth.length || !timingSafeEqual(given, expectedAuth)) {
+      await sleep(badCredentialsDelayMs)
+      sendHtmlError(res, 401, 'Authentication failed (bad credentials)', 'No permission -- see authorization schemes')
+      return false
+    }
+    return true
+  }
+
+  /** Executes one request object the way jsonrpclib does; undefined means "notification: no reply". */
+  async function execute(request: unknown): Promise<Record<string, unknown> | undefined> {
+    if (request === null || typeof request !== 'object' || Array.isArray(request)) {
+      return {
+        id: null,
+        jsonrpc: '2.0',
+        error: { code: -32600, message: `Request must be a dict, not ${pythonTypeName(request)}` },
+      }
+    }
+    const body = request as Record<string, unknown>
+    if (Object.keys(body).length === 0) {
+      return { id: null, jsonrpc: '2.0', error: { code: -32600, message: 'Request invalid -- no request data.' } }
+    }
+    const v2 = 'jsonrpc' in body
+    const hasId = 'id' in body
+    if (!hasId && !v2) {
+      return { id: null, jsonrpc: '2.0', error: { code: -32600, message: `Request ${pythonRepr(body)} invalid.` } }
+    }
+    const id = body['id']
+    const notification = !hasId || id === null || id === ''
+    const reply = (outcome: { result: unknown } | { error: { code: number; message: string } }) => {
+      if (notification) return undefined
+      if ('result' in outcome)
+        return v2 ? { result: outcome.result, id, jsonrpc: '2.0' } : { result: outcome.result, id, error: null }
+      return v2 ? { id, jsonrpc: '2.0', error: outcome.error } : { result: null, id, error: outcome.error }
+    }
+    const method = body['method']
+    const params = body['params'] ?? []
+    if (typeof method !== 'string' || (typeof params !== 'object' && params !== undefined) || params === null) {
+      return reply({ error: { code: -32600, message: 'Invalid request parameters or method.' } })
+    }
+    calls.push({ method, params })
+    try {
+      return reply({ result: await dispatch(method, params) })
+    } catch (error) {
+      if (error instanceof PythonTypeError)
+        return reply({ error: { code: -32602, message: `Invalid parameters: ${error.message}` } })
+      if (error instanceof PythonError) return reply({ error: { code: -32603, message: error.serverMessage() } })
+      if (error instanceof UnknownMethod) return reply({ error: { code: -32601, message: `Method ${method} not supported.` } })
+      throw error
+    }
+  }
+
+  async function dispatch(method: string, params: unknown): Promise<unknown> {
+    const first = Array.isArray(params) ? params[0] : params
+    const config = (first && typeof first === 'object' ? first : {}) as Record<string, unknown>
+    switch (method) {
+      case 'ping':
+        return true
+      case 'daemon':
+        switch (config['subcommand']) {
+          case 'status':
+            return state.offline ? 'Daemon offline' : daemonStatus()
+          case 'stop':
+            state.stopped()
+            return 'Daemon stopped'
+          case 'load_wallet':
+            // Without a path the real daemon looks in ~/.electron-cash, fails, unloads the wallet and still answers true.
+            state.walletLoaded = Boolean(config['electron_cash_path'] || config['wallet_path'])
+            return true
+          case 'close_wallet': {
+            const was = state.walletLoaded
+            state.walletLoaded = false
+            return was
+          }
+          default:
+            return `Unknown subcommand ${String(config['subcommand'])}`
+        }
+      case 'gui':
+        return "error: Electron Cash is running in daemon mode; did you want to use 'daemon'?"
+      case 'run_cmdline': {
+        if (state.offline) {
+          throw new PythonError('AttributeError', "'NoneType' object has no attribute 'config'", {
+            file: '/opt/electron-cash/electroncash/daemon.py',
+            line: 305,
+            func: 'run_cmdline',
+          })
+        }
+        const walletPath = config['wallet_path']
+        if (typeof walletPath === 'string' && !walletPath.endsWith('default_wallet')) {
+          const name = walletPath.split('/').pop()
+          return { error: `Wallet "${name}" is not loaded. Use "electron-cash daemon load_wallet"` }
+        }
+        const { cmd, wallet_path: _w, electron_cash_path: _e, ...named } = config
+        return runCommand(String(cmd), named, state, sleep)
+      }
+      default:
+        if (!(method in FAKE_COMMANDS)) throw new UnknownMethod()
+        return runCommand(method, params, state, sleep)
+    }
+  }
+
+  function daemonStatus(): Record<string, unknown> {
+    const connected = state.networkStallSeconds === 0
+    return {
+      path: '/srv/electron-cash/data',
+      server: connected ? 'fulcrum.example' : '127.0.0.1',
+      blockchain_height: wallet.height,
+      server_height: connected ? wallet.height : 0,
+      spv_nodes: connected ? 8 : 0,
+      connected,
+      auto_connect: false,
+      version: '4.4.5',
+      wallets: state.walletLoaded ? { '/srv/electron-cash/wallets/default_wallet': connected } : {},
+      fee_per_kb: 1000,
+    }
+  }
+
+  async function handleJsonRpc(raw: string): Promise<{ status: number; body: string }> {
+    if (raw.trim() === '') {
+      return {
+        status: 200,
+        body: JSON.stringify({
+          id: null,
+          jsonrpc: '2.0',
+          error: { code: -32600, message: 'Request invalid -- no request data.' },
+        }),
+      }
+    }
+    let request: unknown
+    try {
+      request = JSON.parse(raw)
+    } catch (error) {
+      const detail = error instanceof Error ? error.message : String(error)
+      return {
+        status: 200,
+        body: JSON.stringify({
+          id: null,
+          jsonrpc: '2.0',
+          error: { code: -32700, message: `Request ${raw} invalid. (JSONDecodeError:${detail})` },
+        }),
+      }
+    }
+    if (Array.isArray(request)) {
+      if (request.length === 0) {
+        return {
+          status: 200,
+          body: JSON.stringify({
+            id: null,
+            jsonrpc: '2.0',
+            error: { code: -32600, message: 'Request invalid -- no request data.' },
+          }),
+        }
+      }
+      const replies: Record<string, unknown>[] = []
+      for (const entry of request) {
+        const reply = await execute(entry)
+        if (reply) replies.push(reply)
+      }
+      return { status: 200, body: replies.length === 0 ? '' : JSON.stringify(replies) }
+    }
+    const reply = await execute(request)
+    return { status: 200, body: reply ? JSON.stringify(reply) : '' }
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = []
+    for await (const chunk of req) chunks.push(chunk as Buffer)
+    const raw = Buffer.concat(chunks).toString('utf8')
+    if (!(await checkAuth(req, res))) return
+    if (req.method !== 'POST') {
+      sendHtmlError(res, 501, `Unsupported method ('${req.method}')`, 'Server does not support this operation')
+      return
+    }
+    if (req.url !== '/' && req.url !== '/RPC2') {
+      send(res, 404, 'Not Found', 'text/plain', 'No such page')
+      return
+    }
+    if (req.headers['content-length'] === undefined) {
+      const message =
+        'Server error: File "/usr/lib/python3/dist-packages/jsonrpclib/SimpleJSONRPCServer.py", line 479, in do_POST | ' +
+        "TypeError: int() argument must be a string, a bytes-like object or a real number, not 'NoneType'\n"
+      send(
+        res,
+        500,
+        'Internal Server Error',
+        'application/json-rpc',
+        JSON.stringify({ id: null, jsonrpc: '2.0', error: { code: -32603, message } }),
+      )
+      return
+    }
+    const fault = takeFault()
+    if (fault?.type === 'reset') {
+      req.socket.destroy()
+      return
+    }
+    if (fault?.type === 'http502') {
+      send(res, 502, 'Bad Gateway', 'text/html', PROXY_502)
+      return
+    }
+    if (fault?.type === 'hang') {
+      await new Promise<void>((resolve) => hung.add(resolve))
+      req.socket.destroy()
+      return
+    }
+    if (fault?.type === 'delay') await sleep(fault.ms)
+    const { status, body } = await handleJsonRpc(raw)
+    if (fault?.type === 'cut') {
+      res.writeHead(status, {
+        'Content-Type': 'application/json-rpc',
+        'Content-Length': Buffer.byteLength(body) + 64,
+        Connection: 'close',
+      })
+      res.write(body.slice(0, Math.max(1, Math.floor(body.length / 2))))
+      setImmediate(() => req.socket.destroy())
+      return
+    }
+    send(res, status, 'OK', 'application/json-rpc', body)
+  }
+
+  const server: Server = createServer((req, res) => {
+    // Single-threaded like Daemon.run(): each request waits for the previous one to finish.
+    queue = queue
+      .then(() => handle(req, res))
+      .catch((error: unknown) => {
+        if (!res.headersSent && !closed) {
+          send(res, 500, 'Internal Server Error', 'text/plain', `fake daemon failure: ${String(error)}`)
+        }
+      })
+  })
+  server.on('connection', (socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+  })
+
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject)
+        resolve()
+      })
+    })
+
+  const releaseHung = () => {
+    for (const resolve of hung) resolve()
+    hung.clear()
+  }
+  const dropConnections = () => {
+    for (const socket of sockets) socket.destroy()
+  }
+
+  await listen(options.port ?? 0)
+  const port = (server.address() as AddressInfo).port
+  state.config['rpcport'] = port
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    username,
+    password,
+    calls,
+    wallet,
+    credit: (address, amount, creditOptions = {}) =>
+      wallet.credit(address, typeof amount === 'bigint' ? amount : bchToSats(amount), creditOptions.confirmations ?? 0),
+    mine: (blocks = 1) => wallet.mine(blocks),
+    requests: () => [...wallet.requests.values()],
+    inject: (fault, injectOptions = {}) => {
+      faults.push({ fault, remaining: injectOptions.times ?? Number.POSITIVE_INFINITY })
+    },
+    clearFaults: () => {
+      faults = []
+      releaseHung()
+    },
+    stop: async () => {
+      if (!server.listening) return
+      const closing = new Promise<void>((resolve) => server.close(() => resolve()))
+      releaseHung()
+      dropConnections()
+      await closing
+    },
+    start: async () => {
+      if (!server.listening) await listen(port)
+    },
+    setOffline: (offline) => {
+      state.offline = offline
+    },
+    setNetworkStall: (seconds) => {
+      state.networkStallSeconds = seconds
+    },
+    setWalletLoaded: (loaded) => {
+      state.walletLoaded = loaded
+    },
+    close: async () => {
+      closed = true
+      faults = []
+      releaseHung()
+      for (const timer of timers) clearTimeout(timer)
+      const closing = server.listening ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve()
+      dropConnections()
+      await closing
+    },
+  }
+}
+
+class UnknownMethod extends Error {}

@@ -1,0 +1,9 @@
+export { CAPTURED_RECEIVING_ADDRESSES, isValidCashAddr, isValidLegacyAddress } from './addresses.js'
+export {
+  type FakeDaemon,
+  type FakeDaemonCall,
+  type FakeDaemonOptions,
+  type Fault,
+  startFakeDaemon,
+} from './fake-daemon.js'
+export { type FakeRequest, type FakeTransaction, FakeWallet, GAP_LIMIT, type RequestStatus } from './fake-wallet.js'
