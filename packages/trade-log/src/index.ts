@@ -6,4 +6,47 @@ export {
   parseDecimal,
   sumDecimals,
 } from './decimal.js'
-export { isTradeLogError, TradeLogDecimalError, TradeLogError } from './errors.js'
+export {
+  isTradeLogError,
+  TradeLogDecimalError,
+  TradeLogError,
+  TradeLogIoError,
+  TradeLogLockError,
+  TradeLogStrictReadError,
+  TradeLogUsageError,
+  TradeLogValidationError,
+  type ValidationIssue,
+} from './errors.js'
+export { type LogFile, listLogFiles, logFileName, parseLogFileName } from './files.js'
+export {
+  type BuiltinKinds,
+  builtinKinds,
+  type Durability,
+  decisionsKind,
+  defineEntryKind,
+  type EntryInputOf,
+  type EntryKind,
+  type EntryOf,
+  type EntrySchema,
+  equityKind,
+  errorsKind,
+  tradesKind,
+} from './kinds.js'
+export { LEGACY_ASSUMPTIONS, type LegacyTradeRecord, normalizeLegacyTrade } from './legacy.js'
+export { DEFAULT_MAX_LINE_BYTES, type Diagnostic } from './lines.js'
+export {
+  DecimalSchema,
+  type DecisionEntry,
+  DecisionEntrySchema,
+  type EntryTimestamps,
+  type EquityEntry,
+  EquityEntrySchema,
+  type ErrorEntry,
+  ErrorEntrySchema,
+  MarketSchema,
+  NonNegativeDecimalSchema,
+  type TradeEntry,
+  TradeEntrySchema,
+} from './schemas.js'
+export { dayKey, isoWithOffset } from './time.js'
+export { createTradeLogWriter, type TradeLogWriter, type TradeLogWriterOptions } from './writer.js'

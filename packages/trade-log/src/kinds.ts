@@ -1,0 +1,164 @@
+/**
+ * Entry kinds: a name (the file prefix), a zod schema and a default durability. The four built-in kinds cover a
+ * trading bot; `defineEntryKind` adds your own, typed by your schema.
+ */
+import type { z } from 'zod'
+import { TradeLogUsageError, TradeLogValidationError, type ValidationIssue } from './errors.js'
+import {
+  DecisionEntrySchema,
+  type EntryTimestamps,
+  EquityEntrySchema,
+  ErrorEntrySchema,
+  TradeEntrySchema,
+  timestampShape,
+} from './schemas.js'
+import { isoWithOffset } from './time.js'
+
+/** `durable`: fdatasync after every entry. `buffered`: a bounded buffer flushed on a timer and on close. */
+export type Durability = 'durable' | 'buffered'
+
+/** A zod schema for an entry kind (its output has `ts` and `tsMs`). */
+export type EntrySchema = z.ZodType
+
+/** An entry kind: its file prefix, its schema and how hard the writer syncs it. */
+export interface EntryKind<Name extends string = string, Schema extends EntrySchema = EntrySchema> {
+  /** File prefix: lower-case letters, digits and `-`. */
+  readonly name: Name
+  /** Validates every entry written and read. */
+  readonly schema: Schema
+  /** Default durability for this kind. */
+  readonly durability: Durability
+}
+
+/** The stored entry type of a kind. */
+export type EntryOf<K> = K extends { schema: infer S extends z.ZodType } ? z.output<S> : never
+/** What `append` accepts for a kind: the schema's input with the timestamps optional (the writer fills them). */
+export type EntryInputOf<K> = K extends { schema: infer S extends z.ZodType }
+  ? Omit<z.input<S>, 'ts' | 'tsMs'> & { ts?: string | undefined; tsMs?: number | undefined }
+  : never
+
+const KIND_NAME = /^[a-z][a-z0-9-]*$/
+
+/**
+ * Defines your own entry kind. The schema gets the `ts`/`tsMs` fields added, so pass only your own fields:
+ * `defineEntryKind({ name: 'signals', schema: z.object({ market: z.string(), score: z.number() }) })`.
+ */
+export function defineEntryKind<const Name extends string, Shape extends z.ZodRawShape>(options: {
+  /** File prefix, e.g. `signals` for `signals_20250801.jsonl`. */
+  name: Name
+  /** Your fields. */
+  schema: z.ZodObject<Shape>
+  /** Default durability; defaults to `buffered`. */
+  durability?: Durability
+}): EntryKind<Name, z.ZodObject<Shape & typeof timestampShape>> {
+  if (!KIND_NAME.test(options.name)) {
+    throw new TradeLogUsageError(
+      `Entry kind name ${JSON.stringify(options.name)} must be lower-case letters, digits and "-" (it becomes the file prefix).`,
+    )
+  }
+  return {
+    name: options.name,
+    schema: options.schema.extend(timestampShape) as unknown as z.ZodObject<Shape & typeof timestampShape>,
+    durability: options.durability ?? 'buffered',
+  }
+}
+
+/** Fills: `trades_YYYYMMDD.jsonl`, durable by default. */
+export const tradesKind: EntryKind<'trades', typeof TradeEntrySchema> = {
+  name: 'trades',
+  schema: TradeEntrySchema,
+  durability: 'durable',
+}
+/** Decider output: `decisions_YYYYMMDD.jsonl`, buffered by default. */
+export const decisionsKind: EntryKind<'decisions', typeof DecisionEntrySchema> = {
+  name: 'decisions',
+  schema: DecisionEntrySchema,
+  durability: 'buffered',
+}
+/** Errors: `errors_YYYYMMDD.jsonl`, buffered by default. */
+export const errorsKind: EntryKind<'errors', typeof ErrorEntrySchema> = {
+  name: 'errors',
+  schema: ErrorEntrySchema,
+  durability: 'buffered',
+}
+/** Equity snapshots: `equity_YYYYMMDD.jsonl`, durable by default (they are few and feed the equity curve). */
+export const equityKind: EntryKind<'equity', typeof EquityEntrySchema> = {
+  name: 'equity',
+  schema: EquityEntrySchema,
+  durability: 'durable',
+}
+
+/** The built-in kinds by name. */
+export const builtinKinds = {
+  trades: tradesKind,
+  decisions: decisionsKind,
+  errors: errorsKind,
+  equity: equityKind,
+} as const
+export type BuiltinKinds = typeof builtinKinds
+
+/** Kind name to kind, built-ins plus custom ones; a custom kind may not reuse a built-in name. */
+export function kindRegistry(custom: readonly EntryKind[] = []): Map<string, EntryKind> {
+  const registry = new Map<string, EntryKind>(Object.values(builtinKinds).map((kind) => [kind.name, kind as EntryKind]))
+  for (const kind of custom) {
+    if (registry.has(kind.name)) throw new TradeLogUsageError(`Entry kind ${JSON.stringify(kind.name)} is defined twice.`)
+    registry.set(kind.name, kind)
+  }
+  return registry
+}
+
+/** Looks a kind up by name, with an error that lists the known names. */
+export function requireKind(registry: Map<string, EntryKind>, name: string): EntryKind {
+  const kind = registry.get(name)
+  if (!kind) {
+    throw new TradeLogUsageError(
+      `Unknown entry kind ${JSON.stringify(name)}; known kinds: ${[...registry.keys()].join(', ')}. Register custom kinds with defineEntryKind().`,
+    )
+  }
+  return kind
+}
+
+/** Turns a zod error into path + message pairs, leaving out the input values. */
+export function issuesOf(error: z.ZodError): ValidationIssue[] {
+  return error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }))
+}
+
+/** Result of checking one entry against its kind. */
+export type CheckResult =
+  | { ok: true; entry: EntryTimestamps & Record<string, unknown> }
+  | { ok: false; issues: ValidationIssue[]; error?: z.ZodError }
+
+/** Validates an entry as stored (both timestamps present and equal instants). */
+export function checkStoredEntry(kind: EntryKind, value: unknown): CheckResult {
+  const parsed = kind.schema.safeParse(value)
+  if (!parsed.success) return { ok: false, issues: issuesOf(parsed.error), error: parsed.error }
+  const entry = parsed.data as EntryTimestamps & Record<string, unknown>
+  if (Date.parse(entry.ts) !== entry.tsMs) {
+    return { ok: false, issues: [{ path: 'tsMs', message: 'ts and tsMs must be the same instant' }] }
+  }
+  return { ok: true, entry }
+}
+
+/** Fills missing timestamps (from `now` in `timeZone`), validates, and throws a typed error if invalid. */
+export function prepareEntry(
+  kind: EntryKind,
+  input: unknown,
+  now: number,
+  timeZone: string,
+): EntryTimestamps & Record<string, unknown> {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new TradeLogValidationError(kind.name, [{ path: '', message: 'must be an object' }], undefined)
+  }
+  const { ts, tsMs, ...rest } = input as Record<string, unknown>
+  let withTime: Record<string, unknown> = { ts, tsMs, ...rest }
+  if (ts === undefined && tsMs === undefined) {
+    withTime = { ts: isoWithOffset(now, timeZone), tsMs: now, ...rest }
+  } else if (tsMs === undefined && typeof ts === 'string') {
+    withTime = { ts, tsMs: Date.parse(ts), ...rest }
+  } else if (ts === undefined && typeof tsMs === 'number' && Number.isFinite(tsMs)) {
+    withTime = { ts: isoWithOffset(tsMs, timeZone), tsMs, ...rest }
+  }
+  const result = checkStoredEntry(kind, withTime)
+  if (!result.ok) throw new TradeLogValidationError(kind.name, result.issues, result.error)
+  return result.entry
+}

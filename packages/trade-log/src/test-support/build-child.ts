@@ -1,0 +1,27 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { basename, join } from 'node:path'
+import { build } from 'tsup'
+
+/**
+ * Bundles a child-process script (and the package source it imports) into one plain .mjs, so tests can start
+ * dozens of real processes without paying a TypeScript loader's start-up each time.
+ */
+export async function buildChildScript(entry: string): Promise<{ file: string; cleanup: () => void }> {
+  const outDir = mkdtempSync(join(tmpdir(), 'trade-log-child-'))
+  const name = basename(entry).replace(/\.ts$/, '')
+  await build({
+    entry: { [name]: entry },
+    outDir,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    noExternal: [/./],
+    silent: true,
+    config: false,
+    dts: false,
+    sourcemap: false,
+    outExtension: () => ({ js: '.mjs' }),
+  })
+  return { file: join(outDir, `${name}.mjs`), cleanup: () => rmSync(outDir, { recursive: true, force: true }) }
+}
