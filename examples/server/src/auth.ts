@@ -1,0 +1,80 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
+import jwt from 'jsonwebtoken'
+import { ServerConfigError, UnauthorizedError } from './errors.js'
+
+/** How clients prove who they are. At least one of the three must be set: the API is never open by default. */
+export interface AuthOptions {
+  /** A static bearer token (the `API_TOKEN` environment variable in `main.ts`). Default: none. */
+  token?: string | undefined
+  /** Secret for HS256 JWTs. Default: none. */
+  jwtSecret?: string | undefined
+  /** PEM public key for RS256 JWTs. Default: none. */
+  jwtPublicKey?: string | undefined
+}
+
+/** Who made a request: the static token, or the JWT subject. */
+export interface Principal {
+  kind: 'token' | 'jwt'
+  subject: string
+}
+
+export interface Authenticator {
+  /** Verifies an `Authorization` header value (or a bare token); throws `UnauthorizedError` with the reason. */
+  verify(authorization: string | undefined): Principal
+  /** Same, for a token already taken out of the header. */
+  verifyToken(token: string): Principal
+}
+
+const digest = (value: string) => createHash('sha256').update(value).digest()
+
+export function createAuthenticator(options: AuthOptions): Authenticator {
+  const { token, jwtSecret, jwtPublicKey } = options
+  if (!token && !jwtSecret && !jwtPublicKey) {
+    throw new ServerConfigError(
+      'No authentication configured: set auth.token (API_TOKEN), auth.jwtSecret (JWT_SECRET) or auth.jwtPublicKey (JWT_PUBLIC_KEY). The API is never served without one.',
+    )
+  }
+  if (token !== undefined && token.length < 16) {
+    throw new ServerConfigError('auth.token (API_TOKEN) is shorter than 16 characters: use a long random value.')
+  }
+  const tokenDigest = token ? digest(token) : undefined
+
+  function verifyJwt(candidate: string, key: string, algorithm: 'HS256' | 'RS256'): Principal | undefined {
+    try {
+      const payload = jwt.verify(candidate, key, { algorithms: [algorithm] })
+      if (typeof payload === 'string' || typeof payload.exp !== 'number') {
+        throw new UnauthorizedError('Token has no expiry (exp claim): issue tokens with an expiry.')
+      }
+      return { kind: 'jwt', subject: typeof payload.sub === 'string' ? payload.sub : 'jwt' }
+    } catch (error) {
+      if (error instanceof UnauthorizedError) throw error
+      if (error instanceof jwt.TokenExpiredError) {
+        throw new UnauthorizedError(`Token expired at ${error.expiredAt.toISOString()}: request a new one.`)
+      }
+      return undefined
+    }
+  }
+
+  function verifyToken(candidate: string): Principal {
+    if (tokenDigest && timingSafeEqual(digest(candidate), tokenDigest)) return { kind: 'token', subject: 'api-token' }
+    const looksLikeJwt = candidate.split('.').length === 3
+    if (looksLikeJwt && jwtSecret) {
+      const principal = verifyJwt(candidate, jwtSecret, 'HS256')
+      if (principal) return principal
+    }
+    if (looksLikeJwt && jwtPublicKey) {
+      const principal = verifyJwt(candidate, jwtPublicKey, 'RS256')
+      if (principal) return principal
+    }
+    throw new UnauthorizedError('Invalid bearer token: check the token the server was configured with.')
+  }
+
+  return {
+    verifyToken,
+    verify(authorization) {
+      const match = authorization ? /^Bearer\s+(\S+)\s*$/i.exec(authorization) : null
+      if (!match) throw new UnauthorizedError('Missing bearer token: send "Authorization: Bearer <token>".')
+      return verifyToken(match[1]!)
+    },
+  }
+}

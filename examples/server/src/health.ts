@@ -1,0 +1,68 @@
+import type { HealthCheck, HealthResponse } from './api-types.js'
+
+/** One dependency's health, computed on demand. */
+export type HealthProbe = () => Promise<HealthCheck>
+
+export interface HealthOptions {
+  /** A bot whose newest decision or equity entry is older than this is reported stale. Default: `600_000` (10 min). */
+  botStaleAfterMs?: number
+  /** Reuse a computed report for this long, so a scraper hammering /health cannot make us hammer the disk. Default: `1_000`. */
+  cacheMs?: number
+}
+
+export interface Health {
+  /** Full report: status, reasons and every check. */
+  report(): Promise<HealthResponse>
+}
+
+/**
+ * Readiness: the server is ready when it can read the log directory and, if payments are configured, reach the
+ * Electron Cash daemon. A stale bot is reported (`warn`) but does not make the server unready: the API still
+ * serves what was logged.
+ */
+export function createHealth(
+  checks: { logDir: HealthProbe; electronCash: HealthProbe; bot: HealthProbe },
+  options: HealthOptions = {},
+): Health {
+  const cacheMs = options.cacheMs ?? 1_000
+  let cached: { at: number; value: Promise<HealthResponse> } | undefined
+
+  async function compute(): Promise<HealthResponse> {
+    const settle = (probe: HealthProbe) =>
+      probe().catch((error: unknown): HealthCheck => ({ status: 'down', summary: `check failed: ${(error as Error).message}` }))
+    const [logDir, electronCash, bot] = await Promise.all([
+      settle(checks.logDir),
+      settle(checks.electronCash),
+      settle(checks.bot),
+    ])
+    const reasons: string[] = []
+    if (logDir.status === 'down') reasons.push(`trade log: ${logDir.summary}`)
+    if (electronCash.status === 'down') reasons.push(`electron cash: ${electronCash.summary}`)
+    if (bot.status === 'down') reasons.push(`bot: ${bot.summary}`)
+    return { status: reasons.length === 0 ? 'ready' : 'unavailable', reasons, checks: { logDir, electronCash, bot } }
+  }
+
+  return {
+    report() {
+      const now = Date.now()
+      if (!cached || now - cached.at >= cacheMs) cached = { at: now, value: compute() }
+      return cached.value
+    },
+  }
+}
+
+/** The bot check from the time of its newest cycle (decision or equity entry). */
+export function botCheck(lastCycleMs: number | undefined, staleAfterMs: number, now: number): HealthCheck {
+  if (lastCycleMs === undefined) return { status: 'warn', summary: 'no bot cycle logged yet', lastCycleAt: null }
+  const ageMs = now - lastCycleMs
+  const lastCycleAt = new Date(lastCycleMs).toISOString()
+  if (ageMs > staleAfterMs) {
+    return {
+      status: 'warn',
+      summary: `last cycle ${Math.round(ageMs / 1000)} s ago (stale after ${Math.round(staleAfterMs / 1000)} s): is the bot running and writing to this directory?`,
+      lastCycleAt,
+      ageMs,
+    }
+  }
+  return { status: 'ok', summary: `last cycle ${Math.round(ageMs / 1000)} s ago`, lastCycleAt, ageMs }
+}

@@ -1,0 +1,70 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express'
+import type { Logger } from 'pino'
+import { NotFoundError, ServerError } from './errors.js'
+import type { Metrics } from './metrics.js'
+
+/** Records every request in the latency histogram, labelled by route template (never the raw URL). */
+export function measureRequests(metrics: Metrics): RequestHandler {
+  return (req, res, next) => {
+    const end = metrics.httpDuration.startTimer()
+    res.on('finish', () => {
+      const route = req.route?.path === undefined ? 'unmatched' : `${req.baseUrl}${String(req.route.path)}`
+      end({ method: req.method, route, status: String(res.statusCode) })
+    })
+    next()
+  }
+}
+
+/** Conservative headers for the API and the dashboard: no sniffing, no framing, scripts only from this origin. */
+export function securityHeaders(): RequestHandler {
+  return (_req, res, next) => {
+    res.setHeader('X-Content-Type-Options', 'nosniff')
+    res.setHeader('X-Frame-Options', 'DENY')
+    res.setHeader('Referrer-Policy', 'no-referrer')
+    res.setHeader(
+      'Content-Security-Policy',
+      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+    )
+    next()
+  }
+}
+
+export function notFound(): RequestHandler {
+  return (req, _res, next) => next(new NotFoundError(`No route for ${req.method} ${req.path}: see the README for the API.`))
+}
+
+/** Errors that body-parser and express raise, mapped to messages we wrote (theirs can carry internals). */
+const FRAMEWORK_ERRORS: Record<string, { status: number; code: string; message: string }> = {
+  'entity.too.large': { status: 413, code: 'payload_too_large', message: 'Request body is larger than the server accepts.' },
+  'entity.parse.failed': { status: 400, code: 'bad_request', message: 'Request body is not valid JSON.' },
+  'entity.verify.failed': { status: 400, code: 'bad_request', message: 'Request body failed verification.' },
+  'encoding.unsupported': { status: 415, code: 'unsupported_media_type', message: 'Unsupported content encoding.' },
+  'charset.unsupported': { status: 415, code: 'unsupported_media_type', message: 'Unsupported charset: send UTF-8.' },
+  'request.aborted': { status: 400, code: 'bad_request', message: 'Request aborted by the client.' },
+  'parameters.too.many': { status: 413, code: 'payload_too_large', message: 'Too many parameters.' },
+}
+
+/** Turns anything thrown into a `ServerError`; unknown errors become a bare 500 whose details stay in the log. */
+export function toServerError(error: unknown): ServerError {
+  if (error instanceof ServerError) return error
+  const type = (error as { type?: unknown } | null)?.type
+  const known = typeof type === 'string' ? FRAMEWORK_ERRORS[type] : undefined
+  if (known) return new ServerError(known.message, { status: known.status, code: known.code })
+  return new ServerError('Internal server error: the details are in the server log.', { status: 500, code: 'internal' })
+}
+
+/** The last middleware: answers `{ error: { code, message } }`; stacks, paths and secrets never reach the client. */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error, req, res, _next) => {
+    const serverError = toServerError(error)
+    if (serverError.status >= 500) {
+      logger.error(
+        { err: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) },
+        `${req.method} ${req.path} failed`,
+      )
+    }
+    if (res.headersSent) return res.end()
+    if (serverError.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="tradekit"')
+    res.status(serverError.status).json(serverError.toJSON())
+  }
+}

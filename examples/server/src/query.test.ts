@@ -1,0 +1,46 @@
+import type { Request } from 'express'
+import { describe, expect, it } from 'vitest'
+import { BadRequestError } from './errors.js'
+import { listQuerySchema, parseQuery } from './query.js'
+
+const parse = (query: Record<string, unknown>) => parseQuery(listQuerySchema, { query } as unknown as Request)
+const messageOf = (query: Record<string, unknown>) => {
+  try {
+    parse(query)
+  } catch (error) {
+    expect(error).toBeInstanceOf(BadRequestError)
+    return (error as Error).message
+  }
+  throw new Error('expected a 400')
+}
+
+describe('list query', () => {
+  it('defaults to the newest 100', () => {
+    expect(parse({})).toEqual({ limit: 100, order: 'desc' })
+  })
+
+  it('parses dates, epoch ms and filters', () => {
+    expect(parse({ from: '2025-08-01', to: '1754049600000', market: 'KRW-BTC', side: 'buy', limit: '5' })).toEqual({
+      from: Date.UTC(2025, 7, 1),
+      to: 1754049600000,
+      market: 'KRW-BTC',
+      side: 'buy',
+      limit: 5,
+      order: 'desc',
+    })
+    expect(parse({ from: '2025-08-01T21:00:00+09:00' }).from).toBe(Date.UTC(2025, 7, 1, 12))
+  })
+
+  it.each([
+    [{ limit: '0' }, /query parameter limit: Too small/],
+    [{ limit: 'ten' }, /query parameter limit/],
+    [{ side: 'long' }, /query parameter side/],
+    [{ market: '../../etc' }, /query parameter market: expected a market such as KRW-BTC/],
+    [{ from: 'yesterday' }, /query parameter from: expected an ISO-8601 date or epoch milliseconds, got "yesterday"/],
+    [{ from: '2025-08-02', to: '2025-08-01' }, /from must not be after to/],
+    [{ symbol: 'KRW-BTC' }, /unknown query parameter "symbol"/],
+    [{ market: ['KRW-BTC', 'KRW-ETH'] }, /query parameter market/],
+  ])('error: %j is a 400 that names the parameter', (query, expected) => {
+    expect(messageOf(query)).toMatch(expected)
+  })
+})

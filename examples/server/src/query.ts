@@ -1,0 +1,91 @@
+import type { Request } from 'express'
+import { z } from 'zod'
+import { BadRequestError } from './errors.js'
+
+/** `2025-08-01`, `2025-08-01T12:00:00Z`, `2025-08-01T21:00:00+09:00` or epoch milliseconds. */
+const instant = z
+  .string()
+  .trim()
+  .transform((value, ctx) => {
+    const ms = /^\d{1,16}$/.test(value)
+      ? Number(value)
+      : /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(value)
+        ? Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value)
+        : Number.NaN
+    if (!Number.isFinite(ms)) {
+      ctx.addIssue({ code: 'custom', message: `expected an ISO-8601 date or epoch milliseconds, got "${value.slice(0, 40)}"` })
+      return z.NEVER
+    }
+    return ms
+  })
+
+/** Markets as Upbit writes them: quote-base in capitals, e.g. `KRW-BTC`. */
+export const marketSchema = z.string().regex(/^[A-Z0-9]{2,10}-[A-Z0-9]{1,20}$/, 'expected a market such as KRW-BTC')
+
+const range = { from: instant.optional(), to: instant.optional() }
+const checkRange = (value: { from?: number | undefined; to?: number | undefined }) =>
+  value.from === undefined || value.to === undefined || value.from <= value.to
+
+/** Query of `/api/trades`, `/api/decisions`, `/api/errors`. Unknown parameters are refused, not ignored. */
+export const listQuerySchema = z
+  .strictObject({
+    market: marketSchema.optional(),
+    side: z.enum(['buy', 'sell']).optional(),
+    ...range,
+    limit: z.coerce.number().int().min(1).max(1_000).default(100),
+    cursor: z.string().min(1).max(1_024).optional(),
+    order: z.enum(['desc', 'asc']).default('desc'),
+  })
+  .refine(checkRange, { message: 'from must not be after to', path: ['from'] })
+export type ListQuery = z.output<typeof listQuerySchema>
+
+/** Named periods for statistics; `from`/`to` narrow further. */
+export const PERIODS = ['day', 'week', 'month', 'year', 'all'] as const
+export type Period = (typeof PERIODS)[number]
+
+export const statsQuerySchema = z
+  .strictObject({ period: z.enum(PERIODS).default('all'), market: marketSchema.optional(), ...range })
+  .refine(checkRange, { message: 'from must not be after to', path: ['from'] })
+export type StatsQuery = z.output<typeof statsQuerySchema>
+
+export const equityQuerySchema = z
+  .strictObject({
+    period: z.enum(PERIODS).default('all'),
+    ...range,
+    points: z.coerce.number().int().min(2).max(5_000).default(500),
+  })
+  .refine(checkRange, { message: 'from must not be after to', path: ['from'] })
+export type EquityQuery = z.output<typeof equityQuerySchema>
+
+/** Parses `req.query` with a schema; a failure becomes a 400 naming each bad parameter and why. */
+export function parseQuery<T extends z.ZodType>(schema: T, req: Request): z.output<T> {
+  const result = schema.safeParse(req.query)
+  if (result.success) return result.data
+  throw new BadRequestError(describeIssues('query parameter', result.error))
+}
+
+export function describeIssues(what: string, error: z.ZodError): string {
+  const parts = error.issues.map((issue) => {
+    if (issue.code === 'unrecognized_keys') return `unknown ${what} ${issue.keys.map((key) => `"${key}"`).join(', ')}`
+    const name = issue.path.length > 0 ? issue.path.join('.') : 'value'
+    return `${what} ${name}: ${issue.message}`
+  })
+  return `Invalid ${parts.join('; ')}.`
+}
+
+/** Start of a named period, counted back from `now`. */
+export function periodStart(period: Period, now: number): number | undefined {
+  const day = 86_400_000
+  switch (period) {
+    case 'day':
+      return now - day
+    case 'week':
+      return now - 7 * day
+    case 'month':
+      return now - 30 * day
+    case 'year':
+      return now - 365 * day
+    case 'all':
+      return undefined
+  }
+}
