@@ -7,6 +7,7 @@
  */
 import { z } from 'zod'
 import { DecisionSchemaError } from './errors.js'
+import type { ClampEvent } from './types.js'
 
 /** What a model is asked to return. Bounds are described in text only; they are enforced by `parseDecision`. */
 export const DecisionWireSchema = z
@@ -66,4 +67,26 @@ export function parseDecision(value: unknown, provider?: string): Decision {
 /** The safe default: do nothing. */
 export function holdDecision(reason: string): Decision {
   return { action: 'hold', confidence: 0, size: 0, reason: reason.slice(0, 500), stopLoss: null, takeProfit: null }
+}
+
+/**
+ * Turns a model's parsed answer into a `Decision`: harmless fixes are applied and reported (an over-long reason is
+ * cut, a hold's size becomes 0); everything else that is out of range throws `DecisionSchemaError`.
+ */
+export function normalizeDecision(value: unknown, provider?: string): { decision: Decision; clamps: ClampEvent[] } {
+  const clamps: ClampEvent[] = []
+  let candidate = value
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const record = { ...(value as Record<string, unknown>) }
+    if (typeof record.reason === 'string' && record.reason.length > 500) {
+      clamps.push({ rule: 'reason_truncated', detail: 'reason cut to 500 characters', from: record.reason.length, to: 500 })
+      record.reason = record.reason.slice(0, 500)
+    }
+    if (record.action === 'hold' && typeof record.size === 'number' && record.size !== 0) {
+      clamps.push({ rule: 'hold_size', detail: 'a hold trades nothing: size set to 0', from: record.size, to: 0 })
+      record.size = 0
+    }
+    candidate = record
+  }
+  return { decision: parseDecision(candidate, provider), clamps }
 }

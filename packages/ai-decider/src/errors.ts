@@ -54,7 +54,165 @@ export class DecisionSchemaError extends DeciderError {
   }
 }
 
-const DECIDER_ERROR_NAMES = new Set<string>(['DeciderError', 'DecisionSchemaError'])
+/** Fields every provider (HTTP) error carries, besides the message. */
+export interface ProviderErrorDetails {
+  provider: string
+  status?: number
+  type?: string
+  requestId?: string
+  cause?: unknown
+}
+
+/** The model's answer is not JSON, or the provider's response has no decision in it. */
+export class InvalidResponseError extends DeciderError {
+  override name = 'InvalidResponseError' as const
+  constructor(message: string, details: ProviderErrorDetails) {
+    super(message, { ...details, code: 'invalid_json' })
+  }
+}
+
+/** The model declined to answer (Claude `stop_reason: refusal`, OpenAI `refusal`, content filter). Never retried. */
+export class RefusalError extends DeciderError {
+  override name = 'RefusalError' as const
+  /** Claude's `stop_details.category` or OpenAI's refusal text, when given. */
+  readonly category: string | undefined
+  constructor(message: string, details: ProviderErrorDetails & { category?: string }) {
+    super(message, { ...details, code: 'refusal' })
+    this.category = details.category
+  }
+}
+
+/** The answer was cut off (`max_tokens`, `length`, `incomplete`): its JSON cannot be trusted. */
+export class TruncationError extends DeciderError {
+  override name = 'TruncationError' as const
+  constructor(message: string, details: ProviderErrorDetails) {
+    super(message, { ...details, code: 'truncated' })
+  }
+}
+
+/** The provider answered with an HTTP error not covered by a more specific class (400, 404, 409, 5xx, ...). */
+export class ProviderHttpError extends DeciderError {
+  override name = 'ProviderHttpError' as const
+  constructor(message: string, details: ProviderErrorDetails & { code?: string }) {
+    super(message, { ...details, code: details.code ?? 'http' })
+  }
+}
+
+/** 401/403: the API key is missing, wrong or lacks permission. Never retried. */
+export class AuthError extends DeciderError {
+  override name = 'AuthError' as const
+  constructor(message: string, details: ProviderErrorDetails) {
+    super(message, { ...details, code: 'auth' })
+  }
+}
+
+/** 429 rate limit: transient, retried after `retry-after` when it fits in the deadline. */
+export class RateLimitError extends DeciderError {
+  override name = 'RateLimitError' as const
+  /** How long the provider asked us to wait (`retry-after-ms` / `retry-after`), when it said. */
+  readonly retryAfterMs: number | undefined
+  constructor(message: string, details: ProviderErrorDetails & { retryAfterMs?: number }) {
+    super(message, { ...details, code: 'rate_limit' })
+    this.retryAfterMs = details.retryAfterMs
+  }
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), retryAfterMs: this.retryAfterMs }
+  }
+}
+
+/** Anthropic 529 `overloaded_error`: retried with backoff; a good reason to fall back to another provider. */
+export class OverloadedError extends DeciderError {
+  override name = 'OverloadedError' as const
+  /** How long the provider asked us to wait, when it said. */
+  readonly retryAfterMs: number | undefined
+  constructor(message: string, details: ProviderErrorDetails & { retryAfterMs?: number }) {
+    super(message, { ...details, code: 'overloaded' })
+    this.retryAfterMs = details.retryAfterMs
+  }
+}
+
+/** Billing: OpenAI `insufficient_quota`, Anthropic 402 or `enforced_spend_limit_reached`. Never retried. */
+export class QuotaError extends DeciderError {
+  override name = 'QuotaError' as const
+  constructor(message: string, details: ProviderErrorDetails) {
+    super(message, { ...details, code: 'quota' })
+  }
+}
+
+/** The call took longer than its timeout or the caller's deadline. */
+export class DeciderTimeoutError extends DeciderError {
+  override name = 'DeciderTimeoutError' as const
+  constructor(message: string, details: { provider?: string; cause?: unknown } = {}) {
+    super(message, { ...details, code: 'timeout' })
+  }
+}
+
+/** The caller's `AbortSignal` fired. */
+export class DeciderAbortError extends DeciderError {
+  override name = 'DeciderAbortError' as const
+  constructor(message: string, details: { provider?: string; cause?: unknown } = {}) {
+    super(message, { ...details, code: 'aborted' })
+  }
+}
+
+/** The request never got an HTTP answer (DNS, connection refused, reset). Retried. */
+export class NetworkError extends DeciderError {
+  override name = 'NetworkError' as const
+  constructor(message: string, details: { provider?: string; cause?: unknown } = {}) {
+    super(message, { ...details, code: 'network' })
+  }
+}
+
+/** Bad options, e.g. no API key. Thrown by the factories, before any request. */
+export class DeciderConfigError extends DeciderError {
+  override name = 'DeciderConfigError' as const
+  constructor(message: string, details: { provider?: string } = {}) {
+    super(message, { ...details, code: 'config' })
+  }
+}
+
+/** A replay decider has no recording for this prompt and model. */
+export class ReplayMissError extends DeciderError {
+  override name = 'ReplayMissError' as const
+  /** The recording key that was looked up. */
+  readonly key: string
+  constructor(message: string, details: { key: string; provider?: string }) {
+    super(message, { code: 'replay_miss', ...(details.provider === undefined ? {} : { provider: details.provider }) })
+    this.key = details.key
+  }
+}
+
+/** Every decider of a fallback chain or ensemble failed; `errors` has each one's error in order. */
+export class AllDecidersFailedError extends DeciderError {
+  override name = 'AllDecidersFailedError' as const
+  readonly errors: readonly DeciderError[]
+  constructor(message: string, errors: readonly DeciderError[]) {
+    super(message, { code: 'all_failed', cause: errors.at(-1) })
+    this.errors = errors
+  }
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), errors: this.errors.map((error) => error.toJSON()) }
+  }
+}
+
+const DECIDER_ERROR_NAMES = new Set<string>([
+  'DeciderError',
+  'DecisionSchemaError',
+  'InvalidResponseError',
+  'RefusalError',
+  'TruncationError',
+  'ProviderHttpError',
+  'AuthError',
+  'RateLimitError',
+  'OverloadedError',
+  'QuotaError',
+  'DeciderTimeoutError',
+  'DeciderAbortError',
+  'NetworkError',
+  'DeciderConfigError',
+  'ReplayMissError',
+  'AllDecidersFailedError',
+])
 
 /** True for any error thrown by this package, even across duplicated copies of it (checks `name` too). */
 export function isDeciderError(error: unknown): error is DeciderError {

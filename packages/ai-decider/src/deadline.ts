@@ -1,0 +1,59 @@
+/** One AbortSignal that fires when the caller aborts or the time budget runs out, and says which happened. */
+
+export interface Deadline {
+  /** Aborts on the caller's abort or at the deadline. */
+  readonly signal: AbortSignal
+  /** `performance.now()` value at which the budget runs out (Infinity without a budget). */
+  readonly at: number
+  /** Milliseconds left, never negative. */
+  remaining(): number
+  /** `'aborted'` if the caller aborted, `'timeout'` if the budget ran out, otherwise undefined. */
+  expired(): 'aborted' | 'timeout' | undefined
+  /** Clears the timer; call it when the work is done. */
+  dispose(): void
+}
+
+export function createDeadline(callerSignal: AbortSignal | undefined, budgetMs: number | undefined): Deadline {
+  const controller = new AbortController()
+  const at = budgetMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + Math.max(0, budgetMs)
+  let timedOut = false
+  const timer =
+    budgetMs === undefined
+      ? undefined
+      : setTimeout(
+          () => {
+            timedOut = true
+            controller.abort(new DOMException('The decision deadline passed.', 'TimeoutError'))
+          },
+          Math.max(0, budgetMs),
+        )
+  const onAbort = () => controller.abort(callerSignal?.reason)
+  if (callerSignal?.aborted) onAbort()
+  else callerSignal?.addEventListener('abort', onAbort, { once: true })
+  return {
+    signal: controller.signal,
+    at,
+    remaining: () => Math.max(0, at - performance.now()),
+    expired: () => (callerSignal?.aborted ? 'aborted' : timedOut ? 'timeout' : undefined),
+    dispose() {
+      clearTimeout(timer)
+      callerSignal?.removeEventListener('abort', onAbort)
+    },
+  }
+}
+
+/** Resolves after `ms`, or rejects with the signal's reason as soon as it aborts. */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason)
+    const onAbort = () => {
+      clearTimeout(timer)
+      reject(signal.reason)
+    }
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+}

@@ -1,0 +1,152 @@
+/**
+ * The fail-closed frame every decider runs in: deadline and abort, validation of the answer, usage and cost,
+ * the audit record, and a safe hold (or a throw, if the caller asked) on any failure.
+ */
+import { randomUUID } from 'node:crypto'
+import type { MarketContext } from './context.js'
+import { createDeadline, type Deadline } from './deadline.js'
+import { holdDecision, normalizeDecision } from './decision.js'
+import { DeciderAbortError, DeciderError, DeciderTimeoutError, isDeciderError } from './errors.js'
+import { costUsd } from './money.js'
+import type { AttemptRecord, AuditRecord, DecideOptions, DecisionResult, PriceTable, Usage } from './types.js'
+
+/** What a decider's work fills in while it runs, for the audit record. */
+export interface AuditDraft {
+  promptHash?: string
+  request?: unknown
+  response?: unknown
+  attempts: AttemptRecord[]
+  members?: AuditRecord[]
+  /** Tokens spent, set as soon as a provider answered (a refusal costs tokens too). */
+  usage?: Usage
+}
+
+export interface RunScope {
+  deadline: Deadline
+  audit: AuditDraft
+}
+
+/** A successful answer: the raw decision candidate (validated by the frame) and what it cost. */
+export interface Answer {
+  value: unknown
+  usage?: Usage
+  /** The model that answered, if it differs from the configured one (e.g. a dated snapshot id). */
+  model?: string
+  /** Overrides the provider name in the result (fallback chains report the member that answered). */
+  provider?: string
+  /** Set by composite deciders that already computed the cost. */
+  costUsd?: string | null
+}
+
+export interface RunFrame {
+  provider: string
+  model: string
+  /** Budget when the caller gives no `deadlineMs`; undefined means none. */
+  defaultBudgetMs?: number | undefined
+  prices?: PriceTable | undefined
+  onAudit?: ((record: AuditRecord) => void) | undefined
+}
+
+export function emptyUsage(): Usage {
+  return { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 }
+}
+
+/** Converts anything thrown into a `DeciderError`, telling a timeout from an abort by the deadline's state. */
+export function toDeciderError(error: unknown, deadline: Deadline, provider: string): DeciderError {
+  const expired = deadline.expired()
+  if (expired === 'aborted') {
+    return isDeciderError(error) && error.code === 'aborted'
+      ? error
+      : new DeciderAbortError(`The ${provider} decision was aborted by the caller.`, { provider, cause: error })
+  }
+  if (expired === 'timeout' && !(isDeciderError(error) && error.code !== 'timeout' && error.code !== 'network')) {
+    return new DeciderTimeoutError(
+      `The ${provider} decision did not finish within its deadline; raise deadlineMs or timeoutMs if this repeats.`,
+      { provider, cause: error },
+    )
+  }
+  if (isDeciderError(error)) return error
+  const message = error instanceof Error ? error.message : String(error)
+  return new DeciderError(`The ${provider} decider failed unexpectedly: ${message}`, {
+    code: 'internal',
+    provider,
+    cause: error,
+  })
+}
+
+function priceCall(frame: RunFrame, usage: Usage, model: string): string | null {
+  const price = frame.prices?.[model] ?? frame.prices?.[frame.model]
+  return price ? costUsd(usage, price) : null
+}
+
+function emitAudit(frame: RunFrame, record: AuditRecord): void {
+  try {
+    frame.onAudit?.(record)
+  } catch {
+    // An audit sink that throws must not turn a decision into a crash of the trading loop.
+  }
+}
+
+/** Runs `work` inside the fail-closed frame and builds the `DecisionResult`. */
+export async function runDecision(
+  frame: RunFrame,
+  context: MarketContext,
+  options: DecideOptions | undefined,
+  work: (scope: RunScope) => Promise<Answer>,
+): Promise<DecisionResult> {
+  const started = performance.now()
+  const at = Date.now()
+  const deadline = createDeadline(options?.signal, options?.deadlineMs ?? frame.defaultBudgetMs)
+  const audit: AuditDraft = { attempts: [] }
+  const base = { id: randomUUID(), at, market: context.market, provider: frame.provider, model: frame.model }
+  try {
+    if (options?.signal?.aborted) throw options.signal.reason
+    const answer = await work({ deadline, audit })
+    if (answer.usage) audit.usage = answer.usage
+    const { decision, clamps } = normalizeDecision(answer.value, answer.provider ?? frame.provider)
+    const usage = answer.usage ?? emptyUsage()
+    const model = answer.model ?? frame.model
+    const cost = answer.costUsd !== undefined ? answer.costUsd : priceCall(frame, usage, model)
+    const record: AuditRecord = {
+      ...base,
+      ...audit,
+      provider: answer.provider ?? frame.provider,
+      model,
+      decision,
+      fallback: null,
+    }
+    emitAudit(frame, record)
+    return {
+      decision,
+      provider: record.provider,
+      model,
+      latencyMs: performance.now() - started,
+      usage,
+      costUsd: cost,
+      fallback: null,
+      clamps,
+      audit: record,
+    }
+  } catch (thrown) {
+    const error = toDeciderError(thrown, deadline, frame.provider)
+    const decision = holdDecision(`No trade: the ${error.provider ?? frame.provider} decision failed (${error.code}).`)
+    const fallback = { code: error.code, message: error.message }
+    const record: AuditRecord = { ...base, ...audit, decision, fallback, error: error.toJSON() }
+    emitAudit(frame, record)
+    if (options?.onFailure === 'throw') throw error
+    const usage = audit.usage ?? emptyUsage()
+    return {
+      decision,
+      provider: frame.provider,
+      model: frame.model,
+      latencyMs: performance.now() - started,
+      usage,
+      costUsd: audit.usage ? priceCall(frame, usage, frame.model) : null,
+      fallback,
+      clamps: [],
+      audit: record,
+    }
+  } finally {
+    deadline.dispose()
+  }
+}

@@ -1,0 +1,8 @@
+export { sampleContext } from './context.js'
+export {
+  createScriptedDecider,
+  hangingStep,
+  type ScriptedDecider,
+  type ScriptedDeciderOptions,
+  type ScriptStep,
+} from './scripted.js'
