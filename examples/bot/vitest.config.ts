@@ -1,15 +1,21 @@
+import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { defineProject } from 'vitest/config'
 
 const packages = ['upbit-client', 'trade-log', 'ai-decider', 'electroncash-rpc']
 const source = (path: string) => fileURLToPath(new URL(`../../packages/${path}`, import.meta.url))
+/** A package's `./testing` entry is `src/testing.ts` or `src/testing/index.ts` (tsconfig "paths" lists both). */
+const testing = (name: string) => {
+  const file = source(`${name}/src/testing.ts`)
+  return existsSync(file) ? file : source(`${name}/src/testing/index.ts`)
+}
 
 export default defineProject({
   resolve: {
     // Same mapping as tsconfig "paths": the example runs the packages from source. `/testing` first, so the
     // bare name does not swallow it.
     alias: packages.flatMap((name) => [
-      { find: `@tradekit/${name}/testing`, replacement: source(`${name}/src/testing.ts`) },
+      { find: `@tradekit/${name}/testing`, replacement: testing(name) },
       { find: new RegExp(`^@tradekit/${name}$`), replacement: source(`${name}/src/index.ts`) },
     ]),
   },

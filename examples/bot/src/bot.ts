@@ -1,0 +1,136 @@
+import type { Decider, RiskLimits } from '@tradekit/ai-decider'
+import type { Logger } from 'pino'
+import type { BotLog } from './bot-log.js'
+import type { BotState } from './bot-state.js'
+import { type CycleReport, type CycleSettings, runCycle } from './cycle.js'
+import type { Exchange } from './exchange.js'
+import { sleep } from './execute-order.js'
+import { formatStatusLine } from './status-line.js'
+
+export interface BotOptions {
+  markets: readonly string[]
+  /** Time between cycles, milliseconds. */
+  intervalMs: number
+  /** Stop after this many cycles; 0 runs until `stop()`. */
+  maxCycles: number
+  settings: CycleSettings
+  exchange: Exchange
+  decider: Decider
+  limits: RiskLimits
+  log: BotLog
+  logger: Logger
+  state: BotState
+  /** The bot's clock, UTC ms. Default `Date.now`. */
+  now?: () => number
+  /** Runs before each cycle (paper replay advances the simulator one candle); `false` ends the run. */
+  beforeCycle?: () => Promise<boolean> | boolean
+  /** Receives the human-readable status line of each market's cycle. Default: `logger.info`. */
+  onStatus?: (line: string, report?: CycleReport) => void
+  /** Market indicator snapshot for the decision log. */
+  indicators?: CycleOptionsIndicators
+}
+
+type CycleOptionsIndicators = Parameters<typeof runCycle>[1]['indicators']
+
+export interface RunSummary {
+  cycles: number
+  /** Why the loop ended. */
+  stoppedBy: 'max-cycles' | 'signal' | 'history-end'
+  /** The last (up to 1,000) cycle reports. */
+  reports: CycleReport[]
+}
+
+export interface Bot {
+  /** Runs cycles until `maxCycles`, `stop()` or the end of a replayed history; then flushes and closes the log. */
+  run(): Promise<RunSummary>
+  /** Asks the loop to stop: an in-flight order is finished or cancelled per `settings.onShutdown`. */
+  stop(reason?: string): void
+  readonly stopping: boolean
+}
+
+/** The trading loop: one cycle per market per interval, errors logged and survived, clean stop. */
+export function createBot(options: BotOptions): Bot {
+  const controller = new AbortController()
+  const now = options.now ?? Date.now
+  const onStatus = options.onStatus ?? ((line: string) => options.logger.info(line))
+
+  async function cycle(market: string): Promise<CycleReport | undefined> {
+    try {
+      const report = await runCycle(market, {
+        exchange: options.exchange,
+        decider: options.decider,
+        limits: options.limits,
+        log: options.log,
+        logger: options.logger,
+        state: options.state,
+        settings: options.settings,
+        now,
+        shutdown: controller.signal,
+        indicators: options.indicators,
+      })
+      options.logger.debug({ report: { ...report, execution: report.execution?.outcome } }, 'cycle')
+      onStatus(formatStatusLine(report), report)
+      return report
+    } catch (error) {
+      const err = error as Error & { code?: string }
+      options.logger.error({ err: { name: err.name, message: err.message, code: err.code } }, `cycle failed for ${market}`)
+      onStatus(`${new Date(now()).toISOString().slice(0, 16).replace('T', ' ')} ${market} cycle failed: ${err.message}`)
+      await options.log
+        .error({ tsMs: now(), level: 'error', message: err.message, name: err.name, code: err.code, source: 'cycle', market })
+        .catch(() => {})
+      return undefined
+    }
+  }
+
+  async function cancelLeftover(): Promise<void> {
+    const inFlight = options.state.inFlight
+    if (!inFlight) return
+    try {
+      const order = await options.exchange.getOrder(inFlight.uuid)
+      if (order.state === 'wait' || order.state === 'watch') await options.exchange.cancelOrder(inFlight.uuid)
+      options.logger.warn({ uuid: inFlight.uuid }, 'cancelled an order left open by a failed cycle')
+    } catch (error) {
+      options.logger.error({ uuid: inFlight.uuid, err: (error as Error).message }, 'could not cancel a left-over order: check it')
+    }
+  }
+
+  return {
+    get stopping() {
+      return controller.signal.aborted
+    },
+    stop(reason = 'stop requested') {
+      if (!controller.signal.aborted) options.logger.info({ reason }, 'stopping after the current step')
+      controller.abort(reason)
+    },
+    async run() {
+      const reports: CycleReport[] = []
+      let cycles = 0
+      let stoppedBy: RunSummary['stoppedBy'] = 'signal'
+      try {
+        while (!controller.signal.aborted) {
+          if (options.maxCycles > 0 && cycles >= options.maxCycles) {
+            stoppedBy = 'max-cycles'
+            break
+          }
+          if (options.beforeCycle && !(await options.beforeCycle())) {
+            stoppedBy = 'history-end'
+            break
+          }
+          for (const market of options.markets) {
+            if (controller.signal.aborted) break
+            const report = await cycle(market)
+            if (report) reports.push(report)
+            if (reports.length > 1000) reports.shift()
+          }
+          cycles += 1
+          if (options.maxCycles > 0 && cycles >= options.maxCycles) continue
+          await sleep(options.intervalMs, controller.signal)
+        }
+      } finally {
+        await cancelLeftover()
+        await options.log.close()
+      }
+      return { cycles, stoppedBy, reports }
+    },
+  }
+}

@@ -1,0 +1,135 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Decider, RiskLimits } from '@tradekit/ai-decider'
+import { createScriptedDecider } from '@tradekit/ai-decider/testing'
+import { createTradeLogWriter } from '@tradekit/trade-log'
+import { toBig, toDecimalString } from '@tradekit/upbit-client'
+import pino from 'pino'
+import { afterEach, describe, expect, it } from 'vitest'
+import { generateCandles } from '../scripts/generate-candles.js'
+import { createBotLog } from './bot-log.js'
+import { createBotState } from './bot-state.js'
+import { type CycleDeps, runCycle } from './cycle.js'
+import { createReplayExchange, type ReplayExchange } from './replay-exchange.js'
+import { readKind } from './test-support/log-files.js'
+
+const candles = generateCandles({ seed: 11, start: '2025-01-01', days: 20, price: 140_000_000 }).candles
+const limits: RiskLimits = { maxPositionFraction: 1, maxOrderQuote: '900000', minConfidence: 0.5, dailyLossLimitQuote: '100000' }
+const dirs: string[] = []
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+})
+
+function setup(
+  decider: Decider,
+  exchange: ReplayExchange = createReplayExchange({ market: 'KRW-BTC', candles, quoteBalance: '1000000' }),
+) {
+  const dir = mkdtempSync(join(tmpdir(), 'bot-cycle-'))
+  dirs.push(dir)
+  const log = createBotLog(createTradeLogWriter({ dir }))
+  const deps: CycleDeps = {
+    exchange,
+    decider,
+    limits,
+    log,
+    logger: pino({ level: 'silent' }),
+    state: createBotState(exchange.now()),
+    settings: {
+      mode: 'paper',
+      timeframes: [60, 240],
+      candleCount: 100,
+      decisionTimeoutMs: 2000,
+      orderTimeoutMs: 2000,
+      orderPollMs: 10,
+      onShutdown: 'cancel',
+    },
+    now: exchange.now,
+    shutdown: new AbortController().signal,
+  }
+  return { dir, deps, exchange, log }
+}
+
+const decision = (action: 'buy' | 'sell' | 'hold', size: number, confidence = 0.9) => ({
+  action,
+  size,
+  confidence,
+  reason: `scripted ${action}`,
+  stopLoss: null,
+  takeProfit: null,
+})
+
+describe('one bot cycle against the replay exchange', () => {
+  it('scripted buy, hold, sell produce exactly those orders, fills from the executed volume, and log entries', async () => {
+    const decider = createScriptedDecider([decision('buy', 0.5), decision('hold', 0), decision('sell', 1)])
+    const { dir, deps, exchange, log } = setup(decider)
+    const reports = []
+    for (let i = 0; i < 3; i++) {
+      reports.push(await runCycle('KRW-BTC', deps))
+      exchange.advance()
+    }
+    await log.close()
+    expect(reports.map((r) => r.decision.action)).toEqual(['buy', 'hold', 'sell'])
+
+    const trades = readKind(dir, 'trades')
+    expect(trades.map((t) => t['side'])).toEqual(['buy', 'sell'])
+    const buy = reports[0]!.execution!.order
+    const fillPrice = candles[201]!.open
+    const expectedVolume = toDecimalString(toBig('500000').div(toBig(fillPrice)).round(8, 0))
+    expect(trades[0]).toMatchObject({
+      market: 'KRW-BTC',
+      volume: expectedVolume,
+      price: fillPrice,
+      orderId: buy.uuid,
+      mode: 'paper',
+    })
+    expect(trades[0]!['fee']).toBe(buy.paid_fee)
+    // The sell sells what was bought, not what was intended.
+    expect(trades[1]!['volume']).toBe(expectedVolume)
+    expect(trades[0]!['decisionId']).toBe(reports[0]!.decisionId)
+
+    const decisions = readKind(dir, 'decisions')
+    expect(decisions.map((d) => d['action'])).toEqual(['buy', 'hold', 'sell'])
+    expect(decisions[0]).toMatchObject({ provider: 'scripted', size: '500000', fallbackReason: null })
+    expect(readKind(dir, 'equity')).toHaveLength(3)
+    expect(readKind(dir, 'errors')).toHaveLength(0)
+  })
+
+  it('a decider that throws or answers garbage produces logged holds, never orders', async () => {
+    const throwing: Decider = {
+      provider: 'broken',
+      model: 'x',
+      decide: async () => {
+        throw new Error('provider exploded')
+      },
+    }
+    const garbage: Decider = {
+      provider: 'garbage',
+      model: 'x',
+      decide: async () => ({ decision: { action: 'buy', size: 7 } }) as never,
+    }
+    const scriptedGarbage = createScriptedDecider([{ action: 'buy', size: 'all in', confidence: 2 }, new Error('boom')])
+    for (const decider of [throwing, garbage, scriptedGarbage, scriptedGarbage]) {
+      const { dir, deps, log } = setup(decider)
+      const report = await runCycle('KRW-BTC', deps)
+      await log.close()
+      expect(report.decision.action).toBe('hold')
+      expect(report.execution).toBeNull()
+      expect(report.fallback).not.toBeNull()
+      expect(readKind(dir, 'trades')).toHaveLength(0)
+      const [entry] = readKind(dir, 'decisions')
+      expect(entry).toMatchObject({ action: 'hold' })
+      expect(entry!['fallbackReason']).toEqual(expect.any(String))
+    }
+  })
+
+  it('the daily loss limit stops trading for the rest of the day', async () => {
+    const decider = createScriptedDecider([decision('buy', 1)], { whenExhausted: 'repeat-last' })
+    const { deps } = setup(decider)
+    deps.state.dayStartEquity = '1200000' // the day started 200,000 KRW higher: the 100,000 limit is hit
+    const report = await runCycle('KRW-BTC', deps)
+    expect(report.decision.action).toBe('hold')
+    expect(report.clamps).toContain('daily_loss_limit')
+    expect(report.execution).toBeNull()
+  })
+})

@@ -1,0 +1,283 @@
+import { randomUUID } from 'node:crypto'
+import {
+  applyRiskLimits,
+  type Decider,
+  Decision,
+  type DecisionResult,
+  holdDecision,
+  type MarketContext,
+  type RiskLimits,
+  riskStateFromContext,
+} from '@tradekit/ai-decider'
+import { toBig, toDecimalString } from '@tradekit/upbit-client'
+import type { Logger } from 'pino'
+import type { BotLog } from './bot-log.js'
+import { type BotState, dailyPnl, remember, rollDay } from './bot-state.js'
+import type { Exchange, ExchangeAccount, OrderRequest } from './exchange.js'
+import { type ExecutedOrder, executeOrder } from './execute-order.js'
+
+export interface CycleSettings {
+  mode: 'paper' | 'live'
+  timeframes: readonly [number, number]
+  candleCount: number
+  decisionTimeoutMs: number
+  orderTimeoutMs: number
+  orderPollMs: number
+  onShutdown: 'cancel' | 'finish'
+}
+
+export interface CycleDeps {
+  exchange: Exchange
+  decider: Decider
+  limits: RiskLimits
+  log: BotLog
+  logger: Logger
+  state: BotState
+  settings: CycleSettings
+  /** The bot's clock, UTC ms: wall time live, candle time when replaying history. */
+  now: () => number
+  /** Aborted on SIGINT/SIGTERM. */
+  shutdown: AbortSignal
+  /** Indicator snapshot for the context and the decision log. */
+  indicators?: ((context: MarketContext) => Record<string, number | null>) | undefined
+}
+
+export interface CycleReport {
+  market: string
+  at: number
+  price: number
+  decisionId: string
+  /** What the decider said (after its own validation). */
+  proposed: Decision
+  /** What the bot did after the risk limits. */
+  decision: Decision
+  provider: string
+  fallback: string | null
+  clamps: string[]
+  execution: ExecutedOrder | null
+  equity: string
+  dailyPnl: string
+  position: string
+}
+
+/**
+ * One cycle for one market: read the market, ask the decider, apply the risk limits, place and settle the
+ * order, and log the decision, the fills and an equity snapshot. Every decision is logged, holds included.
+ */
+export async function runCycle(market: string, deps: CycleDeps): Promise<CycleReport> {
+  const { exchange, settings, state } = deps
+  const now = deps.now()
+  const { quote, base } = splitMarket(market)
+  const [fast, slow, ticker, orderbook, accounts] = await Promise.all([
+    exchange.candles(market, settings.timeframes[0], settings.candleCount),
+    exchange.candles(market, settings.timeframes[1], settings.candleCount),
+    exchange.ticker(market),
+    exchange.orderbook(market),
+    exchange.accounts(),
+  ])
+  const baseAccount = accounts.find((a) => a.currency === base)
+  const equityBefore = equityOf(accounts, quote, base, ticker.price)
+  rollDay(state, now, equityBefore)
+  const positionQuantity = baseAccount ? toDecimalString(toBig(baseAccount.balance).plus(toBig(baseAccount.locked))) : '0'
+  const context: MarketContext = {
+    market,
+    asOf: now,
+    candles: { [timeframeLabel(settings.timeframes[0])]: fast, [timeframeLabel(settings.timeframes[1])]: slow },
+    orderbook,
+    ticker,
+    balances: { quote: free(accounts, quote), base: free(accounts, base) },
+    recentDecisions: state.recentDecisions.get(market) ?? [],
+    recentFills: state.recentFills.get(market) ?? [],
+  }
+  if (toBig(positionQuantity).gt(0)) {
+    const avg = Number(baseAccount?.avg_buy_price ?? 0)
+    context.position = { quantity: positionQuantity, avgEntryPrice: avg > 0 ? avg : null }
+  }
+  const indicators = deps.indicators?.(context)
+  if (indicators) context.indicators = indicators
+
+  const decisionId = randomUUID()
+  const result = await decideSafely(deps, context)
+  const pnl = dailyPnl(state, equityBefore)
+  const checked = applyRiskLimits(
+    result.decision,
+    riskStateFromContext(context, { now, lastTradeAt: state.lastTradeAt, ordersToday: state.ordersToday, dailyPnl: pnl }),
+    deps.limits,
+  )
+  if (checked.order && deps.shutdown.aborted) {
+    // Shutting down: never open a new order, even if the decision arrived after the signal.
+    const detail = 'shutdown requested before the order was placed'
+    checked.clamps.push({ rule: 'shutdown', detail })
+    checked.decision = { ...holdDecision(`Not placed: ${detail}.`), confidence: checked.decision.confidence }
+    checked.order = null
+  }
+  remember(state.recentDecisions, market, {
+    at: now,
+    action: checked.decision.action,
+    size: checked.decision.size,
+    confidence: checked.decision.confidence,
+  })
+  const size = checked.order ? (checked.order.side === 'buy' ? checked.order.quoteAmount : checked.order.baseQuantity) : null
+  await deps.log.decision({
+    tsMs: now,
+    decisionId,
+    market,
+    provider: result.provider,
+    model: result.model,
+    action: checked.decision.action,
+    confidence: checked.decision.confidence,
+    size,
+    reason: checked.decision.reason,
+    fallbackReason: result.fallback ? `${result.fallback.code}: ${result.fallback.message}` : null,
+    usage: { inputTokens: result.usage.inputTokens, outputTokens: result.usage.outputTokens },
+    latencyMs: result.latencyMs,
+    indicators: indicators ?? {},
+    mode: settings.mode,
+    proposed: { action: result.decision.action, size: result.decision.size, confidence: result.decision.confidence },
+    clamps: checked.clamps.map((c) => ({ rule: c.rule, detail: c.detail })),
+    price: String(ticker.price),
+  })
+
+  let execution: ExecutedOrder | null = null
+  if (checked.order) {
+    const request: OrderRequest =
+      checked.order.side === 'buy'
+        ? { market, side: 'bid', ord_type: 'price', price: checked.order.quoteAmount, identifier: `tk-${decisionId}` }
+        : { market, side: 'ask', ord_type: 'market', volume: checked.order.baseQuantity, identifier: `tk-${decisionId}` }
+    state.lastTradeAt = now
+    state.ordersToday += 1
+    try {
+      execution = await executeOrder(exchange, request, {
+        timeoutMs: settings.orderTimeoutMs,
+        pollMs: settings.orderPollMs,
+        shutdown: deps.shutdown,
+        onShutdown: settings.onShutdown,
+        onPlaced: (order) => {
+          state.inFlight = { uuid: order.uuid, market }
+        },
+      })
+    } finally {
+      state.inFlight = null
+    }
+    for (const fill of execution.fills) {
+      await deps.log.trade({
+        tsMs: fill.at ? Date.parse(fill.at) || now : now,
+        market,
+        side: fill.side,
+        volume: fill.volume,
+        price: fill.price,
+        funds: fill.funds,
+        fee: fill.fee,
+        orderId: execution.order.uuid,
+        identifier: request.identifier,
+        decisionId,
+        mode: settings.mode,
+        reason: checked.decision.reason,
+        confidence: checked.decision.confidence,
+      })
+      remember(state.recentFills, market, { at: now, side: fill.side, price: Number(fill.price), quantity: fill.volume })
+    }
+  }
+
+  const after = execution ? await exchange.accounts() : accounts
+  const equity = equityOf(after, quote, base, ticker.price)
+  const position = quantityOf(after, base)
+  await deps.log.equity({
+    tsMs: now,
+    cash: quantityOf(after, quote),
+    positions: [{ market, volume: position, price: String(ticker.price), value: valueOf(position, ticker.price) }],
+    total: equity,
+    mode: settings.mode,
+  })
+  return {
+    market,
+    at: now,
+    price: ticker.price,
+    decisionId,
+    proposed: result.decision,
+    decision: checked.decision,
+    provider: result.provider,
+    fallback: result.fallback?.code ?? null,
+    clamps: checked.clamps.map((c) => c.rule),
+    execution,
+    equity,
+    dailyPnl: dailyPnl(state, equity),
+    position,
+  }
+}
+
+/**
+ * Asks the decider, failing closed: a throw, a timeout or an answer that is not a valid decision becomes a
+ * logged `hold` with a fallback reason, never an order.
+ */
+async function decideSafely(deps: CycleDeps, context: MarketContext): Promise<DecisionResult> {
+  const started = Date.now()
+  const failed = (code: string, message: string): DecisionResult => {
+    const decision = holdDecision(`Fail closed: ${message}`)
+    return {
+      decision,
+      provider: deps.decider.provider,
+      model: deps.decider.model,
+      latencyMs: Date.now() - started,
+      usage: { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 },
+      costUsd: null,
+      fallback: { code, message },
+      clamps: [],
+      audit: {
+        id: randomUUID(),
+        at: context.asOf,
+        market: context.market,
+        provider: deps.decider.provider,
+        model: deps.decider.model,
+        attempts: [],
+        decision,
+        fallback: { code, message },
+      },
+    }
+  }
+  let result: DecisionResult
+  try {
+    result = await deps.decider.decide(context, { signal: deps.shutdown, deadlineMs: deps.settings.decisionTimeoutMs })
+  } catch (error) {
+    const message = `the decider threw ${(error as Error)?.name ?? 'an error'}: ${(error as Error)?.message ?? String(error)}`
+    await deps.log.error({ tsMs: context.asOf, level: 'error', message, source: 'decider', market: context.market })
+    return failed('decider_threw', message)
+  }
+  const valid = Decision.safeParse(result?.decision)
+  if (!valid.success) {
+    const message = `the decider returned an invalid decision (${valid.error.issues[0]?.path.join('.') || 'decision'}: ${valid.error.issues[0]?.message})`
+    await deps.log.error({ tsMs: context.asOf, level: 'error', message, source: 'decider', market: context.market })
+    return failed('invalid_decision', message)
+  }
+  return { ...result, decision: valid.data }
+}
+
+/** The key a timeframe's candles have in the context: `60` → `1h`, `240` → `4h`, `15` → `15m`. */
+export function timeframeLabel(minutes: number): string {
+  return minutes % 60 === 0 ? `${minutes / 60}h` : `${minutes}m`
+}
+
+/** `KRW-BTC` → quote `KRW`, base `BTC` (Upbit writes the quote currency first). */
+function splitMarket(market: string): { quote: string; base: string } {
+  const [quote = '', base = ''] = market.split('-')
+  return { quote, base }
+}
+
+function free(accounts: readonly ExchangeAccount[], currency: string): string {
+  const account = accounts.find((a) => a.currency === currency)
+  return account ? toDecimalString(account.balance) : '0'
+}
+
+function quantityOf(accounts: readonly ExchangeAccount[], currency: string): string {
+  const account = accounts.find((a) => a.currency === currency)
+  return account ? toDecimalString(toBig(account.balance).plus(toBig(account.locked))) : '0'
+}
+
+function valueOf(quantity: string, price: number): string {
+  return toDecimalString(toBig(quantity).times(toBig(price)).round(0, 0))
+}
+
+/** Quote cash (free + locked) plus the base position at `price`, rounded down to whole KRW. */
+export function equityOf(accounts: readonly ExchangeAccount[], quote: string, base: string, price: number): string {
+  return toDecimalString(toBig(quantityOf(accounts, quote)).plus(toBig(valueOf(quantityOf(accounts, base), price))))
+}

@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto'
+import { toBig, toDecimalString } from '@tradekit/upbit-client'
+import type { Candle } from './candles.js'
+import type { Exchange, ExchangeAccount, ExchangeCandle, ExchangeOrder, OrderRequest } from './exchange.js'
+
+export interface ReplayExchangeOptions {
+  market: string
+  /** Hourly candles, oldest first. */
+  candles: readonly Candle[]
+  /** Starting quote balance, decimal string. */
+  quoteBalance: string
+  /** Starting base balance, decimal string. Default `'0'`. */
+  baseBalance?: string
+  /** Taker fee rate. Default `'0.0005'` (Upbit KRW markets). */
+  feeRate?: string
+  /** Index of the first "current" candle: the bot needs history behind it. Default 200. */
+  startIndex?: number
+}
+
+export interface ReplayExchange extends Exchange {
+  /** Moves to the next candle; false when the history is exhausted. */
+  advance(): boolean
+  /** Open time of the current (last closed) candle, UTC ms: the backtest's clock. */
+  now(): number
+  /** The current candle. */
+  current(): Candle
+}
+
+const HOUR = 3_600_000
+
+/** A decimal from upbit-client's money helpers (big.js). */
+type Big = ReturnType<typeof toBig>
+
+/**
+ * An in-memory exchange for backtests: the market is a candle file, one candle per cycle. A market order
+ * fills at the NEXT candle's open (the decision cannot see it: no look-ahead), pays the fee on top like Upbit
+ * (a market buy's `price` is the total before fee), and settles at once.
+ */
+export function createReplayExchange(options: ReplayExchangeOptions): ReplayExchange {
+  const { market, candles } = options
+  const [quote = 'KRW', base = 'BTC'] = market.split('-')
+  const feeRate = toBig(options.feeRate ?? '0.0005')
+  let index = Math.min(options.startIndex ?? 200, candles.length - 1)
+  let cash = toBig(options.quoteBalance)
+  let coins = toBig(options.baseBalance ?? '0')
+  let costBasis = toBig(0)
+  const orders = new Map<string, ExchangeOrder>()
+
+  const current = () => candles[index]!
+  const closeOf = (c: Candle) => Number(c.close)
+
+  function aggregate(minutes: number, count: number): ExchangeCandle[] {
+    if (minutes % 60 !== 0) throw new Error(`the replayed candle file is hourly: timeframe ${minutes} min is not available`)
+    const span = (minutes / 60) * HOUR
+    const out: ExchangeCandle[] = []
+    for (let i = 0; i <= index; i++) {
+      const c = candles[i]!
+      const bucket = Math.floor(c.timestamp / span) * span
+      const last = out.at(-1)
+      if (last && last.time === bucket) {
+        last.high = Math.max(last.high, Number(c.high))
+        last.low = Math.min(last.low, Number(c.low))
+        last.close = closeOf(c)
+        last.volume += Number(c.volume)
+      } else {
+        out.push({
+          time: bucket,
+          open: Number(c.open),
+          high: Number(c.high),
+          low: Number(c.low),
+          close: closeOf(c),
+          volume: Number(c.volume),
+        })
+      }
+    }
+    return out.slice(-count)
+  }
+
+  function fill(request: OrderRequest): ExchangeOrder {
+    const next = candles[index + 1] ?? current()
+    const price = toBig(next.open)
+    let volume: Big
+    let funds: Big
+    if (request.side === 'bid') {
+      const total = toBig(request.price)
+      volume = total.div(price).round(8, 0)
+      funds = volume.times(price)
+      const fee = funds.times(feeRate)
+      if (funds.plus(fee).gt(cash)) throw new Error(`insufficient_funds_bid: ${toDecimalString(funds.plus(fee))} ${quote} needed`)
+      cash = cash.minus(funds).minus(fee)
+      coins = coins.plus(volume)
+      costBasis = costBasis.plus(funds)
+      return order(request, volume, funds, fee, next)
+    }
+    volume = toBig(request.volume)
+    if (volume.gt(coins)) throw new Error(`insufficient_funds_ask: ${request.volume} ${base} needed`)
+    funds = volume.times(price)
+    const fee = funds.times(feeRate)
+    costBasis = coins.eq(0) ? toBig(0) : costBasis.times(coins.minus(volume)).div(coins)
+    coins = coins.minus(volume)
+    cash = cash.plus(funds).minus(fee)
+    return order(request, volume, funds, fee, next)
+  }
+
+  function order(request: OrderRequest, volume: Big, funds: Big, fee: Big, at: Candle): ExchangeOrder {
+    const created = {
+      uuid: randomUUID(),
+      identifier: request.identifier,
+      market,
+      side: request.side,
+      ord_type: request.ord_type,
+      state: 'done' as const,
+      executed_volume: toDecimalString(volume),
+      executed_funds: toDecimalString(funds),
+      paid_fee: toDecimalString(fee),
+      trades: [{ price: at.open, volume: toDecimalString(volume), funds: toDecimalString(funds), created_at: at.time }],
+      created_at: at.time,
+    }
+    orders.set(created.uuid, created)
+    return created
+  }
+
+  function accounts(): ExchangeAccount[] {
+    const avg = coins.gt(0) ? toDecimalString(costBasis.div(coins).round(8, 0)) : '0'
+    return [
+      { currency: quote, balance: toDecimalString(cash), locked: '0', avg_buy_price: '0' },
+      { currency: base, balance: toDecimalString(coins), locked: '0', avg_buy_price: avg },
+    ]
+  }
+
+  const lookup = (uuid: string) => {
+    const found = orders.get(uuid)
+    if (!found) throw new Error(`order_not_found: ${uuid}`)
+    return found
+  }
+
+  return {
+    advance() {
+      if (index + 1 >= candles.length) return false
+      index += 1
+      return true
+    },
+    now: () => current().timestamp,
+    current,
+    candles: async (m, minutes, count) => {
+      if (m !== market) throw new Error(`the replay only has ${market}`)
+      return aggregate(minutes, count)
+    },
+    ticker: async () => ({ price: closeOf(current()) }),
+    orderbook: async () => {
+      const price = closeOf(current())
+      return { bestBid: price - 1000, bestAsk: price + 1000, bidSize: 1, askSize: 1 }
+    },
+    accounts: async () => accounts(),
+    createOrder: async (request) => fill(request),
+    getOrder: async (uuid) => lookup(uuid),
+    cancelOrder: async (uuid) => lookup(uuid),
+  }
+}

@@ -1,0 +1,80 @@
+import type { Candle, Order, UpbitClient } from '@tradekit/upbit-client'
+import type { Exchange, ExchangeCandle, ExchangeOrder, OrderRequest } from './exchange.js'
+
+/** Binds the bot's `Exchange` to an upbit-client (real Upbit or the simulator: same API, same signing). */
+export function createUpbitExchange(client: UpbitClient): Exchange {
+  return {
+    async candles(market, minutes, count) {
+      const unit = minutes as 1 | 3 | 5 | 10 | 15 | 30 | 60 | 240
+      const candles = await client.getCandles({ market, unit, count })
+      // Upbit answers newest first; the decider wants oldest first.
+      return candles.map(toCandle).sort((a, b) => a.time - b.time)
+    },
+    async ticker(market) {
+      const [ticker] = await client.getTicker({ markets: [market] })
+      if (!ticker) throw new Error(`Upbit returned no ticker for ${market}`)
+      const change24h = ticker.prev_closing_price > 0 ? ticker.trade_price / ticker.prev_closing_price - 1 : undefined
+      const volume = (ticker as { acc_trade_volume_24h?: number }).acc_trade_volume_24h
+      return {
+        price: ticker.trade_price,
+        ...(change24h === undefined ? {} : { change24h }),
+        ...(volume === undefined ? {} : { volume24h: volume }),
+      }
+    },
+    async orderbook(market) {
+      const [book] = await client.getOrderbook({ markets: [market] })
+      const best = book?.orderbook_units[0]
+      if (!book || !best) throw new Error(`Upbit returned an empty orderbook for ${market}`)
+      return { bestBid: best.bid_price, bestAsk: best.ask_price, bidSize: book.total_bid_size, askSize: book.total_ask_size }
+    },
+    accounts: () => client.getAccounts(),
+    async createOrder(request: OrderRequest) {
+      const order =
+        request.side === 'bid'
+          ? await client.createOrder({
+              market: request.market,
+              side: 'bid',
+              ordType: 'price',
+              price: request.price,
+              identifier: request.identifier,
+            })
+          : await client.createOrder({
+              market: request.market,
+              side: 'ask',
+              ordType: 'market',
+              volume: request.volume,
+              identifier: request.identifier,
+            })
+      return toOrder(order)
+    },
+    getOrder: async (uuid) => toOrder(await client.getOrder({ uuid })),
+    cancelOrder: async (uuid) => toOrder(await client.cancelOrder({ uuid })),
+  }
+}
+
+function toCandle(candle: Candle): ExchangeCandle {
+  return {
+    time: Date.parse(`${candle.candle_date_time_utc}Z`),
+    open: candle.opening_price,
+    high: candle.high_price,
+    low: candle.low_price,
+    close: candle.trade_price,
+    volume: candle.candle_acc_trade_volume,
+  }
+}
+
+function toOrder(order: Order): ExchangeOrder {
+  return {
+    uuid: order.uuid,
+    identifier: order.identifier,
+    market: order.market,
+    side: order.side,
+    ord_type: order.ord_type,
+    state: order.state,
+    executed_volume: order.executed_volume,
+    paid_fee: order.paid_fee,
+    executed_funds: order.executed_funds,
+    trades: order.trades?.map((t) => ({ price: t.price, volume: t.volume, funds: t.funds, created_at: t.created_at })),
+    created_at: order.created_at,
+  }
+}
