@@ -185,7 +185,7 @@ export async function runCycle(market: string, deps: CycleDeps): Promise<CycleRe
   await deps.log.equity({
     tsMs: now,
     cash: quantityOf(after, quote),
-    positions: [{ market, volume: position, price: String(ticker.price), value: valueOf(position, ticker.price) }],
+    positions: [{ market, volume: position, price: String(ticker.price), value: positionValue(position, ticker.price) }],
     total: equity,
     mode: settings.mode,
   })
@@ -273,11 +273,11 @@ function quantityOf(accounts: readonly ExchangeAccount[], currency: string): str
   return account ? toDecimalString(toBig(account.balance).plus(toBig(account.locked))) : '0'
 }
 
-function valueOf(quantity: string, price: number): string {
+function positionValue(quantity: string, price: number): string {
   return toDecimalString(toBig(quantity).times(toBig(price)).round(0, 0))
 }
 
 /** Quote cash (free + locked) plus the base position at `price`, rounded down to whole KRW. */
 export function equityOf(accounts: readonly ExchangeAccount[], quote: string, base: string, price: number): string {
-  return toDecimalString(toBig(quantityOf(accounts, quote)).plus(toBig(valueOf(quantityOf(accounts, base), price))))
+  return toDecimalString(toBig(quantityOf(accounts, quote)).plus(toBig(positionValue(quantityOf(accounts, base), price))))
 }
