@@ -87,12 +87,15 @@ export async function createOrder(
     })
   if (path === '/v1/orders/test') return send()
   const maxResends = deps.recovery.maxResends ?? 2
+  let ambiguous = false
   for (let resends = 0; ; resends++) {
     try {
       return await send()
     } catch (error) {
-      const duplicate = isDuplicateIdentifier(error)
+      // A duplicate identifier on the first send is the caller's reuse, not our earlier attempt: report it.
+      const duplicate = ambiguous && isDuplicateIdentifier(error)
       if (!isAmbiguousFailure(error) && !duplicate) throw error
+      ambiguous = true
       const existing = await lookUp(deps.transport, identifier, options)
       if (existing) return existing
       // Upbit says no order holds the identifier: safe to resend it unchanged, a bounded number of times.

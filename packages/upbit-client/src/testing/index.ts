@@ -1,0 +1,10 @@
+export { upbitFixtures } from './fixtures.js'
+export { createUpbitHandlers, type UpbitHandlersOptions } from './handlers.js'
+export type { SimCandle, SimulatorFeed } from './sim-feed.js'
+export {
+  type SimulatorFault,
+  type SimulatorStats,
+  startUpbitSimulator,
+  type UpbitSimulator,
+  type UpbitSimulatorOptions,
+} from './simulator.js'
