@@ -1,3 +1,4 @@
+export { type CursorPosition, decodeCursor, encodeCursor } from './cursor.js'
 export {
   DECIMAL_PATTERN,
   type DecimalString,
@@ -18,6 +19,7 @@ export {
   type ValidationIssue,
 } from './errors.js'
 export { type LogFile, listLogFiles, logFileName, parseLogFileName } from './files.js'
+export type { FollowedRecord, Follower, FollowerEvents, FollowOptions } from './follow.js'
 export {
   type BuiltinKinds,
   builtinKinds,
@@ -34,6 +36,16 @@ export {
 } from './kinds.js'
 export { LEGACY_ASSUMPTIONS, type LegacyTradeRecord, normalizeLegacyTrade } from './legacy.js'
 export { DEFAULT_MAX_LINE_BYTES, type Diagnostic } from './lines.js'
+export {
+  createTradeLogReader,
+  type LogRecord,
+  type ReadEntriesOptions,
+  type ReadPage,
+  type StreamOptions,
+  type TimeBound,
+  type TradeLogReader,
+  type TradeLogReaderOptions,
+} from './reader.js'
 export {
   DecimalSchema,
   type DecisionEntry,

@@ -99,9 +99,9 @@ export function startOfDay(key: string, timeZone: string): number {
   return guess - offsetMinutes(first, timeZone) * 60_000
 }
 
-/** The day after `key`, as `YYYYMMDD`. */
-export function nextDayKey(key: string): string {
-  const next = new Date(Date.UTC(Number(key.slice(0, 4)), Number(key.slice(4, 6)) - 1, Number(key.slice(6, 8)) + 1))
+/** The day `days` after (or before, if negative) `key`, as `YYYYMMDD`. */
+export function shiftDayKey(key: string, days: number): string {
+  const next = new Date(Date.UTC(Number(key.slice(0, 4)), Number(key.slice(4, 6)) - 1, Number(key.slice(6, 8)) + days))
   return `${pad(next.getUTCFullYear(), 4)}${pad(next.getUTCMonth() + 1)}${pad(next.getUTCDate())}`
 }
 

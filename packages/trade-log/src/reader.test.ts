@@ -1,0 +1,214 @@
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { TradeLogStrictReadError, TradeLogUsageError } from './errors.js'
+import { LEGACY_ASSUMPTIONS } from './legacy.js'
+import { createTradeLogReader } from './reader.js'
+import { AUG_1, DAY, HOUR, trade } from './test-support/entries.js'
+import { useTempDir } from './test-support/temp-dir.js'
+
+const tempDir = useTempDir()
+const jsonl = (entries: unknown[]) => entries.map((entry) => `${JSON.stringify(entry)}\n`).join('')
+
+/** Three days of trades, one per hour, plus an instance file on the last day. */
+function threeDays(dir: string) {
+  const all = []
+  for (let day = 0; day < 3; day++) {
+    const entries = Array.from({ length: 24 }, (_, hour) =>
+      trade(AUG_1 + day * DAY + hour * HOUR, { orderId: `d${day}h${hour}` }),
+    )
+    writeFileSync(join(dir, `trades_2025080${day + 1}.jsonl`), jsonl(entries))
+    all.push(...entries)
+  }
+  const extra = Array.from({ length: 5 }, (_, i) =>
+    trade(AUG_1 + 2 * DAY + i * HOUR + 30 * 60_000, { orderId: `inst${i}`, side: 'sell' }),
+  )
+  writeFileSync(join(dir, 'trades_20250803.bot-2.jsonl'), jsonl(extra))
+  all.push(...extra)
+  return all.sort((a, b) => a.tsMs - b.tsMs)
+}
+
+describe('readEntries', () => {
+  it('pages newest first through every file, merging instance files by time, without gaps or repeats', async () => {
+    const dir = tempDir()
+    const all = threeDays(dir)
+    const reader = createTradeLogReader({ dir })
+    const seen: string[] = []
+    let cursor: string | undefined
+    do {
+      const page = await reader.readEntries({ kind: 'trades', limit: 7, ...(cursor ? { cursor } : {}) })
+      seen.push(...page.entries.map((entry) => entry.orderId))
+      cursor = page.nextCursor ?? undefined
+    } while (cursor)
+    expect(seen).toEqual(all.map((entry) => entry.orderId).reverse())
+  })
+
+  it('pages oldest first too', async () => {
+    const dir = tempDir()
+    const all = threeDays(dir)
+    const reader = createTradeLogReader({ dir })
+    const first = await reader.readEntries({ kind: 'trades', order: 'asc', limit: 30 })
+    const second = await reader.readEntries({ kind: 'trades', order: 'asc', limit: 100, cursor: first.nextCursor! })
+    expect([...first.entries, ...second.entries].map((entry) => entry.orderId)).toEqual(all.map((entry) => entry.orderId))
+    expect(second.nextCursor).toBeNull()
+  })
+
+  it('opens only the newest files for the newest page', async () => {
+    const dir = tempDir()
+    for (let day = 0; day < 30; day++) {
+      const key = new Date(AUG_1 + day * DAY).toISOString().slice(0, 10).replaceAll('-', '')
+      const entries = Array.from({ length: 50 }, (_, i) => trade(AUG_1 + day * DAY + 12 * HOUR + i * 60_000))
+      writeFileSync(join(dir, `trades_${key}.jsonl`), jsonl(entries))
+    }
+    const page = await createTradeLogReader({ dir }).readEntries({ kind: 'trades', limit: 20 })
+    expect(page.entries).toHaveLength(20)
+    expect(page.entries[0]!.tsMs).toBe(AUG_1 + 29 * DAY + 12 * HOUR + 49 * 60_000)
+    // The newest day plus at most the neighbours that could overlap it in another time zone.
+    expect(page.filesRead.length).toBeLessThanOrEqual(3)
+    expect(page.filesRead[0]).toMatch(/trades_20250830\.jsonl$/)
+  })
+
+  it('filters by time range, market and side', async () => {
+    const dir = tempDir()
+    writeFileSync(
+      join(dir, 'trades_20250801.jsonl'),
+      jsonl([
+        trade(AUG_1 + HOUR, { market: 'KRW-ETH' }),
+        trade(AUG_1 + 2 * HOUR, { side: 'sell' }),
+        trade(AUG_1 + 3 * HOUR),
+        trade(AUG_1 + 4 * HOUR),
+      ]),
+    )
+    const reader = createTradeLogReader({ dir })
+    const page = await reader.readEntries({
+      kind: 'trades',
+      market: 'KRW-BTC',
+      side: 'buy',
+      from: AUG_1,
+      to: new Date(AUG_1 + 4 * HOUR),
+    })
+    expect(page.entries.map((entry) => entry.tsMs)).toEqual([AUG_1 + 3 * HOUR])
+    const iso = await reader.readEntries({ kind: 'trades', from: '2025-08-01T02:00:00Z' })
+    expect(iso.entries).toHaveLength(3)
+  })
+
+  it('tolerates BOM, CRLF, NUL runs and blank lines, and reports each bad line by file and number', async () => {
+    const dir = tempDir()
+    const file = join(dir, 'trades_20250801.jsonl')
+    const good = (hour: number) => JSON.stringify(trade(AUG_1 + hour * HOUR))
+    writeFileSync(
+      file,
+      [
+        `\uFEFF${good(1)}\r`, // 1: BOM and CRLF
+        '', // 2: blank
+        `\0\0\0${good(2)}`, // 3: NUL run left by a crash, then a good line
+        '{"ts": "torn', // 4: not JSON
+        JSON.stringify({ ...trade(AUG_1), fee: 0.5 }), // 5: wrong type
+        '   ', // 6: blank
+        `${good(3)}\r`, // 7
+        '{"ts":"2025-08-01T04:00', // 8: unterminated tail, a write in flight
+      ].join('\n'),
+    )
+    const page = await createTradeLogReader({ dir }).readEntries({ kind: 'trades', order: 'asc' })
+    expect(page.entries.map((entry) => entry.tsMs)).toEqual([1, 2, 3].map((hour) => AUG_1 + hour * HOUR))
+    expect(page.diagnostics).toEqual([
+      { file, line: 4, reason: expect.stringMatching(/not valid JSON/) },
+      { file, line: 5, reason: expect.stringMatching(/fee/) },
+    ])
+  })
+
+  it('keeps an unterminated last line that is complete JSON', async () => {
+    const dir = tempDir()
+    writeFileSync(join(dir, 'trades_20250801.jsonl'), `${JSON.stringify(trade(AUG_1))}\n${JSON.stringify(trade(AUG_1 + 1))}`)
+    const page = await createTradeLogReader({ dir }).readEntries({ kind: 'trades' })
+    expect(page.entries).toHaveLength(2)
+    expect(page.diagnostics).toEqual([])
+  })
+
+  it('error: strict mode throws at the first bad line with its position', async () => {
+    const dir = tempDir()
+    writeFileSync(join(dir, 'trades_20250801.jsonl'), `${JSON.stringify(trade(AUG_1))}\nnot json\n`)
+    const reader = createTradeLogReader({ dir, strict: true })
+    const error = await reader.readEntries({ kind: 'trades' }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(TradeLogStrictReadError)
+    expect(error).toMatchObject({ line: 2, file: join(dir, 'trades_20250801.jsonl'), code: 'strict_read' })
+    // Without strict the same file reads fine.
+    expect((await reader.readEntries({ kind: 'trades', strict: false })).entries).toHaveLength(1)
+  })
+
+  it("reads the old bot's JSON array files and reports what it assumed", async () => {
+    const dir = tempDir()
+    // Entry shape from the old bot's operations note (shared/context/README.md).
+    writeFileSync(
+      join(dir, 'trades_20250801.json'),
+      JSON.stringify([
+        {
+          timestamp: '2025-08-01T12:00:00Z',
+          action: 'buy',
+          symbol: 'KRW-BTC',
+          amount: 0.001,
+          price: 45000000,
+          ai_confidence: 0.85,
+        },
+        { timestamp: '2025-08-01T12:05:00Z', action: 'hold', symbol: 'KRW-BTC', amount: 0, price: 45010000, ai_confidence: 0.5 },
+        {
+          timestamp: '2025-08-01T13:00:00',
+          action: 'sell',
+          symbol: 'KRW-BTC',
+          amount: 0.001,
+          price: 45500000,
+          ai_confidence: 0.7,
+        },
+      ]),
+    )
+    const page = await createTradeLogReader({ dir }).readEntries({ kind: 'trades', order: 'asc' })
+    expect(page.entries.map((entry) => [entry.side, entry.volume, entry.price, entry.funds])).toEqual([
+      ['buy', '0.001', '45000000', '45000'],
+      ['sell', '0.001', '45500000', '45500'],
+    ])
+    expect(page.assumed).toEqual(expect.arrayContaining([LEGACY_ASSUMPTIONS.fee, LEGACY_ASSUMPTIONS.utc]))
+    expect(page.diagnostics).toEqual([
+      { file: join(dir, 'trades_20250801.json'), line: 2, reason: expect.stringMatching(/hold/) },
+    ])
+  })
+
+  it('error: a malformed cursor or limit is a usage error', async () => {
+    const dir = tempDir()
+    const reader = createTradeLogReader({ dir })
+    await expect(reader.readEntries({ kind: 'trades', cursor: 'nope' })).rejects.toBeInstanceOf(TradeLogUsageError)
+    await expect(reader.readEntries({ kind: 'trades', limit: 0 })).rejects.toBeInstanceOf(TradeLogUsageError)
+    await expect(reader.readEntries({ kind: 'nope' as 'trades' })).rejects.toThrow(/known kinds/)
+  })
+})
+
+describe('stream', () => {
+  it('yields every entry oldest first, merged across instance files, with cursors that resume', async () => {
+    const dir = tempDir()
+    const all = threeDays(dir)
+    const reader = createTradeLogReader({ dir })
+    const records = []
+    for await (const record of reader.stream({ kind: 'trades' })) records.push(record)
+    expect(records.map((record) => record.entry.orderId)).toEqual(all.map((entry) => entry.orderId))
+    const rest = []
+    for await (const record of reader.stream({ kind: 'trades', cursor: records[40]!.cursor })) rest.push(record.entry.orderId)
+    expect(rest).toEqual(all.slice(41).map((entry) => entry.orderId))
+  })
+
+  it('reads lines spanning chunk boundaries and skips oversized lines', async () => {
+    const dir = tempDir()
+    mkdirSync(dir, { recursive: true })
+    const file = join(dir, 'trades_20250801.jsonl')
+    const reasons = 'é'.repeat(200_000)
+    const entries = Array.from({ length: 20 }, (_, i) => trade(AUG_1 + i, { reason: reasons }))
+    writeFileSync(file, jsonl(entries))
+    appendFileSync(file, `${JSON.stringify(trade(AUG_1 + 100, { reason: 'x'.repeat(3 * 1024 * 1024) }))}\n`)
+    appendFileSync(file, jsonl([trade(AUG_1 + 101)]))
+    const diagnostics: unknown[] = []
+    const reader = createTradeLogReader({ dir, onDiagnostic: (d) => diagnostics.push(d) })
+    const seen = []
+    for await (const record of reader.stream({ kind: 'trades' })) seen.push(record.entry)
+    expect(seen).toHaveLength(21)
+    expect(seen.slice(0, 20).every((entry) => entry.reason === reasons)).toBe(true)
+    expect(diagnostics).toEqual([{ file, line: 21, reason: expect.stringMatching(/longer than/) }])
+  })
+})

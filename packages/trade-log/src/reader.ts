@@ -1,0 +1,297 @@
+/**
+ * The server side: range queries with cursor pagination over daily files, a constant-memory stream, and live
+ * follow. Files are chosen by the day in their name, so the newest page touches only the newest days.
+ */
+import { resolve } from 'node:path'
+import { type CursorPosition, comparePositions, decodeCursor, encodeCursor } from './cursor.js'
+import { TradeLogStrictReadError, TradeLogUsageError } from './errors.js'
+import { type FileRecord, type ReadHooks, readLogFile } from './file-source.js'
+import { type LogFile, listLogFiles } from './files.js'
+import { createFollower, type Follower, type FollowOptions } from './follow.js'
+import { type BuiltinKinds, type EntryKind, type EntryOf, kindRegistry, requireKind } from './kinds.js'
+import { DEFAULT_MAX_LINE_BYTES, type Diagnostic } from './lines.js'
+import { toEpochMs } from './time.js'
+
+/** Options for `createTradeLogReader`. */
+export interface TradeLogReaderOptions<Custom extends readonly EntryKind[] = readonly []> {
+  /** Directory to read; resolve it with `resolveLogDir()` so bot and server agree. Required. */
+  dir: string
+  /** Your own entry kinds from `defineEntryKind`. Default none. */
+  kinds?: Custom
+  /** Throw `TradeLogStrictReadError` at the first bad line instead of skipping it. Default `false`. */
+  strict?: boolean
+  /** Longer lines are skipped with a diagnostic, keeping memory bounded. Default 1 MiB. */
+  maxLineBytes?: number
+  /** Called for every skipped line, in addition to the diagnostics each page returns. Default none. */
+  onDiagnostic?: (diagnostic: Diagnostic) => void
+}
+
+type KindMap<Custom extends readonly EntryKind[]> = BuiltinKinds & { [K in Custom[number] as K['name']]: K }
+type KindName<Custom extends readonly EntryKind[]> = keyof KindMap<Custom> & string
+
+/** A time bound: a Date, epoch ms or ISO-8601 text. */
+export type TimeBound = Date | number | string
+
+/** What to read. */
+export interface ReadEntriesOptions<N extends string> {
+  /** Entry kind, e.g. `trades`. */
+  kind: N
+  /** Entries at or after this time. Default: no lower bound. */
+  from?: TimeBound
+  /** Entries before this time (exclusive). Default: no upper bound. */
+  to?: TimeBound
+  /** Only entries whose `market` equals this. Default: all. */
+  market?: string
+  /** Only entries whose `side` equals this (trades). Default: both. */
+  side?: 'buy' | 'sell'
+  /** Page size. Default 100. */
+  limit?: number
+  /** Continue after the entry this cursor points at (from a previous page's `nextCursor`). Default: start. */
+  cursor?: string
+  /** `desc` is newest first. Default `desc`. */
+  order?: 'asc' | 'desc'
+  /** Override the reader's `strict`. */
+  strict?: boolean
+}
+
+/** One page of entries. */
+export interface ReadPage<T> {
+  entries: T[]
+  /** Pass as `cursor` to get the next page; `null` when there is none. */
+  nextCursor: string | null
+  /** Lines skipped in the files read for this page. */
+  diagnostics: Diagnostic[]
+  /** Assumptions made to read the old bot's entries (empty when none were read). */
+  assumed: string[]
+  /** The files opened for this page (absolute paths). */
+  filesRead: string[]
+}
+
+/** One entry with where it came from. */
+export interface LogRecord<T> {
+  entry: T
+  /** Absolute path of the file. */
+  file: string
+  /** 1-based line number. */
+  line: number
+  /** Cursor pointing at this entry. */
+  readonly cursor: string
+}
+
+/** What to stream: everything in `[from, to)`, oldest first. */
+export type StreamOptions<N extends string> = Omit<ReadEntriesOptions<N>, 'limit' | 'order'>
+
+/** Reads a log directory; get one from `createTradeLogReader`. */
+export interface TradeLogReader<Custom extends readonly EntryKind[] = readonly []> {
+  /** The absolute directory read. */
+  readonly dir: string
+  /** One page of entries, newest first unless `order: 'asc'`. */
+  readEntries<N extends KindName<Custom>>(options: ReadEntriesOptions<N>): Promise<ReadPage<EntryOf<KindMap<Custom>[N]>>>
+  /** Every matching entry, oldest first, in constant memory (one chunk per open file). */
+  stream<N extends KindName<Custom>>(options: StreamOptions<N>): AsyncIterable<LogRecord<EntryOf<KindMap<Custom>[N]>>>
+  /** Entries as they are appended, across rotation, truncation and replacement. Close it when done. */
+  follow<N extends KindName<Custom>>(options: FollowOptions<N>): Follower<EntryOf<KindMap<Custom>[N]>>
+  /** Log files of a kind (or all), oldest first. */
+  files(kind?: KindName<Custom>): Promise<LogFile[]>
+}
+
+// A file named for day D in any zone (UTC-12 to UTC+14) holds instants in [D 00:00Z - 14h, D+1 00:00Z + 12h).
+const EARLIEST_OFFSET_MS = 14 * 3_600_000
+const LATEST_OFFSET_MS = 12 * 3_600_000
+const DAY_MS = 86_400_000
+
+function dayWindow(day: string): { start: number; end: number } {
+  const utc = Date.UTC(Number(day.slice(0, 4)), Number(day.slice(4, 6)) - 1, Number(day.slice(6, 8)))
+  return { start: utc - EARLIEST_OFFSET_MS, end: utc + DAY_MS + LATEST_OFFSET_MS }
+}
+
+class Record_<T> implements LogRecord<T> {
+  constructor(
+    readonly entry: T,
+    readonly file: string,
+    readonly line: number,
+    readonly position: CursorPosition,
+  ) {}
+  get cursor(): string {
+    return encodeCursor(this.position)
+  }
+}
+
+function toRecord(file: LogFile, record: FileRecord): Record_<FileRecord['entry']> {
+  return new Record_(record.entry, file.path, record.line, { tsMs: record.entry.tsMs, file: file.name, line: record.line })
+}
+
+function groupByDay(files: LogFile[]): LogFile[][] {
+  const groups = new Map<string, LogFile[]>()
+  for (const file of files) {
+    const group = groups.get(file.day)
+    if (group) group.push(file)
+    else groups.set(file.day, [file])
+  }
+  return [...groups.values()]
+}
+
+/** Creates a reader for `dir`. It opens files only when asked. */
+export function createTradeLogReader<const Custom extends readonly EntryKind[] = readonly []>(
+  options: TradeLogReaderOptions<Custom>,
+): TradeLogReader<Custom> {
+  if (!options.dir) throw new TradeLogUsageError('createTradeLogReader needs `dir`; use resolveLogDir() to pick it.')
+  const dir = resolve(options.dir)
+  const registry = kindRegistry(options.kinds ?? [])
+  const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES
+
+  const prepare = (query: StreamOptions<string> & { limit?: number }) => {
+    const kind = requireKind(registry, query.kind)
+    const from = query.from === undefined ? Number.NEGATIVE_INFINITY : toEpochMs(query.from, 'from')
+    const to = query.to === undefined ? Number.POSITIVE_INFINITY : toEpochMs(query.to, 'to')
+    const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor)
+    if (query.limit !== undefined && (!Number.isInteger(query.limit) || query.limit < 1)) {
+      throw new TradeLogUsageError(`limit must be a positive integer, got ${JSON.stringify(query.limit)}.`)
+    }
+    const matches = (entry: Record<string, unknown> & { tsMs: number }) =>
+      entry.tsMs >= from &&
+      entry.tsMs < to &&
+      (query.market === undefined || entry['market'] === query.market) &&
+      (query.side === undefined || entry['side'] === query.side)
+    const strict = query.strict ?? options.strict ?? false
+    const diagnostics: Diagnostic[] = []
+    const assumed = new Set<string>()
+    const hooks: ReadHooks = {
+      onDiagnostic(diagnostic) {
+        if (strict) throw new TradeLogStrictReadError(diagnostic)
+        diagnostics.push(diagnostic)
+        options.onDiagnostic?.(diagnostic)
+      },
+      onAssumed(list) {
+        for (const item of list) assumed.add(item)
+      },
+    }
+    const inRange = (file: LogFile) => {
+      const window = dayWindow(file.day)
+      return window.end > from && window.start < to
+    }
+    return { kind, from, to, cursor, matches, diagnostics, assumed, hooks, inRange }
+  }
+
+  async function readEntries(query: ReadEntriesOptions<string>): Promise<ReadPage<never>> {
+    const { kind, cursor, matches, diagnostics, assumed, hooks, inRange } = prepare(query)
+    const limit = query.limit ?? 100
+    const desc = (query.order ?? 'desc') === 'desc'
+    const files = (await listLogFiles(dir, kind.name)).filter(inRange)
+    const groups = groupByDay(files)
+    if (desc) groups.reverse()
+    const direction = desc ? -1 : 1
+    const order = (a: Record_<unknown>, b: Record_<unknown>) => direction * comparePositions(a.position, b.position)
+    const afterCursor = (record: Record_<unknown>) =>
+      cursor === undefined || direction * comparePositions(record.position, cursor) > 0
+    let collected: Record_<FileRecord['entry']>[] = []
+    const filesRead: string[] = []
+    for (const group of groups) {
+      const window = dayWindow(group[0]!.day)
+      // Skip days that lie entirely on the far side of the cursor.
+      if (cursor && (desc ? window.start > cursor.tsMs : window.end <= cursor.tsMs)) continue
+      // Stop once a full page is certainly newer (older) than anything this day can hold.
+      const edge = collected[limit]
+      if (edge && (desc ? window.end <= edge.position.tsMs : window.start > edge.position.tsMs)) break
+      for (const file of group) {
+        filesRead.push(file.path)
+        for await (const batch of readLogFile(file, kind, maxLineBytes, hooks)) {
+          for (const item of batch) {
+            if (!matches(item.entry)) continue
+            const record = toRecord(file, item)
+            if (afterCursor(record)) collected.push(record)
+          }
+        }
+      }
+      collected.sort(order)
+      if (collected.length > limit + 1) collected = collected.slice(0, limit + 1)
+    }
+    const page = collected.slice(0, limit)
+    return {
+      entries: page.map((record) => record.entry) as never[],
+      nextCursor: collected.length > limit ? page[page.length - 1]!.cursor : null,
+      diagnostics,
+      assumed: [...assumed],
+      filesRead,
+    }
+  }
+
+  async function* stream(query: StreamOptions<string>): AsyncGenerator<LogRecord<never>> {
+    const { kind, cursor, matches, hooks, inRange } = prepare(query)
+    const files = (await listLogFiles(dir, kind.name)).filter(inRange)
+    for (const group of groupByDay(files)) {
+      const window = dayWindow(group[0]!.day)
+      if (cursor && window.end <= cursor.tsMs) continue
+      for await (const record of mergeFiles(group, kind, maxLineBytes, hooks)) {
+        if (!matches(record.entry)) continue
+        if (cursor && comparePositions(record.position, cursor) <= 0) continue
+        yield record as never
+      }
+    }
+  }
+
+  return {
+    dir,
+    readEntries: readEntries as TradeLogReader<Custom>['readEntries'],
+    stream: stream as TradeLogReader<Custom>['stream'],
+    follow: ((query: FollowOptions<string>) =>
+      createFollower({
+        ...query,
+        dir,
+        kind: requireKind(registry, query.kind),
+        maxLineBytes,
+        ...(options.onDiagnostic ? { onDiagnostic: options.onDiagnostic } : {}),
+      })) as TradeLogReader<Custom>['follow'],
+    files: (kind) => listLogFiles(dir, kind),
+  }
+}
+
+/** Merges the files of one day (main + instances) by time; each file is in append order. */
+async function* mergeFiles(
+  files: LogFile[],
+  kind: EntryKind,
+  maxLineBytes: number,
+  hooks: ReadHooks,
+): AsyncGenerator<Record_<FileRecord['entry']>> {
+  if (files.length === 1) {
+    const file = files[0]!
+    for await (const batch of readLogFile(file, kind, maxLineBytes, hooks)) for (const item of batch) yield toRecord(file, item)
+    return
+  }
+  const heads = files.map((file) => ({
+    file,
+    source: readLogFile(file, kind, maxLineBytes, hooks),
+    batch: [] as FileRecord[],
+    index: 0,
+  }))
+  const advance = async (head: (typeof heads)[number]) => {
+    while (head.index >= head.batch.length) {
+      const next = await head.source.next()
+      if (next.done) return false
+      head.batch = next.value
+      head.index = 0
+    }
+    return true
+  }
+  let live = (await Promise.all(heads.map(async (head) => ((await advance(head)) ? head : undefined)))).filter(
+    (head) => head !== undefined,
+  )
+  try {
+    while (live.length > 0) {
+      let best = live[0]!
+      let bestRecord = toRecord(best.file, best.batch[best.index]!)
+      for (const head of live.slice(1)) {
+        const candidate = toRecord(head.file, head.batch[head.index]!)
+        if (comparePositions(candidate.position, bestRecord.position) < 0) {
+          best = head
+          bestRecord = candidate
+        }
+      }
+      yield bestRecord
+      best.index++
+      if (!(await advance(best))) live = live.filter((head) => head !== best)
+    }
+  } finally {
+    await Promise.all(heads.map((head) => head.source.return(undefined)))
+  }
+}
