@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest'
+import { UpbitBanError } from './errors.js'
+import { createRateLimiter, type LimiterClock } from './rate-limiter.js'
+
+/** A clock whose sleep advances virtual time at once: tests see the schedule, not wall time. */
+function virtualClock(start = 1_000_000): LimiterClock & { t: number } {
+  const clock = {
+    t: start,
+    now: () => clock.t,
+    sleep: async (ms: number) => {
+      clock.t += ms
+    },
+  }
+  return clock
+}
+
+describe('rate limiter', () => {
+  it('queues calls instead of failing and never exceeds the budget in any window', async () => {
+    const clock = virtualClock()
+    const limiter = createRateLimiter({ marginMs: 50 }, clock)
+    const times: number[] = []
+    await Promise.all(Array.from({ length: 35 }, () => limiter.acquire('ticker').then(() => times.push(clock.now()))))
+    expect(times).toHaveLength(35)
+    for (let i = 0; i + 10 < times.length; i++) expect(times[i + 10]! - times[i]!).toBeGreaterThanOrEqual(1050)
+    // ...and uses it: the 11th call goes out as soon as the first leaves the window.
+    expect(times[10]! - times[0]!).toBe(1050)
+  })
+
+  it('uses the documented budgets per group: order 12/s, order-test 8/s, batch cancel 1 per 2 s', async () => {
+    const clock = virtualClock()
+    const limiter = createRateLimiter({ marginMs: 0 }, clock)
+    const sentWithin = async (group: string, n: number) => {
+      const start = clock.now()
+      for (let i = 0; i < n; i++) await limiter.acquire(group)
+      return clock.now() - start
+    }
+    expect(await sentWithin('order', 12)).toBe(0)
+    expect(await sentWithin('order', 1)).toBe(1000)
+    expect(await sentWithin('order-test', 8)).toBe(0)
+    expect(await sentWithin('order-cancel-all', 2)).toBe(2000)
+  })
+
+  it('Remaining-Req sec=0 holds the group until the next second', async () => {
+    const clock = virtualClock(5_000_300)
+    const limiter = createRateLimiter({ marginMs: 20 }, clock)
+    await limiter.acquire('default')
+    limiter.update('default', { group: 'default', sec: 0 })
+    await limiter.acquire('default')
+    expect(clock.now()).toBe(5_001_020)
+  })
+
+  it('follows a live header that reports less budget than ours (another bot shares the pocket)', async () => {
+    const clock = virtualClock(7_000_000)
+    const limiter = createRateLimiter({ marginMs: 0 }, clock)
+    await limiter.acquire('default')
+    limiter.update('default', { group: 'default', sec: 2 })
+    const times: number[] = []
+    for (let i = 0; i < 3; i++) {
+      await limiter.acquire('default')
+      times.push(clock.now())
+    }
+    expect(times).toEqual([7_000_000, 7_000_000, 7_001_000])
+  })
+
+  it('backs off after 429, doubling for consecutive ones and capped', async () => {
+    const clock = virtualClock()
+    const limiter = createRateLimiter({ backoffMs: 100 }, clock)
+    expect([limiter.backoff('candle'), limiter.backoff('candle'), limiter.backoff('candle')]).toEqual([100, 200, 400])
+    for (let i = 0; i < 10; i++) limiter.backoff('candle')
+    expect(limiter.backoff('candle')).toBe(5000)
+    limiter.update('candle', { group: 'candle', sec: 5 })
+    expect(limiter.backoff('candle')).toBe(100)
+  })
+
+  it('error: a banned group fails fast with the ban until it ends, then sends again', async () => {
+    const clock = virtualClock()
+    const limiter = createRateLimiter({}, clock)
+    const ban = new UpbitBanError({
+      method: 'GET',
+      url: 'https://api.upbit.com/v1/ticker',
+      status: 418,
+      errorName: undefined,
+      upbitMessage: 'blocked',
+      group: 'ticker',
+      banMs: 30_000,
+      bannedUntil: clock.now() + 30_000,
+    })
+    limiter.ban('ticker', ban)
+    await expect(limiter.acquire('ticker')).rejects.toBe(ban)
+    expect(limiter.bannedUntil('ticker')).toBe(ban.bannedUntil)
+    await limiter.acquire('market')
+    clock.t += 30_000
+    await limiter.acquire('ticker')
+    expect(limiter.bannedUntil('ticker')).toBeUndefined()
+  })
+
+  it('an aborted caller leaves the queue without blocking the others', async () => {
+    const clock = virtualClock()
+    const limiter = createRateLimiter({ budgets: { x: { limit: 1, intervalMs: 1000 } } }, clock)
+    await limiter.acquire('x')
+    const controller = new AbortController()
+    controller.abort(new Error('stop'))
+    await expect(limiter.acquire('x', controller.signal)).rejects.toThrow('stop')
+    await limiter.acquire('x')
+    expect(clock.now()).toBeGreaterThan(1_000_000)
+  })
+})
