@@ -1,3 +1,4 @@
+export { type ClaudeDeciderOptions, createClaudeDecider, DECISION_TOOL_NAME, DEFAULT_CLAUDE_MODEL } from './claude.js'
 export { Candle, MarketContext, NewsItem } from './context.js'
 export {
   Decision,
@@ -26,6 +27,20 @@ export {
   ReplayMissError,
   TruncationError,
 } from './errors.js'
+export { createGptDecider, DECISION_SCHEMA_NAME, DEFAULT_GPT_MODEL, type GptDeciderOptions } from './gpt.js'
+export type { FetchLike } from './http.js'
+export {
+  buildPrompt,
+  createPromptBuilder,
+  estimateTokens,
+  PROMPT_VERSION,
+  type Prompt,
+  type PromptBuilder,
+  type PromptOptions,
+  promptHash,
+} from './prompt.js'
+export type { ProviderOptions } from './provider.js'
+export type { RetryEvent, RetryOptions } from './retry.js'
 export {
   applyRiskLimits,
   type RiskCheckedDecision,

@@ -1,0 +1,152 @@
+/** Claude through the Anthropic Messages API: native structured output (`output_config.format`) or a forced tool. */
+import { DeciderConfigError, InvalidResponseError, RefusalError, TruncationError } from './errors.js'
+import { createProviderDecider, type ProviderOptions, parseJsonText, type ReadAnswer, resolveApiKey } from './provider.js'
+import type { Decider, Usage } from './types.js'
+
+/** Documented default model id; pass `model` to use another (ids change often, so treat this as configuration). */
+export const DEFAULT_CLAUDE_MODEL = 'claude-sonnet-4-6'
+/** The tool name used in forced-tool mode. */
+export const DECISION_TOOL_NAME = 'submit_decision'
+
+export interface ClaudeDeciderOptions extends ProviderOptions {
+  /** `anthropic-version` header. Default `'2023-06-01'` (newer versions may reject sampling parameters; none are sent). */
+  apiVersion?: string | undefined
+  /**
+   * `'structured'` (default): native structured output via `output_config.format`.
+   * `'tool'`: a strict tool the model is forced to call, for models without native structured output
+   * (fails on models that reject forced tool choice or with thinking enabled).
+   */
+  mode?: 'structured' | 'tool' | undefined
+}
+
+interface ClaudeBlock {
+  type?: string
+  text?: string
+  name?: string
+  input?: unknown
+}
+
+interface ClaudeMessage {
+  model?: string
+  content?: ClaudeBlock[]
+  stop_reason?: string | null
+  stop_details?: { category?: string | null } | null
+  usage?: {
+    input_tokens?: number
+    output_tokens?: number
+    cache_creation_input_tokens?: number | null
+    cache_read_input_tokens?: number | null
+    output_tokens_details?: { thinking_tokens?: number } | null
+  }
+}
+
+function claudeUsage(message: ClaudeMessage): Usage {
+  const usage = message.usage ?? {}
+  return {
+    inputTokens: usage.input_tokens ?? 0,
+    outputTokens: usage.output_tokens ?? 0,
+    cacheReadTokens: usage.cache_read_input_tokens ?? 0,
+    cacheWriteTokens: usage.cache_creation_input_tokens ?? 0,
+    reasoningTokens: usage.output_tokens_details?.thinking_tokens ?? 0,
+  }
+}
+
+function readClaude(mode: 'structured' | 'tool') {
+  return (body: unknown, details: { provider: string; requestId?: string }): ReadAnswer => {
+    const message = (typeof body === 'object' && body !== null ? body : {}) as ClaudeMessage
+    return {
+      usage: claudeUsage(message),
+      model: message.model,
+      value: () => {
+        if (message.stop_reason === 'refusal') {
+          const category = message.stop_details?.category ?? undefined
+          throw new RefusalError(`Claude refused to decide${category ? ` (${category})` : ''}; holding, not retried.`, {
+            ...details,
+            ...(category ? { category } : {}),
+          })
+        }
+        if (message.stop_reason === 'max_tokens' || message.stop_reason === 'model_context_window_exceeded') {
+          throw new TruncationError(
+            `Claude's answer was cut off (stop_reason ${message.stop_reason}); raise maxTokens or shrink the prompt.`,
+            details,
+          )
+        }
+        const blocks = Array.isArray(message.content) ? message.content : []
+        if (mode === 'tool') {
+          const call = blocks.find((block) => block.type === 'tool_use' && block.name === DECISION_TOOL_NAME)
+          if (call) return call.input
+          throw new InvalidResponseError(
+            `Claude did not call ${DECISION_TOOL_NAME} (stop_reason ${message.stop_reason}).`,
+            details,
+          )
+        }
+        const text = blocks
+          .filter((block) => block.type === 'text' && typeof block.text === 'string')
+          .map((block) => block.text)
+          .join('')
+        if (text === '') {
+          throw new InvalidResponseError(`Claude's answer has no text block (stop_reason ${message.stop_reason}).`, details)
+        }
+        return parseJsonText(text, details)
+      },
+    }
+  }
+}
+
+/** Creates a decider backed by Claude. Throws `DeciderConfigError` when no API key is given or set. */
+export function createClaudeDecider(options: ClaudeDeciderOptions = {}): Decider {
+  const apiKey = resolveApiKey(options.apiKey, 'ANTHROPIC_API_KEY')
+  if (apiKey === undefined) {
+    throw new DeciderConfigError('createClaudeDecider: no API key. Pass apiKey or set ANTHROPIC_API_KEY.', {
+      provider: 'anthropic',
+    })
+  }
+  const mode = options.mode ?? 'structured'
+  const model = options.model ?? DEFAULT_CLAUDE_MODEL
+  const maxTokens = options.maxTokens ?? 1024
+  const baseUrl = (options.baseUrl ?? 'https://api.anthropic.com').replace(/\/+$/, '')
+  return createProviderDecider(
+    {
+      provider: 'anthropic',
+      label: 'Anthropic',
+      envVar: 'ANTHROPIC_API_KEY',
+      model,
+      url: `${baseUrl}/v1/messages`,
+      headers: {
+        'x-api-key': apiKey,
+        'anthropic-version': options.apiVersion ?? '2023-06-01',
+        'content-type': 'application/json',
+      },
+      requestIdHeader: 'request-id',
+      body: (prompt, schema) => {
+        const common = {
+          model,
+          max_tokens: maxTokens,
+          system: prompt.system,
+          messages: [{ role: 'user', content: prompt.user }],
+        }
+        return mode === 'tool'
+          ? {
+              ...common,
+              tools: [
+                {
+                  name: DECISION_TOOL_NAME,
+                  description: 'Submit exactly one trading decision.',
+                  input_schema: schema,
+                  strict: true,
+                },
+              ],
+              tool_choice: { type: 'tool', name: DECISION_TOOL_NAME, disable_parallel_tool_use: true },
+            }
+          : { ...common, output_config: { format: { type: 'json_schema', schema } } }
+      },
+      read: readClaude(mode),
+      isQuota: (status, body) => {
+        const error = (body as { error?: { type?: string; details?: { error_code?: string } } } | null)?.error
+        return status === 402 || error?.type === 'billing_error' || error?.details?.error_code === 'enforced_spend_limit_reached'
+      },
+    },
+    options,
+    [apiKey],
+  )
+}

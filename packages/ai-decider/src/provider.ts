@@ -1,0 +1,234 @@
+/**
+ * What the Claude and GPT deciders share: options, the request/retry loop, error classification by status and
+ * secret redaction. Each adapter only says how to build its body and read its answer.
+ */
+import { decisionJsonSchema } from './decision.js'
+import {
+  AuthError,
+  type DeciderError,
+  InvalidResponseError,
+  isDeciderError,
+  OverloadedError,
+  ProviderHttpError,
+  QuotaError,
+  RateLimitError,
+} from './errors.js'
+import { createPoster, type FetchLike, type HttpAnswer, retryAfterMs } from './http.js'
+import { buildPrompt, type Prompt, type PromptBuilder, promptHash } from './prompt.js'
+import { type RetryEvent, type RetryOptions, withRetries } from './retry.js'
+import { runDecision } from './run.js'
+import type { AuditRecord, Decider, PriceTable, Usage } from './types.js'
+
+/** Options both provider deciders take. */
+export interface ProviderOptions {
+  /** API key. Default: the provider's environment variable (`ANTHROPIC_API_KEY` / `OPENAI_API_KEY`). */
+  apiKey?: string | undefined
+  /** Model id. Default: the documented default of each factory; model ids are configuration, pass your own. */
+  model?: string | undefined
+  /** API origin without the path, e.g. a proxy. Default: the provider's public API. */
+  baseUrl?: string | undefined
+  /** Output token cap. Default `1024`. */
+  maxTokens?: number | undefined
+  /** Timeout of one HTTP attempt in milliseconds. Default `20000`. */
+  timeoutMs?: number | undefined
+  /** Budget of a whole `decide` call (all attempts) when the caller gives no `deadlineMs`. Default `60000`. */
+  defaultDeadlineMs?: number | undefined
+  /** Retry settings, or `false` for none. Default: 2 retries, 500 ms doubling backoff, retry-after honoured. */
+  retry?: RetryOptions | false | undefined
+  /** `fetch` to use. Default: `globalThis.fetch`, looked up on each call. */
+  fetch?: FetchLike | undefined
+  /** Prices per model, to fill `costUsd`. Default: none (`costUsd` is null). */
+  prices?: PriceTable | undefined
+  /** Builds the prompt from the context. Default: `buildPrompt`. */
+  prompt?: PromptBuilder | undefined
+  /** Receives each audit record (no keys, no headers). Exceptions it throws are ignored. Default: none. */
+  onAudit?: ((record: AuditRecord) => void) | undefined
+  /** Called before each retry wait. Default: none. */
+  onRetry?: ((event: RetryEvent) => void) | undefined
+}
+
+/** What the shared loop learns from a 2xx answer. */
+export interface ReadAnswer {
+  usage: Usage
+  model?: string | undefined
+  /** Returns the decision candidate, or throws a typed error (refusal, truncation, invalid JSON). */
+  value: () => unknown
+}
+
+/** The provider-specific part of a decider. */
+export interface ProviderSpec {
+  provider: string
+  /** Name shown in messages, e.g. `Anthropic`. */
+  label: string
+  envVar: string
+  model: string
+  url: string
+  headers: Record<string, string>
+  requestIdHeader: string
+  body: (prompt: Prompt, schema: Record<string, unknown>) => unknown
+  read: (body: unknown, details: { provider: string; requestId?: string }) => ReadAnswer
+  /** True when an error body means quota or spend limit (never retried). */
+  isQuota: (status: number, body: unknown) => boolean
+}
+
+/** Parses the JSON text of a model answer, or throws `InvalidResponseError` quoting its start. */
+export function parseJsonText(text: string, details: { provider: string; requestId?: string }): unknown {
+  try {
+    return JSON.parse(text)
+  } catch (error) {
+    throw new InvalidResponseError(
+      `The ${details.provider} answer is not valid JSON (starts with ${JSON.stringify(text.slice(0, 60))}); holding.`,
+      { ...details, cause: error },
+    )
+  }
+}
+
+const REDACTED = '[redacted]'
+
+/** Replaces every occurrence of each secret in a string. */
+export function redact(text: string, secrets: readonly string[]): string {
+  return secrets.reduce((out, secret) => (secret.length >= 4 ? out.split(secret).join(REDACTED) : out), text)
+}
+
+function redactValue<T>(value: T, secrets: readonly string[]): T {
+  if (value === undefined) return value
+  const json = JSON.stringify(value)
+  const clean = redact(json, secrets)
+  return clean === json ? value : (JSON.parse(clean) as T)
+}
+
+/** Resolves the API key from options or the environment; throws `DeciderConfigError`-worthy text when missing. */
+export function resolveApiKey(apiKey: string | undefined, envVar: string): string | undefined {
+  const key = apiKey ?? process.env[envVar]
+  return key === undefined || key.trim() === '' ? undefined : key
+}
+
+interface ErrorBody {
+  type?: unknown
+  error?: { type?: unknown; message?: unknown; code?: unknown; details?: { error_code?: unknown } }
+}
+
+const asString = (value: unknown) => (typeof value === 'string' ? value : undefined)
+
+/** Maps an HTTP error answer to the right `DeciderError` subclass, with a message that says what to do next. */
+export function classifyHttpError(spec: ProviderSpec, answer: HttpAnswer, requestId: string | undefined): DeciderError {
+  const body = (typeof answer.body === 'object' && answer.body !== null ? answer.body : {}) as ErrorBody
+  const type = asString(body.error?.type) ?? asString(body.error?.code)
+  const said = asString(body.error?.message) ?? (typeof answer.body === 'string' ? answer.body.slice(0, 200) : 'no message')
+  const status = answer.status
+  const where = `${spec.label} POST ${spec.url} answered ${status}${type ? ` ${type}` : ''}: ${said}`
+  const details = {
+    provider: spec.provider,
+    status,
+    ...(type === undefined ? {} : { type }),
+    ...(requestId === undefined ? {} : { requestId }),
+  }
+  const wait = retryAfterMs(answer.headers)
+  const waitDetails = wait === undefined ? details : { ...details, retryAfterMs: wait }
+  if (status === 401 || status === 403) {
+    return new AuthError(`${where}. Check the API key (apiKey or ${spec.envVar}) and its permissions; not retried.`, details)
+  }
+  if (spec.isQuota(status, answer.body)) {
+    return new QuotaError(`${where}. The account's quota or spend limit is used up: check billing; not retried.`, details)
+  }
+  if (status === 429) {
+    return new RateLimitError(`${where}. Rate limited: retried after retry-after when the deadline allows.`, waitDetails)
+  }
+  if (status === 529 || type === 'overloaded_error') {
+    return new OverloadedError(
+      `${where}. The provider is overloaded: retried with backoff, or fall back to another.`,
+      waitDetails,
+    )
+  }
+  const [code, next] =
+    status === 400
+      ? ['bad_request', 'The request was rejected: check the model id, maxTokens and mode; not retried.']
+      : status === 404
+        ? ['not_found', 'Check the model id and baseUrl; not retried.']
+        : status === 408
+          ? ['request_timeout', 'Retried.']
+          : status === 409
+            ? ['conflict', 'Retried.']
+            : status >= 500
+              ? ['server', 'A provider-side failure: retried with backoff.']
+              : ['http', 'Not retried.']
+  return new ProviderHttpError(`${where}. ${next}`, { ...details, code })
+}
+
+/** Builds a `Decider` from a provider spec and the shared options. */
+export function createProviderDecider(spec: ProviderSpec, options: ProviderOptions, secrets: readonly string[]): Decider {
+  const post = createPoster(options.fetch)
+  const schema = decisionJsonSchema()
+  const builder = options.prompt ?? buildPrompt
+  const timeoutMs = options.timeoutMs ?? 20_000
+  const frame = {
+    provider: spec.provider,
+    model: spec.model,
+    defaultBudgetMs: options.defaultDeadlineMs ?? 60_000,
+    prices: options.prices,
+    onAudit: options.onAudit,
+  }
+  const scrub = (error: unknown): unknown => {
+    if (!isDeciderError(error)) return error
+    const clean = redact(error.message, secrets)
+    if (clean !== error.message) error.message = clean
+    if (error.stack) error.stack = redact(error.stack, secrets)
+    return error
+  }
+
+  return {
+    provider: spec.provider,
+    model: spec.model,
+    decide(context, decideOptions) {
+      return runDecision(frame, context, decideOptions, async ({ deadline, audit }) => {
+        const prompt = builder(context, { schema })
+        const body = spec.body(prompt, schema)
+        audit.promptHash = promptHash(prompt, spec.provider, spec.model)
+        audit.request = body
+        const attempt = async (attemptNumber: number) => {
+          const started = performance.now()
+          let status: number | undefined
+          let requestId: string | undefined
+          try {
+            const answer = await post({
+              provider: spec.provider,
+              url: spec.url,
+              headers: spec.headers,
+              body,
+              signal: deadline.signal,
+              timeoutMs: Math.min(timeoutMs, Math.max(1, deadline.remaining())),
+            })
+            status = answer.status
+            requestId = answer.headers.get(spec.requestIdHeader) ?? undefined
+            audit.response = redactValue(answer.body, secrets)
+            if (status < 200 || status > 299) throw classifyHttpError(spec, answer, requestId)
+            const read = spec.read(answer.body, { provider: spec.provider, ...(requestId ? { requestId } : {}) })
+            audit.usage = read.usage
+            const value = read.value()
+            audit.attempts.push({
+              attempt: attemptNumber,
+              status,
+              latencyMs: performance.now() - started,
+              ...(requestId ? { requestId } : {}),
+            })
+            return { value, usage: read.usage, ...(read.model ? { model: read.model } : {}) }
+          } catch (error) {
+            audit.attempts.push({
+              attempt: attemptNumber,
+              latencyMs: performance.now() - started,
+              error: isDeciderError(error) ? error.code : 'unknown',
+              ...(status === undefined ? {} : { status }),
+              ...(requestId ? { requestId } : {}),
+            })
+            throw scrub(error)
+          }
+        }
+        return withRetries(attempt, deadline, options.retry, (event) => {
+          const last = audit.attempts.at(-1)
+          if (last) last.retryInMs = event.delayMs
+          options.onRetry?.(event)
+        })
+      })
+    },
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * Test-only helpers (not exported from the package): the provider fixtures in ./fixtures and msw handlers that
+ * answer with them and record every request the adapters send.
+ */
+import { readFileSync } from 'node:fs'
+import { delay, HttpResponse, http } from 'msw'
+
+export interface Fixture {
+  status: number
+  headers: Record<string, string>
+  body: Record<string, unknown>
+}
+
+/** Loads `fixtures/<name>.json` (copied from the research notes; see fixtures/README.md). */
+export function fixture(name: string): Fixture {
+  const raw = JSON.parse(readFileSync(new URL(`./fixtures/${name}.json`, import.meta.url), 'utf8')) as {
+    _http?: { status?: number; headers?: Record<string, string> }
+    body: Record<string, unknown>
+  }
+  return { status: raw._http?.status ?? 200, headers: raw._http?.headers ?? {}, body: raw.body }
+}
+
+/** The fixtures' decision, in this package's wire names. */
+export const wireDecision = {
+  action: 'hold',
+  confidence: 0.62,
+  size: 0,
+  reason: 'RSI neutral, MACD histogram negative but flattening; no edge.',
+  stopLoss: null,
+  takeProfit: null,
+}
+
+/** A copy of `value` with `transform` applied to a structured clone. */
+export function edit<T>(value: T, transform: (copy: T) => void): T {
+  const copy = structuredClone(value)
+  transform(copy)
+  return copy
+}
+
+/** The Anthropic text-block fixture carrying `text` as the model's answer. */
+export function anthropicText(text: string = JSON.stringify(wireDecision)): Fixture {
+  return edit(fixture('anthropic.response.text'), (f) => {
+    ;(f.body.content as { text: string }[])[0]!.text = text
+  })
+}
+
+export interface Captured {
+  url: string
+  headers: Record<string, string>
+  body: unknown
+}
+
+/** A reply: a fixture, `'hang'` (never answers) or `'network'` (connection error). */
+export type Reply = Fixture | 'hang' | 'network'
+
+/**
+ * An msw handler for POST `url` answering with `replies` in order (the last one repeats), recording requests.
+ */
+export function replying(url: string, replies: Reply[]) {
+  const captured: Captured[] = []
+  const handler = http.post(url, async ({ request }) => {
+    captured.push({
+      url: request.url,
+      headers: Object.fromEntries(request.headers.entries()),
+      body: await request.json(),
+    })
+    const reply = replies[Math.min(captured.length - 1, replies.length - 1)]!
+    if (reply === 'hang') {
+      await delay('infinite')
+      return HttpResponse.error()
+    }
+    if (reply === 'network') return HttpResponse.error()
+    return HttpResponse.json(reply.body, { status: reply.status, headers: reply.headers })
+  })
+  return { handler, captured }
+}
