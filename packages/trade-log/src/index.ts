@@ -37,6 +37,15 @@ export {
 export { LEGACY_ASSUMPTIONS, type LegacyTradeRecord, normalizeLegacyTrade } from './legacy.js'
 export { DEFAULT_MAX_LINE_BYTES, type Diagnostic } from './lines.js'
 export {
+  type ClosedTrade,
+  type DailyReturn,
+  type MaxDrawdown,
+  type Performance,
+  type PerformanceOptions,
+  performance,
+} from './performance.js'
+export { type Portfolio, type PortfolioOptions, type Position, type Prices, portfolio } from './portfolio.js'
+export {
   createTradeLogReader,
   type LogRecord,
   type ReadEntriesOptions,

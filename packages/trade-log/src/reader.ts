@@ -10,7 +10,9 @@ import { type LogFile, listLogFiles } from './files.js'
 import { createFollower, type Follower, type FollowOptions } from './follow.js'
 import { type BuiltinKinds, type EntryKind, type EntryOf, kindRegistry, requireKind } from './kinds.js'
 import { DEFAULT_MAX_LINE_BYTES, type Diagnostic } from './lines.js'
-import { toEpochMs } from './time.js'
+import { type TimeBound, toEpochMs } from './time.js'
+
+export type { TimeBound }
 
 /** Options for `createTradeLogReader`. */
 export interface TradeLogReaderOptions<Custom extends readonly EntryKind[] = readonly []> {
@@ -28,9 +30,6 @@ export interface TradeLogReaderOptions<Custom extends readonly EntryKind[] = rea
 
 type KindMap<Custom extends readonly EntryKind[]> = BuiltinKinds & { [K in Custom[number] as K['name']]: K }
 type KindName<Custom extends readonly EntryKind[]> = keyof KindMap<Custom> & string
-
-/** A time bound: a Date, epoch ms or ISO-8601 text. */
-export type TimeBound = Date | number | string
 
 /** What to read. */
 export interface ReadEntriesOptions<N extends string> {

@@ -105,8 +105,11 @@ export function shiftDayKey(key: string, days: number): string {
   return `${pad(next.getUTCFullYear(), 4)}${pad(next.getUTCMonth() + 1)}${pad(next.getUTCDate())}`
 }
 
+/** A time bound: a Date, epoch ms or ISO-8601 text. */
+export type TimeBound = Date | number | string
+
 /** Accepts a Date, epoch ms or an ISO string; returns epoch ms. */
-export function toEpochMs(value: Date | number | string, what: string): number {
+export function toEpochMs(value: TimeBound, what: string): number {
   const ms = value instanceof Date ? value.getTime() : typeof value === 'number' ? value : Date.parse(value)
   if (!Number.isFinite(ms)) {
     throw new TradeLogUsageError(

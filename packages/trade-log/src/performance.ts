@@ -1,0 +1,285 @@
+/**
+ * Trading performance from fills (and, when given, equity snapshots). Money is exact (big.js) and returned as
+ * decimal strings; ratios are computed in big.js and returned as numbers. Definitions are in the README.
+ */
+import Big from 'big.js'
+import { type DecimalString, formatDecimal, parseDecimal } from './decimal.js'
+import { applyFill, emptyBook, type MarketBook, sortFills } from './ledger.js'
+import type { EquityEntry, TradeEntry } from './schemas.js'
+import { dayKey, dayKeyToIsoDate, shiftDayKey, type TimeBound, toEpochMs } from './time.js'
+
+/** Options for `performance`. */
+export interface PerformanceOptions {
+  /** Quote-currency balance before the first fill; needed for daily returns when no equity entries are given. Default none. */
+  startingBalance?: DecimalString
+  /** IANA zone whose midnight cuts days for daily returns. Default `'UTC'`. */
+  timeZone?: string
+  /** End of the period (for exposure and the last daily return). Default: the last entry's time. */
+  now?: TimeBound
+  /** Sharpe and Sortino are null with fewer daily returns than this. Default 30. */
+  minDaysForRatios?: number
+}
+
+/** A closed round trip: position from flat to flat in one market. */
+export interface ClosedTrade {
+  market: string
+  openedAt: string
+  closedAt: string
+  /** Σ realized PnL of the trip's sells. */
+  profit: DecimalString
+  /** Σ (funds + fee) of the trip's buys. */
+  entryValue: DecimalString
+  /** profit / entryValue. */
+  profitRatio: number
+}
+
+/** One day of the equity curve. */
+export interface DailyReturn {
+  /** `YYYY-MM-DD` in `timeZone`. */
+  date: string
+  /** Equity at the end of the day. */
+  equity: DecimalString
+  /** equity / previous equity − 1. */
+  return: number
+}
+
+/** The largest fall of the equity curve. */
+export interface MaxDrawdown {
+  /** Largest peak − trough in money. */
+  absolute: DecimalString
+  /** When the peak and trough of the largest absolute drawdown were. */
+  peakAt: string | null
+  troughAt: string | null
+  /** Largest (peak − trough) / peak; null when the curve never had a positive peak. */
+  relative: number | null
+  relativePeakAt: string | null
+  relativeTroughAt: string | null
+}
+
+/** The result of `performance`. */
+export interface Performance {
+  /** Closed round trips. */
+  tradeCount: number
+  /** Round trips still open at the end. */
+  openTrades: number
+  fills: number
+  wins: number
+  losses: number
+  draws: number
+  /** wins / tradeCount; null without closed trades. */
+  winRate: number | null
+  realizedPnl: DecimalString
+  fees: DecimalString
+  /** Σ wins / |Σ losses|; null when there are no losses. */
+  profitFactor: number | null
+  /** Mean profit per closed trade; null without closed trades. */
+  expectancy: DecimalString | null
+  /** (1 + avgWin / avgLoss) × winRate − 1; null without losses. */
+  expectancyRatio: number | null
+  maxDrawdown: MaxDrawdown
+  /** Where the drawdown and daily returns come from. */
+  equitySource: 'equity-entries' | 'realized-pnl' | 'none'
+  dailyReturns: DailyReturn[]
+  /** mean(daily) / sample std(daily) × √365; null with too few days or zero dispersion. */
+  sharpe: number | null
+  /** mean(daily) / downside deviation × √365; null with too few days or no down day. */
+  sortino: number | null
+  /** Share of the period with any position open, 0–1; null for an empty period. */
+  exposure: number | null
+  closedTrades: ClosedTrade[]
+}
+
+const RATIO_DP = 8
+const toRatio = (value: Big) => Number(value.round(RATIO_DP, Big.roundHalfEven).toFixed())
+const iso = (ms: number) => new Date(ms).toISOString()
+const SQRT_365 = new Big(365).sqrt()
+
+const isTrade = (entry: TradeEntry | EquityEntry): entry is TradeEntry => 'side' in entry
+
+interface Point {
+  at: number
+  equity: Big
+}
+
+function maxDrawdown(points: Point[]): MaxDrawdown {
+  let peak: Point | undefined
+  let best = { abs: new Big(0), peakAt: null as string | null, troughAt: null as string | null }
+  let bestRel = { rel: null as Big | null, peakAt: null as string | null, troughAt: null as string | null }
+  for (const point of points) {
+    if (!peak || point.equity.gt(peak.equity)) peak = point
+    const drop = peak.equity.minus(point.equity)
+    if (drop.gt(best.abs)) best = { abs: drop, peakAt: iso(peak.at), troughAt: iso(point.at) }
+    if (peak.equity.gt(0) && drop.gt(0)) {
+      const rel = drop.div(peak.equity)
+      if (bestRel.rel === null || rel.gt(bestRel.rel)) bestRel = { rel, peakAt: iso(peak.at), troughAt: iso(point.at) }
+    }
+  }
+  const anyPositivePeak = points.some((point) => point.equity.gt(0))
+  return {
+    absolute: formatDecimal(best.abs, RATIO_DP),
+    peakAt: best.peakAt,
+    troughAt: best.troughAt,
+    relative: bestRel.rel ? toRatio(bestRel.rel) : anyPositivePeak ? 0 : null,
+    relativePeakAt: bestRel.peakAt,
+    relativeTroughAt: bestRel.troughAt,
+  }
+}
+
+/** End-of-day equity for every calendar day from the first to the last point, carrying values forward. */
+function dailyEquity(points: Point[], timeZone: string, endMs: number): { day: string; equity: Big }[] {
+  if (points.length === 0) return []
+  const lastByDay = new Map<string, Big>()
+  for (const point of points) lastByDay.set(dayKey(point.at, timeZone), point.equity)
+  const days: { day: string; equity: Big }[] = []
+  const lastDay = dayKey(Math.max(endMs, points.at(-1)!.at), timeZone)
+  let equity = points[0]!.equity
+  for (let day = dayKey(points[0]!.at, timeZone); day <= lastDay; day = shiftDayKey(day, 1)) {
+    equity = lastByDay.get(day) ?? equity
+    days.push({ day, equity })
+  }
+  return days
+}
+
+function sampleStats(values: Big[]): { mean: Big; std: Big; downside: Big } | null {
+  if (values.length < 2) return null
+  const n = values.length
+  const mean = values.reduce((sum, value) => sum.plus(value), new Big(0)).div(n)
+  const variance = values.reduce((sum, value) => sum.plus(value.minus(mean).pow(2)), new Big(0)).div(n - 1)
+  const downsideVariance = values.reduce((sum, value) => (value.lt(0) ? sum.plus(value.pow(2)) : sum), new Big(0)).div(n - 1)
+  return { mean, std: variance.sqrt(), downside: downsideVariance.sqrt() }
+}
+
+/** Computes performance from fills, plus equity snapshots when you have them (they include unrealized PnL). */
+export function performance(entries: readonly (TradeEntry | EquityEntry)[], options: PerformanceOptions = {}): Performance {
+  const timeZone = options.timeZone ?? 'UTC'
+  const minDays = options.minDaysForRatios ?? 30
+  const fills = sortFills(entries.filter(isTrade))
+  const snapshots = entries.filter((entry): entry is EquityEntry => !isTrade(entry)).sort((a, b) => a.tsMs - b.tsMs)
+  const books = new Map<string, MarketBook>()
+  const trips = new Map<string, { openedAt: number; profit: Big; entryValue: Big }>()
+  const closedTrades: ClosedTrade[] = []
+  const closedPoints: { at: number; profit: Big }[] = []
+  const realizedPoints: { at: number; realized: Big }[] = []
+  let realized = new Big(0)
+  let fees = new Big(0)
+  let openMarkets = 0
+  let exposedSince: number | undefined
+  let exposedMs = 0
+
+  for (const fill of fills) {
+    let book = books.get(fill.market)
+    if (!book) books.set(fill.market, (book = emptyBook(fill.market)))
+    const wasOpen = book.volume.gt(0)
+    let trip = trips.get(fill.market)
+    if (!wasOpen && fill.side === 'buy') {
+      trip = { openedAt: fill.tsMs, profit: new Big(0), entryValue: new Big(0) }
+      trips.set(fill.market, trip)
+    }
+    const delta = applyFill(book, fill)
+    fees = fees.plus(parseDecimal(fill.fee))
+    realized = realized.plus(delta)
+    if (!delta.eq(0)) realizedPoints.push({ at: fill.tsMs, realized })
+    if (trip) {
+      if (fill.side === 'buy') trip.entryValue = trip.entryValue.plus(parseDecimal(fill.funds)).plus(parseDecimal(fill.fee))
+      else trip.profit = trip.profit.plus(delta)
+    }
+    const isOpen = book.volume.gt(0)
+    if (!wasOpen && isOpen && openMarkets++ === 0) exposedSince = fill.tsMs
+    if (wasOpen && !isOpen) {
+      if (--openMarkets === 0 && exposedSince !== undefined) exposedMs += fill.tsMs - exposedSince
+      if (trip) {
+        closedTrades.push({
+          market: fill.market,
+          openedAt: iso(trip.openedAt),
+          closedAt: iso(fill.tsMs),
+          profit: formatDecimal(trip.profit, RATIO_DP),
+          entryValue: formatDecimal(trip.entryValue, RATIO_DP),
+          profitRatio: trip.entryValue.gt(0) ? toRatio(trip.profit.div(trip.entryValue)) : 0,
+        })
+        closedPoints.push({ at: fill.tsMs, profit: trip.profit })
+        trips.delete(fill.market)
+      }
+    }
+  }
+
+  const lastEntryMs = Math.max(fills.at(-1)?.tsMs ?? 0, snapshots.at(-1)?.tsMs ?? 0)
+  const endMs = options.now === undefined ? lastEntryMs : toEpochMs(options.now, 'now')
+  if (openMarkets > 0 && exposedSince !== undefined) exposedMs += Math.max(0, endMs - exposedSince)
+  const startMs = fills[0]?.tsMs
+  const exposure = startMs !== undefined && endMs > startMs ? toRatio(new Big(exposedMs).div(endMs - startMs)) : null
+
+  const profits = closedPoints.map((point) => point.profit)
+  const winsList = profits.filter((profit) => profit.gt(0))
+  const lossesList = profits.filter((profit) => profit.lt(0))
+  const sum = (values: Big[]) => values.reduce((total, value) => total.plus(value), new Big(0))
+  const grossWin = sum(winsList)
+  const grossLoss = sum(lossesList).abs()
+  const tradeCount = profits.length
+  const winRate = tradeCount > 0 ? new Big(winsList.length).div(tradeCount) : null
+  const avgWin = winsList.length > 0 ? grossWin.div(winsList.length) : new Big(0)
+  const avgLoss = lossesList.length > 0 ? grossLoss.div(lossesList.length) : null
+
+  // The equity curve: snapshots when available, else starting balance plus realized PnL.
+  const start = options.startingBalance === undefined ? undefined : parseDecimal(options.startingBalance)
+  let equitySource: Performance['equitySource'] = 'none'
+  let points: Point[] = []
+  let drawdownPoints: Point[]
+  if (snapshots.length > 0) {
+    equitySource = 'equity-entries'
+    points = snapshots.map((snapshot) => ({ at: snapshot.tsMs, equity: parseDecimal(snapshot.total) }))
+    drawdownPoints = points
+  } else {
+    const base = start ?? new Big(0)
+    let cumulative = base
+    drawdownPoints = [
+      ...(startMs === undefined ? [] : [{ at: startMs, equity: base }]),
+      ...closedPoints.map((point) => ({ at: point.at, equity: (cumulative = cumulative.plus(point.profit)) })),
+    ]
+    if (start !== undefined && startMs !== undefined) {
+      equitySource = 'realized-pnl'
+      points = [
+        { at: startMs, equity: start },
+        ...realizedPoints.map((point) => ({ at: point.at, equity: start.plus(point.realized) })),
+      ]
+    }
+  }
+  const days = dailyEquity(points, timeZone, endMs)
+  // With a starting balance and no snapshots the first day is measured against the balance before any fill.
+  const series = equitySource === 'realized-pnl' && start !== undefined ? [{ day: '', equity: start }, ...days] : days
+  const dailyReturns: DailyReturn[] = []
+  const returns: Big[] = []
+  for (let i = 1; i < series.length; i++) {
+    const previous = series[i - 1]!.equity
+    const current = series[i]!
+    const value = previous.eq(0) ? new Big(0) : current.equity.div(previous).minus(1)
+    returns.push(value)
+    dailyReturns.push({
+      date: dayKeyToIsoDate(current.day),
+      equity: formatDecimal(current.equity, RATIO_DP),
+      return: toRatio(value),
+    })
+  }
+  const stats = returns.length >= Math.max(2, minDays) ? sampleStats(returns) : null
+
+  return {
+    tradeCount,
+    openTrades: trips.size,
+    fills: fills.length,
+    wins: winsList.length,
+    losses: lossesList.length,
+    draws: tradeCount - winsList.length - lossesList.length,
+    winRate: winRate ? toRatio(winRate) : null,
+    realizedPnl: formatDecimal(realized, RATIO_DP),
+    fees: formatDecimal(fees),
+    profitFactor: grossLoss.gt(0) ? toRatio(grossWin.div(grossLoss)) : null,
+    expectancy: tradeCount > 0 ? formatDecimal(sum(profits).div(tradeCount), RATIO_DP) : null,
+    expectancyRatio: avgLoss && winRate ? toRatio(avgWin.div(avgLoss).plus(1).times(winRate).minus(1)) : null,
+    maxDrawdown: maxDrawdown(drawdownPoints),
+    equitySource,
+    dailyReturns,
+    sharpe: stats && stats.std.gt(0) ? toRatio(stats.mean.div(stats.std).times(SQRT_365)) : null,
+    sortino: stats && stats.downside.gt(0) ? toRatio(stats.mean.div(stats.downside).times(SQRT_365)) : null,
+    exposure,
+    closedTrades,
+  }
+}
