@@ -42,6 +42,10 @@ export const BotConfigSchema = z
     gptModel: z.string().min(1).optional(),
     /** Deadline for one decision, all fallbacks included, in milliseconds. Default 20,000. */
     decisionTimeoutMs: z.coerce.number().int().min(100).default(20_000),
+    /** `market` (default): market orders that fill at once. `limit`: passive limit orders at the best bid/ask. */
+    orderType: z.enum(['market', 'limit']).default('market'),
+    /** Limit orders only: ticks behind the best bid (buys) or ask (sells). Default 0 (join the best price). */
+    limitOffsetTicks: z.coerce.number().int().min(0).max(100).default(0),
     /** How long to wait for an order to settle before cancelling it, in milliseconds. Default 30,000. */
     orderTimeoutMs: z.coerce.number().int().min(100).default(30_000),
     /** Poll interval while waiting for an order to settle, in milliseconds. Default 500. */
@@ -58,8 +62,8 @@ export const BotConfigSchema = z
     candleFile: z.string().min(1).default(BUNDLED_CANDLES.pathname),
     /** Paper mode: starting KRW balance of the simulated account. Default `1000000`. */
     paperKrw: z.string().regex(DECIMAL, 'must be a decimal string such as 1000000').default('1000000'),
-    /** Paper mode: an Upbit-compatible simulator already running (URL); default: start one in-process. */
-    upbitUrl: z.url({ protocol: /^https?$/ }).optional(),
+    /** Paper mode: `file` (default) replays `candleFile` one candle per cycle; `upbit` follows Upbit's live public prices. */
+    paperFeed: z.enum(['file', 'upbit']).default('file'),
   })
   .strict()
 
@@ -86,6 +90,8 @@ export const ENVIRONMENT_NAMES: Record<keyof BotConfig, string> = {
   claudeModel: 'ANTHROPIC_MODEL',
   gptModel: 'OPENAI_MODEL',
   decisionTimeoutMs: 'BOT_DECISION_TIMEOUT_MS',
+  orderType: 'BOT_ORDER_TYPE',
+  limitOffsetTicks: 'BOT_LIMIT_OFFSET_TICKS',
   orderTimeoutMs: 'BOT_ORDER_TIMEOUT_MS',
   orderPollMs: 'BOT_ORDER_POLL_MS',
   onShutdown: 'BOT_ON_SHUTDOWN',
@@ -94,7 +100,7 @@ export const ENVIRONMENT_NAMES: Record<keyof BotConfig, string> = {
   logLevel: 'LOG_LEVEL',
   candleFile: 'BOT_CANDLE_FILE',
   paperKrw: 'BOT_PAPER_KRW',
-  upbitUrl: 'UPBIT_SIMULATOR_URL',
+  paperFeed: 'BOT_PAPER_FEED',
 }
 
 const LIST_SETTINGS = new Set<keyof BotConfig>(['markets', 'timeframes'])

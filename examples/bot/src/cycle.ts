@@ -7,9 +7,10 @@ import {
   holdDecision,
   type MarketContext,
   type RiskLimits,
+  type RiskOrder,
   riskStateFromContext,
 } from '@tradekit/ai-decider'
-import { toBig, toDecimalString } from '@tradekit/upbit-client'
+import { roundToTick, tickSizeFor, toBig, toDecimalString } from '@tradekit/upbit-client'
 import type { Logger } from 'pino'
 import type { BotLog } from './bot-log.js'
 import { type BotState, dailyPnl, remember, rollDay } from './bot-state.js'
@@ -24,6 +25,10 @@ export interface CycleSettings {
   orderTimeoutMs: number
   orderPollMs: number
   onShutdown: 'cancel' | 'finish'
+  /** Market orders (default) or passive limit orders at the best bid/ask. */
+  orderType?: 'market' | 'limit' | undefined
+  /** Limit orders: ticks behind the best price. Default 0. */
+  limitOffsetTicks?: number | undefined
 }
 
 export interface CycleDeps {
@@ -140,10 +145,7 @@ export async function runCycle(market: string, deps: CycleDeps): Promise<CycleRe
 
   let execution: ExecutedOrder | null = null
   if (checked.order) {
-    const request: OrderRequest =
-      checked.order.side === 'buy'
-        ? { market, side: 'bid', ord_type: 'price', price: checked.order.quoteAmount, identifier: `tk-${decisionId}` }
-        : { market, side: 'ask', ord_type: 'market', volume: checked.order.baseQuantity, identifier: `tk-${decisionId}` }
+    const request = orderRequest(market, checked.order, `tk-${decisionId}`, settings, orderbook)
     state.lastTradeAt = now
     state.ordersToday += 1
     try {
@@ -204,6 +206,32 @@ export async function runCycle(market: string, deps: CycleDeps): Promise<CycleRe
     dailyPnl: dailyPnl(state, equity),
     position,
   }
+}
+
+/**
+ * The exchange order for a risk-checked order. Market: buy by KRW total, sell by volume. Limit: at the best
+ * bid (buy) or ask (sell), `limitOffsetTicks` further away, on Upbit's tick; a buy's volume is the total over
+ * that price, rounded down.
+ */
+export function orderRequest(
+  market: string,
+  order: RiskOrder,
+  identifier: string,
+  settings: Pick<CycleSettings, 'orderType' | 'limitOffsetTicks'>,
+  book: { bestBid: number; bestAsk: number },
+): OrderRequest {
+  if (settings.orderType !== 'limit') {
+    return order.side === 'buy'
+      ? { market, side: 'bid', ord_type: 'price', price: order.quoteAmount, identifier }
+      : { market, side: 'ask', ord_type: 'market', volume: order.baseQuantity, identifier }
+  }
+  const buying = order.side === 'buy'
+  const best = toBig(buying ? book.bestBid : book.bestAsk)
+  const tick = toBig(tickSizeFor(best, market))
+  const offset = tick.times(settings.limitOffsetTicks ?? 0)
+  const price = roundToTick(buying ? best.minus(offset) : best.plus(offset), market, buying ? 'down' : 'up')
+  const volume = buying ? toDecimalString(toBig(order.quoteAmount).div(toBig(price)).round(8, 0)) : order.baseQuantity
+  return { market, side: buying ? 'bid' : 'ask', ord_type: 'limit', price, volume, identifier }
 }
 
 /**

@@ -28,10 +28,11 @@ export interface ExchangeOrder {
   created_at?: string | undefined
 }
 
-/** What the bot asks Upbit for: a market buy by KRW total (`price`) or a market sell by volume (`market`). */
+/** What the bot asks Upbit for: a market buy by KRW total (`price`), a market sell by volume (`market`), or a limit order. */
 export type OrderRequest =
   | { market: string; side: 'bid'; ord_type: 'price'; price: string; identifier: string }
   | { market: string; side: 'ask'; ord_type: 'market'; volume: string; identifier: string }
+  | { market: string; side: 'bid' | 'ask'; ord_type: 'limit'; price: string; volume: string; identifier: string }
 
 export interface ExchangeAccount {
   currency: string

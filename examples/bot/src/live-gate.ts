@@ -16,7 +16,6 @@ export function assertLiveAllowed(config: BotConfig, secrets: BotSecrets, flags:
   if (!flags.live) missing.push('the --live flag')
   if (!secrets.upbitAccessKey || !secrets.upbitSecretKey) missing.push('UPBIT_ACCESS_KEY and UPBIT_SECRET_KEY')
   if (!config.riskLimitsFile) missing.push('a risk-limits file (BOT_RISK_LIMITS_FILE or "riskLimitsFile")')
-  if (config.upbitUrl) missing.push('no UPBIT_SIMULATOR_URL (it points live trading at a simulator)')
   if (missing.length > 0) {
     throw new ConfigError(`live mode refused: it trades real money and needs ${missing.join(', ')}`, 'mode')
   }

@@ -78,12 +78,20 @@ export function createReplayExchange(options: ReplayExchangeOptions): ReplayExch
 
   function fill(request: OrderRequest): ExchangeOrder {
     const next = candles[index + 1] ?? current()
-    const price = toBig(next.open)
+    let price = toBig(next.open)
+    if (request.ord_type === 'limit') {
+      // A limit order fills only if the next candle reaches its price, and at the better of open and limit.
+      const limit = toBig(request.price)
+      const buying = request.side === 'bid'
+      const reached = buying ? toBig(next.low).lte(limit) : toBig(next.high).gte(limit)
+      if (!reached) return order(request, toBig(0), toBig(0), toBig(0), next, 'wait')
+      price = buying ? (price.lt(limit) ? price : limit) : price.gt(limit) ? price : limit
+    }
     let volume: Big
     let funds: Big
     if (request.side === 'bid') {
-      const total = toBig(request.price)
-      volume = total.div(price).round(8, 0)
+      const total = request.ord_type === 'limit' ? toBig(request.volume).times(toBig(request.price)) : toBig(request.price)
+      volume = request.ord_type === 'limit' ? toBig(request.volume) : total.div(price).round(8, 0)
       funds = volume.times(price)
       const fee = funds.times(feeRate)
       if (funds.plus(fee).gt(cash)) throw new Error(`insufficient_funds_bid: ${toDecimalString(funds.plus(fee))} ${quote} needed`)
@@ -102,18 +110,35 @@ export function createReplayExchange(options: ReplayExchangeOptions): ReplayExch
     return order(request, volume, funds, fee, next)
   }
 
-  function order(request: OrderRequest, volume: Big, funds: Big, fee: Big, at: Candle): ExchangeOrder {
-    const created = {
+  function order(
+    request: OrderRequest,
+    volume: Big,
+    funds: Big,
+    fee: Big,
+    at: Candle,
+    state: 'done' | 'wait' = 'done',
+  ): ExchangeOrder {
+    const created: ExchangeOrder = {
       uuid: randomUUID(),
       identifier: request.identifier,
       market,
       side: request.side,
       ord_type: request.ord_type,
-      state: 'done' as const,
+      state,
       executed_volume: toDecimalString(volume),
       executed_funds: toDecimalString(funds),
       paid_fee: toDecimalString(fee),
-      trades: [{ price: at.open, volume: toDecimalString(volume), funds: toDecimalString(funds), created_at: at.time }],
+      trades:
+        state === 'done'
+          ? [
+              {
+                price: toDecimalString(funds.div(volume)),
+                volume: toDecimalString(volume),
+                funds: toDecimalString(funds),
+                created_at: at.time,
+              },
+            ]
+          : [],
       created_at: at.time,
     }
     orders.set(created.uuid, created)
@@ -154,6 +179,10 @@ export function createReplayExchange(options: ReplayExchangeOptions): ReplayExch
     accounts: async () => accounts(),
     createOrder: async (request) => fill(request),
     getOrder: async (uuid) => lookup(uuid),
-    cancelOrder: async (uuid) => lookup(uuid),
+    cancelOrder: async (uuid) => {
+      const found = lookup(uuid)
+      if (found.state === 'wait') found.state = 'cancel'
+      return found
+    },
   }
 }

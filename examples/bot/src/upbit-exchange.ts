@@ -29,22 +29,15 @@ export function createUpbitExchange(client: UpbitClient): Exchange {
     },
     accounts: () => client.getAccounts(),
     async createOrder(request: OrderRequest) {
+      const { market, identifier } = request
+      if (request.ord_type === 'limit') {
+        const { side, price, volume } = request
+        return toOrder(await client.createOrder({ market, side, ordType: 'limit', price, volume, identifier }))
+      }
       const order =
         request.side === 'bid'
-          ? await client.createOrder({
-              market: request.market,
-              side: 'bid',
-              ordType: 'price',
-              price: request.price,
-              identifier: request.identifier,
-            })
-          : await client.createOrder({
-              market: request.market,
-              side: 'ask',
-              ordType: 'market',
-              volume: request.volume,
-              identifier: request.identifier,
-            })
+          ? await client.createOrder({ market, side: 'bid', ordType: 'price', price: request.price, identifier })
+          : await client.createOrder({ market, side: 'ask', ordType: 'market', volume: request.volume, identifier })
       return toOrder(order)
     },
     getOrder: async (uuid) => toOrder(await client.getOrder({ uuid })),

@@ -1,0 +1,109 @@
+import { createScriptedDecider } from '@tradekit/ai-decider/testing'
+import { toBig } from '@tradekit/upbit-client'
+import { describe, expect, it } from 'vitest'
+import { startBot } from './app.js'
+import { BUNDLED_CANDLES, readCandleFile } from './candles.js'
+import { HISTORY_CANDLES } from './paper.js'
+import { decision, silentLogger, testConfig, useTempDirs } from './test-support/bot-setup.js'
+import { readKind } from './test-support/log-files.js'
+
+const heavy = process.env['TRADEKIT_NODE_MATRIX'] ? describe.skip : describe
+const tempDir = useTempDirs()
+
+heavy('paper trading against the upbit-client simulator', () => {
+  it('scripted decisions produce exactly the expected orders, fills and log entries', async () => {
+    const dir = tempDir()
+    const { config, secrets } = testConfig({ tradeLogDir: dir, maxCycles: 4 })
+    const decider = createScriptedDecider([decision('buy', 0.1), decision('hold', 0), decision('sell', 1), decision('hold', 0)])
+    const running = await startBot({ config, secrets, decider, logger: silentLogger, onStatus: () => {} })
+    const simulator = running.paper!.simulator
+    const summary = await running.run().then(async (s) => ({ ...s, orders: simulator.orders() }))
+    expect(summary.cycles).toBe(4)
+    const orders = summary.orders
+    expect(orders.map((o) => [o.side, o.ord_type, o.state])).toEqual([
+      ['bid', 'price', 'done'],
+      ['ask', 'market', 'done'],
+    ])
+    // The buy spends 10% of the 1,000,000 KRW paper account (the fee is paid on top).
+    expect(orders[0]!.price).toBe('100000')
+    const trades = readKind(dir, 'trades')
+    expect(trades).toHaveLength(2)
+    expect(trades.map((t) => [t['side'], t['orderId'], t['volume'], t['fee']])).toEqual(
+      orders.map((o) => [o.side === 'bid' ? 'buy' : 'sell', o.uuid, o.executed_volume, o.paid_fee]),
+    )
+    expect(trades[1]!['volume']).toBe(trades[0]!['volume'])
+    expect(readKind(dir, 'decisions').map((d) => d['action'])).toEqual(['buy', 'hold', 'sell', 'hold'])
+    expect(readKind(dir, 'equity')).toHaveLength(4)
+    // Entries carry the replayed candle times, one candle per cycle.
+    const candles = await readCandleFile(BUNDLED_CANDLES.pathname)
+    expect(readKind(dir, 'decisions').map((d) => d['tsMs'])).toEqual(
+      [0, 1, 2, 3].map((i) => candles[HISTORY_CANDLES + i]!.timestamp),
+    )
+  })
+
+  it('a restart mid-run resumes the position, the cash and the replay where they were', async () => {
+    const dir = tempDir()
+    const first = await startBot({
+      ...testConfig({ tradeLogDir: dir, maxCycles: 2 }),
+      decider: createScriptedDecider([decision('buy', 0.1), decision('hold', 0)]),
+      logger: silentLogger,
+      onStatus: () => {},
+    })
+    await first.run()
+    const [bought] = readKind(dir, 'trades')
+    const krwAfterFirst = first.paper!.simulator.accounts().find((a) => a.currency === 'KRW')!.balance
+
+    const second = await startBot({
+      ...testConfig({ tradeLogDir: dir, maxCycles: 1 }),
+      decider: createScriptedDecider([decision('sell', 1)]),
+      logger: silentLogger,
+      onStatus: () => {},
+    })
+    const accounts = second.paper!.simulator.accounts()
+    expect(accounts.find((a) => a.currency === 'BTC')!.balance).toBe(bought!['volume'])
+    expect(accounts.find((a) => a.currency === 'KRW')!.balance).toBe(krwAfterFirst)
+    await second.run()
+    const trades = readKind(dir, 'trades')
+    expect(trades.map((t) => t['side'])).toEqual(['buy', 'sell'])
+    expect(trades[1]!['volume']).toBe(bought!['volume'])
+    const times = readKind(dir, 'decisions').map((d) => d['tsMs'] as number)
+    expect(times).toHaveLength(3)
+    expect(times[2]! - times[1]!).toBe(3_600_000)
+  })
+
+  it('stopping during an open order cancels it: no order is left open and nothing unfilled is logged as a fill', async () => {
+    const dir = tempDir()
+    const { config, secrets } = testConfig({
+      tradeLogDir: dir,
+      maxCycles: 3,
+      orderType: 'limit',
+      limitOffsetTicks: 50,
+      orderTimeoutMs: 60_000,
+    })
+    const running = await startBot({
+      config,
+      secrets,
+      decider: createScriptedDecider([decision('buy', 0.1)], { whenExhausted: 'repeat-last' }),
+      logger: silentLogger,
+      onStatus: () => {},
+    })
+    const simulator = running.paper!.simulator
+    const done = running.run()
+    await waitFor(() => simulator.orders().some((o) => o.state === 'wait'))
+    running.bot.stop('SIGTERM')
+    const summary = await done
+    expect(summary.stoppedBy).toBe('signal')
+    const orders = simulator.orders()
+    expect(orders).toHaveLength(1)
+    expect(orders[0]!.state).toBe('cancel')
+    expect(summary.reports.at(-1)!.execution!.outcome).toBe('shutdown')
+    expect(readKind(dir, 'trades')).toHaveLength(0)
+    const krw = simulator.accounts().find((a) => a.currency === 'KRW')!
+    expect(toBig(krw.locked).eq(0)).toBe(true)
+  })
+})
+
+async function waitFor(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !condition(); i++) await new Promise((r) => setTimeout(r, 10))
+  if (!condition()) throw new Error('condition not reached')
+}
