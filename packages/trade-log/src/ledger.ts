@@ -37,6 +37,16 @@ export function emptyBook(market: string): MarketBook {
   }
 }
 
+/** The book of `market`, created empty on first use. */
+export function bookFor(books: Map<string, MarketBook>, market: string): MarketBook {
+  let book = books.get(market)
+  if (!book) {
+    book = emptyBook(market)
+    books.set(market, book)
+  }
+  return book
+}
+
 /** Applies one fill and returns the realized PnL it produced. */
 export function applyFill(book: MarketBook, fill: TradeEntry): Big {
   const volume = parseDecimal(fill.volume)

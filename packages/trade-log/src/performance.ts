@@ -4,7 +4,7 @@
  */
 import Big from 'big.js'
 import { type DecimalString, formatDecimal, parseDecimal } from './decimal.js'
-import { applyFill, emptyBook, type MarketBook, sortFills } from './ledger.js'
+import { applyFill, bookFor, type MarketBook, sortFills } from './ledger.js'
 import type { EquityEntry, TradeEntry } from './schemas.js'
 import { dayKey, dayKeyToIsoDate, shiftDayKey, type TimeBound, toEpochMs } from './time.js'
 
@@ -167,8 +167,7 @@ export function performance(entries: readonly (TradeEntry | EquityEntry)[], opti
   let exposedMs = 0
 
   for (const fill of fills) {
-    let book = books.get(fill.market)
-    if (!book) books.set(fill.market, (book = emptyBook(fill.market)))
+    const book = bookFor(books, fill.market)
     const wasOpen = book.volume.gt(0)
     let trip = trips.get(fill.market)
     if (!wasOpen && fill.side === 'buy') {
@@ -231,10 +230,11 @@ export function performance(entries: readonly (TradeEntry | EquityEntry)[], opti
   } else {
     const base = start ?? new Big(0)
     let cumulative = base
-    drawdownPoints = [
-      ...(startMs === undefined ? [] : [{ at: startMs, equity: base }]),
-      ...closedPoints.map((point) => ({ at: point.at, equity: (cumulative = cumulative.plus(point.profit)) })),
-    ]
+    drawdownPoints = startMs === undefined ? [] : [{ at: startMs, equity: base }]
+    for (const point of closedPoints) {
+      cumulative = cumulative.plus(point.profit)
+      drawdownPoints.push({ at: point.at, equity: cumulative })
+    }
     if (start !== undefined && startMs !== undefined) {
       equitySource = 'realized-pnl'
       points = [
@@ -277,8 +277,8 @@ export function performance(entries: readonly (TradeEntry | EquityEntry)[], opti
     maxDrawdown: maxDrawdown(drawdownPoints),
     equitySource,
     dailyReturns,
-    sharpe: stats && stats.std.gt(0) ? toRatio(stats.mean.div(stats.std).times(SQRT_365)) : null,
-    sortino: stats && stats.downside.gt(0) ? toRatio(stats.mean.div(stats.downside).times(SQRT_365)) : null,
+    sharpe: stats?.std.gt(0) ? toRatio(stats.mean.div(stats.std).times(SQRT_365)) : null,
+    sortino: stats?.downside.gt(0) ? toRatio(stats.mean.div(stats.downside).times(SQRT_365)) : null,
     exposure,
     closedTrades,
   }

@@ -3,7 +3,7 @@
  */
 import Big from 'big.js'
 import { type DecimalString, formatDecimal, parseDecimal } from './decimal.js'
-import { applyFill, emptyBook, type MarketBook, sortFills } from './ledger.js'
+import { applyFill, bookFor, type MarketBook, sortFills } from './ledger.js'
 import type { TradeEntry } from './schemas.js'
 
 /** Decimal places kept for averages (money totals are exact). */
@@ -70,8 +70,7 @@ export function portfolio(entries: readonly TradeEntry[], prices: Prices = {}, o
   const books = new Map<string, MarketBook>()
   let cash = parseDecimal(options.startingCash ?? '0')
   for (const fill of sortFills(entries)) {
-    let book = books.get(fill.market)
-    if (!book) books.set(fill.market, (book = emptyBook(fill.market)))
+    const book = bookFor(books, fill.market)
     applyFill(book, fill)
     const funds = parseDecimal(fill.funds)
     const fee = parseDecimal(fill.fee)
