@@ -7,6 +7,7 @@ export {
   parseDecimal,
   sumDecimals,
 } from './decimal.js'
+export { type DoctorKindReport, type DoctorOptions, type DoctorReport, doctor, type NearMiss } from './doctor.js'
 export {
   isTradeLogError,
   TradeLogDecimalError,
@@ -55,6 +56,7 @@ export {
   type TradeLogReader,
   type TradeLogReaderOptions,
 } from './reader.js'
+export { type LogDirSource, type ResolvedLogDir, type ResolveLogDirOptions, resolveLogDir } from './resolve-dir.js'
 export {
   DecimalSchema,
   type DecisionEntry,
