@@ -182,16 +182,24 @@ export class ReplayMissError extends DeciderError {
   }
 }
 
-/** Every decider of a fallback chain or ensemble failed; `errors` has each one's error in order. */
+/** One member's failure inside a fallback chain or ensemble. */
+export interface MemberFailure {
+  provider: string
+  model: string
+  code: string
+  message: string
+}
+
+/** Every decider of a fallback chain or ensemble failed; `failures` lists each one's reason in order. */
 export class AllDecidersFailedError extends DeciderError {
   override name = 'AllDecidersFailedError' as const
-  readonly errors: readonly DeciderError[]
-  constructor(message: string, errors: readonly DeciderError[]) {
-    super(message, { code: 'all_failed', cause: errors.at(-1) })
-    this.errors = errors
+  readonly failures: readonly MemberFailure[]
+  constructor(message: string, failures: readonly MemberFailure[]) {
+    super(message, { code: 'all_failed' })
+    this.failures = failures
   }
   override toJSON(): Record<string, unknown> {
-    return { ...super.toJSON(), errors: this.errors.map((error) => error.toJSON()) }
+    return { ...super.toJSON(), failures: this.failures }
   }
 }
 

@@ -8,6 +8,7 @@ export {
   normalizeDecision,
   parseDecision,
 } from './decision.js'
+export { createEnsembleDecider, type EnsembleDeciderOptions } from './ensemble.js'
 export {
   AllDecidersFailedError,
   AuthError,
@@ -18,6 +19,7 @@ export {
   DecisionSchemaError,
   InvalidResponseError,
   isDeciderError,
+  type MemberFailure,
   NetworkError,
   OverloadedError,
   ProviderHttpError,
@@ -27,6 +29,7 @@ export {
   ReplayMissError,
   TruncationError,
 } from './errors.js'
+export { createFallbackDecider, type FallbackDeciderOptions } from './fallback.js'
 export { createGptDecider, DECISION_SCHEMA_NAME, DEFAULT_GPT_MODEL, type GptDeciderOptions } from './gpt.js'
 export type { FetchLike } from './http.js'
 export {
@@ -40,6 +43,7 @@ export {
   promptHash,
 } from './prompt.js'
 export type { ProviderOptions } from './provider.js'
+export { createReplayDecider, type Recording, type ReplayDeciderOptions } from './replay.js'
 export type { RetryEvent, RetryOptions } from './retry.js'
 export {
   applyRiskLimits,

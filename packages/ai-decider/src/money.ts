@@ -32,6 +32,13 @@ export function costUsd(usage: Usage, price: ModelPrice): string {
   return total.round(8, Big.roundHalfUp).toFixed(8)
 }
 
+/** Sum of call costs; null when none of them is known. */
+export function sumCosts(costs: readonly (string | null)[]): string | null {
+  const known = costs.filter((cost): cost is string => cost !== null)
+  if (known.length === 0) return null
+  return known.reduce((total, cost) => total.plus(cost), new Big(0)).toFixed(8)
+}
+
 /** The portfolio as the sizing rules see it: free quote, free base and the mark price. */
 export interface Holdings {
   quote: Big

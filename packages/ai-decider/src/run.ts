@@ -8,7 +8,7 @@ import { createDeadline, type Deadline } from './deadline.js'
 import { holdDecision, normalizeDecision } from './decision.js'
 import { DeciderAbortError, DeciderError, DeciderTimeoutError, isDeciderError } from './errors.js'
 import { costUsd } from './money.js'
-import type { AttemptRecord, AuditRecord, DecideOptions, DecisionResult, PriceTable, Usage } from './types.js'
+import type { AttemptRecord, AuditRecord, ClampEvent, DecideOptions, DecisionResult, PriceTable, Usage } from './types.js'
 
 /** What a decider's work fills in while it runs, for the audit record. */
 export interface AuditDraft {
@@ -19,6 +19,8 @@ export interface AuditDraft {
   members?: AuditRecord[]
   /** Tokens spent, set as soon as a provider answered (a refusal costs tokens too). */
   usage?: Usage
+  /** Cost already known to a composite decider (sum of its members). */
+  costUsd?: string | null
 }
 
 export interface RunScope {
@@ -36,6 +38,8 @@ export interface Answer {
   provider?: string
   /** Set by composite deciders that already computed the cost. */
   costUsd?: string | null
+  /** Clamps a member already applied (composite deciders pass them on). */
+  clamps?: ClampEvent[]
 }
 
 export interface RunFrame {
@@ -49,6 +53,15 @@ export interface RunFrame {
 
 export function emptyUsage(): Usage {
   return { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 }
+}
+
+/** Adds token counts, e.g. of every member of an ensemble. */
+export function addUsage(usages: readonly Usage[]): Usage {
+  const total = emptyUsage()
+  for (const usage of usages) {
+    for (const key of Object.keys(total) as (keyof Usage)[]) total[key] += usage[key]
+  }
+  return total
 }
 
 /** Converts anything thrown into a `DeciderError`, telling a timeout from an abort by the deadline's state. */
@@ -124,7 +137,7 @@ export async function runDecision(
       usage,
       costUsd: cost,
       fallback: null,
-      clamps,
+      clamps: [...(answer.clamps ?? []), ...clamps],
       audit: record,
     }
   } catch (thrown) {
@@ -141,7 +154,7 @@ export async function runDecision(
       model: frame.model,
       latencyMs: performance.now() - started,
       usage,
-      costUsd: audit.usage ? priceCall(frame, usage, frame.model) : null,
+      costUsd: audit.costUsd !== undefined ? audit.costUsd : audit.usage ? priceCall(frame, usage, frame.model) : null,
       fallback,
       clamps: [],
       audit: record,

@@ -78,6 +78,8 @@ export interface AuditRecord {
   error?: Record<string, unknown>
   /** Tokens spent, when a provider answered. */
   usage?: Usage
+  /** Cost in US dollars when a composite decider summed its members'. */
+  costUsd?: string | null
   /** For chains and ensembles: the audit records of the members that ran. */
   members?: AuditRecord[]
 }
