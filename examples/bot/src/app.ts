@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { Decider, RiskLimits } from '@tradekit/ai-decider'
 import { createTradeLogWriter } from '@tradekit/trade-log'
@@ -53,6 +54,7 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
   assertLiveAllowed(config, secrets, { live: options.live ?? false })
   const limits: RiskLimits = config.riskLimitsFile ? readRiskLimitsFile(config.riskLimitsFile) : PAPER_RISK_LIMITS
   const logDir = resolve(config.tradeLogDir ?? 'logs')
+  mkdirSync(logDir, { recursive: true })
   const restored = await restoreState(logDir, config.markets)
   const { decider, description } = options.decider
     ? { decider: options.decider, description: `${options.decider.provider} (given)` }

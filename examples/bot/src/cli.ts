@@ -1,0 +1,104 @@
+#!/usr/bin/env node
+/**
+ * The bot's command line.
+ *
+ *   tsx src/cli.ts run [--config bot.json] [--live] [--max-cycles N]   paper by default; live needs --live, keys and limits
+ *   tsx src/cli.ts backtest [--candles file.csv] [--out dir] [--config bot.json]
+ *
+ * Exit codes: 0 done or stopped by SIGINT/SIGTERM, 1 failure, 2 configuration refused.
+ */
+import { mkdirSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import pino from 'pino'
+import { startBot } from './app.js'
+import { formatBacktest, runBacktest } from './backtest.js'
+import { readCandleFile } from './candles.js'
+import { ConfigError, loadConfig } from './config.js'
+import { chooseDecider } from './deciders.js'
+import { PAPER_RISK_LIMITS, readRiskLimitsFile } from './risk-limits.js'
+
+const USAGE = `usage:
+  bot run [--config bot.json] [--live] [--max-cycles N] [--interval-ms MS]
+  bot backtest [--candles file.csv] [--out DIR] [--config bot.json]
+Settings come from the config file and the environment (see README).`
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      config: { type: 'string' },
+      live: { type: 'boolean', default: false },
+      'max-cycles': { type: 'string' },
+      'interval-ms': { type: 'string' },
+      candles: { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  })
+  const command = positionals[0] ?? 'run'
+  if (values.help || !['run', 'backtest'].includes(command)) {
+    process.stderr.write(`${USAGE}\n`)
+    return values.help ? 0 : 2
+  }
+  const overrides = {
+    ...(values['max-cycles'] ? { maxCycles: values['max-cycles'] as unknown as number } : {}),
+    ...(values['interval-ms'] ? { intervalMs: values['interval-ms'] as unknown as number } : {}),
+    ...(values.candles ? { candleFile: resolve(values.candles) } : {}),
+  }
+  const { config, secrets } = loadConfig({ file: values.config, overrides })
+  const logger = pino({ level: config.logLevel })
+  const say = (text: string) => process.stderr.write(`${text}\n`)
+
+  if (command === 'backtest') {
+    const market = config.markets[0]!
+    const outDir = resolve(
+      values.out ?? join(config.tradeLogDir ?? 'logs', `backtest-${new Date().toISOString().replace(/[:.]/g, '-')}`),
+    )
+    mkdirSync(outDir, { recursive: true })
+    const result = await runBacktest({
+      market,
+      candles: await readCandleFile(config.candleFile),
+      decider: chooseDecider(config, secrets).decider,
+      limits: config.riskLimitsFile ? readRiskLimitsFile(config.riskLimitsFile) : PAPER_RISK_LIMITS,
+      outDir,
+      quoteBalance: config.paperKrw,
+      settings: config,
+      logger,
+    })
+    say(formatBacktest(result))
+    return 0
+  }
+
+  const running = await startBot({ config, secrets, live: values.live, logger, onBanner: say, onStatus: (line) => say(line) })
+  const stop = (signal: NodeJS.Signals) => {
+    if (running.bot.stopping) {
+      say(`${signal} again: exiting now; check the exchange for an order that may still be open`)
+      process.exit(130)
+    }
+    say(
+      `${signal}: stopping (${config.onShutdown === 'cancel' ? 'cancelling' : 'finishing'} any order in flight, flushing the trade log)`,
+    )
+    running.bot.stop(signal)
+  }
+  process.on('SIGINT', stop)
+  process.on('SIGTERM', stop)
+  const summary = await running.run()
+  say(`stopped after ${summary.cycles} cycles (${summary.stoppedBy}); trade log in ${running.logDir}`)
+  return 0
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      if (error instanceof ConfigError) {
+        process.stderr.write(`error: ${error.message}\n`)
+        process.exit(2)
+      }
+      process.stderr.write(`error: ${(error as Error)?.message ?? String(error)}\n`)
+      process.exit(1)
+    },
+  )
+}
