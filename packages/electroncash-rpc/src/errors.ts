@@ -166,6 +166,60 @@ export class ProtocolError extends ElectronCashError {
   }
 }
 
+/** Parameters rejected before anything was sent (wrong type, missing field); `path` names the offending field. */
+export class ParamsError extends ElectronCashError {
+  override name = 'ParamsError' as const
+  readonly method: string
+  readonly path: string
+  constructor(message: string, options: { method: string; path: string }) {
+    super(message, { code: 'params' })
+    this.method = options.method
+    this.path = options.path
+  }
+}
+
+/** What `waitUntilReady` saw last, in plain words. */
+export type NotReadyReason =
+  | 'connection refused'
+  | 'unreachable'
+  | 'timed out'
+  | 'wrong credentials (401)'
+  | 'daemon up but no wallet loaded'
+  | 'daemon offline (no network)'
+  | 'daemon not connected to a server'
+  | 'unexpected reply'
+  | 'not tried'
+
+/** `waitUntilReady` gave up: lists the URLs, the attempts and the last cause. */
+export class NotReadyError extends ElectronCashError {
+  override name = 'NotReadyError' as const
+  readonly urls: readonly string[]
+  readonly attempts: number
+  readonly reason: NotReadyReason
+  constructor(options: { urls: readonly string[]; attempts: number; reason: NotReadyReason; waitedMs: number; cause?: unknown }) {
+    super(
+      `Electron Cash daemon at ${options.urls.join(', ')} was not ready after ${options.attempts} attempt` +
+        `${options.attempts === 1 ? '' : 's'} in ${Math.round(options.waitedMs)} ms: ${options.reason}. ${NEXT_STEP[options.reason]}`,
+      { code: 'not_ready', cause: options.cause },
+    )
+    this.urls = options.urls
+    this.attempts = options.attempts
+    this.reason = options.reason
+  }
+}
+
+const NEXT_STEP: Record<NotReadyReason, string> = {
+  'connection refused': 'Start the daemon (electron-cash daemon start) and check rpcport.',
+  unreachable: 'Check the host name and that the daemon container is on the same network.',
+  'timed out': 'The daemon accepted the connection but did not answer: it may be busy or hung; check its logs.',
+  'wrong credentials (401)': 'Check rpcuser/rpcpassword (ELECTRONCASH_RPC_USER / ELECTRONCASH_RPC_PASSWORD).',
+  'daemon up but no wallet loaded': 'Run `electron-cash daemon load_wallet` or call loadWallet().',
+  'daemon offline (no network)': 'The daemon runs with --offline; restart it online or set requireNetwork: false.',
+  'daemon not connected to a server': 'The daemon has no Electrum server; check its network or set requireNetwork: false.',
+  'unexpected reply': 'The URL may not point at an Electron Cash daemon.',
+  'not tried': 'No attempt was made before the deadline or abort.',
+}
+
 /** True for any error thrown by this package, even across duplicated copies of it (checks `name` too). */
 export function isElectronCashError(error: unknown): error is ElectronCashError {
   return (
@@ -182,6 +236,8 @@ export const isConnectionError = guard('ConnectionError', ConnectionError)
 export const isTimeoutError = guard('TimeoutError', TimeoutError)
 export const isAuthError = guard('AuthError', AuthError)
 export const isProtocolError = guard('ProtocolError', ProtocolError)
+export const isParamsError = guard('ParamsError', ParamsError)
+export const isNotReadyError = guard('NotReadyError', NotReadyError)
 export const isWalletNotLoadedError = guard('WalletNotLoadedError', WalletNotLoadedError)
 export const isDaemonOfflineError = guard('DaemonOfflineError', DaemonOfflineError)
 /** True for `RpcError` and its subclasses `WalletNotLoadedError` and `DaemonOfflineError`. */
@@ -203,4 +259,6 @@ const ELECTRONCASH_ERROR_NAMES = new Set<string>([
   'WalletNotLoadedError',
   'DaemonOfflineError',
   'ProtocolError',
+  'ParamsError',
+  'NotReadyError',
 ])

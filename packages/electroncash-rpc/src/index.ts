@@ -1,2 +1,68 @@
-export { type Amount, type BchString, bchToSats, parseDaemonAmount, SATS_PER_BCH, satsToBch, toRpcAmount } from './amount.js'
-export { AmountError, ElectronCashError, isElectronCashError } from './errors.js'
+export {
+  type Amount,
+  type BchString,
+  bchToSats,
+  formatPythonDecimal,
+  formatSatoshis,
+  parseDaemonAmount,
+  pythonDecimalToSats,
+  SATS_PER_BCH,
+  satsToBch,
+  toRpcAmount,
+} from './amount.js'
+export {
+  type BatchEntry,
+  type BatchOutcome,
+  type CallOptions,
+  type ClientHooks,
+  createElectronCashClient,
+  type ElectronCashClient,
+  type ElectronCashClientOptions,
+  type EndpointStatus,
+  type ErrorEvent,
+  type PreparedMethods,
+  type RequestEvent,
+  type ResponseEvent,
+  type RetryEvent,
+  type RetryOptions,
+  type TypedMethods,
+} from './client.js'
+export { parseServerError } from './daemon-errors.js'
+export {
+  AmountError,
+  AuthError,
+  ConfigError,
+  ConnectionError,
+  DaemonOfflineError,
+  ElectronCashError,
+  isAuthError,
+  isConnectionError,
+  isDaemonOfflineError,
+  isElectronCashError,
+  isNotReadyError,
+  isParamsError,
+  isProtocolError,
+  isRpcError,
+  isTimeoutError,
+  isWalletNotLoadedError,
+  NotReadyError,
+  type NotReadyReason,
+  ParamsError,
+  ProtocolError,
+  RpcError,
+  TimeoutError,
+  WalletNotLoadedError,
+} from './errors.js'
+export { METHODS, type MethodName, type MethodParams, type MethodResult } from './methods.js'
+export type { EndpointOptions } from './options.js'
+export { isRetryable, NETWORK_BOUND_METHODS, RETRY_SAFETY, type RetrySafety, retrySafety } from './retry-policy.js'
+export type {
+  AddressBalance,
+  Balance,
+  BuiltTransaction,
+  DaemonInfo,
+  HistoryItem,
+  ListedAddress,
+  PaymentRequest,
+  PaymentRequestStatus,
+} from './schemas.js'
