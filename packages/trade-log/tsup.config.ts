@@ -1,7 +1,7 @@
 import { defineConfig, type Options } from 'tsup'
 
 const shared: Options = {
-  entry: ['src/index.ts'],
+  entry: ['src/index.ts', 'src/cli.ts'],
   dts: true,
   sourcemap: true,
   target: 'node20',

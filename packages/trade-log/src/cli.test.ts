@@ -1,0 +1,139 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { appendFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { describe, expect, it, vi } from 'vitest'
+import { EXIT, runCli } from './cli-main.js'
+import { AUG_1, HOUR, trade } from './test-support/entries.js'
+import { useTempDir } from './test-support/temp-dir.js'
+
+const tempDir = useTempDir()
+const jsonl = (entries: unknown[]) => entries.map((entry) => `${JSON.stringify(entry)}\n`).join('')
+
+function run(argv: string[], options: { cwd?: string; env?: Record<string, string>; signal?: AbortSignal } = {}) {
+  const out: string[] = []
+  const err: string[] = []
+  const done = runCli(argv, {
+    stdout: (text) => out.push(text),
+    stderr: (text) => err.push(text),
+    env: options.env ?? {},
+    cwd: options.cwd ?? '/',
+    ...(options.signal ? { signal: options.signal } : {}),
+  })
+  return { done, out: () => out.join(''), err: () => err.join('') }
+}
+
+describe('trade-log CLI', () => {
+  it('doctor exits 3 with the reason for a wrong path, and 0 for a good directory', async () => {
+    const dir = tempDir()
+    const missing = run(['doctor', join(dir, 'nope')])
+    expect(await missing.done).toBe(EXIT.notFound)
+    expect(missing.out()).toMatch(/verdict {4}No log directory at .*nope/)
+    writeFileSync(join(dir, 'trades_20250801.jsonl'), jsonl([trade(AUG_1)]))
+    const good = run(['doctor'], { env: { TRADE_LOG_DIR: dir } })
+    expect(await good.done).toBe(EXIT.ok)
+    expect(good.err()).toMatch(/from TRADE_LOG_DIR/)
+    expect(good.out()).toMatch(/trades {5}1 file\(s\) 2025-08-01/)
+    const json = run(['doctor', dir, '--json'])
+    expect(await json.done).toBe(EXIT.ok)
+    expect(JSON.parse(json.out()).verdict.ok).toBe(true)
+  })
+
+  it('validate lists bad lines and exits 1, or 0 when clean', async () => {
+    const dir = tempDir()
+    const file = join(dir, 'trades_20250801.jsonl')
+    writeFileSync(file, `${jsonl([trade(AUG_1)])}{oops\n`)
+    const bad = run(['validate', file])
+    expect(await bad.done).toBe(EXIT.problems)
+    expect(bad.out()).toContain(`${file}:2: not valid JSON`)
+    writeFileSync(file, jsonl([trade(AUG_1)]))
+    const clean = run(['validate', dir])
+    expect(await clean.done).toBe(EXIT.ok)
+    expect(clean.out()).toMatch(/1 valid entry, 0 bad line/)
+    const unknown = run(['validate', join(dir, 'other.jsonl')])
+    expect(await unknown.done).toBe(EXIT.notFound)
+  })
+
+  it('tail prints the newest entries oldest first, and -f follows until stopped', async () => {
+    const dir = tempDir()
+    const file = join(dir, 'trades_20250801.jsonl')
+    writeFileSync(file, jsonl([1, 2, 3].map((hour) => trade(AUG_1 + hour * HOUR, { orderId: `o${hour}` }))))
+    const last = run(['tail', dir, '-n', '2'])
+    expect(await last.done).toBe(EXIT.ok)
+    expect(
+      last
+        .out()
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line).orderId),
+    ).toEqual(['o2', 'o3'])
+    const controller = new AbortController()
+    const follow = run(['tail', dir, '-n', '0', '-f', '--poll'], { signal: controller.signal })
+    await vi.waitFor(() => expect(follow.err()).toContain('following trades'), { timeout: 5000 })
+    await appendFile(file, jsonl([trade(AUG_1 + 4 * HOUR, { orderId: 'o4' })]))
+    await vi.waitFor(() => expect(follow.out()).toContain('"orderId":"o4"'), { timeout: 5000 })
+    controller.abort()
+    expect(await follow.done).toBe(EXIT.ok)
+  })
+
+  it('stats prints performance and portfolio as JSON', async () => {
+    const dir = tempDir()
+    writeFileSync(
+      join(dir, 'trades_20250801.jsonl'),
+      jsonl([
+        trade(AUG_1, { side: 'buy', volume: '1', price: '100', funds: '100', fee: '0' }),
+        trade(AUG_1 + HOUR, { side: 'sell', volume: '1', price: '110', funds: '110', fee: '1' }),
+      ]),
+    )
+    const stats = run(['stats', dir, '--starting-balance', '1000', '--prices', 'KRW-BTC=120'])
+    expect(await stats.done).toBe(EXIT.ok)
+    const result = JSON.parse(stats.out())
+    expect(result.performance).toMatchObject({ tradeCount: 1, wins: 1, realizedPnl: '9' })
+    expect(result.portfolio).toMatchObject({ cash: '1009', equity: '1009' })
+  })
+
+  it('convert turns a legacy JSON array into daily JSONL and never overwrites', async () => {
+    const dir = tempDir()
+    const legacy = join(dir, 'trades_20250801.json')
+    writeFileSync(
+      legacy,
+      JSON.stringify([
+        {
+          timestamp: '2025-08-01T12:00:00Z',
+          action: 'buy',
+          symbol: 'KRW-BTC',
+          amount: 0.001,
+          price: 45000000,
+          ai_confidence: 0.85,
+        },
+        {
+          timestamp: '2025-08-02T00:30:00Z',
+          action: 'sell',
+          symbol: 'KRW-BTC',
+          amount: 0.001,
+          price: 46000000,
+          ai_confidence: 0.6,
+        },
+      ]),
+    )
+    const first = run(['convert', legacy])
+    expect(await first.done).toBe(EXIT.ok)
+    expect(first.out()).toMatch(/assumed: .*fee = 0/)
+    const day1 = readFileSync(join(dir, 'trades_20250801.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
+    expect(day1).toEqual([expect.objectContaining({ side: 'buy', volume: '0.001', funds: '45000', fee: '0' })])
+    expect(existsSync(join(dir, 'trades_20250802.jsonl'))).toBe(true)
+    const again = run(['convert', legacy, '--remove'])
+    expect(await again.done).toBe(EXIT.problems)
+    expect(again.err()).toMatch(/already exists; not overwritten/)
+    expect(existsSync(legacy)).toBe(true)
+  })
+
+  it('exits 2 on usage errors', async () => {
+    expect(await run([]).done).toBe(EXIT.usage)
+    expect(await run(['frobnicate']).done).toBe(EXIT.usage)
+    expect(await run(['tail', '--bogus']).done).toBe(EXIT.usage)
+    expect(await run(['validate']).done).toBe(EXIT.usage)
+  })
+})
