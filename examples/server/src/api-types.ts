@@ -27,9 +27,12 @@ export interface EquityResponse {
 export interface DailyRow {
   /** `YYYY-MM-DD` in the log's time zone. */
   date: string
-  /** Realized PnL that day, decimal string. */
+  /** Realized PnL of the round trips closed that day (freqtrade's `/daily` definition), decimal string. */
   pnl: string
+  /** Fills that day. */
   trades: number
+  /** End-of-day equity from the bot's snapshots, or null when it logs none. */
+  equity: string | null
 }
 
 export interface DailyResponse {

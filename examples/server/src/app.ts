@@ -1,0 +1,196 @@
+import express, { type Express, Router } from 'express'
+import pino, { type Logger } from 'pino'
+import { type Authenticator, type AuthOptions, createAuthenticator } from './auth.js'
+import { requireAuth } from './auth-middleware.js'
+import { type CorsOptions, corsAllowlist } from './cors.js'
+import { createCursorCodec } from './cursor-codec.js'
+import { buildDashboard, createDashboardRouter, type DashboardAssets } from './dashboard.js'
+import { NotFoundError } from './errors.js'
+import { botCheck, createHealth, type Health } from './health.js'
+import { errorHandler, measureRequests, notFound, securityHeaders } from './http-middleware.js'
+import { createLogStore, type LogStore } from './log-store.js'
+import { createMetrics, type Metrics } from './metrics.js'
+import { createPayments, type Payments, type PaymentsOptions } from './payments.js'
+import { type RateLimitOptions, rateLimit } from './rate-limit.js'
+import { createHealthRouter } from './routes/health-routes.js'
+import { createLogRouter } from './routes/log-routes.js'
+import { createMetricsRouter } from './routes/metrics-routes.js'
+import { createPaymentRouter } from './routes/payment-routes.js'
+import { createStatsRouter } from './routes/stats-routes.js'
+import { createHub, type Hub, type HubOptions } from './ws-hub.js'
+
+/** Everything the server can be told. Only `auth` is required: the API is never served without a token. */
+export interface AppOptions {
+  /** How clients authenticate (static token and/or JWT). Required. */
+  auth: AuthOptions
+  /** Trade-log directory. Default: trade-log's `resolveLogDir()` (`TRADE_LOG_DIR`, else `./logs`). */
+  logDir?: string | undefined
+  /** IANA time zone of the log's daily files and daily statistics. Default: `'UTC'`. */
+  timeZone?: string
+  /** Browser origins allowed to call the API. Default: none. */
+  cors?: CorsOptions
+  /** Per-client request budget, or `false` to turn it off (benchmarks). Default: 600 requests per minute. */
+  rateLimit?: RateLimitOptions | false
+  /** Largest accepted request body. Default: `'16kb'`. */
+  bodyLimit?: string
+  /** Express `trust proxy` (set it when behind a reverse proxy so rate limits see client addresses). Default: `false`. */
+  trustProxy?: boolean | number | string
+  /** BCH payments through an Electron Cash daemon; omitted means `/api/payments` and `/api/wallet` answer 404. */
+  payments?: PaymentsOptions | undefined
+  /** WebSocket push settings. */
+  ws?: HubOptions
+  /** Serve the dashboard at `/`. Default: `true`. */
+  dashboard?: boolean
+  /** Key that signs page cursors, so they survive restarts. Default: a random key per process. */
+  cursorSecret?: string | undefined
+  /** A bot whose newest cycle is older than this is reported stale in /health. Default: `600_000`. */
+  botStaleAfterMs?: number
+  /** Serve `/metrics` without a token (for a scraper on a private network). Default: `false`. */
+  publicMetrics?: boolean
+  /** Poll interval for health changes pushed on /ws. Default: `5_000`. */
+  healthIntervalMs?: number
+  /** Structured logger. Default: pino at `info` to stdout, with the `authorization` header redacted. */
+  logger?: Logger
+}
+
+/** The parts shared by the routers and the WebSocket hub; `createApp` builds them, custom apps can too. */
+export interface Services {
+  logger: Logger
+  authenticator: Authenticator
+  metrics: Metrics
+  hub: Hub
+  store: LogStore
+  payments: Payments | undefined
+  health: Health
+  dashboard: () => Promise<DashboardAssets>
+  /** Starts following the log and watching invoices; resolves once the first pass is done. */
+  start(): Promise<void>
+  /** Stops everything started and closes WebSocket clients. */
+  close(): Promise<void>
+}
+
+export function createLogger(): Logger {
+  return pino({ level: process.env['LOG_LEVEL'] ?? 'info', redact: ['req.headers.authorization', '*.password', '*.token'] })
+}
+
+export function createServices(options: AppOptions): Services {
+  const logger = options.logger ?? createLogger()
+  const authenticator = createAuthenticator(options.auth)
+  const metrics = createMetrics()
+  const hub = createHub({ authenticator, metrics, logger, ...(options.ws ? { options: options.ws } : {}) })
+  const store = createLogStore({
+    logDir: options.logDir,
+    timeZone: options.timeZone ?? 'UTC',
+    cursors: createCursorCodec(options.cursorSecret),
+    metrics,
+    logger,
+  })
+  const payments = options.payments ? createPayments(options.payments, { metrics, logger, hub }) : undefined
+  const staleAfterMs = options.botStaleAfterMs ?? 600_000
+  const health = createHealth({
+    logDir: () => store.doctor(),
+    electronCash: async () => (payments ? payments.check() : { status: 'disabled', summary: 'payments not configured' }),
+    bot: async () => botCheck(await store.lastCycleMs(), staleAfterMs, Date.now()),
+  })
+  let dashboardBuild: Promise<DashboardAssets> | undefined
+  const dashboard = () => {
+    dashboardBuild ??= buildDashboard().catch((error: unknown) => {
+      dashboardBuild = undefined
+      throw error
+    })
+    return dashboardBuild
+  }
+
+  let healthTimer: NodeJS.Timeout | undefined
+  let lastHealth = ''
+  async function pushHealth() {
+    const report = await health.report()
+    const fingerprint = JSON.stringify([
+      report.status,
+      report.checks?.logDir.status,
+      report.checks?.electronCash.status,
+      report.checks?.bot.status,
+    ])
+    if (fingerprint !== lastHealth) {
+      lastHealth = fingerprint
+      hub.broadcast('health', report)
+    }
+  }
+
+  return {
+    logger,
+    authenticator,
+    metrics,
+    hub,
+    store,
+    payments,
+    health,
+    dashboard,
+    async start() {
+      await store.follow((kind, entry) =>
+        hub.broadcast(
+          kind === 'trades' ? 'trade' : kind === 'decisions' ? 'decision' : kind === 'errors' ? 'error' : kind,
+          entry,
+        ),
+      )
+      await payments?.start()
+      healthTimer = setInterval(() => void pushHealth().catch(() => undefined), options.healthIntervalMs ?? 5_000)
+      healthTimer.unref()
+    },
+    async close() {
+      clearInterval(healthTimer)
+      await Promise.allSettled([store.close(), payments?.close(), hub.close()])
+    },
+  }
+}
+
+function paymentsDisabled(): Router {
+  const router = Router()
+  router.all(['/payments', '/payments/:id', '/wallet'], () => {
+    throw new NotFoundError('Payments are not configured on this server: set ELECTRONCASH_URL (see the README).')
+  })
+  return router
+}
+
+/** The API routers (`/api/...` when mounted at `/api`), with the bearer-token check in front. */
+export function createApiRouter(services: Services, options: Pick<AppOptions, 'bodyLimit'> = {}): Router {
+  const router = Router()
+  router.use(requireAuth(services.authenticator))
+  // Bodies are parsed only after authentication, and never beyond the size limit.
+  router.use(express.json({ limit: options.bodyLimit ?? '16kb', strict: true }))
+  router.use(createLogRouter(services.store))
+  router.use(createStatsRouter(services.store))
+  router.use(services.payments ? createPaymentRouter(services.payments) : paymentsDisabled())
+  return router
+}
+
+export type App = Express & {
+  /** Shared pieces: the hub for `server.on('upgrade')`, the store, payments, health. */
+  services: Services
+  /** Stops background work and closes WebSocket clients (the HTTP server is yours to close). */
+  close(): Promise<void>
+}
+
+/**
+ * The whole server as an Express app: API, health, metrics, dashboard. Call `app.services.start()` to begin
+ * following the log (`startServer` does it, and wires `/ws`).
+ */
+export function createApp(options: AppOptions): App {
+  const services = createServices(options)
+  const { authenticator } = services
+  const app = express()
+  app.disable('x-powered-by')
+  app.set('trust proxy', options.trustProxy ?? false)
+  app.set('json spaces', 0)
+  app.use(measureRequests(services.metrics))
+  app.use(securityHeaders())
+  app.use(corsAllowlist(options.cors))
+  if (options.rateLimit !== false) app.use(rateLimit(options.rateLimit))
+  app.use(createHealthRouter(services.health, authenticator))
+  app.use(createMetricsRouter(services.metrics, options.publicMetrics ? undefined : authenticator))
+  app.use('/api', createApiRouter(services, options))
+  if (options.dashboard ?? true) app.use(createDashboardRouter(services.dashboard))
+  app.use(notFound())
+  app.use(errorHandler(services.logger))
+  return Object.assign(app, { services, close: () => services.close() })
+}

@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs'
+import { z } from 'zod'
+import { ServerConfigError } from './errors.js'
+import { describeIssues } from './query.js'
+import type { StartOptions } from './server.js'
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional()
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65_535).default(8001),
+  HOST: z.string().default('127.0.0.1'),
+  TRADE_LOG_DIR: optionalText,
+  LOG_TIME_ZONE: z.string().default('UTC'),
+  API_TOKEN: optionalText,
+  JWT_SECRET: optionalText,
+  JWT_PUBLIC_KEY_FILE: optionalText,
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.url({ message: 'each origin must be a URL such as https://dash.example.com' }))),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+  CURSOR_SECRET: optionalText,
+  ELECTRONCASH_URL: optionalText,
+  ELECTRONCASH_RPC_USER: optionalText,
+  ELECTRONCASH_RPC_PASSWORD: optionalText,
+  PAYMENTS_STORE: optionalText,
+  PAYMENT_CONFIRMATIONS: z.coerce.number().int().min(0).max(100).default(1),
+  PAYMENT_WEBHOOK_URL: optionalText.pipe(z.url({ message: 'must be an http(s) URL' }).optional()),
+  PAYMENT_WEBHOOK_SECRET: optionalText,
+  BOT_STALE_AFTER_SECONDS: z.coerce.number().int().min(1).default(600),
+})
+
+/**
+ * Reads the server's settings from environment variables (names in the README). A wrong value stops start-up
+ * with one message naming the variable; secrets are never echoed.
+ */
+export function configFromEnv(env: Record<string, string | undefined> = process.env): StartOptions {
+  const parsed = envSchema.safeParse(env)
+  if (!parsed.success) throw new ServerConfigError(describeIssues('environment variable', parsed.error))
+  const e = parsed.data
+  if (e.PAYMENT_WEBHOOK_URL && !e.PAYMENT_WEBHOOK_SECRET) {
+    throw new ServerConfigError('PAYMENT_WEBHOOK_URL is set but PAYMENT_WEBHOOK_SECRET is not: webhooks are always signed.')
+  }
+  let jwtPublicKey: string | undefined
+  if (e.JWT_PUBLIC_KEY_FILE) {
+    try {
+      jwtPublicKey = readFileSync(e.JWT_PUBLIC_KEY_FILE, 'utf8')
+    } catch {
+      throw new ServerConfigError('JWT_PUBLIC_KEY_FILE cannot be read: check the path and permissions.')
+    }
+  }
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    logDir: e.TRADE_LOG_DIR,
+    timeZone: e.LOG_TIME_ZONE,
+    auth: { token: e.API_TOKEN, jwtSecret: e.JWT_SECRET, jwtPublicKey },
+    cors: { origins: e.CORS_ORIGINS },
+    rateLimit: { windowMs: 60_000, max: e.RATE_LIMIT_PER_MINUTE },
+    trustProxy: e.TRUST_PROXY === 'true',
+    cursorSecret: e.CURSOR_SECRET,
+    botStaleAfterMs: e.BOT_STALE_AFTER_SECONDS * 1_000,
+    payments: e.ELECTRONCASH_URL
+      ? {
+          electronCash: { url: e.ELECTRONCASH_URL, username: e.ELECTRONCASH_RPC_USER, password: e.ELECTRONCASH_RPC_PASSWORD },
+          storePath: e.PAYMENTS_STORE,
+          confirmations: e.PAYMENT_CONFIRMATIONS,
+          webhook:
+            e.PAYMENT_WEBHOOK_URL && e.PAYMENT_WEBHOOK_SECRET
+              ? { url: e.PAYMENT_WEBHOOK_URL, secret: e.PAYMENT_WEBHOOK_SECRET }
+              : undefined,
+        }
+      : undefined,
+  }
+}

@@ -1,0 +1,207 @@
+import {
+  createTradeLogReader,
+  type DecisionEntry,
+  type Diagnostic,
+  type EquityEntry,
+  type ErrorEntry,
+  type Follower,
+  type TradeEntry,
+  type TradeLogReader,
+} from '@tradekit/trade-log'
+import type { Logger } from 'pino'
+import type { EquityResponse, HealthCheck, Page, PricesResponse } from './api-types.js'
+import type { CursorCodec } from './cursor-codec.js'
+import { ServerError, UnavailableError } from './errors.js'
+import { diagnoseLogDir, resolveLogDir } from './log-doctor.js'
+import type { Metrics } from './metrics.js'
+import { type EquityQuery, type ListQuery, periodStart, type StatsQuery } from './query.js'
+import { createStatsCache, type StatsCache } from './stats-cache.js'
+
+export type ListedKind = 'trades' | 'decisions' | 'errors'
+export type FollowedKind = ListedKind | 'equity'
+type EntryByKind = { trades: TradeEntry; decisions: DecisionEntry; errors: ErrorEntry; equity: EquityEntry }
+
+export interface LogStoreOptions {
+  logDir: string | undefined
+  timeZone: string
+  cursors: CursorCodec
+  metrics: Metrics
+  logger: Logger
+}
+
+/** The server's view of the trade log: pages, statistics (cached), live follow and the directory's health. */
+export interface LogStore {
+  /** Absolute directory read. */
+  readonly dir: string
+  list<K extends ListedKind>(kind: K, query: ListQuery): Promise<Page<EntryByKind[K]>>
+  portfolio(): Promise<unknown>
+  performance(query: StatsQuery): Promise<unknown>
+  equity(query: EquityQuery): Promise<EquityResponse>
+  daily(query: StatsQuery): Promise<unknown>
+  prices(query: { market?: string | undefined; points: number }): Promise<PricesResponse>
+  doctor(): Promise<HealthCheck>
+  /** Time of the bot's newest cycle (decision or equity entry). */
+  lastCycleMs(): Promise<number | undefined>
+  /** Calls `listener` for every entry appended from now on (all kinds), until `close()`; resolves once watching. */
+  follow(listener: (kind: FollowedKind, entry: unknown) => void): Promise<void>
+  close(): Promise<void>
+}
+
+const FOLLOWED: FollowedKind[] = ['trades', 'decisions', 'errors', 'equity']
+
+/** A small, fixed set of metric labels for skipped-line reasons (free text would explode label cardinality). */
+export function classifyDiagnostic(reason: string): string {
+  if (/json/i.test(reason)) return 'invalid_json'
+  if (/long|bytes/i.test(reason)) return 'too_long'
+  if (/nul|binary/i.test(reason)) return 'nul_bytes'
+  return 'invalid_entry'
+}
+
+/** Evenly thins a series to at most `max` points, always keeping the last one. */
+export function downsample<T>(points: T[], max: number): T[] {
+  if (points.length <= max) return points
+  const step = points.length / (max - 1)
+  const kept: T[] = []
+  for (let i = 0; i < max - 1; i++) kept.push(points[Math.floor(i * step)]!)
+  kept.push(points[points.length - 1]!)
+  return kept
+}
+
+export function createLogStore(options: LogStoreOptions): LogStore {
+  const { cursors, metrics, logger } = options
+  const dir = resolveLogDir(options.logDir)
+  const countDiagnostic = (diagnostic: Diagnostic) => {
+    const kind = /([a-z][a-z0-9-]*)_\d{8}[^/\\]*$/.exec(diagnostic.file)?.[1] ?? 'unknown'
+    metrics.logDiagnostics.inc({ kind, reason: classifyDiagnostic(diagnostic.reason) })
+  }
+  // Every skipped line, from pages, snapshots and followers alike, lands in the metrics.
+  const reader: TradeLogReader = createTradeLogReader({ dir, onDiagnostic: countDiagnostic })
+  const followers: Follower<unknown>[] = []
+  const stats: StatsCache = createStatsCache({ reader, timeZone: options.timeZone })
+
+  /** Reading failed because of the directory, not the request: answer 503 and point at /health. */
+  function unavailable(error: unknown): never {
+    if (error instanceof ServerError) throw error
+    const code = (error as { code?: unknown }).code
+    if (code === 'ENOENT' || code === 'EACCES' || code === 'ENOTDIR' || code === 'EPERM') {
+      throw new UnavailableError(
+        'The trade-log directory cannot be read: see GET /health (with a token) for the path and the fix.',
+      )
+    }
+    throw error
+  }
+
+  async function list<K extends ListedKind>(kind: K, query: ListQuery): Promise<Page<EntryByKind[K]>> {
+    metrics.logReads.inc({ kind })
+    try {
+      const page = await reader.readEntries({
+        kind,
+        limit: query.limit,
+        order: query.order,
+        ...(query.from === undefined ? {} : { from: query.from }),
+        ...(query.to === undefined ? {} : { to: query.to }),
+        ...(query.market === undefined ? {} : { market: query.market }),
+        ...(query.side === undefined ? {} : { side: query.side }),
+        ...(query.cursor === undefined ? {} : { cursor: cursors.decode(query.cursor) }),
+      })
+      return {
+        items: page.entries as EntryByKind[K][],
+        nextCursor: page.nextCursor === null ? null : cursors.encode(page.nextCursor),
+        skippedLines: page.diagnostics.length,
+      }
+    } catch (error) {
+      return unavailable(error)
+    }
+  }
+
+  async function newest<K extends FollowedKind>(kind: K): Promise<EntryByKind[K] | undefined> {
+    const page = await reader.readEntries({ kind, limit: 1 })
+    return page.entries[0] as EntryByKind[K] | undefined
+  }
+
+  return {
+    dir,
+    list,
+    async portfolio() {
+      try {
+        return await stats.portfolio()
+      } catch (error) {
+        return unavailable(error)
+      }
+    },
+    async performance(query) {
+      try {
+        return await stats.performance(rangeOf(query))
+      } catch (error) {
+        return unavailable(error)
+      }
+    },
+    async daily(query) {
+      try {
+        return await stats.daily(rangeOf(query))
+      } catch (error) {
+        return unavailable(error)
+      }
+    },
+    async equity(query) {
+      try {
+        return await stats.equity(rangeOf(query), query.points)
+      } catch (error) {
+        return unavailable(error)
+      }
+    },
+    async prices(query) {
+      try {
+        return await stats.prices(query.market, query.points)
+      } catch (error) {
+        return unavailable(error)
+      }
+    },
+    doctor: () => diagnoseLogDir(dir, options.timeZone),
+    async lastCycleMs() {
+      try {
+        const [decision, equity] = await Promise.all([newest('decisions'), newest('equity')])
+        const times = [decision?.tsMs, equity?.tsMs].filter((value): value is number => value !== undefined)
+        return times.length === 0 ? undefined : Math.max(...times)
+      } catch {
+        return undefined
+      }
+    },
+    async follow(listener) {
+      for (const kind of FOLLOWED) {
+        const follower = reader.follow({ kind, from: 'now' })
+        follower.on('entry', (record) => {
+          stats.invalidate(kind)
+          listener(kind, record.entry)
+        })
+        follower.on('error', (error) =>
+          logger.debug({ kind, err: (error as Error).message }, 'trade-log follow error (still polling)'),
+        )
+        followers.push(follower as Follower<unknown>)
+      }
+      // A missing directory is not fatal: the followers keep polling until it appears.
+      await Promise.all(followers.map((follower) => follower.ready.catch(() => undefined)))
+    },
+    async close() {
+      await Promise.all(followers.splice(0).map((follower) => follower.close()))
+    },
+  }
+}
+
+function rangeOf(query: {
+  period: StatsQuery['period']
+  from?: number | undefined
+  to?: number | undefined
+  market?: string | undefined
+}) {
+  const start = periodStart(query.period, Date.now())
+  const from = Math.max(query.from ?? Number.NEGATIVE_INFINITY, start ?? Number.NEGATIVE_INFINITY)
+  return {
+    period: query.period,
+    from: Number.isFinite(from) ? from : undefined,
+    to: query.to,
+    market: query.market,
+  }
+}
+
+export type StatsRange = ReturnType<typeof rangeOf>

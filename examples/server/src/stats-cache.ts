@@ -1,0 +1,176 @@
+import {
+  dayKey,
+  type EquityEntry,
+  formatDecimal,
+  parseDecimal,
+  performance,
+  portfolio,
+  type TradeEntry,
+  type TradeLogReader,
+} from '@tradekit/trade-log'
+import type { DailyResponse, EquityResponse, PricesResponse } from './api-types.js'
+import { downsample, type StatsRange } from './log-store.js'
+import { createSnapshot } from './snapshot.js'
+
+export interface StatsCache {
+  performance(range: StatsRange): Promise<unknown>
+  portfolio(): Promise<unknown>
+  daily(range: StatsRange): Promise<DailyResponse>
+  equity(range: StatsRange, points: number): Promise<EquityResponse>
+  prices(market: string | undefined, points: number): Promise<PricesResponse>
+  /** Called by the follower when an entry of `kind` was appended. */
+  invalidate(kind: string): void
+}
+
+/** Index of the first entry at or after `ms` in entries sorted by time. */
+function lowerBound(entries: readonly { tsMs: number }[], ms: number): number {
+  let low = 0
+  let high = entries.length
+  while (low < high) {
+    const mid = (low + high) >>> 1
+    if (entries[mid]!.tsMs < ms) low = mid + 1
+    else high = mid
+  }
+  return low
+}
+
+/** Entries in `[from, to)` (and of `market`), without copying more than the slice. */
+function inRange<T extends { tsMs: number; market?: unknown }>(entries: readonly T[], range: StatsRange): T[] {
+  const start = range.from === undefined ? 0 : lowerBound(entries, range.from)
+  const end = range.to === undefined ? entries.length : lowerBound(entries, range.to)
+  const slice = entries.slice(start, end)
+  return range.market === undefined ? slice : slice.filter((entry) => entry.market === range.market)
+}
+
+const MEMO_LIMIT = 64
+
+/**
+ * Statistics over the whole log, computed by trade-log's `performance` and `portfolio` and memoized until a
+ * trade or equity entry is appended: a repeated request with nothing changed costs a directory listing.
+ */
+export function createStatsCache(deps: { reader: TradeLogReader; timeZone: string }): StatsCache {
+  const trades = createSnapshot<TradeEntry>(deps.reader, 'trades')
+  const equity = createSnapshot<EquityEntry>(deps.reader, 'equity')
+  const memo = new Map<string, { version: string; value: Promise<unknown> }>()
+
+  async function cached<T>(key: string, compute: (trades: TradeEntry[], equity: EquityEntry[]) => T): Promise<T> {
+    const [t, e] = await Promise.all([trades.get(), equity.get()])
+    const version = `${t.version}:${e.version}`
+    const hit = memo.get(key)
+    if (hit && hit.version === version) return hit.value as Promise<T>
+    const value = Promise.resolve().then(() => compute(t.entries, e.entries))
+    memo.set(key, { version, value })
+    if (memo.size > MEMO_LIMIT) memo.delete(memo.keys().next().value!)
+    value.catch(() => memo.delete(key))
+    return value
+  }
+
+  // Named periods move with the clock: round their start to the minute so repeats share a cache entry.
+  const keyOf = (name: string, range: StatsRange, extra = '') =>
+    `${name}|${range.period}|${range.from === undefined ? '' : Math.floor(range.from / 60_000)}|${range.to ?? ''}|${range.market ?? ''}|${extra}`
+
+  function computePerformance(allTrades: TradeEntry[], allEquity: EquityEntry[], range: StatsRange) {
+    const fills = inRange(allTrades, range)
+    // Equity snapshots cover the whole account, so they only apply when no market filter is set.
+    const snapshots = range.market === undefined ? inRange(allEquity, { ...range, market: undefined }) : []
+    const { closedTrades, ...stats } = performance([...fills, ...snapshots], { timeZone: deps.timeZone })
+    return {
+      period: range.period,
+      from: range.from === undefined ? null : new Date(range.from).toISOString(),
+      to: range.to === undefined ? null : new Date(range.to).toISOString(),
+      ...stats,
+      /** The 20 most recent round trips; the full list can be rebuilt from /api/trades. */
+      recentClosedTrades: closedTrades.slice(-20),
+    }
+  }
+
+  return {
+    performance: (range) => cached(keyOf('performance', range), (t, e) => computePerformance(t, e, range)),
+
+    portfolio: () =>
+      cached('portfolio', (allTrades, allEquity) => {
+        // Mark at the latest prices the bot logged: its newest equity snapshot, else each market's last fill.
+        const prices = new Map<string, string>()
+        for (const trade of allTrades) prices.set(trade.market, trade.price)
+        const latest = allEquity.at(-1)
+        for (const position of latest?.positions ?? []) prices.set(position.market, position.price)
+        return { ...portfolio(allTrades, prices), pricesAt: latest?.ts ?? allTrades.at(-1)?.ts ?? null }
+      }),
+
+    daily: (range) =>
+      cached(keyOf('daily', range), (allTrades, allEquity): DailyResponse => {
+        const fills = inRange(allTrades, range)
+        const { closedTrades } = performance(fills, { timeZone: deps.timeZone })
+        // freqtrade's /daily definition: PnL of a day = realized profit of the round trips closed that day.
+        const rows = new Map<string, { pnl: ReturnType<typeof parseDecimal>; trades: number }>()
+        const row = (key: string) => {
+          const value = rows.get(key) ?? { pnl: parseDecimal('0'), trades: 0 }
+          rows.set(key, value)
+          return value
+        }
+        for (const fill of fills) row(dayKey(fill.tsMs, deps.timeZone)).trades += 1
+        for (const trip of closedTrades) {
+          const value = row(dayKey(Date.parse(trip.closedAt), deps.timeZone))
+          value.pnl = value.pnl.plus(parseDecimal(trip.profit))
+        }
+        // End-of-day equity from the bot's snapshots, when it logs them.
+        const closes = new Map<string, string>()
+        if (range.market === undefined)
+          for (const snapshot of inRange(allEquity, range)) closes.set(dayKey(snapshot.tsMs, deps.timeZone), snapshot.total)
+        const days = [...rows.keys()].sort().map((key) => ({
+          date: `${key.slice(0, 4)}-${key.slice(4, 6)}-${key.slice(6, 8)}`,
+          pnl: formatDecimal(rows.get(key)!.pnl),
+          trades: rows.get(key)!.trades,
+          equity: closes.get(key) ?? null,
+        }))
+        return { days }
+      }),
+
+    equity: (range, points) =>
+      cached(keyOf('equity', range, String(points)), (allTrades, allEquity): EquityResponse => {
+        const snapshots = inRange(allEquity, { ...range, market: undefined })
+        if (snapshots.length > 0) {
+          return {
+            source: 'equity-log',
+            points: downsample(snapshots, points).map((entry) => ({ tsMs: entry.tsMs, total: entry.total })),
+          }
+        }
+        const stats = computePerformance(allTrades, allEquity, range)
+        return {
+          source: 'trades',
+          points: downsample(stats.dailyReturns, points).map((day) => ({
+            tsMs: Date.parse(`${day.date}T00:00:00Z`),
+            total: day.equity,
+          })),
+        }
+      }),
+
+    prices: (requested, points) =>
+      cached(`prices|${requested ?? ''}|${points}`, (allTrades, allEquity): PricesResponse => {
+        const market = requested ?? allTrades.at(-1)?.market ?? allEquity.at(-1)?.positions[0]?.market ?? 'KRW-BTC'
+        // The most recent `points` prices the bot saw, and the fills in that window.
+        const series: { tsMs: number; price: string }[] = []
+        for (let i = allEquity.length - 1; i >= 0 && series.length < points; i--) {
+          const position = allEquity[i]!.positions.find((p) => p.market === market)
+          if (position) series.push({ tsMs: allEquity[i]!.tsMs, price: position.price })
+        }
+        series.reverse()
+        const fills: PricesResponse['fills'] = []
+        const since = series[0]?.tsMs ?? Number.NEGATIVE_INFINITY
+        for (let i = allTrades.length - 1; i >= 0 && fills.length < points; i--) {
+          const trade = allTrades[i]!
+          if (trade.tsMs < since) break
+          if (trade.market === market)
+            fills.push({ tsMs: trade.tsMs, side: trade.side, price: trade.price, volume: trade.volume })
+        }
+        fills.reverse()
+        // Without equity snapshots the fills themselves draw the price line.
+        return { market, points: series.length > 0 ? series : fills.map(({ tsMs, price }) => ({ tsMs, price })), fills }
+      }),
+
+    invalidate(kind) {
+      if (kind === 'trades') trades.invalidate()
+      if (kind === 'equity') equity.invalidate()
+    },
+  }
+}
