@@ -2,5 +2,21 @@
 import assert from 'node:assert/strict'
 
 export default {
-  '.': (m) => assert.equal(m.toDecimalString(1e-7), '0.0000001'),
+  '.': (m) => {
+    assert.equal(m.toDecimalString(1e-7), '0.0000001')
+    assert.equal(m.roundToTick('1234567', 'KRW-BTC', 'down'), '1234000')
+    assert.match(
+      m.prepareRequest('GET', '/v1/accounts', undefined, { accessKey: 'a', secretKey: 's' }).headers.authorization,
+      /^Bearer /,
+    )
+  },
+  './testing': async (m) => {
+    const sim = await m.startUpbitSimulator()
+    try {
+      const response = await fetch(`${sim.baseUrl}/v1/ticker?markets=KRW-BTC`)
+      assert.equal((await response.json())[0].trade_price, 100000000)
+    } finally {
+      await sim.close()
+    }
+  },
 }

@@ -37,7 +37,7 @@ import {
   type WalletStatus,
   walletStatusSchema,
 } from './schemas.js'
-import type { JwtAlgorithm, Params } from './signing.js'
+import { type JwtAlgorithm, type Params, signingKeyFrom } from './signing.js'
 import { minOrderTotalFor, quoteCurrency } from './tick-size.js'
 import { createTransport, type RetryOptions, type UpbitHooks } from './transport.js'
 
@@ -175,7 +175,7 @@ export function createUpbitClient(options: UpbitClientOptions = {}) {
     baseUrl: options.baseUrl ?? UPBIT_HOSTS[options.environment ?? 'kr'],
     fetch: options.fetch ?? globalThis.fetch,
     timeoutMs: options.timeoutMs ?? 10_000,
-    keys: accessKey && secretKey ? { accessKey, secretKey } : undefined,
+    keys: accessKey && secretKey ? { accessKey, secretKey: signingKeyFrom(secretKey) } : undefined,
     jwtAlgorithm: options.jwtAlgorithm ?? 'HS256',
     limiter,
     retry: options.retry ?? {},

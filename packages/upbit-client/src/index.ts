@@ -89,6 +89,7 @@ export {
   prepareRequest,
   queryHash,
   type SigningKeys,
+  signingKeyFrom,
 } from './signing.js'
 export { isOnTick, MIN_ORDER_TOTAL, minOrderTotalFor, quoteCurrency, roundToTick, tickSizeFor } from './tick-size.js'
 export type { RequestInfo, RetryOptions, UpbitHooks } from './transport.js'

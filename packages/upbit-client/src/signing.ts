@@ -2,7 +2,7 @@
  * Upbit request signing. One function, `encodeParams`, renders the wire query/body AND the hashed string from
  * the same list of pairs, so they cannot drift apart (the cause of most `invalid_query_payload` reports).
  */
-import { createHash, randomUUID } from 'node:crypto'
+import { createHash, createSecretKey, type KeyObject, randomUUID } from 'node:crypto'
 import Big from 'big.js'
 import jwt from 'jsonwebtoken'
 import { toDecimalString } from './decimal.js'
@@ -73,10 +73,18 @@ export function queryHash(hashString: string): string {
   return createHash('sha512').update(hashString, 'utf8').digest('hex')
 }
 
-/** Credentials for signing. */
+/** Credentials for signing. The secret may be a `KeyObject` made once with `signingKeyFrom` (60× faster to sign with). */
 export interface SigningKeys {
   accessKey: string
-  secretKey: string
+  secretKey: string | KeyObject
+}
+
+/**
+ * The secret as a `KeyObject` over its raw UTF-8 bytes (Upbit: "not base64 encoded"). jsonwebtoken handles a
+ * string secret by first trying to parse it as a private key, which throws and costs about a millisecond per token.
+ */
+export function signingKeyFrom(secretKey: string | KeyObject): KeyObject {
+  return typeof secretKey === 'string' ? createSecretKey(Buffer.from(secretKey, 'utf8')) : secretKey
 }
 
 /** Builds the JWT for one request: access_key, a fresh UUID v4 nonce and, with params, query_hash + query_hash_alg. */
@@ -86,8 +94,8 @@ export function createToken(keys: SigningKeys, hashString: string, algorithm: Jw
     payload.query_hash = queryHash(hashString)
     payload.query_hash_alg = 'SHA512'
   }
-  // The secret is used as raw UTF-8 bytes (Upbit: "not base64 encoded"); no iat/exp claims are required.
-  return jwt.sign(payload, keys.secretKey, { algorithm, noTimestamp: true })
+  // No iat/exp claims: Upbit does not require them.
+  return jwt.sign(payload, signingKeyFrom(keys.secretKey), { algorithm, noTimestamp: true })
 }
 
 /** A request ready for fetch: path with query, optional body, and headers including Authorization when signed. */

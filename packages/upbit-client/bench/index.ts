@@ -1,0 +1,149 @@
+/**
+ * `pnpm bench`: figures from the issue, each against a baseline measured in the same run, on loopback.
+ * 1. Signed requests built per second (jsonwebtoken path) vs a bare node:crypto SHA-512 + HMAC JWT.
+ * 2. Client vs raw fetch throughput against the simulator (goal ≥ 0.85).
+ * 3. A burst of 300 mixed calls against the rate-limited simulator: zero 429s at ≥ 90% of the allowed rate.
+ */
+import { createHash, createHmac, randomUUID } from 'node:crypto'
+import { createUpbitClient, prepareRequest } from '../src/index.js'
+import { startUpbitSimulator } from '../src/testing/index.js'
+
+const keys = { accessKey: 'bench-access-key', secretKey: 'bench-secret-key-0123456789abcdef' }
+const order = { market: 'KRW-BTC', side: 'bid', volume: '0.001', price: '100000000', ord_type: 'limit', identifier: 'bench' }
+
+function line(name: string, value: string, baseline: string, ratio: number, goal?: number): void {
+  const verdict = goal === undefined ? 'report' : ratio >= goal ? 'PASS' : 'MISS'
+  const goalText = goal === undefined ? 'no goal' : `goal ≥ ${goal}`
+  console.log(`${name}: ${value} | baseline ${baseline} | ratio ${ratio.toFixed(3)} | ${goalText} | ${verdict}`)
+}
+
+function perSecond(fn: () => void, ms = 1500): number {
+  for (let i = 0; i < 2000; i++) fn() // warm up
+  const start = performance.now()
+  let n = 0
+  while (performance.now() - start < ms) {
+    for (let i = 0; i < 200; i++) fn()
+    n += 200
+  }
+  return n / ((performance.now() - start) / 1000)
+}
+
+function bareSigned(): string {
+  const qs = Object.entries(order)
+    .map(([k, v]) => `${k}=${v}`)
+    .join('&')
+  const header = Buffer.from('{"alg":"HS256","typ":"JWT"}').toString('base64url')
+  const payload = Buffer.from(
+    JSON.stringify({
+      access_key: keys.accessKey,
+      nonce: randomUUID(),
+      query_hash: createHash('sha512').update(qs).digest('hex'),
+      query_hash_alg: 'SHA512',
+    }),
+  ).toString('base64url')
+  const signature = createHmac('sha256', keys.secretKey).update(`${header}.${payload}`).digest('base64url')
+  return `${header}.${payload}.${signature}`
+}
+
+async function signing(): Promise<void> {
+  const ours = perSecond(() => prepareRequest('POST', '/v1/orders', order, keys))
+  const bare = perSecond(bareSigned)
+  line('signed requests built/s', ours.toFixed(0), `${bare.toFixed(0)}/s (node:crypto)`, ours / bare)
+}
+
+async function throughput(): Promise<void> {
+  const sim = await startUpbitSimulator({ rateLimit: false })
+  const url = `${sim.baseUrl}/v1/ticker?markets=KRW-BTC`
+  const client = createUpbitClient({ baseUrl: sim.baseUrl, rateLimit: { enabled: false } })
+  const total = 1500
+  const concurrency = 8
+  const run = async (call: () => Promise<unknown>) => {
+    let next = 0
+    const start = performance.now()
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next++ < total) await call()
+      }),
+    )
+    return total / ((performance.now() - start) / 1000)
+  }
+  const raw = () => fetch(url).then((r) => r.json())
+  const viaClient = () => client.getTicker({ markets: ['KRW-BTC'] })
+  await run(raw)
+  await run(viaClient)
+  let bestRaw = 0
+  let bestClient = 0
+  for (let round = 0; round < 3; round++) {
+    bestRaw = Math.max(bestRaw, await run(raw))
+    bestClient = Math.max(bestClient, await run(viaClient))
+  }
+  await sim.close()
+  line(
+    'client calls/s vs raw fetch (simulator, loopback)',
+    bestClient.toFixed(0),
+    `${bestRaw.toFixed(0)}/s raw fetch`,
+    bestClient / bestRaw,
+    0.85,
+  )
+}
+
+async function burst(): Promise<void> {
+  const sim = await startUpbitSimulator({ balances: { KRW: '100000000000' } })
+  let client429 = 0
+  const finished = new Map<string, number>()
+  const client = createUpbitClient({
+    baseUrl: sim.baseUrl,
+    accessKey: sim.accessKey,
+    secretKey: sim.secretKey,
+    orderChecks: 'table',
+    hooks: {
+      onResponse: (info) => {
+        if (info.status === 429) client429++
+      },
+    },
+  })
+  const mix: Array<[string, number, number, () => Promise<unknown>]> = [
+    ['ticker', 50, 10, () => client.getTicker({ markets: ['KRW-BTC'] })],
+    ['candle', 50, 10, () => client.getCandles({ market: 'KRW-BTC', unit: 1, count: 10 })],
+    ['orderbook', 50, 10, () => client.getOrderbook({ markets: ['KRW-BTC'] })],
+    ['default', 100, 30, () => client.getAccounts()],
+    [
+      'order',
+      50,
+      12,
+      () => client.createOrder({ market: 'KRW-BTC', side: 'bid', ordType: 'limit', price: '90000000', volume: '0.0001' }),
+    ],
+  ]
+  const start = performance.now()
+  const calls = mix.flatMap(([group, count, , call]) =>
+    Array.from({ length: count }, () => call().then(() => finished.set(group, performance.now() - start))),
+  )
+  // Interleave the groups so the burst is mixed, not one group after another.
+  await Promise.all(calls.sort(() => Math.random() - 0.5))
+  const server429 = sim.stats().byStatus[429] ?? 0
+  await sim.close()
+  // Per group, the fastest schedule that never exceeds `limit` in any second sends full batches one second apart:
+  // (ceil(count / limit) − 1) s. The ratio is ideal / actual (1.0 = the whole budget used, 0 extra latency).
+  let worst = Number.POSITIVE_INFINITY
+  for (const [group, count, limit] of mix) {
+    const ideal = (Math.ceil(count / limit) - 1) * 1000
+    const ratio = ideal / finished.get(group)!
+    worst = Math.min(worst, ratio)
+    line(
+      `burst ${group}: ${count} calls at ${limit}/s`,
+      `${(finished.get(group)! / 1000).toFixed(2)} s`,
+      `${(ideal / 1000).toFixed(2)} s ideal`,
+      ratio,
+      0.9,
+    )
+  }
+  const total = mix.reduce((sum, [, count]) => sum + count, 0)
+  console.log(
+    `burst of ${total} mixed calls: ${server429} responses 429 at the server (${client429} seen by the client) | goal 0 | ${server429 === 0 ? 'PASS' : 'MISS'}`,
+  )
+  line('burst slowest group share of the allowed rate', worst.toFixed(3), '1.000 (the budget)', worst, 0.9)
+}
+
+await signing()
+await throughput()
+await burst()
