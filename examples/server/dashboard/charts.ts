@@ -3,26 +3,30 @@ import { money } from './format.js'
 
 const AXIS = { stroke: '#8a97b4', grid: { stroke: 'rgba(36,49,80,0.55)', width: 1 }, ticks: { stroke: 'rgba(36,49,80,0.9)' } }
 
-function sizeOf(el: HTMLElement) {
-  return { width: Math.max(320, el.clientWidth), height: Math.max(200, el.clientHeight || 240) }
+/** Width follows the card; height is fixed per chart (reading it back from the element would grow forever). */
+function sizeOf(el: HTMLElement, height: number) {
+  return { width: Math.max(320, el.clientWidth), height }
 }
 
 function moneyAxis(quote: string): uPlot.Axis {
   return {
     ...AXIS,
-    size: 80,
-    values: (_u, splits) => splits.map((value) => compact(value, quote)),
+    size: 86,
+    // Enough decimals that neighbouring ticks differ: ₩10.002M, ₩10.004M rather than ₩10.00M twice.
+    values: (_u, splits) => {
+      const step = splits.length > 1 ? Math.abs(splits[1]! - splits[0]!) : 0
+      return splits.map((value) => compact(value, quote, step))
+    },
   }
 }
 
-function compact(value: number, quote: string): string {
+function compact(value: number, quote: string, step: number): string {
   const abs = Math.abs(value)
   const sign = value < 0 ? '−' : ''
   const symbol = quote === 'KRW' ? '₩' : ''
-  if (abs >= 1e9) return `${sign}${symbol}${(abs / 1e9).toFixed(2)}B`
-  if (abs >= 1e6) return `${sign}${symbol}${(abs / 1e6).toFixed(2)}M`
-  if (abs >= 1e3) return `${sign}${symbol}${(abs / 1e3).toFixed(1)}k`
-  return `${sign}${symbol}${abs.toFixed(0)}`
+  const [unit, suffix] = abs >= 1e9 ? [1e9, 'B'] : abs >= 1e6 ? [1e6, 'M'] : abs >= 1e3 ? [1e3, 'k'] : [1, '']
+  const decimals = step > 0 ? Math.min(4, Math.max(0, Math.ceil(-Math.log10(step / unit)))) : 0
+  return `${sign}${symbol}${(abs / unit).toFixed(decimals)}${suffix}`
 }
 
 /** A chart that follows its container's width. */
@@ -31,9 +35,11 @@ export interface Chart {
   setData(data: uPlot.AlignedData): void
 }
 
-function mount(el: HTMLElement, options: Omit<uPlot.Options, 'width' | 'height'>, data: uPlot.AlignedData): Chart {
-  const plot = new uPlot({ ...options, ...sizeOf(el) }, data, el)
-  new ResizeObserver(() => plot.setSize(sizeOf(el))).observe(el)
+function mount(el: HTMLElement, options: Omit<uPlot.Options, 'width' | 'height'>, data: uPlot.AlignedData, height = 240): Chart {
+  const plot = new uPlot({ ...options, ...sizeOf(el, height) }, data, el)
+  new ResizeObserver(() => {
+    if (Math.abs(el.clientWidth - plot.width) > 2) plot.setSize(sizeOf(el, height))
+  }).observe(el)
   return {
     plot,
     setData(next) {
@@ -63,6 +69,7 @@ export function equityChart(el: HTMLElement, quote: string): Chart {
       ],
     },
     [[], []],
+    300,
   )
 }
 
@@ -73,7 +80,7 @@ export function priceChart(el: HTMLElement, quote: string): Chart {
     fill: color,
     width: 0,
     paths: () => null,
-    points: { show: true, size: 9, stroke: color, fill: color, width: 1 },
+    points: { show: true, size: 7, stroke: color, fill: color, width: 1 },
   })
   return mount(
     el,
@@ -82,7 +89,7 @@ export function priceChart(el: HTMLElement, quote: string): Chart {
       axes: [AXIS, moneyAxis(quote)],
       series: [
         {},
-        { label: 'Price', stroke: '#c7d2fe', width: 1.5, value: (_u, v) => (v === null ? '–' : money(v, quote)) },
+        { label: 'Price', stroke: '#c7d2fe', width: 2, value: (_u, v) => (v === null ? '–' : money(v, quote)) },
         { label: 'Buy', ...marker('#22c55e'), value: (_u, v) => (v === null ? '–' : money(v, quote)) },
         { label: 'Sell', ...marker('#f43f5e'), value: (_u, v) => (v === null ? '–' : money(v, quote)) },
       ],
@@ -108,6 +115,7 @@ export function dailyChart(el: HTMLElement, quote: string): Chart {
           // Colour each bar by sign: uPlot calls fill with the series index; a gradient keyed at zero does it.
           fill: (u: uPlot) => {
             const zero = u.valToPos(0, 'y', true)
+            if (!Number.isFinite(zero) || u.bbox.height <= 0) return '#22c55e'
             const ctx = u.ctx
             const gradient = ctx.createLinearGradient(0, u.bbox.top, 0, u.bbox.top + u.bbox.height)
             const stop = Math.min(1, Math.max(0, (zero - u.bbox.top) / u.bbox.height))

@@ -2,7 +2,7 @@
 
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 })
 const compactVolume = new Intl.NumberFormat('en-US', { maximumFractionDigits: 8 })
-const percent = new Intl.NumberFormat('en-US', { style: 'percent', maximumFractionDigits: 1 })
+const percent = new Intl.NumberFormat('en-US', { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 2 })
 
 export function money(value: string | number | null | undefined, quote = 'KRW'): string {
   if (value === null || value === undefined || value === '') return '–'
@@ -27,7 +27,8 @@ export function volume(value: string | number): string {
 export function ratio(value: number | string | null | undefined): string {
   const number = Number(value)
   if (value === null || value === undefined || !Number.isFinite(number)) return '–'
-  return percent.format(number)
+  // No "-0.0%": values that round to zero print unsigned.
+  return percent.format(Math.abs(number) < 0.00005 ? 0 : number)
 }
 
 export function time(tsMs: number): string {

@@ -21,6 +21,7 @@ let charts: { equity: Chart; price: Chart; daily: Chart } | undefined
 let price: PricesResponse = { market, points: [], fills: [] }
 let equity: EquityResponse = { points: [], source: 'trades' }
 let wsCursor: string | undefined
+let paymentsEnabled = true
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T
 
@@ -173,10 +174,13 @@ function renderStats(performance: unknown, portfolio: unknown) {
   const realized = pick(stats, 'realizedPnl')
   text('kpi-realized', signedMoney(realized as string, quote), toneOf(realized as string))
   text('kpi-fees', `fees ${money(pick(stats, 'feesPaid', 'fees') as string, quote)}`)
-  const trades = pick(stats, 'tradeCount', 'trades')
-  text('kpi-trades', String(trades ?? '–'))
-  text('kpi-winrate', `win rate ${ratio(pick(stats, 'winRate') as number)} · PF ${formatNumber(pick(stats, 'profitFactor'))}`)
-  text('kpi-drawdown', ratio(pick(stats, 'maxDrawdown.relative', 'maxDrawdownRelative') as number), 'neg')
+  text('kpi-trades', String(pick(stats, 'fills') ?? '–'))
+  text(
+    'kpi-winrate',
+    `${pick(stats, 'tradeCount') ?? 0} round trips · win ${ratio(pick(stats, 'winRate') as number)} · PF ${formatNumber(pick(stats, 'profitFactor'))}`,
+  )
+  const drawdown = pick(stats, 'maxDrawdown.relative') as number | undefined
+  text('kpi-drawdown', drawdown ? `−${ratio(drawdown)}` : ratio(drawdown), drawdown ? 'neg' : '')
   text('kpi-sharpe', `Sharpe ${formatNumber(pick(stats, 'sharpe'))} · Sortino ${formatNumber(pick(stats, 'sortino'))}`)
   const unrealized = pick(portfolio, 'unrealizedPnl', 'totals.unrealizedPnl')
   text('kpi-unrealized', signedMoney(unrealized as string, quote), toneOf(unrealized as string))
@@ -206,6 +210,11 @@ function renderEquityKpi() {
 }
 
 async function renderWallet() {
+  if (!paymentsEnabled) {
+    text('kpi-wallet', '–')
+    text('kpi-wallet-sub', 'payments not configured')
+    return
+  }
   try {
     const wallet = await api<WalletResponse>('/api/wallet')
     text('kpi-wallet', `${wallet.confirmed} BCH`)
@@ -251,6 +260,7 @@ async function loadAll() {
   }
   price = await api<PricesResponse>(`/api/prices?market=${encodeURIComponent(market)}`)
   renderPrice()
+  paymentsEnabled = health?.checks?.electronCash.status !== 'disabled'
   await Promise.all([refreshStats(), renderWallet()])
 }
 

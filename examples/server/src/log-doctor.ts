@@ -1,23 +1,35 @@
-/**
- * INTERIM ADAPTER: trade-log's `resolveLogDir` and `doctor` had not landed when this was written. This file
- * maps the log directory's state to the health check; it is replaced by trade-log's doctor once exported.
- */
-import { stat } from 'node:fs/promises'
-import { resolve } from 'node:path'
-import { listLogFiles } from '@tradekit/trade-log'
+import { type DoctorReport, doctor } from '@tradekit/trade-log'
 import type { HealthCheck } from './api-types.js'
 
-export function resolveLogDir(option: string | undefined): string {
-  return resolve(option ?? process.env['TRADE_LOG_DIR'] ?? './logs')
-}
-
-export async function diagnoseLogDir(dir: string, _timeZone: string): Promise<HealthCheck> {
-  try {
-    const info = await stat(dir)
-    if (!info.isDirectory()) return { status: 'down', summary: `${dir} is not a directory`, dir }
-  } catch {
-    return { status: 'down', summary: `${dir} does not exist: set TRADE_LOG_DIR to the bot's log directory`, dir }
+/**
+ * The log-directory health check: trade-log's `doctor` verdict with the facts an operator needs (absolute path,
+ * where the path came from, files per kind with their last write, misnamed files, other directories that do
+ * hold logs). Lines are not scanned here, to keep /health cheap on a year of logs; skipped lines are counted in
+ * /metrics as the API reads them.
+ */
+export async function diagnoseLogDir(dir: string, options: { timeZone: string; source: string }): Promise<HealthCheck> {
+  const report: DoctorReport = await doctor(dir, { timeZone: options.timeZone, scan: false })
+  const status = !report.exists || !report.readable || !report.verdict.ok ? 'down' : 'ok'
+  const lastWriteAt =
+    report.kinds
+      .map((kind) => kind.lastWriteAt)
+      .sort()
+      .at(-1) ?? null
+  return {
+    status,
+    summary: report.verdict.message,
+    dir: report.dir,
+    source: options.source,
+    exists: report.exists,
+    readable: report.readable,
+    lastWriteAt,
+    files: Object.fromEntries(
+      report.kinds.map((kind) => [
+        kind.kind,
+        { files: kind.files, firstDay: kind.firstDay, lastDay: kind.lastDay, lastWriteAt: kind.lastWriteAt },
+      ]),
+    ),
+    nearMisses: report.nearMisses,
+    candidates: report.candidates,
   }
-  const files = await listLogFiles(dir)
-  return { status: files.length > 0 ? 'ok' : 'warn', summary: `${files.length} log files`, dir, files: files.length }
 }

@@ -5,6 +5,7 @@ import {
   type EquityEntry,
   type ErrorEntry,
   type Follower,
+  resolveLogDir,
   type TradeEntry,
   type TradeLogReader,
 } from '@tradekit/trade-log'
@@ -12,7 +13,7 @@ import type { Logger } from 'pino'
 import type { EquityResponse, HealthCheck, Page, PricesResponse } from './api-types.js'
 import type { CursorCodec } from './cursor-codec.js'
 import { ServerError, UnavailableError } from './errors.js'
-import { diagnoseLogDir, resolveLogDir } from './log-doctor.js'
+import { diagnoseLogDir } from './log-doctor.js'
 import type { Metrics } from './metrics.js'
 import { type EquityQuery, type ListQuery, periodStart, type StatsQuery } from './query.js'
 import { createStatsCache, type StatsCache } from './stats-cache.js'
@@ -69,7 +70,8 @@ export function downsample<T>(points: T[], max: number): T[] {
 
 export function createLogStore(options: LogStoreOptions): LogStore {
   const { cursors, metrics, logger } = options
-  const dir = resolveLogDir(options.logDir)
+  const resolved = resolveLogDir(options.logDir, { log: (message) => logger.info(message) })
+  const { dir } = resolved
   const countDiagnostic = (diagnostic: Diagnostic) => {
     const kind = /([a-z][a-z0-9-]*)_\d{8}[^/\\]*$/.exec(diagnostic.file)?.[1] ?? 'unknown'
     metrics.logDiagnostics.inc({ kind, reason: classifyDiagnostic(diagnostic.reason) })
@@ -157,7 +159,7 @@ export function createLogStore(options: LogStoreOptions): LogStore {
         return unavailable(error)
       }
     },
-    doctor: () => diagnoseLogDir(dir, options.timeZone),
+    doctor: () => diagnoseLogDir(dir, { timeZone: options.timeZone, source: resolved.reason }),
     async lastCycleMs() {
       try {
         const [decision, equity] = await Promise.all([newest('decisions'), newest('equity')])
