@@ -1,26 +1,19 @@
-import { setupServer } from 'msw/node'
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { createClaudeDecider } from './claude.js'
 import { decisionJsonSchema } from './decision.js'
 import { AuthError, DeciderAbortError, DeciderConfigError } from './errors.js'
 import { buildPrompt } from './prompt.js'
 import type { RetryEvent } from './retry.js'
 import { sampleContext } from './testing/context.js'
-import { anthropicText, edit, fixture, replying, wireDecision } from './testing/provider-fixtures.js'
+import { anthropicText, edit, fastRetry, fixture, replying, useMswServer, wireDecision } from './testing/provider-fixtures.js'
 import type { AuditRecord } from './types.js'
 
 const URL_MESSAGES = 'https://api.anthropic.com/v1/messages'
 const KEY = 'sk-ant-test-0123456789abcdef'
-const server = setupServer()
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }))
-afterEach(() => {
-  server.resetHandlers()
-  vi.unstubAllEnvs()
-})
-afterAll(() => server.close())
+const server = useMswServer()
 
 const context = sampleContext()
-const fast = { retry: { minDelayMs: 1, maxDelayMs: 2, minAttemptMs: 1 } }
+const fast = fastRetry
 function serve(...replies: Parameters<typeof replying>[1]) {
   const mock = replying(URL_MESSAGES, replies)
   server.use(mock.handler)
@@ -273,6 +266,29 @@ describe('createClaudeDecider: HTTP errors and retries', () => {
     expect(captured).toHaveLength(3)
     expect(result.fallback?.code).toBe('server')
     expect(result.audit.attempts).toHaveLength(3)
+  })
+
+  it.each([
+    [408, 'request_timeout'],
+    [409, 'conflict'],
+    [503, 'server'],
+  ])('%i is retried (%s)', async (status, code) => {
+    const failure = { status, headers: {}, body: { type: 'error', error: { type: 'api_error', message: 'try again' } } }
+    const captured = serve(failure, anthropicText())
+    const result = await createClaudeDecider({ apiKey: KEY, ...fast }).decide(context)
+    expect(result.fallback).toBeNull()
+    expect(result.audit.attempts[0]?.error).toBe(code)
+    expect(captured).toHaveLength(2)
+  })
+
+  it.each([
+    [403, 'permission_error', 'auth'],
+    [404, 'not_found_error', 'not_found'],
+    [402, 'billing_error', 'quota'],
+  ])('%i %s is not retried (%s)', async (status, type, code) => {
+    const captured = serve({ status, headers: {}, body: { type: 'error', error: { type, message: 'no' } } }, anthropicText())
+    expect((await createClaudeDecider({ apiKey: KEY, ...fast }).decide(context)).fallback?.code).toBe(code)
+    expect(captured).toHaveLength(1)
   })
 
   it('a network error is retried', async () => {

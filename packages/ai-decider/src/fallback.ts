@@ -48,6 +48,7 @@ export function createFallbackDecider(deciders: readonly Decider[], options: Fal
     decide(context, decideOptions) {
       return runDecision(frame, context, decideOptions, async ({ deadline, audit }) => {
         const results: DecisionResult[] = []
+        const failures: MemberFailure[] = []
         const members: AuditRecord[] = []
         audit.members = members
         const settle = () => {
@@ -57,7 +58,10 @@ export function createFallbackDecider(deciders: readonly Decider[], options: Fal
         for (const [index, decider] of deciders.entries()) {
           if (deadline.expired() === 'aborted') break
           const budget = budgetFor(index, deadline.remaining())
-          if (budget !== undefined && budget <= 0 && !decider.offline) continue
+          if (budget !== undefined && budget <= 0 && !decider.offline) {
+            failures.push({ provider: decider.provider, model: decider.model, code: 'no_time', message: 'skipped: no time left' })
+            continue
+          }
           const result = await decider.decide(context, { signal: deadline.signal, deadlineMs: budget, onFailure: 'hold' })
           results.push(result)
           members.push(result.audit)
@@ -72,16 +76,16 @@ export function createFallbackDecider(deciders: readonly Decider[], options: Fal
               clamps: result.clamps,
             }
           }
+          failures.push({
+            provider: result.provider,
+            model: result.model,
+            code: result.fallback.code,
+            message: result.fallback.message,
+          })
         }
         if (deadline.expired() === 'aborted') {
           throw new DeciderAbortError('The fallback chain was aborted by the caller.', { provider: 'fallback' })
         }
-        const failures: MemberFailure[] = results.map((result) => ({
-          provider: result.provider,
-          model: result.model,
-          code: result.fallback?.code ?? 'unknown',
-          message: result.fallback?.message ?? '',
-        }))
         const summary =
           failures.map((failure) => `${failure.provider} ${failure.code}`).join(', ') || 'no decider had time to run'
         throw new AllDecidersFailedError(`Every decider of the fallback chain failed (${summary}); holding.`, failures)

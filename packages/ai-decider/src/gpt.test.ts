@@ -1,25 +1,18 @@
-import { setupServer } from 'msw/node'
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { decisionJsonSchema } from './decision.js'
 import { AuthError, DeciderConfigError } from './errors.js'
 import { createGptDecider } from './gpt.js'
 import { buildPrompt } from './prompt.js'
 import { sampleContext } from './testing/context.js'
-import { edit, type Fixture, fixture, replying, wireDecision } from './testing/provider-fixtures.js'
+import { edit, type Fixture, fastRetry, fixture, replying, useMswServer, wireDecision } from './testing/provider-fixtures.js'
 
 const RESPONSES = 'https://api.openai.com/v1/responses'
 const CHAT = 'https://api.openai.com/v1/chat/completions'
 const KEY = 'sk-proj-test-abcdef0123456789'
-const server = setupServer()
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }))
-afterEach(() => {
-  server.resetHandlers()
-  vi.unstubAllEnvs()
-})
-afterAll(() => server.close())
+const server = useMswServer()
 
 const context = sampleContext()
-const fast = { retry: { minDelayMs: 1, maxDelayMs: 2, minAttemptMs: 1 } }
+const fast = fastRetry
 const answerText = JSON.stringify(wireDecision)
 function serve(url: string, ...replies: Parameters<typeof replying>[1]) {
   const mock = replying(url, replies)

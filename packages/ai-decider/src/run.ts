@@ -3,7 +3,7 @@
  * the audit record, and a safe hold (or a throw, if the caller asked) on any failure.
  */
 import { randomUUID } from 'node:crypto'
-import type { MarketContext } from './context.js'
+import { MarketContext } from './context.js'
 import { createDeadline, type Deadline } from './deadline.js'
 import { holdDecision, normalizeDecision } from './decision.js'
 import { DeciderAbortError, DeciderError, DeciderTimeoutError, isDeciderError } from './errors.js'
@@ -87,6 +87,18 @@ export function toDeciderError(error: unknown, deadline: Deadline, provider: str
   })
 }
 
+/** A malformed context would make a meaningless prompt: refuse it (the frame turns this into a hold). */
+function checkContext(context: MarketContext, provider: string): void {
+  const parsed = MarketContext.safeParse(context)
+  if (parsed.success) return
+  const issues = parsed.error.issues.slice(0, 5).map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
+  throw new DeciderError(`The market context is invalid (${issues.join('; ')}); fix the data passed to decide().`, {
+    code: 'invalid_context',
+    provider,
+    cause: parsed.error,
+  })
+}
+
 function priceCall(frame: RunFrame, usage: Usage, model: string): string | null {
   const price = frame.prices?.[model] ?? frame.prices?.[frame.model]
   return price ? costUsd(usage, price) : null
@@ -114,6 +126,7 @@ export async function runDecision(
   const base = { id: randomUUID(), at, market: context.market, provider: frame.provider, model: frame.model }
   try {
     if (options?.signal?.aborted) throw options.signal.reason
+    checkContext(context, frame.provider)
     const answer = await work({ deadline, audit })
     if (answer.usage) audit.usage = answer.usage
     const { decision, clamps } = normalizeDecision(answer.value, answer.provider ?? frame.provider)

@@ -40,7 +40,7 @@ export function sampleContext(overrides: Partial<MarketContext> & { closes?: rea
       ),
     },
     indicators: { rsi14: 48.2, macdHist: -1200 },
-    orderbook: { bestBid: price - 10_000, bestAsk: price + 10_000, bidSize: 1.2, askSize: 0.9 },
+    orderbook: { bestBid: price * 0.9999, bestAsk: price * 1.0001, bidSize: 1.2, askSize: 0.9 },
     ticker: { price, change24h: -0.012, volume24h: 2100 },
     balances: { quote: '1000000', base: '0.002' },
     position: { quantity: '0.002', avgEntryPrice: 134_000_000 },

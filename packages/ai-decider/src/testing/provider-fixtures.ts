@@ -4,6 +4,23 @@
  */
 import { readFileSync } from 'node:fs'
 import { delay, HttpResponse, http } from 'msw'
+import { type SetupServer, setupServer } from 'msw/node'
+import { afterAll, afterEach, beforeAll, vi } from 'vitest'
+
+/** Retry settings that keep tests fast: 1–2 ms backoff. */
+export const fastRetry = { retry: { minDelayMs: 1, maxDelayMs: 2, minAttemptMs: 1 } }
+
+/** An msw server for the current test file: unhandled requests are errors; handlers and env stubs reset per test. */
+export function useMswServer(): SetupServer {
+  const server = setupServer()
+  beforeAll(() => server.listen({ onUnhandledRequest: 'error' }))
+  afterEach(() => {
+    server.resetHandlers()
+    vi.unstubAllEnvs()
+  })
+  afterAll(() => server.close())
+  return server
+}
 
 export interface Fixture {
   status: number
