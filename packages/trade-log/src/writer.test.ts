@@ -114,6 +114,29 @@ describe('createTradeLogWriter', () => {
   })
 })
 
+describe('after a crash', () => {
+  it('cuts a torn last line before appending, so the next entry is not glued onto it', async () => {
+    const dir = tempDir()
+    const file = join(dir, 'trades_20250801.jsonl')
+    const first = `${JSON.stringify(trade(AUG_1))}\n`
+    writeFileSync(file, `${first}{"ts":"2025-08-01T00:00:01.000Z","tsMs":17`)
+    const writer = createTradeLogWriter({ dir })
+    await writer.append('trades', trade(AUG_1 + 2))
+    await writer.close()
+    expect(lines(file).map((line) => JSON.parse(line).tsMs)).toEqual([AUG_1, AUG_1 + 2])
+  })
+
+  it('keeps a last line that is complete JSON and only lacks its newline', async () => {
+    const dir = tempDir()
+    const file = join(dir, 'trades_20250801.jsonl')
+    writeFileSync(file, JSON.stringify(trade(AUG_1)))
+    const writer = createTradeLogWriter({ dir })
+    await writer.append('trades', trade(AUG_1 + 2))
+    await writer.close()
+    expect(lines(file).map((line) => JSON.parse(line).tsMs)).toEqual([AUG_1, AUG_1 + 2])
+  })
+})
+
 describe('one writer per file', () => {
   it('gives a second writer of the same kind its own instance file', async () => {
     const dir = tempDir()

@@ -3,7 +3,7 @@
  * in one write. Durable kinds are fdatasync'ed before `append` resolves; buffered kinds go out in bounded
  * batches (each batch one write of whole lines) on a timer, when the buffer is full, and on `flush`/`close`.
  */
-import { closeSync, fdatasyncSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs'
+import { closeSync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { resolve } from 'node:path'
 import { TradeLogIoError, TradeLogLockError, TradeLogUsageError } from './errors.js'
@@ -102,6 +102,40 @@ function writeFully(fd: number, text: string, path: string): void {
   }
 }
 
+/**
+ * A crash in the middle of a write can leave the file ending without a newline. Appending after it would glue
+ * the next entry onto the fragment and lose both, so the fragment is finished with a newline if it is complete
+ * JSON, and cut off otherwise (it was never acknowledged: a durable append resolves only after its whole line).
+ */
+function repairTornTail(fd: number, path: string): void {
+  const size = fstatSync(fd).size
+  if (size === 0) return
+  const last = Buffer.alloc(1)
+  readSync(fd, last, 0, 1, size - 1)
+  if (last[0] === 10) return
+  const window = 64 * 1024
+  let start = size
+  let newline = -1
+  const chunks: Buffer[] = []
+  while (start > 0 && newline < 0) {
+    const from = Math.max(0, start - window)
+    const chunk = Buffer.alloc(start - from)
+    readSync(fd, chunk, 0, chunk.length, from)
+    const index = chunk.lastIndexOf(10)
+    if (index >= 0) newline = from + index
+    chunks.unshift(index >= 0 ? chunk.subarray(index + 1) : chunk)
+    start = from
+  }
+  const fragment = Buffer.concat(chunks).toString('utf8').replace(/\0+/g, '').trim()
+  let complete = false
+  try {
+    complete = fragment !== '' && typeof JSON.parse(fragment) === 'object'
+  } catch {}
+  if (complete) writeFully(fd, '\n', path)
+  else ftruncateSync(fd, newline + 1)
+  fdatasyncSync(fd)
+}
+
 /** Creates a writer. Nothing is opened or locked until the first entry of a kind arrives. */
 export function createTradeLogWriter<const Custom extends readonly EntryKind[] = readonly []>(
   options: TradeLogWriterOptions<Custom>,
@@ -172,7 +206,8 @@ export function createTradeLogWriter<const Custom extends readonly EntryKind[] =
     }
     const path = resolve(dir, logFileName(state.kind.name, day, state.instance))
     try {
-      state.fd = openSync(path, 'a')
+      state.fd = openSync(path, 'a+')
+      repairTornTail(state.fd, path)
     } catch (error) {
       throw new TradeLogIoError(`Could not open ${path} for appending: ${(error as Error).message}.`, { path, cause: error })
     }

@@ -1,19 +1,21 @@
 /**
- * A writer in its own process, driven by tests. argv: dir, mode, count.
- * - `durable`: appends trades forever (or `count`), printing `ack <seq>` after each append resolved.
+ * A writer in its own process, driven by tests. argv: dir, mode, count, offset (first global sequence number).
+ * - `durable`: prints `loaded`, waits for a line on stdin, then appends `count` trades (Infinity: until killed),
+ *   printing `ack <seq>` after each append resolved.
+ * - `concurrent`: the same without acks, buffered, as fast as possible; a second live process gets its own instance file.
  * - `buffered-term`: appends `count` decisions with handleSignals, prints `ready`, then waits for a signal.
- * - `concurrent`: appends `count` trades as fast as possible to the main file (lock-free shared mode is not
- *   offered, so each process gets its own instance file), then exits.
  */
 import { writeSync } from 'node:fs'
 import { createTradeLogWriter } from '../writer.js'
 
-const [dir, mode, countText] = process.argv.slice(2) as [string, string, string]
+const [dir, mode, countText, offsetText] = process.argv.slice(2) as [string, string, string, string | undefined]
 const count = Number(countText ?? 'Infinity')
-const base = Date.UTC(2025, 7, 1, 12)
+const base = Date.UTC(2025, 7, 1, 12) + Number(offsetText ?? '0')
 
 const trade = (seq: number) => ({
   tsMs: base + seq,
+  // The global sequence number (offset + seq) identifies the entry across runs.
+  decisionId: `seq-${Number(offsetText ?? '0') + seq}`,
   market: 'KRW-BTC',
   side: seq % 2 === 0 ? 'buy' : 'sell',
   volume: '0.001',
@@ -26,10 +28,22 @@ const trade = (seq: number) => ({
   reason: 'x'.repeat(seq % 300),
 })
 
+if (mode === 'durable') {
+  // Loaded and waiting: the test starts the next process while the previous one still runs, then says go.
+  writeSync(1, 'loaded\n')
+  await new Promise((resolve) => process.stdin.once('data', resolve))
+}
+
 if (mode === 'durable' || mode === 'concurrent') {
-  const writer = createTradeLogWriter({ dir, onConflict: 'instance' })
-  for (let seq = 0; seq < count; seq++) {
-    await writer.append('trades', trade(seq) as never)
+  // `concurrent` batches lines into large writes (buffered) to stress the files harder and finish faster.
+  const writer = createTradeLogWriter({
+    dir,
+    onConflict: 'instance',
+    durability: { trades: mode === 'durable' ? 'durable' : 'buffered' },
+  })
+  const first = Number(offsetText ?? '0')
+  for (let seq = first; seq < first + count; seq++) {
+    await writer.append('trades', trade(seq - first) as never)
     if (mode === 'durable') writeSync(1, `ack ${seq}\n`)
   }
   await writer.close()
