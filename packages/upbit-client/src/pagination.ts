@@ -8,45 +8,58 @@ const TRADE_PAGE = 500
 const CLOSED_PAGE = 1000
 const WEEK_MS = 7 * 24 * 3_600_000
 
+/**
+ * Walks a newest-first endpoint backwards: asks for up to `pageSize` items after `cursor`, yields them, and
+ * continues from the oldest one until `limit` items or a short page (the start of history).
+ */
+async function* walkBack<T, C>(
+  fetchPage: (cursor: C | undefined, count: number) => Promise<T[]>,
+  cursorAfter: (oldest: T) => C,
+  pageSize: number,
+  limit = Number.POSITIVE_INFINITY,
+): AsyncGenerator<T> {
+  let cursor: C | undefined
+  let left = limit
+  while (left > 0) {
+    const count = Math.min(pageSize, left)
+    const page = await fetchPage(cursor, count)
+    for (const item of page) yield item
+    left -= page.length
+    const oldest = page[page.length - 1]
+    if (page.length < count || !oldest) return
+    cursor = cursorAfter(oldest)
+  }
+}
+
 /** Yields candles newest first, 200 per request, until `limit` or the start of the market's history. */
-export async function* iterateCandles(
+export function iterateCandles(
   source: { getCandles(p: CandlesParams, o?: CallOptions): Promise<Candle[]> },
   params: Omit<CandlesParams, 'count'> & { limit?: number },
   options?: CallOptions,
 ): AsyncGenerator<Candle> {
-  const { limit = Number.POSITIVE_INFINITY, ...rest } = params
-  let to = params.to
-  let left = limit
-  while (left > 0) {
-    const count = Math.min(CANDLE_PAGE, left)
-    const page = await source.getCandles({ ...rest, ...(to === undefined ? {} : { to }), count }, options)
-    for (const candle of page) yield candle
-    left -= page.length
-    const oldest = page[page.length - 1]
-    if (page.length < count || !oldest) return
+  const { limit, ...rest } = params
+  return walkBack<Candle, CandlesParams['to']>(
+    (to, count) => source.getCandles({ ...rest, ...(to === undefined ? {} : { to }), count }, options),
     // `to` is exclusive: the next page ends just before the oldest candle seen.
-    to = `${oldest.candle_date_time_utc}Z`
-  }
+    (oldest) => `${oldest.candle_date_time_utc}Z`,
+    CANDLE_PAGE,
+    limit,
+  )
 }
 
 /** Yields trades newest first, following `sequential_id` as the cursor. */
-export async function* iterateTrades(
+export function iterateTrades(
   source: { getTrades(p: TradesParams, o?: CallOptions): Promise<TradeTick[]> },
   params: Omit<TradesParams, 'cursor' | 'count'> & { limit?: number },
   options?: CallOptions,
 ): AsyncGenerator<TradeTick> {
-  const { limit = Number.POSITIVE_INFINITY, ...rest } = params
-  let cursor: number | undefined
-  let left = limit
-  while (left > 0) {
-    const count = Math.min(TRADE_PAGE, left)
-    const page = await source.getTrades({ ...rest, ...(cursor === undefined ? {} : { cursor }), count }, options)
-    for (const trade of page) yield trade
-    left -= page.length
-    const oldest = page[page.length - 1]
-    if (page.length < count || !oldest) return
-    cursor = oldest.sequential_id
-  }
+  const { limit, ...rest } = params
+  return walkBack<TradeTick, number>(
+    (cursor, count) => source.getTrades({ ...rest, ...(cursor === undefined ? {} : { cursor }), count }, options),
+    (oldest) => oldest.sequential_id,
+    TRADE_PAGE,
+    limit,
+  )
 }
 
 /** Yields closed orders newest first from `until` (default now) back to `since`, one ≤7-day window per query. */
