@@ -14,6 +14,7 @@ import {
 import { METHODS, type MethodName, type MethodParams, type MethodResult, resultSchemaFor, toWireParams } from './methods.js'
 import { type Endpoint, type EndpointOptions, positiveNumber, resolveEndpoints } from './options.js'
 import { type CallQueue, createCallQueue } from './queue.js'
+import { type ProbeOptions, type ProbeResult, probe, type WaitUntilReadyOptions, waitUntilReady } from './readiness.js'
 import { redactParams, redactResult } from './redact.js'
 import { isRetryable, NETWORK_BOUND_METHODS, retrySafety } from './retry-policy.js'
 import { postJsonRpc } from './transport.js'
@@ -164,6 +165,13 @@ export interface ElectronCashClient extends TypedMethods {
   markEndpoint(url: string, healthy: boolean): void
   /** Sends one call to one endpoint only: no queue bypass, no retry, no failover (used by probes). */
   callEndpoint(url: string, method: string, params?: unknown[] | Record<string, unknown>, options?: CallOptions): Promise<unknown>
+  /**
+   * Resolves once a daemon answers with a wallet loaded (and, with `requireNetwork`, connected); polls with capped
+   * backoff. Rejects with `NotReadyError` naming the URLs, attempts and last cause.
+   */
+  waitUntilReady(options?: WaitUntilReadyOptions): Promise<ProbeResult>
+  /** One health probe of one endpoint (default: the primary): up, degraded (no wallet, offline, busy) or down. */
+  probe(options?: ProbeOptions): Promise<ProbeResult>
   /** Like `batch`, to one endpoint only, without retry or failover. */
   batchEndpoint(url: string, entries: readonly BatchEntry[], options?: CallOptions): Promise<BatchOutcome[]>
 }
@@ -261,7 +269,7 @@ export function createElectronCashClient(options: ElectronCashClientOptions = {}
       return handle(reply, { queuedMs: slot.queuedMs, started })
     } catch (error) {
       if (isConnectionError(error) || isTimeoutError(error)) state.downUntil = performance.now() + cooldownMs
-      const failure = isAbort(error) ? error : toElectronCashError(error, { url, method })
+      const failure = call?.signal?.aborted || isAbort(error) ? error : toElectronCashError(error, { url, method })
       if (failure && typeof failure === 'object') timings.set(failure, { queuedMs: slot.queuedMs, started })
       throw failure
     } finally {
@@ -520,6 +528,9 @@ export function createElectronCashClient(options: ElectronCashClientOptions = {}
     async batchEndpoint(url: string, entries: readonly BatchEntry[], call?: CallOptions) {
       return batchOn(stateFor(url), entries, 1, call)
     },
+    waitUntilReady: (readyOptions?: WaitUntilReadyOptions) =>
+      waitUntilReady(client as unknown as ElectronCashClient, readyOptions),
+    probe: (probeOptions?: ProbeOptions) => probe(client as unknown as ElectronCashClient, probeOptions),
     prepare: {} as Record<string, unknown>,
   } as Record<string, unknown> & { prepare: Record<string, unknown> }
 

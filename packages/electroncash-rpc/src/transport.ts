@@ -67,7 +67,7 @@ function snippet(text: string): string {
 /** POSTs a JSON-RPC body; resolves to the parsed JSON reply, or `undefined` for the daemon's empty notification reply. */
 export async function postJsonRpc(options: PostOptions): Promise<unknown> {
   const { endpoint, method } = options
-  const timeout = AbortSignal.timeout(options.timeoutMs)
+  const timeout = AbortSignal.timeout(Math.max(1, Math.ceil(options.timeoutMs)))
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout
   const place = { url: endpoint.url, method }
   const failed = (error: unknown, phase: 'request' | 'response'): never => {

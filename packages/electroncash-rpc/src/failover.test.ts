@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest'
+import type { ClientHooks } from './client.js'
+import { ConnectionError } from './errors.js'
+import { useFakeDaemons } from './test-support/daemons.js'
+
+const fakes = useFakeDaemons()
+
+function urlsOfRequests() {
+  const urls: string[] = []
+  const retries: string[] = []
+  const hooks: ClientHooks = {
+    onRequest: (e) => urls.push(e.url),
+    onRetry: (e) => retries.push(`${e.kind}:${e.url}->${e.nextUrl ?? ''}`),
+  }
+  return { urls, retries, hooks }
+}
+
+describe('failover between endpoints', () => {
+  it('a safe call that fails on the primary goes to the next endpoint at once', async () => {
+    const primary = await fakes.start()
+    const backup = await fakes.start()
+    await primary.stop()
+    const seen = urlsOfRequests()
+    const client = fakes.connect([primary, backup], { hooks: seen.hooks })
+    expect(await client.getBalance()).toEqual({ confirmed: 0n, unconfirmed: 0n, unmatured: 0n })
+    expect(seen.urls).toEqual([primary.url, backup.url])
+    expect(seen.retries).toEqual([`failover:${primary.url}->${backup.url}`])
+  })
+
+  it('prefers healthy endpoints: after a failure the next calls skip the failed primary', async () => {
+    const primary = await fakes.start()
+    const backup = await fakes.start()
+    const seen = urlsOfRequests()
+    const client = fakes.connect([primary, backup], { hooks: seen.hooks, failoverCooldownMs: 60_000 })
+    await primary.stop()
+    await client.version()
+    await client.version()
+    expect(seen.urls).toEqual([primary.url, backup.url, backup.url])
+    expect(client.endpoints().map((e) => e.healthy)).toEqual([false, true])
+  })
+
+  it('returns to the primary when it recovers (after the cooldown or when the monitor marks it healthy)', async () => {
+    const primary = await fakes.start()
+    const backup = await fakes.start()
+    const seen = urlsOfRequests()
+    const client = fakes.connect([primary, backup], { hooks: seen.hooks, failoverCooldownMs: 60_000 })
+    await primary.stop()
+    await client.version()
+    await primary.start()
+    client.markEndpoint(primary.url, true)
+    await client.version()
+    expect(seen.urls.at(-1)).toBe(primary.url)
+    expect(primary.calls.map((c) => c.method)).toEqual(['version'])
+  })
+
+  it('an unsafe call fails over only when the primary refused the connection', async () => {
+    const primary = await fakes.start()
+    const backup = await fakes.start()
+    const client = fakes.connect([primary, backup])
+    primary.inject({ type: 'http502' }, { times: 1 })
+    await expect(client.addRequest({ amount: 1n })).rejects.toBeInstanceOf(ConnectionError)
+    expect(backup.calls).toEqual([])
+    await primary.stop()
+    const request = await client.addRequest({ amount: 2n })
+    expect(request.amount).toBe(2n)
+    expect(backup.calls.map((c) => c.method)).toEqual(['addrequest'])
+  })
+
+  it('a hung primary times out and a safe call continues on the backup', async () => {
+    const primary = await fakes.start()
+    const backup = await fakes.start()
+    primary.inject({ type: 'hang' })
+    const client = fakes.connect([primary, backup], { timeoutMs: 300 })
+    expect(await client.listRequests({}, { timeoutMs: 300 })).toEqual([])
+    expect(backup.calls.map((c) => c.method)).toEqual(['listrequests'])
+  })
+})

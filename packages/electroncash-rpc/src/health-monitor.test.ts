@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest'
+import { createHealthMonitor, type HealthChange, type HealthMonitor } from './health-monitor.js'
+import { useFakeDaemons } from './test-support/daemons.js'
+
+const fakes = useFakeDaemons()
+
+function nextEvent(monitor: HealthMonitor, name: 'up' | 'down' | 'degraded' | 'recovered'): Promise<HealthChange> {
+  return new Promise((resolve) => monitor.once(name, resolve))
+}
+
+describe('health monitor', () => {
+  it('emits up, then down only after failuresBeforeDown failed probes, alerts once, and recovers', async () => {
+    const daemon = await fakes.start()
+    const client = fakes.connect(daemon)
+    const alerts: HealthChange[] = []
+    const probesWhileDown: string[] = []
+    const monitor = createHealthMonitor(client, {
+      intervalMs: 5,
+      failuresBeforeDown: 3,
+      onDown: (change) => void alerts.push(change),
+    })
+    monitor.on('probe', (p) => {
+      if (p.status === 'down') probesWhileDown.push(p.reason)
+    })
+    try {
+      const up = nextEvent(monitor, 'up')
+      monitor.start()
+      expect((await up).to).toBe('up')
+      const down = nextEvent(monitor, 'down')
+      await daemon.stop()
+      const change = await down
+      expect(change).toMatchObject({ from: 'up', to: 'down', url: daemon.url })
+      expect(probesWhileDown.length).toBeGreaterThanOrEqual(3)
+      expect(alerts).toHaveLength(1)
+      expect(client.endpoints()[0]?.healthy).toBe(false)
+      const recovered = nextEvent(monitor, 'recovered')
+      await daemon.start()
+      expect((await recovered).from).toBe('down')
+      expect(alerts).toHaveLength(1)
+      expect(client.endpoints()[0]?.healthy).toBe(true)
+    } finally {
+      await monitor.stop()
+    }
+  })
+
+  it('a single failed probe does not flap the state (hysteresis)', async () => {
+    const daemon = await fakes.start()
+    const client = fakes.connect(daemon)
+    const monitor = createHealthMonitor(client, { failuresBeforeDown: 2 })
+    const changes: string[] = []
+    monitor.on('change', (c) => changes.push(c.to))
+    await monitor.check()
+    daemon.inject({ type: 'reset' }, { times: 1 })
+    const [failed] = await monitor.check()
+    expect(failed?.status).toBe('down')
+    await monitor.check()
+    expect(changes).toEqual(['up'])
+    expect(monitor.states()).toEqual({ [daemon.url]: 'up' })
+  })
+
+  it('reports degraded when the wallet is unloaded and runs nothing destructive', async () => {
+    const daemon = await fakes.start()
+    const monitor = createHealthMonitor(fakes.connect(daemon))
+    await monitor.check()
+    daemon.setWalletLoaded(false)
+    const degraded = nextEvent(monitor, 'degraded')
+    await monitor.check()
+    expect((await degraded).probe.reason).toBe('daemon up but no wallet loaded')
+  })
+
+  it('runs the recovery hook while down, with backoff between attempts, until the daemon is back', async () => {
+    const daemon = await fakes.start()
+    await daemon.stop()
+    const attempts: number[] = []
+    const monitor = createHealthMonitor(fakes.connect(daemon), {
+      failuresBeforeDown: 1,
+      recoveryMinDelayMs: 60_000,
+      recover: async ({ attempt }) => {
+        attempts.push(attempt)
+      },
+    })
+    await monitor.check()
+    await monitor.check()
+    await monitor.check()
+    // Within the backoff window the hook ran once, not on every probe.
+    expect(attempts).toEqual([1])
+  })
+
+  it('a recovery hook that restarts the daemon brings the endpoint back up', async () => {
+    const daemon = await fakes.start()
+    await daemon.stop()
+    const monitor = createHealthMonitor(fakes.connect(daemon), {
+      intervalMs: 5,
+      failuresBeforeDown: 1,
+      recoveryMinDelayMs: 1,
+      recover: () => daemon.start(),
+    })
+    try {
+      const up = nextEvent(monitor, 'up')
+      monitor.start()
+      expect((await up).to).toBe('up')
+    } finally {
+      await monitor.stop()
+    }
+  })
+
+  it('stop() ends probing: no probe events after it resolves', async () => {
+    const daemon = await fakes.start()
+    const monitor = createHealthMonitor(fakes.connect(daemon), { intervalMs: 1 })
+    let probes = 0
+    monitor.on('probe', () => probes++)
+    const first = new Promise((resolve) => monitor.once('probe', resolve))
+    monitor.start()
+    await first
+    await monitor.stop()
+    const after = probes
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(probes).toBe(after)
+  })
+})
