@@ -26,6 +26,21 @@ export default {
     }
     const { order } = m.applyRiskLimits(buy, state, { maxPositionFraction: 0.5, maxOrderQuote: '20000' })
     assert.equal(order.quoteAmount, '20000')
+    // ofetch and p-retry (ESM-only, inlined in CJS): a 529 is retried, then the answer is parsed.
+    const replies = [
+      { status: 529, body: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } } },
+      { status: 200, body: { content: [{ type: 'text', text: JSON.stringify(buy) }], stop_reason: 'end_turn', usage: {} } },
+    ]
+    const fetch = async () => {
+      const reply = replies.shift()
+      return new Response(JSON.stringify(reply.body), { status: reply.status, headers: { 'content-type': 'application/json' } })
+    }
+    const claude = m.createClaudeDecider({ apiKey: 'smoke-key', fetch, retry: { minDelayMs: 1, minAttemptMs: 1 } })
+    const full = { ...context, candles: { '1h': [{ time: 0, open: 1, high: 1, low: 1, close: 1, volume: 1 }] } }
+    const answered = await claude.decide(full)
+    assert.equal(answered.fallback, null)
+    assert.equal(answered.decision.action, 'buy')
+    assert.equal(answered.audit.attempts.length, 2)
   },
   './testing': async (m) => {
     const decider = m.createScriptedDecider([

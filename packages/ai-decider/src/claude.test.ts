@@ -68,6 +68,32 @@ describe('createClaudeDecider: requests', () => {
     expect(result.decision).toEqual(wireDecision)
   })
 
+  it("mode 'auto' switches to the forced tool after the API rejects output_config, and stays there", async () => {
+    const rejected = edit(fixture('anthropic.error.400'), (f) => {
+      ;(f.body.error as { message: string }).message = 'output_config.format: structured output is not supported for this model.'
+    })
+    const toolAnswer = edit(fixture('anthropic.response.tool_use'), (f) => {
+      ;(f.body.content as { input: unknown }[])[0]!.input = wireDecision
+    })
+    const captured = serve(rejected, toolAnswer)
+    const decider = createClaudeDecider({ apiKey: KEY, mode: 'auto', model: 'claude-old' })
+    const first = await decider.decide(context, { deadlineMs: 5000 })
+    const second = await decider.decide(context)
+    expect([first.decision, second.decision]).toEqual([wireDecision, wireDecision])
+    expect(captured.map((request) => ('tools' in (request.body as object) ? 'tool' : 'structured'))).toEqual([
+      'structured',
+      'tool',
+      'tool',
+    ])
+  })
+
+  it("mode 'auto' keeps other 400s as failures", async () => {
+    const captured = serve(fixture('anthropic.error.400'))
+    const result = await createClaudeDecider({ apiKey: KEY, mode: 'auto' }).decide(context)
+    expect(result.fallback?.code).toBe('bad_request')
+    expect(captured).toHaveLength(1)
+  })
+
   it('honours baseUrl, model and maxTokens', async () => {
     const mock = replying('https://proxy.example/v1/messages', [anthropicText()])
     server.use(mock.handler)

@@ -1,5 +1,5 @@
 /** Claude through the Anthropic Messages API: native structured output (`output_config.format`) or a forced tool. */
-import { DeciderConfigError, InvalidResponseError, RefusalError, TruncationError } from './errors.js'
+import { DeciderConfigError, InvalidResponseError, isDeciderError, RefusalError, TruncationError } from './errors.js'
 import { createProviderDecider, type ProviderOptions, parseJsonText, type ReadAnswer, resolveApiKey } from './provider.js'
 import type { Decider, Usage } from './types.js'
 
@@ -15,8 +15,9 @@ export interface ClaudeDeciderOptions extends ProviderOptions {
    * `'structured'` (default): native structured output via `output_config.format`.
    * `'tool'`: a strict tool the model is forced to call, for models without native structured output
    * (fails on models that reject forced tool choice or with thinking enabled).
+   * `'auto'`: structured first; if the API rejects `output_config` with a 400, switch this decider to `'tool'`.
    */
-  mode?: 'structured' | 'tool' | undefined
+  mode?: 'structured' | 'tool' | 'auto' | undefined
 }
 
 interface ClaudeBlock {
@@ -94,7 +95,40 @@ function readClaude(mode: 'structured' | 'tool') {
 }
 
 /** Creates a decider backed by Claude. Throws `DeciderConfigError` when no API key is given or set. */
+/** A 400 saying the model does not support native structured output. */
+function rejectsStructuredOutput(failure: { code: string; message: string }): boolean {
+  return failure.code === 'bad_request' && /output_config|output_format|structured output/i.test(failure.message)
+}
+
+/** `mode: 'auto'`: native structured output until the API rejects it once, forced tool from then on. */
+function autoModeDecider(structured: Decider, tool: Decider): Decider {
+  let useTool = false
+  return {
+    provider: structured.provider,
+    model: structured.model,
+    async decide(context, options) {
+      if (useTool) return tool.decide(context, options)
+      const started = performance.now()
+      try {
+        const result = await structured.decide(context, options)
+        if (!result.fallback || !rejectsStructuredOutput(result.fallback)) return result
+      } catch (error) {
+        if (!(isDeciderError(error) && rejectsStructuredOutput(error))) throw error
+      }
+      useTool = true
+      const deadlineMs = options?.deadlineMs === undefined ? undefined : options.deadlineMs - (performance.now() - started)
+      return tool.decide(context, { ...options, deadlineMs })
+    },
+  }
+}
+
 export function createClaudeDecider(options: ClaudeDeciderOptions = {}): Decider {
+  if (options.mode === 'auto') {
+    return autoModeDecider(
+      createClaudeDecider({ ...options, mode: 'structured' }),
+      createClaudeDecider({ ...options, mode: 'tool' }),
+    )
+  }
   const apiKey = resolveApiKey(options.apiKey, 'ANTHROPIC_API_KEY')
   if (apiKey === undefined) {
     throw new DeciderConfigError('createClaudeDecider: no API key. Pass apiKey or set ANTHROPIC_API_KEY.', {
