@@ -165,6 +165,20 @@ const iso = (value: TimeInput | number | undefined): string | number | undefined
   value instanceof Date ? value.toISOString() : value
 const list = (values: string[] | undefined): string | undefined => values?.join(',')
 
+// Built once: constructing zod schemas per call costs more than validating.
+const accountSchemaList = z.array(accountSchema)
+const apiKeySchemaList = z.array(apiKeySchema)
+const candleSchemaList = z.array(candleSchema)
+const looseObjectSchemaList = z.array(looseObjectSchema)
+const marketSchemaList = z.array(marketSchema)
+const orderSchemaList = z.array(orderSchema)
+const orderbookInstrumentSchemaList = z.array(orderbookInstrumentSchema)
+const orderbookSchemaList = z.array(orderbookSchema)
+const tickerSchemaList = z.array(tickerSchema)
+const tradeTickSchemaList = z.array(tradeTickSchema)
+const transferSchemaList = z.array(transferSchema)
+const walletStatusSchemaList = z.array(walletStatusSchema)
+
 /** Builds a client. Holds no global state: each client has its own limiter and caches. */
 export function createUpbitClient(options: UpbitClientOptions = {}) {
   const env = typeof process === 'undefined' ? {} : process.env
@@ -226,14 +240,14 @@ export function createUpbitClient(options: UpbitClientOptions = {}) {
     // ---- Quotation (no keys needed) ----
     /** GET /market/all */
     getMarkets: (p: { isDetails?: boolean } = {}, o?: CallOptions): Promise<Market[]> =>
-      quote('/v1/market/all', 'market', { is_details: p.isDetails }, z.array(marketSchema), o),
+      quote('/v1/market/all', 'market', { is_details: p.isDetails }, marketSchemaList, o),
     /** GET /candles/{seconds|minutes/N|days|weeks|months|years}: newest first, at most 200. */
     getCandles: (p: CandlesParams, o?: CallOptions): Promise<Candle[]> =>
       quote(
         typeof p.unit === 'number' ? `/v1/candles/minutes/${p.unit}` : `/v1/candles/${p.unit}`,
         'candle',
         { market: p.market, to: iso(p.to), count: p.count, converting_price_unit: p.convertingPriceUnit },
-        z.array(candleSchema),
+        candleSchemaList,
         o,
       ),
     /** GET /trades/ticks */
@@ -242,31 +256,25 @@ export function createUpbitClient(options: UpbitClientOptions = {}) {
         '/v1/trades/ticks',
         'trade',
         { market: p.market, to: p.to, count: p.count, cursor: p.cursor, days_ago: p.daysAgo },
-        z.array(tradeTickSchema),
+        tradeTickSchemaList,
         o,
       ),
     /** GET /ticker */
     getTicker: (p: { markets: string[] }, o?: CallOptions): Promise<Ticker[]> =>
-      quote('/v1/ticker', 'ticker', { markets: list(p.markets) }, z.array(tickerSchema), o),
+      quote('/v1/ticker', 'ticker', { markets: list(p.markets) }, tickerSchemaList, o),
     /** GET /ticker/all: every pair quoted in the given currencies. */
     getTickersByQuote: (p: { quoteCurrencies: string[] }, o?: CallOptions): Promise<Ticker[]> =>
-      quote('/v1/ticker/all', 'ticker', { quote_currencies: list(p.quoteCurrencies) }, z.array(tickerSchema), o),
+      quote('/v1/ticker/all', 'ticker', { quote_currencies: list(p.quoteCurrencies) }, tickerSchemaList, o),
     /** GET /orderbook */
     getOrderbook: (p: { markets: string[]; level?: DecimalInput; count?: number }, o?: CallOptions): Promise<Orderbook[]> =>
-      quote(
-        '/v1/orderbook',
-        'orderbook',
-        { markets: list(p.markets), level: p.level, count: p.count },
-        z.array(orderbookSchema),
-        o,
-      ),
+      quote('/v1/orderbook', 'orderbook', { markets: list(p.markets), level: p.level, count: p.count }, orderbookSchemaList, o),
     /** GET /orderbook/instruments: `tick_size` per market, the source of truth for ticks. */
     getOrderbookInstruments: (p: { markets: string[] }, o?: CallOptions): Promise<OrderbookInstrument[]> =>
-      quote('/v1/orderbook/instruments', 'orderbook', { markets: list(p.markets) }, z.array(orderbookInstrumentSchema), o),
+      quote('/v1/orderbook/instruments', 'orderbook', { markets: list(p.markets) }, orderbookInstrumentSchemaList, o),
 
     // ---- Exchange: accounts and orders ----
     /** GET /accounts */
-    getAccounts: (o?: CallOptions): Promise<Account[]> => exchange('GET', '/v1/accounts', undefined, z.array(accountSchema), o),
+    getAccounts: (o?: CallOptions): Promise<Account[]> => exchange('GET', '/v1/accounts', undefined, accountSchemaList, o),
     /** GET /orders/chance: fees, minimums and balances for a market. */
     getOrderChance: (p: { market: string }, o?: CallOptions): Promise<OrderChance> =>
       exchange('GET', '/v1/orders/chance', { market: p.market }, orderChanceSchema, o),
@@ -303,7 +311,7 @@ export function createUpbitClient(options: UpbitClientOptions = {}) {
         'GET',
         '/v1/orders/open',
         { market: p.market, state: p.state, states: p.states, page: p.page, limit: p.limit, order_by: p.orderBy },
-        z.array(orderSchema),
+        orderSchemaList,
         o,
       ),
     /** GET /orders/closed (window at most 7 days; use `iterateClosedOrders` for longer). */
@@ -320,7 +328,7 @@ export function createUpbitClient(options: UpbitClientOptions = {}) {
           limit: p.limit,
           order_by: p.orderBy,
         },
-        z.array(orderSchema),
+        orderSchemaList,
         o,
       ),
     /** GET /orders/uuids: up to 100 uuids or identifiers. */
@@ -329,7 +337,7 @@ export function createUpbitClient(options: UpbitClientOptions = {}) {
         'GET',
         '/v1/orders/uuids',
         { market: p.market, uuids: p.uuids, identifiers: p.identifiers, order_by: p.orderBy },
-        z.array(orderSchema),
+        orderSchemaList,
         o,
       ),
     /** DELETE /orders/uuids: cancel up to 20 by uuid or identifier. */
@@ -355,7 +363,7 @@ export function createUpbitClient(options: UpbitClientOptions = {}) {
 
     // ---- Exchange: withdrawals and deposits ----
     getWithdraws: (p: TransferListParams = {}, o?: CallOptions): Promise<Transfer[]> =>
-      exchange('GET', '/v1/withdraws', transferListParams(p), z.array(transferSchema), o),
+      exchange('GET', '/v1/withdraws', transferListParams(p), transferSchemaList, o),
     getWithdraw: (p: TransferRef, o?: CallOptions): Promise<Transfer> =>
       exchange('GET', '/v1/withdraw', { uuid: p.uuid, txid: p.txid, currency: p.currency }, transferSchema, o),
     getWithdrawChance: (p: { currency: string; netType: string }, o?: CallOptions): Promise<LooseObject> =>
@@ -391,9 +399,9 @@ export function createUpbitClient(options: UpbitClientOptions = {}) {
     withdrawKrw: (p: { amount: DecimalInput; twoFactorType: 'kakao' | 'naver' | 'hana' }, o?: CallOptions): Promise<Transfer> =>
       exchange('POST', '/v1/withdraws/krw', { amount: p.amount, two_factor_type: p.twoFactorType }, transferSchema, o),
     getWithdrawAddresses: (o?: CallOptions): Promise<LooseObject[]> =>
-      exchange('GET', '/v1/withdraws/coin_addresses', undefined, z.array(looseObjectSchema), o),
+      exchange('GET', '/v1/withdraws/coin_addresses', undefined, looseObjectSchemaList, o),
     getDeposits: (p: TransferListParams = {}, o?: CallOptions): Promise<Transfer[]> =>
-      exchange('GET', '/v1/deposits', transferListParams(p), z.array(transferSchema), o),
+      exchange('GET', '/v1/deposits', transferListParams(p), transferSchemaList, o),
     getDeposit: (p: TransferRef, o?: CallOptions): Promise<Transfer> =>
       exchange('GET', '/v1/deposit', { uuid: p.uuid, txid: p.txid, currency: p.currency }, transferSchema, o),
     getDepositChance: (p: { currency: string; netType: string }, o?: CallOptions): Promise<LooseObject> =>
@@ -401,13 +409,13 @@ export function createUpbitClient(options: UpbitClientOptions = {}) {
     generateDepositAddress: (p: { currency: string; netType: string }, o?: CallOptions): Promise<LooseObject> =>
       exchange('POST', '/v1/deposits/generate_coin_address', { currency: p.currency, net_type: p.netType }, looseObjectSchema, o),
     getDepositAddresses: (o?: CallOptions): Promise<LooseObject[]> =>
-      exchange('GET', '/v1/deposits/coin_addresses', undefined, z.array(looseObjectSchema), o),
+      exchange('GET', '/v1/deposits/coin_addresses', undefined, looseObjectSchemaList, o),
     getDepositAddress: (p: { currency: string; netType: string }, o?: CallOptions): Promise<LooseObject> =>
       exchange('GET', '/v1/deposits/coin_address', { currency: p.currency, net_type: p.netType }, looseObjectSchema, o),
     depositKrw: (p: { amount: DecimalInput; twoFactorType: 'kakao' | 'naver' | 'hana' }, o?: CallOptions): Promise<Transfer> =>
       exchange('POST', '/v1/deposits/krw', { amount: p.amount, two_factor_type: p.twoFactorType }, transferSchema, o),
     getTravelRuleVasps: (o?: CallOptions): Promise<LooseObject[]> =>
-      exchange('GET', '/v1/travel_rule/vasps', undefined, z.array(looseObjectSchema), o),
+      exchange('GET', '/v1/travel_rule/vasps', undefined, looseObjectSchemaList, o),
     verifyTravelRuleByUuid: (p: { depositUuid: string; vaspUuid: string }, o?: CallOptions): Promise<LooseObject> =>
       exchange(
         'POST',
@@ -431,9 +439,9 @@ export function createUpbitClient(options: UpbitClientOptions = {}) {
     // ---- Exchange: service ----
     /** GET /status/wallet (needs keys). */
     getWalletStatus: (o?: CallOptions): Promise<WalletStatus[]> =>
-      exchange('GET', '/v1/status/wallet', undefined, z.array(walletStatusSchema), o),
+      exchange('GET', '/v1/status/wallet', undefined, walletStatusSchemaList, o),
     /** GET /api_keys (KR only). */
-    getApiKeys: (o?: CallOptions): Promise<ApiKeyInfo[]> => exchange('GET', '/v1/api_keys', undefined, z.array(apiKeySchema), o),
+    getApiKeys: (o?: CallOptions): Promise<ApiKeyInfo[]> => exchange('GET', '/v1/api_keys', undefined, apiKeySchemaList, o),
 
     // ---- Pagination ----
     /** Candles newest first beyond 200, walking `to` back until `limit` candles or the start of history. */
