@@ -220,6 +220,18 @@ const NEXT_STEP: Record<NotReadyReason, string> = {
   'not tried': 'No attempt was made before the deadline or abort.',
 }
 
+/** The invoice store could not be read or written; `file` and `line` locate bad data. Nothing is overwritten. */
+export class StoreError extends ElectronCashError {
+  override name = 'StoreError' as const
+  readonly file: string | undefined
+  readonly line: number | undefined
+  constructor(message: string, options: { file?: string; line?: number; cause?: unknown } = {}) {
+    super(message, { code: 'store', cause: options.cause })
+    this.file = options.file
+    this.line = options.line
+  }
+}
+
 /** True for any error thrown by this package, even across duplicated copies of it (checks `name` too). */
 export function isElectronCashError(error: unknown): error is ElectronCashError {
   return (
@@ -238,6 +250,7 @@ export const isAuthError = guard('AuthError', AuthError)
 export const isProtocolError = guard('ProtocolError', ProtocolError)
 export const isParamsError = guard('ParamsError', ParamsError)
 export const isNotReadyError = guard('NotReadyError', NotReadyError)
+export const isStoreError = guard('StoreError', StoreError)
 export const isWalletNotLoadedError = guard('WalletNotLoadedError', WalletNotLoadedError)
 export const isDaemonOfflineError = guard('DaemonOfflineError', DaemonOfflineError)
 /** True for `RpcError` and its subclasses `WalletNotLoadedError` and `DaemonOfflineError`. */
@@ -261,4 +274,5 @@ const ELECTRONCASH_ERROR_NAMES = new Set<string>([
   'ProtocolError',
   'ParamsError',
   'NotReadyError',
+  'StoreError',
 ])

@@ -43,6 +43,7 @@ export {
   isParamsError,
   isProtocolError,
   isRpcError,
+  isStoreError,
   isTimeoutError,
   isWalletNotLoadedError,
   NotReadyError,
@@ -50,11 +51,44 @@ export {
   ParamsError,
   ProtocolError,
   RpcError,
+  StoreError,
   TimeoutError,
   WalletNotLoadedError,
 } from './errors.js'
+export {
+  createHealthMonitor,
+  type HealthChange,
+  type HealthMonitor,
+  type HealthMonitorEvents,
+  type HealthMonitorOptions,
+  type HealthState,
+  type RecoveryContext,
+} from './health-monitor.js'
+export {
+  createJsonlInvoiceStore,
+  createMemoryInvoiceStore,
+  type Invoice,
+  type InvoiceState,
+  type InvoiceStore,
+} from './invoice-store.js'
 export { METHODS, type MethodName, type MethodParams, type MethodResult } from './methods.js'
 export type { EndpointOptions } from './options.js'
+export {
+  type CreateInvoiceOptions,
+  createPaymentWatcher,
+  type PaymentEvent,
+  type PaymentWatcher,
+  type PaymentWatcherEvents,
+  type PaymentWatcherOptions,
+} from './payment-watcher.js'
+export {
+  type ProbeOptions,
+  type ProbeReason,
+  type ProbeResult,
+  probe,
+  type WaitUntilReadyOptions,
+  waitUntilReady,
+} from './readiness.js'
 export { isRetryable, NETWORK_BOUND_METHODS, RETRY_SAFETY, type RetrySafety, retrySafety } from './retry-policy.js'
 export type {
   AddressBalance,
