@@ -68,7 +68,10 @@ describe('rate limiter', () => {
     expect([limiter.backoff('candle'), limiter.backoff('candle'), limiter.backoff('candle')]).toEqual([100, 200, 400])
     for (let i = 0; i < 10; i++) limiter.backoff('candle')
     expect(limiter.backoff('candle')).toBe(5000)
-    limiter.update('candle', { group: 'candle', sec: 5 })
+    // a 429 that carries Remaining-Req (sec=0) does not reset the run; a success does
+    limiter.update('candle', { group: 'candle', sec: 0 })
+    expect(limiter.backoff('candle')).toBe(5000)
+    limiter.succeeded('candle')
     expect(limiter.backoff('candle')).toBe(100)
   })
 

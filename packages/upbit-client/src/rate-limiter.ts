@@ -126,10 +126,14 @@ class GroupLimiter {
     return this.sent[0]! + window - now
   }
 
+  /** A response that was not a 429 ends a run of 429s (the next back-off starts small again). */
+  succeeded(): void {
+    this.consecutive429 = 0
+  }
+
   /** Follows a `Remaining-Req` header: `sec=0` pauses until the next second. */
   update(remaining: RemainingReq): void {
     const now = this.clock.now()
-    this.consecutive429 = 0
     const second = Math.floor(now / 1000)
     if (second > this.liveSecond) {
       this.liveSecond = second
@@ -150,6 +154,8 @@ class GroupLimiter {
 export interface RateLimiter {
   acquire(group: RateLimitGroup, signal?: AbortSignal): Promise<void>
   update(group: RateLimitGroup, remaining: RemainingReq): void
+  /** Records a response that was not a 429. */
+  succeeded(group: RateLimitGroup): void
   backoff(group: RateLimitGroup): number
   ban(group: RateLimitGroup, error: UpbitBanError): void
   /** The active ban of a group, if any. */
@@ -174,6 +180,7 @@ export function createRateLimiter(options: RateLimitOptions = {}, clock: Limiter
     maxRetries429: options.maxRetries429 ?? 4,
     acquire: (group, signal) => get(group).acquire(signal),
     update: (group, remaining) => get(group).update(remaining),
+    succeeded: (group) => get(group).succeeded(),
     backoff: (group) => get(group).backoff(backoffMs),
     ban: (group, error) => {
       get(group).ban = error

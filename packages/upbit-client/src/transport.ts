@@ -133,6 +133,7 @@ export function createTransport(config: TransportConfig): Transport {
     }
     const remaining = parseRemainingReq(response.headers.get('remaining-req'))
     if (remaining) config.limiter.update(spec.group, remaining)
+    if (response.status !== 429) config.limiter.succeeded(spec.group)
     config.hooks.onResponse?.({ ...info, url, status: response.status, remaining, durationMs: performance.now() - started })
     if (!response.ok) {
       const error = toApiError({
