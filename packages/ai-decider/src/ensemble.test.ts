@@ -44,6 +44,14 @@ describe('createEnsembleDecider', () => {
     expect(lenient.decision).toMatchObject({ action: 'buy', size: 0.3 })
   })
 
+  it('a member that never answers is cut off at the deadline and does not vote', async () => {
+    const deaf = { provider: 'deaf', model: 'x', decide: () => new Promise<never>(() => {}) }
+    const result = await createEnsembleDecider([vote('sell', 0.6, 0.5), deaf], { minAgreement: 1 }).decide(context, {
+      deadlineMs: 100,
+    })
+    expect(result.decision).toMatchObject({ action: 'sell', size: 0.5 })
+  })
+
   it('all members failing is a fallback hold', async () => {
     const result = await createEnsembleDecider([
       createScriptedDecider([new Error('a')]),

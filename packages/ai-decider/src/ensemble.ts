@@ -4,9 +4,10 @@
  */
 import type { Decision } from './decision.js'
 import { AllDecidersFailedError, DeciderConfigError } from './errors.js'
+import { MEMBER_MARGIN_MS, memberFailure, runMember } from './member.js'
 import { sumCosts } from './money.js'
 import { addUsage, runDecision } from './run.js'
-import type { AuditRecord, Decider } from './types.js'
+import type { AuditRecord, Decider, DecisionResult } from './types.js'
 
 export interface EnsembleDeciderOptions {
   /** How many deciders must choose the same action. Default: a majority of all deciders (`floor(n / 2) + 1`). */
@@ -41,26 +42,15 @@ export function createEnsembleDecider(deciders: readonly Decider[], options: Ens
     offline: deciders.every((decider) => decider.offline),
     decide(context, decideOptions) {
       return runDecision(frame, context, decideOptions, async ({ deadline, audit }) => {
-        const results = await Promise.all(
-          deciders.map((decider) =>
-            decider.decide(context, {
-              signal: deadline.signal,
-              deadlineMs: Number.isFinite(deadline.at) ? deadline.remaining() : undefined,
-              onFailure: 'hold',
-            }),
-          ),
-        )
+        const budget = Number.isFinite(deadline.at) ? Math.max(0, deadline.remaining() - MEMBER_MARGIN_MS) : undefined
+        const settled = await Promise.all(deciders.map((decider) => runMember(decider, context, deadline.signal, budget)))
+        const results = settled.filter((result): result is DecisionResult => 'decision' in result)
         audit.members = results.map((result) => result.audit)
         audit.usage = addUsage(results.map((result) => result.usage))
         audit.costUsd = sumCosts(results.map((result) => result.costUsd))
         const answered = results.filter((result) => result.fallback === null)
         if (answered.length === 0) {
-          const failures = results.map((result) => ({
-            provider: result.provider,
-            model: result.model,
-            code: result.fallback?.code ?? 'unknown',
-            message: result.fallback?.message ?? '',
-          }))
+          const failures = settled.map((result) => ('decision' in result ? memberFailure(result) : result))
           throw new AllDecidersFailedError('Every member of the ensemble failed; holding.', failures)
         }
         const counts = new Map<Decision['action'], Decision[]>()

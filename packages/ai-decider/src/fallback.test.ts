@@ -3,6 +3,7 @@ import { AllDecidersFailedError, DeciderConfigError, DeciderError } from './erro
 import { createFallbackDecider } from './fallback.js'
 import { sampleContext } from './testing/context.js'
 import { createScriptedDecider, hangingStep } from './testing/scripted.js'
+import type { Decider } from './types.js'
 
 const context = sampleContext()
 const decision = (action: 'buy' | 'sell' | 'hold', reason: string) => ({
@@ -81,6 +82,22 @@ describe('createFallbackDecider', () => {
     const result = await createFallbackDecider([hung, slow, rules]).decide(context, { deadlineMs: 100 })
     expect(result).toMatchObject({ provider: 'rules', fallback: null })
     expect(result.audit.members?.map((member) => member.fallback?.code ?? 'ok')).toEqual(['timeout', 'timeout', 'ok'])
+  })
+
+  it('a foreign decider that ignores its deadline or throws cannot stop the chain', async () => {
+    const deaf: Decider = { provider: 'deaf', model: 'x', decide: () => new Promise<never>(() => {}) }
+    const thrower: Decider = {
+      provider: 'thrower',
+      model: 'y',
+      decide: async () => {
+        throw new TypeError('bug in a custom decider')
+      },
+    }
+    const rules = createScriptedDecider([decision('hold', 'rules')], { provider: 'rules' })
+    const result = await createFallbackDecider([deaf, thrower, rules]).decide(context, { deadlineMs: 200 })
+    expect(result).toMatchObject({ provider: 'rules', fallback: null })
+    const all = await createFallbackDecider([deaf, thrower]).decide(context, { deadlineMs: 100 })
+    expect(all.fallback?.message).toContain('deaf timeout, thrower internal')
   })
 
   it('custom shares give the first decider less time', async () => {

@@ -3,6 +3,7 @@
  * because it said hold. The caller's deadline is shared out so the last links always get their turn.
  */
 import { AllDecidersFailedError, DeciderAbortError, DeciderConfigError, type MemberFailure } from './errors.js'
+import { MEMBER_MARGIN_MS, memberFailure, runMember } from './member.js'
 import { sumCosts } from './money.js'
 import { addUsage, runDecision } from './run.js'
 import type { AuditRecord, Decider, DecisionResult } from './types.js'
@@ -36,7 +37,7 @@ export function createFallbackDecider(deciders: readonly Decider[], options: Fal
     if (!Number.isFinite(remaining)) return undefined
     if (deciders[index]?.offline) return remaining
     const trailingOffline = deciders.slice(index + 1).some((decider) => decider.offline)
-    const available = Math.max(0, remaining - (trailingOffline ? reserveMs : 0))
+    const available = Math.max(0, remaining - (trailingOffline ? reserveMs : MEMBER_MARGIN_MS))
     const weightLeft = weights.slice(index).reduce((sum, weight) => sum + weight, 0)
     return weightLeft === 0 ? available : (available * (weights[index] ?? 0)) / weightLeft
   }
@@ -62,7 +63,11 @@ export function createFallbackDecider(deciders: readonly Decider[], options: Fal
             failures.push({ provider: decider.provider, model: decider.model, code: 'no_time', message: 'skipped: no time left' })
             continue
           }
-          const result = await decider.decide(context, { signal: deadline.signal, deadlineMs: budget, onFailure: 'hold' })
+          const result = await runMember(decider, context, deadline.signal, budget)
+          if (!('decision' in result)) {
+            failures.push(result)
+            continue
+          }
           results.push(result)
           members.push(result.audit)
           settle()
@@ -76,12 +81,7 @@ export function createFallbackDecider(deciders: readonly Decider[], options: Fal
               clamps: result.clamps,
             }
           }
-          failures.push({
-            provider: result.provider,
-            model: result.model,
-            code: result.fallback.code,
-            message: result.fallback.message,
-          })
+          failures.push(memberFailure(result))
         }
         if (deadline.expired() === 'aborted') {
           throw new DeciderAbortError('The fallback chain was aborted by the caller.', { provider: 'fallback' })

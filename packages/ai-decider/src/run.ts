@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { MarketContext } from './context.js'
-import { createDeadline, type Deadline } from './deadline.js'
+import { createDeadline, type Deadline, raceSignal } from './deadline.js'
 import { holdDecision, normalizeDecision } from './decision.js'
 import { DeciderAbortError, DeciderError, DeciderTimeoutError, isDeciderError } from './errors.js'
 import { costUsd } from './money.js'
@@ -123,11 +123,13 @@ export async function runDecision(
   const at = Date.now()
   const deadline = createDeadline(options?.signal, options?.deadlineMs ?? frame.defaultBudgetMs)
   const audit: AuditDraft = { attempts: [] }
-  const base = { id: randomUUID(), at, market: context.market, provider: frame.provider, model: frame.model }
+  const market = typeof context?.market === 'string' ? context.market : ''
+  const base = { id: randomUUID(), at, market, provider: frame.provider, model: frame.model }
   try {
     if (options?.signal?.aborted) throw options.signal.reason
     checkContext(context, frame.provider)
-    const answer = await work({ deadline, audit })
+    // Raced against the deadline so a decider that ignores its signal still cannot hold up the caller.
+    const answer = await raceSignal(work({ deadline, audit }), deadline.signal)
     if (answer.usage) audit.usage = answer.usage
     const { decision, clamps } = normalizeDecision(answer.value, answer.provider ?? frame.provider)
     const usage = answer.usage ?? emptyUsage()
