@@ -236,6 +236,32 @@ describe('createClaudeDecider: HTTP errors and retries', () => {
     expect(error.message).toContain('[redacted]')
   })
 
+  it('retry events and audit records of a retried 429 that echoes the key do not contain it', async () => {
+    const echo = edit(fixture('anthropic.error.429'), (f) => {
+      f.headers = { 'retry-after-ms': '1' }
+      ;(f.body.error as { message: string }).message = `rate limited for key ${KEY}`
+    })
+    serve(echo, anthropicText())
+    const events: unknown[] = []
+    const result = await createClaudeDecider({
+      apiKey: KEY,
+      ...fast,
+      onRetry: (event) => events.push(event),
+      onAudit: (record) => events.push(record),
+    }).decide(context)
+    expect(result.fallback).toBeNull()
+    expect(events).toHaveLength(2)
+    expect(JSON.stringify(events)).toContain('[redacted]')
+    expect(JSON.stringify(events)).not.toContain(KEY)
+  })
+
+  it('a custom prompt builder replaces the default one', async () => {
+    const captured = serve(anthropicText())
+    const prompt = () => ({ system: 'custom system', user: 'custom user', estimatedTokens: 4, version: 'mine-1' })
+    await createClaudeDecider({ apiKey: KEY, prompt }).decide(context)
+    expect(captured[0]!.body).toMatchObject({ system: 'custom system', messages: [{ role: 'user', content: 'custom user' }] })
+  })
+
   it('429 with retry-after-ms waits that long and retries', async () => {
     const limited = edit(fixture('anthropic.error.429'), (f) => {
       delete f.headers['retry-after']
