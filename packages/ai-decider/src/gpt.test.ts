@@ -223,6 +223,26 @@ describe('createGptDecider: errors', () => {
     expect(() => createGptDecider()).toThrow(DeciderConfigError)
   })
 
+  it('a response with status failed holds with server', async () => {
+    serve(
+      RESPONSES,
+      edit(responsesOk(), (f) => {
+        f.body.status = 'failed'
+        f.body.error = { code: 'server_error', message: 'The model failed.' }
+      }),
+    )
+    const result = await createGptDecider({ apiKey: KEY, retry: false }).decide(context)
+    expect(result.fallback).toEqual({ code: 'server', message: expect.stringContaining('The model failed.') })
+  })
+
+  it('abort: the caller aborting holds with aborted', async () => {
+    serve(CHAT, 'hang')
+    const controller = new AbortController()
+    const pending = createGptDecider({ apiKey: KEY, api: 'chat' }).decide(context, { signal: controller.signal })
+    setTimeout(() => controller.abort(), 10)
+    expect((await pending).fallback?.code).toBe('aborted')
+  })
+
   it('timeout: a hanging provider holds with timeout at the deadline', async () => {
     serve(RESPONSES, 'hang')
     expect((await createGptDecider({ apiKey: KEY }).decide(context, { deadlineMs: 80 })).fallback?.code).toBe('timeout')

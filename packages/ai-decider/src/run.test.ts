@@ -20,6 +20,14 @@ describe('runDecision (the fail-closed frame)', () => {
     expect(result.fallback?.message).toMatch(/ticker\.price.*balances\.quote.*balances\.base/)
   })
 
+  it('refuses a context older than maxContextAgeMs, and accepts a fresh one', async () => {
+    const work = async () => ({ value: hold })
+    const stale = sampleContext({ asOf: Date.now() - 120_000 })
+    expect((await runDecision(frame, stale, { maxContextAgeMs: 60_000 }, work)).fallback?.code).toBe('stale_context')
+    const fresh = sampleContext({ asOf: Date.now() - 1000 })
+    expect((await runDecision(frame, fresh, { maxContextAgeMs: 60_000 }, work)).fallback).toBeNull()
+  })
+
   it('an audit hook that throws does not break the decision', async () => {
     const result = await runDecision(
       {

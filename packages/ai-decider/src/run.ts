@@ -128,6 +128,13 @@ export async function runDecision(
   try {
     if (options?.signal?.aborted) throw options.signal.reason
     checkContext(context, frame.provider)
+    const age = at - context.asOf
+    if (options?.maxContextAgeMs !== undefined && age > options.maxContextAgeMs) {
+      throw new DeciderError(
+        `The market context is ${age} ms old, more than maxContextAgeMs ${options.maxContextAgeMs}; refresh the data before deciding.`,
+        { code: 'stale_context', provider: frame.provider },
+      )
+    }
     // Raced against the deadline so a decider that ignores its signal still cannot hold up the caller.
     const answer = await raceSignal(work({ deadline, audit }), deadline.signal)
     if (answer.usage) audit.usage = answer.usage

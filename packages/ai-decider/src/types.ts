@@ -10,6 +10,8 @@ export interface DecideOptions {
   deadlineMs?: number | undefined
   /** `'hold'` (default) returns a safe hold on any failure; `'throw'` throws the `DeciderError` instead. */
   onFailure?: 'hold' | 'throw' | undefined
+  /** Refuse (hold with `stale_context`) a context whose `asOf` is older than this many milliseconds. Default: no check. */
+  maxContextAgeMs?: number | undefined
 }
 
 /** Token counts as reported by the provider; counts it did not report are 0. */
