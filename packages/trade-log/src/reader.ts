@@ -104,20 +104,23 @@ function dayWindow(day: string): { start: number; end: number } {
   return { start: utc - EARLIEST_OFFSET_MS, end: utc + DAY_MS + LATEST_OFFSET_MS }
 }
 
-class Record_<T> implements LogRecord<T> {
+class Record_<T extends { tsMs: number }> implements LogRecord<T> {
   constructor(
     readonly entry: T,
     readonly file: string,
+    private readonly fileName: string,
     readonly line: number,
-    readonly position: CursorPosition,
   ) {}
+  get position(): CursorPosition {
+    return { tsMs: this.entry.tsMs, file: this.fileName, line: this.line }
+  }
   get cursor(): string {
     return encodeCursor(this.position)
   }
 }
 
 function toRecord(file: LogFile, record: FileRecord): Record_<FileRecord['entry']> {
-  return new Record_(record.entry, file.path, record.line, { tsMs: record.entry.tsMs, file: file.name, line: record.line })
+  return new Record_(record.entry, file.path, file.name, record.line)
 }
 
 function groupByDay(files: LogFile[]): LogFile[][] {
@@ -180,8 +183,9 @@ export function createTradeLogReader<const Custom extends readonly EntryKind[] =
     const groups = groupByDay(files)
     if (desc) groups.reverse()
     const direction = desc ? -1 : 1
-    const order = (a: Record_<unknown>, b: Record_<unknown>) => direction * comparePositions(a.position, b.position)
-    const afterCursor = (record: Record_<unknown>) =>
+    const order = (a: Record_<FileRecord['entry']>, b: Record_<FileRecord['entry']>) =>
+      direction * comparePositions(a.position, b.position)
+    const afterCursor = (record: Record_<FileRecord['entry']>) =>
       cursor === undefined || direction * comparePositions(record.position, cursor) > 0
     let collected: Record_<FileRecord['entry']>[] = []
     const filesRead: string[] = []
@@ -215,16 +219,43 @@ export function createTradeLogReader<const Custom extends readonly EntryKind[] =
     }
   }
 
-  async function* stream(query: StreamOptions<string>): AsyncGenerator<LogRecord<never>> {
+  // A hand-written iterator over batches: one promise per record instead of a generator's resume machinery.
+  function stream(query: StreamOptions<string>): AsyncIterable<LogRecord<never>> {
+    return {
+      [Symbol.asyncIterator]() {
+        const batches = streamBatches(query)
+        let batch: Record_<FileRecord['entry']>[] = []
+        let index = 0
+        return {
+          async next(): Promise<IteratorResult<LogRecord<never>>> {
+            while (index >= batch.length) {
+              const next = await batches.next()
+              if (next.done) return { value: undefined, done: true }
+              batch = next.value
+              index = 0
+            }
+            return { value: batch[index++] as unknown as LogRecord<never>, done: false }
+          },
+          async return(): Promise<IteratorResult<LogRecord<never>>> {
+            await batches.return(undefined)
+            return { value: undefined, done: true }
+          },
+        }
+      },
+    }
+  }
+
+  async function* streamBatches(query: StreamOptions<string>): AsyncGenerator<Record_<FileRecord['entry']>[]> {
     const { kind, cursor, matches, hooks, inRange } = prepare(query)
     const files = (await listLogFiles(dir, kind.name)).filter(inRange)
     for (const group of groupByDay(files)) {
       const window = dayWindow(group[0]!.day)
       if (cursor && window.end <= cursor.tsMs) continue
-      for await (const record of mergeFiles(group, kind, maxLineBytes, hooks)) {
-        if (!matches(record.entry)) continue
-        if (cursor && comparePositions(record.position, cursor) <= 0) continue
-        yield record as never
+      for await (const batch of mergeFiles(group, kind, maxLineBytes, hooks)) {
+        const selected = batch.filter(
+          (record) => matches(record.entry) && (cursor === undefined || comparePositions(record.position, cursor) > 0),
+        )
+        if (selected.length > 0) yield selected
       }
     }
   }
@@ -245,16 +276,16 @@ export function createTradeLogReader<const Custom extends readonly EntryKind[] =
   }
 }
 
-/** Merges the files of one day (main + instances) by time; each file is in append order. */
+/** Merges the files of one day (main + instances) by time, in batches; each file is in append order. */
 async function* mergeFiles(
   files: LogFile[],
   kind: EntryKind,
   maxLineBytes: number,
   hooks: ReadHooks,
-): AsyncGenerator<Record_<FileRecord['entry']>> {
+): AsyncGenerator<Record_<FileRecord['entry']>[]> {
   if (files.length === 1) {
     const file = files[0]!
-    for await (const batch of readLogFile(file, kind, maxLineBytes, hooks)) for (const item of batch) yield toRecord(file, item)
+    for await (const batch of readLogFile(file, kind, maxLineBytes, hooks)) yield batch.map((item) => toRecord(file, item))
     return
   }
   const heads = files.map((file) => ({
@@ -276,6 +307,7 @@ async function* mergeFiles(
     (head) => head !== undefined,
   )
   try {
+    let out: Record_<FileRecord['entry']>[] = []
     while (live.length > 0) {
       let best = live[0]!
       let bestRecord = toRecord(best.file, best.batch[best.index]!)
@@ -286,10 +318,16 @@ async function* mergeFiles(
           bestRecord = candidate
         }
       }
-      yield bestRecord
+      out.push(bestRecord)
       best.index++
-      if (!(await advance(best))) live = live.filter((head) => head !== best)
+      if (best.index >= best.batch.length) {
+        // About to wait for I/O: hand over what is merged so far.
+        yield out
+        out = []
+        if (!(await advance(best))) live = live.filter((head) => head !== best)
+      }
     }
+    if (out.length > 0) yield out
   } finally {
     await Promise.all(heads.map((head) => head.source.return(undefined)))
   }

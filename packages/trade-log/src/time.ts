@@ -84,6 +84,7 @@ export function dayKeyToIsoDate(key: string): string {
 
 /** ISO-8601 with the zone's offset, e.g. `2025-08-01T21:00:00.000+09:00`; UTC gives `Z`. */
 export function isoWithOffset(epochMs: number, timeZone: string): string {
+  if (timeZone === 'UTC') return new Date(epochMs).toISOString()
   const offset = offsetMinutes(epochMs, timeZone)
   const local = new Date(epochMs + offset * 60_000).toISOString().slice(0, -1)
   if (offset === 0) return `${local}Z`
@@ -117,4 +118,23 @@ export function toEpochMs(value: TimeBound, what: string): number {
     )
   }
   return ms
+}
+
+/**
+ * `dayKey` for a stream of mostly increasing times: remembers the current day's bounds so the writer's hot path
+ * does not format a date per entry.
+ */
+export function createDayKeyCache(timeZone: string): (epochMs: number) => string {
+  let key = ''
+  let start = 0
+  let end = -1
+  return (epochMs) => {
+    if (epochMs >= start && epochMs < end) return key
+    key = dayKey(epochMs, timeZone)
+    start = startOfDay(key, timeZone)
+    end = startOfDay(shiftDayKey(key, 1), timeZone)
+    // Zones whose midnight is skipped or repeated: fall back to formatting every time.
+    if (!(epochMs >= start && epochMs < end)) end = start - 1
+    return key
+  }
 }

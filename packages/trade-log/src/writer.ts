@@ -19,7 +19,7 @@ import {
   requireKind,
 } from './kinds.js'
 import { type HeldLock, lockPath, tryLock } from './lock.js'
-import { assertTimeZone, dayKey } from './time.js'
+import { assertTimeZone, createDayKeyCache } from './time.js'
 
 /** Options for `createTradeLogWriter`. */
 export interface TradeLogWriterOptions<Custom extends readonly EntryKind[] = readonly []> {
@@ -150,6 +150,7 @@ export function createTradeLogWriter<const Custom extends readonly EntryKind[] =
   const staleLockMs = options.staleLockMs ?? 30_000
   const onConflict = options.onConflict ?? 'instance'
   const now = options.now ?? Date.now
+  const dayOf = createDayKeyCache(timeZone)
   const states = new Map<string, KindState>()
   let closed = false
   let pendingError: unknown
@@ -320,7 +321,7 @@ export function createTradeLogWriter<const Custom extends readonly EntryKind[] =
     const state = stateOf(name)
     const entry = prepareEntry(state.kind, input, now(), timeZone)
     const line = `${JSON.stringify(entry)}\n`
-    openFor(state, dayKey(entry.tsMs, timeZone))
+    openFor(state, dayOf(entry.tsMs))
     if (state.durability === 'durable') {
       writeFully(state.fd!, line, state.path!)
       try {
