@@ -73,10 +73,9 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   const running = await startBot({ config, secrets, live: values.live, logger, onBanner: say, onStatus: (line) => say(line) })
   const stop = (signal: NodeJS.Signals) => {
-    if (running.bot.stopping) {
-      say(`${signal} again: exiting now; check the exchange for an order that may still be open`)
-      process.exit(130)
-    }
+    // A terminal's Ctrl-C reaches every process of the group and launchers (pnpm, tsx) relay it again, so a
+    // repeated signal is expected: it never forces an exit that could leave an order open.
+    if (running.bot.stopping) return
     say(
       `${signal}: stopping (${config.onShutdown === 'cancel' ? 'cancelling' : 'finishing'} any order in flight, flushing the trade log)`,
     )

@@ -111,8 +111,7 @@ export async function runDemo(env: NodeJS.ProcessEnv = process.env): Promise<num
     })
   }
   for (const close of stops) await close()
-  process.off('SIGINT', stop)
-  process.off('SIGTERM', stop)
+  // The signal handlers stay until exit: a terminal (and tsx) can deliver Ctrl-C twice, and a late one must not kill us.
   const files = readdirSync(logDir).filter((name) => name.endsWith('.jsonl'))
   say(`Stopped after ${summary.cycles} cycles. Trade log (${files.length} files): ${logDir}`)
   return 0

@@ -2,7 +2,6 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url))
-const TSX = fileURLToPath(new URL('../../../../node_modules/.bin/tsx', import.meta.url))
 const TSCONFIG = fileURLToPath(new URL('../../tsconfig.json', import.meta.url))
 
 /** Settings that would reach real services: removed so a spawned bot or demo stays offline. */
@@ -26,13 +25,16 @@ export interface Spawned {
   signal(signal: NodeJS.Signals): void
 }
 
-/** Runs a TypeScript entry point of this example with tsx from the repository root, in its own process group. */
+/**
+ * Runs a TypeScript entry point of this example as the root `pnpm demo` script does (`node --import tsx`, no
+ * launcher process in between), from the repository root, in its own process group.
+ */
 export function spawnScript(script: string, args: string[], env: Record<string, string>): Spawned {
   const cleanEnv = { ...process.env }
   for (const name of REAL_SERVICE_VARIABLES) delete cleanEnv[name]
-  const child = spawn(TSX, ['--tsconfig', TSCONFIG, fileURLToPath(new URL(`../${script}`, import.meta.url)), ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(`../${script}`, import.meta.url)), ...args], {
     cwd: ROOT,
-    env: { ...cleanEnv, ...env },
+    env: { ...cleanEnv, TSX_TSCONFIG_PATH: TSCONFIG, ...env },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
