@@ -55,34 +55,35 @@ async function throughput(): Promise<void> {
   const sim = await startUpbitSimulator({ rateLimit: false })
   const url = `${sim.baseUrl}/v1/ticker?markets=KRW-BTC`
   const client = createUpbitClient({ baseUrl: sim.baseUrl, rateLimit: { enabled: false } })
-  const total = 1500
-  const concurrency = 8
-  const run = async (call: () => Promise<unknown>) => {
-    let next = 0
-    const start = performance.now()
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (next++ < total) await call()
-      }),
-    )
-    return total / ((performance.now() - start) / 1000)
+  const modes = {
+    raw: () => fetch(url).then((r) => r.json()),
+    client: () => client.getTicker({ markets: ['KRW-BTC'] }),
   }
-  const raw = () => fetch(url).then((r) => r.json())
-  const viaClient = () => client.getTicker({ markets: ['KRW-BTC'] })
-  await run(raw)
-  await run(viaClient)
-  let bestRaw = 0
-  let bestClient = 0
-  for (let round = 0; round < 3; round++) {
-    bestRaw = Math.max(bestRaw, await run(raw))
-    bestClient = Math.max(bestClient, await run(viaClient))
+  // Short alternating rounds (8 in flight, 80 calls each) so both sides see the same machine load.
+  const spent = { raw: 0, client: 0 }
+  const done = { raw: 0, client: 0 }
+  for (let round = 0; round < 40; round++) {
+    for (const mode of ['raw', 'client'] as const) {
+      let next = 0
+      const start = performance.now()
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          while (next++ < 80) await modes[mode]()
+        }),
+      )
+      if (round < 4) continue // warm-up
+      spent[mode] += performance.now() - start
+      done[mode] += 80
+    }
   }
   await sim.close()
+  const raw = done.raw / (spent.raw / 1000)
+  const viaClient = done.client / (spent.client / 1000)
   line(
     'client calls/s vs raw fetch (simulator, loopback)',
-    bestClient.toFixed(0),
-    `${bestRaw.toFixed(0)}/s raw fetch`,
-    bestClient / bestRaw,
+    viaClient.toFixed(0),
+    `${raw.toFixed(0)}/s raw fetch`,
+    viaClient / raw,
     0.85,
   )
 }

@@ -89,8 +89,29 @@ class GroupLimiter {
     private readonly enabled: boolean,
   ) {}
 
+  private queued = 0
+
   /** Waits for a slot. Callers are served first come, first served. Throws the ban error while banned. */
-  async acquire(signal?: AbortSignal): Promise<void> {
+  acquire(signal?: AbortSignal): Promise<void> {
+    // Fast path: nobody waiting and a slot free now.
+    if (this.queued === 0 && !signal?.aborted) {
+      const now = this.clock.now()
+      if (this.ban && now < this.ban.bannedUntil) return Promise.reject(this.ban)
+      if (this.waitMs(now) <= 0) {
+        this.take(now)
+        return Promise.resolve()
+      }
+    }
+    return this.acquireQueued(signal)
+  }
+
+  private take(now: number): void {
+    this.sent.push(now)
+    if (Math.floor(now / 1000) === this.liveSecond) this.liveRemaining--
+  }
+
+  private async acquireQueued(signal?: AbortSignal): Promise<void> {
+    this.queued++
     const previous = this.tail
     let release!: () => void
     this.tail = new Promise((resolve) => {
@@ -103,14 +124,11 @@ class GroupLimiter {
         const now = this.clock.now()
         if (this.ban && now < this.ban.bannedUntil) throw this.ban
         const wait = this.waitMs(now)
-        if (wait <= 0) {
-          this.sent.push(now)
-          if (Math.floor(now / 1000) === this.liveSecond) this.liveRemaining--
-          return
-        }
+        if (wait <= 0) return this.take(now)
         await this.clock.sleep(wait, signal)
       }
     } finally {
+      this.queued--
       release()
     }
   }

@@ -16,7 +16,7 @@ import {
   UpbitServerError,
   UpbitTimeoutError,
 } from './errors.js'
-import type { RateLimiter, RateLimitGroup } from './rate-limiter.js'
+import { type RateLimiter, type RateLimitGroup, realClock } from './rate-limiter.js'
 import { parseRemainingReq } from './remaining-req.js'
 import { type JwtAlgorithm, type Params, prepareRequest, type SigningKeys } from './signing.js'
 
@@ -112,6 +112,7 @@ export function createTransport(config: TransportConfig): Transport {
     }, config.timeoutMs)
     const onAbort = () => controller.abort(spec.signal?.reason)
     spec.signal?.addEventListener('abort', onAbort, { once: true })
+    if (spec.signal?.aborted) onAbort()
     const started = performance.now()
     let response: Response
     let text: string
@@ -166,33 +167,43 @@ export function createTransport(config: TransportConfig): Transport {
   async function call<T>(spec: CallSpec<T>): Promise<T> {
     const retrySafe = spec.retrySafe ?? spec.method === 'GET'
     const retries = config.retry.retries ?? 2
-    let attemptNumber = 0
-    let last: RequestInfo = { method: spec.method, url: `${base}${spec.path}`, group: spec.group, attempt: 1 }
-    const shouldRetry = (error: unknown): boolean =>
-      (error instanceof UpbitRateLimitError && attemptNumber <= config.limiter.maxRetries429) ||
-      (retrySafe && isAmbiguousFailure(error) && attemptNumber <= retries)
+    const maxRetries = Math.max(retries, config.limiter.maxRetries429)
+    const minDelayMs = config.retry.minDelayMs ?? 200
+    const info: RequestInfo = { method: spec.method, url: `${base}${spec.path}`, group: spec.group, attempt: 1 }
+    // 429 means Upbit did not process the call, so it is always retried; ambiguous failures only when safe.
+    const retryable = (error: unknown): error is UpbitError =>
+      (error instanceof UpbitRateLimitError && info.attempt <= config.limiter.maxRetries429) ||
+      (retrySafe && isAmbiguousFailure(error) && info.attempt <= retries)
+    const announce = (error: UpbitError) => config.hooks.onRetry?.({ ...info, error, retriesLeft: maxRetries - info.attempt })
     try {
+      // Fast path: most calls succeed at once and never pay for the retry machinery.
+      try {
+        return await attempt(spec, info)
+      } catch (error) {
+        if (!retryable(error)) throw error
+        announce(error)
+      }
+      await realClock.sleep(minDelayMs, spec.signal)
       return await pRetry(
-        async () => {
-          attemptNumber++
-          last = { ...last, attempt: attemptNumber }
-          return attempt(spec, last)
+        () => {
+          info.attempt++
+          return attempt(spec, info)
         },
         {
-          retries: Math.max(retries, config.limiter.maxRetries429),
-          minTimeout: config.retry.minDelayMs ?? 200,
+          retries: maxRetries - 1,
+          minTimeout: minDelayMs * 2,
           maxTimeout: config.retry.maxDelayMs ?? 2000,
           factor: 2,
           ...(spec.signal ? { signal: spec.signal } : {}),
-          shouldRetry: ({ error, retriesLeft }) => {
-            if (!shouldRetry(error) || !(error instanceof UpbitError)) return false
-            config.hooks.onRetry?.({ ...last, error, retriesLeft })
+          shouldRetry: ({ error }) => {
+            if (!retryable(error)) return false
+            announce(error)
             return true
           },
         },
       )
     } catch (error) {
-      if (error instanceof UpbitError) config.hooks.onError?.({ ...last, error })
+      if (error instanceof UpbitError) config.hooks.onError?.({ ...info, error })
       throw error
     }
   }
