@@ -92,12 +92,15 @@ async function burst(): Promise<void> {
   const sim = await startUpbitSimulator({ balances: { KRW: '100000000000' } })
   let client429 = 0
   const finished = new Map<string, number>()
+  const lastSend = new Map<string, number>()
+  let start = 0
   const client = createUpbitClient({
     baseUrl: sim.baseUrl,
     accessKey: sim.accessKey,
     secretKey: sim.secretKey,
     orderChecks: 'table',
     hooks: {
+      onRequest: (info) => lastSend.set(info.group, performance.now() - start),
       onResponse: (info) => {
         if (info.status === 429) client429++
       },
@@ -115,7 +118,7 @@ async function burst(): Promise<void> {
       () => client.createOrder({ market: 'KRW-BTC', side: 'bid', ordType: 'limit', price: '90000000', volume: '0.0001' }),
     ],
   ]
-  const start = performance.now()
+  start = performance.now()
   const calls = mix.flatMap(([group, count, , call]) =>
     Array.from({ length: count }, () => call().then(() => finished.set(group, performance.now() - start))),
   )
@@ -132,7 +135,7 @@ async function burst(): Promise<void> {
     worst = Math.min(worst, ratio)
     line(
       `burst ${group}: ${count} calls at ${limit}/s`,
-      `${(finished.get(group)! / 1000).toFixed(2)} s`,
+      `done in ${(finished.get(group)! / 1000).toFixed(2)} s (last sent at ${(lastSend.get(group)! / 1000).toFixed(2)} s)`,
       `${(ideal / 1000).toFixed(2)} s ideal`,
       ratio,
       0.9,

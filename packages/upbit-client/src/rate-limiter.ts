@@ -42,7 +42,7 @@ export interface RateLimitOptions {
   enabled?: boolean
   /** Overrides per group, e.g. `{ order: { limit: 8, intervalMs: 1000 } }` for an account still on 8/s. Default: documented budgets. */
   budgets?: Record<string, GroupBudget>
-  /** Milliseconds added to each window to absorb network jitter between us and Upbit's counter. Default 50. */
+  /** Milliseconds added to each window to absorb network jitter between us and Upbit's counter. Default 25. */
   marginMs?: number
   /** How many times a 429 is retried after backing off before `UpbitRateLimitError` is thrown. Default 4. */
   maxRetries429?: number
@@ -183,7 +183,7 @@ export interface RateLimiter {
 
 export function createRateLimiter(options: RateLimitOptions = {}, clock: LimiterClock = realClock): RateLimiter {
   const groups = new Map<string, GroupLimiter>()
-  const marginMs = options.marginMs ?? 50
+  const marginMs = options.marginMs ?? 25
   const backoffMs = options.backoffMs ?? 250
   const get = (group: string) => {
     let limiter = groups.get(group)
