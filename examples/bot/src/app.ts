@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs'
-import { resolve } from 'node:path'
 import type { Decider, RiskLimits } from '@tradekit/ai-decider'
-import { createTradeLogWriter } from '@tradekit/trade-log'
+import { createTradeLogWriter, resolveLogDir } from '@tradekit/trade-log'
 import { createUpbitClient, toBig, toDecimalString } from '@tradekit/upbit-client'
 import pino, { type Logger } from 'pino'
 import { type Bot, createBot, type RunSummary } from './bot.js'
@@ -28,6 +27,8 @@ export interface StartBotOptions {
   decider?: Decider
   /** Receives each cycle's status line. Default: the logger. */
   onStatus?: (line: string, report?: CycleReport) => void
+  /** The providers' fetch (tests). Default: global fetch. */
+  fetch?: typeof globalThis.fetch
   /** Receives the start-up banner lines. Default: the logger. */
   onBanner?: (text: string) => void
 }
@@ -53,12 +54,12 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
   const banner = options.onBanner ?? ((text: string) => logger.info(text))
   assertLiveAllowed(config, secrets, { live: options.live ?? false })
   const limits: RiskLimits = config.riskLimitsFile ? readRiskLimitsFile(config.riskLimitsFile) : PAPER_RISK_LIMITS
-  const logDir = resolve(config.tradeLogDir ?? 'logs')
+  const logDir = resolveLogDir(config.tradeLogDir, { log: (message) => logger.info(message) }).dir
   mkdirSync(logDir, { recursive: true })
   const restored = await restoreState(logDir, config.markets)
   const { decider, description } = options.decider
     ? { decider: options.decider, description: `${options.decider.provider} (given)` }
-    : chooseDecider(config, secrets)
+    : chooseDecider(config, secrets, { fetch: options.fetch })
 
   let exchange: Exchange
   let now: () => number = Date.now

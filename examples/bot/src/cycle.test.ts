@@ -1,63 +1,19 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import type { Decider, RiskLimits } from '@tradekit/ai-decider'
+import type { Decider } from '@tradekit/ai-decider'
 import { createScriptedDecider } from '@tradekit/ai-decider/testing'
-import { createTradeLogWriter } from '@tradekit/trade-log'
 import { toBig, toDecimalString } from '@tradekit/upbit-client'
-import pino from 'pino'
-import { afterEach, describe, expect, it } from 'vitest'
-import { generateCandles } from '../scripts/generate-candles.js'
-import { createBotLog } from './bot-log.js'
-import { createBotState } from './bot-state.js'
-import { type CycleDeps, runCycle } from './cycle.js'
-import { createReplayExchange, type ReplayExchange } from './replay-exchange.js'
+import { describe, expect, it } from 'vitest'
+import { runCycle } from './cycle.js'
+import { decision, useTempDirs } from './test-support/bot-setup.js'
 import { readKind } from './test-support/log-files.js'
+import { replayCycle, testCandles } from './test-support/replay-cycle.js'
 
-const candles = generateCandles({ seed: 11, start: '2025-01-01', days: 20, price: 140_000_000 }).candles
-const limits: RiskLimits = { maxPositionFraction: 1, maxOrderQuote: '900000', minConfidence: 0.5, dailyLossLimitQuote: '100000' }
-const dirs: string[] = []
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
-})
+const tempDir = useTempDirs()
+const candles = testCandles
 
-function setup(
-  decider: Decider,
-  exchange: ReplayExchange = createReplayExchange({ market: 'KRW-BTC', candles, quoteBalance: '1000000' }),
-) {
-  const dir = mkdtempSync(join(tmpdir(), 'bot-cycle-'))
-  dirs.push(dir)
-  const log = createBotLog(createTradeLogWriter({ dir }))
-  const deps: CycleDeps = {
-    exchange,
-    decider,
-    limits,
-    log,
-    logger: pino({ level: 'silent' }),
-    state: createBotState(exchange.now()),
-    settings: {
-      mode: 'paper',
-      timeframes: [60, 240],
-      candleCount: 100,
-      decisionTimeoutMs: 2000,
-      orderTimeoutMs: 2000,
-      orderPollMs: 10,
-      onShutdown: 'cancel',
-    },
-    now: exchange.now,
-    shutdown: new AbortController().signal,
-  }
-  return { dir, deps, exchange, log }
+function setup(decider: Decider) {
+  const dir = tempDir()
+  return { dir, ...replayCycle(decider, dir) }
 }
-
-const decision = (action: 'buy' | 'sell' | 'hold', size: number, confidence = 0.9) => ({
-  action,
-  size,
-  confidence,
-  reason: `scripted ${action}`,
-  stopLoss: null,
-  takeProfit: null,
-})
 
 describe('one bot cycle against the replay exchange', () => {
   it('scripted buy, hold, sell produce exactly those orders, fills from the executed volume, and log entries', async () => {

@@ -133,7 +133,8 @@ export async function runCycle(market: string, deps: CycleDeps): Promise<CycleRe
     confidence: checked.decision.confidence,
     size,
     reason: checked.decision.reason,
-    fallbackReason: result.fallback ? `${result.fallback.code}: ${result.fallback.message}` : null,
+    fallbackReason: fallbackReason(result),
+    chain: result.audit?.members?.map((m) => ({ provider: m.provider, model: m.model, fallback: m.fallback?.code ?? null })),
     usage: { inputTokens: result.usage.inputTokens, outputTokens: result.usage.outputTokens },
     latencyMs: result.latencyMs,
     indicators: indicators ?? {},
@@ -199,7 +200,7 @@ export async function runCycle(market: string, deps: CycleDeps): Promise<CycleRe
     proposed: result.decision,
     decision: checked.decision,
     provider: result.provider,
-    fallback: result.fallback?.code ?? null,
+    fallback: result.fallback?.code ?? (failedMembers(result).length > 0 ? 'fell back' : null),
     clamps: checked.clamps.map((c) => c.rule),
     execution,
     equity,
@@ -232,6 +233,20 @@ export function orderRequest(
   const price = roundToTick(buying ? best.minus(offset) : best.plus(offset), market, buying ? 'down' : 'up')
   const volume = buying ? toDecimalString(toBig(order.quoteAmount).div(toBig(price)).round(8, 0)) : order.baseQuantity
   return { market, side: buying ? 'bid' : 'ask', ord_type: 'limit', price, volume, identifier }
+}
+
+/** Chain members that failed before the one that answered. */
+function failedMembers(result: DecisionResult) {
+  return (result.audit?.members ?? []).filter((member) => member.fallback !== null)
+}
+
+/** Why the decision is not the first choice's: the result's own fallback, or the chain members that failed. */
+function fallbackReason(result: DecisionResult): string | null {
+  if (result.fallback) return `${result.fallback.code}: ${result.fallback.message}`
+  const failed = failedMembers(result)
+  if (failed.length === 0) return null
+  const causes = failed.map((m) => `${m.provider} ${m.fallback!.code}`).join(', ')
+  return `answered by ${result.provider} after ${causes}`
 }
 
 /**

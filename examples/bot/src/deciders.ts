@@ -1,4 +1,12 @@
-import { createRuleDecider, type Decider } from '@tradekit/ai-decider'
+import {
+  createClaudeDecider,
+  createFallbackDecider,
+  createGptDecider,
+  createRuleDecider,
+  DEFAULT_CLAUDE_MODEL,
+  DEFAULT_GPT_MODEL,
+  type Decider,
+} from '@tradekit/ai-decider'
 import type { BotConfig, BotSecrets } from './config.js'
 import { ConfigError } from './config.js'
 import { timeframeLabel } from './cycle.js'
@@ -9,22 +17,43 @@ export interface DeciderChoice {
   description: string
 }
 
+/** Injection points for tests: the providers' `fetch` (msw), nothing else. */
+export interface DeciderDeps {
+  fetch?: typeof globalThis.fetch | undefined
+}
+
 /**
- * The decider the configuration asks for. `auto`: Claude and/or GPT when their keys are set, always ending
- * with the offline rules, as a fallback chain (the next runs only when the previous failed).
+ * The decider the configuration asks for. `auto` (default): Claude and/or GPT when their keys are set,
+ * always ending with the offline rules, as a fallback chain: the next runs only when the previous one failed
+ * (timeout, HTTP error, refusal, invalid answer), never because it said hold. `claude`/`gpt` need their key
+ * and still fall back to the rules; `rules` never calls a model.
  */
-export function chooseDecider(config: BotConfig, secrets: BotSecrets): DeciderChoice {
+export function chooseDecider(config: BotConfig, secrets: BotSecrets, deps: DeciderDeps = {}): DeciderChoice {
   const rules = createRuleDecider({ timeframe: timeframeLabel(config.timeframes[0]) })
-  if (config.decider === 'rules' || config.decider === 'auto') {
-    if (config.decider === 'rules' || (!secrets.anthropicApiKey && !secrets.openaiApiKey)) {
-      return { decider: rules, description: 'rules (moving-average crossover filtered by RSI, offline)' }
-    }
-  }
   if (config.decider === 'claude' && !secrets.anthropicApiKey) {
     throw new ConfigError('configuration: setting "decider" is "claude" but ANTHROPIC_API_KEY is not set', 'decider')
   }
   if (config.decider === 'gpt' && !secrets.openaiApiKey) {
     throw new ConfigError('configuration: setting "decider" is "gpt" but OPENAI_API_KEY is not set', 'decider')
   }
-  throw new ConfigError('configuration: Claude/GPT deciders are not wired in this build yet; use BOT_DECIDER=rules', 'decider')
+  const chain: Decider[] = []
+  const names: string[] = []
+  const fetch = deps.fetch ? { fetch: deps.fetch } : {}
+  const wantClaude = config.decider === 'claude' || (config.decider === 'auto' && secrets.anthropicApiKey)
+  const wantGpt = config.decider === 'gpt' || (config.decider === 'auto' && secrets.openaiApiKey)
+  if (wantClaude) {
+    const model = config.claudeModel ?? DEFAULT_CLAUDE_MODEL
+    chain.push(createClaudeDecider({ apiKey: secrets.anthropicApiKey, model, ...fetch }))
+    names.push(`Claude ${model}`)
+  }
+  if (wantGpt) {
+    const model = config.gptModel ?? DEFAULT_GPT_MODEL
+    chain.push(createGptDecider({ apiKey: secrets.openaiApiKey, model, ...fetch }))
+    names.push(`GPT ${model}`)
+  }
+  if (chain.length === 0) return { decider: rules, description: 'rules (moving-average crossover filtered by RSI, offline)' }
+  return {
+    decider: createFallbackDecider([...chain, rules]),
+    description: `${[...names, 'rules'].join(' -> ')} (fallback chain: the next answers only when the previous fails)`,
+  }
 }

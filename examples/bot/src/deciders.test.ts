@@ -1,0 +1,69 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { HttpResponse, http } from 'msw'
+import { setupServer } from 'msw/node'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ConfigError, loadConfig } from './config.js'
+import { runCycle } from './cycle.js'
+import { chooseDecider } from './deciders.js'
+import { useTempDirs } from './test-support/bot-setup.js'
+import { readKind } from './test-support/log-files.js'
+import { replayCycle } from './test-support/replay-cycle.js'
+
+const ANTHROPIC_KEY = 'sk-ant-test-key-do-not-log-4471'
+const OPENAI_KEY = 'sk-openai-test-key-do-not-log-9120'
+
+// No request may leave the machine: Anthropic and OpenAI answer from these handlers, anything else fails.
+const server = setupServer(
+  http.post('https://api.anthropic.com/v1/messages', () =>
+    HttpResponse.json({ type: 'error', error: { type: 'invalid_request_error', message: 'model not found' } }, { status: 400 }),
+  ),
+  http.post('https://api.openai.com/v1/responses', () =>
+    HttpResponse.json(
+      { error: { type: 'invalid_request_error', code: 'invalid_api_key', message: 'Incorrect API key' } },
+      { status: 401 },
+    ),
+  ),
+)
+beforeAll(() => server.listen({ onUnhandledRequest: 'error' }))
+afterAll(() => server.close())
+const tempDir = useTempDirs()
+
+describe('choosing the decider', () => {
+  it('without keys the bot decides with the offline rules', () => {
+    const { config, secrets } = loadConfig({ env: {} })
+    const choice = chooseDecider(config, secrets)
+    expect(choice.decider.provider).toBe('rules')
+  })
+
+  it('with both keys it chains Claude, GPT and the rules', () => {
+    const { config, secrets } = loadConfig({ env: { ANTHROPIC_API_KEY: ANTHROPIC_KEY, OPENAI_API_KEY: OPENAI_KEY } })
+    const choice = chooseDecider(config, secrets)
+    expect(choice.decider.provider).toBe('fallback')
+    expect(choice.description).toMatch(/^Claude .* -> GPT .* -> rules/)
+  })
+
+  it('error: decider "claude" without ANTHROPIC_API_KEY names the setting and the variable', () => {
+    const { config, secrets } = loadConfig({ env: { BOT_DECIDER: 'claude' } })
+    expect(() => chooseDecider(config, secrets)).toThrow(ConfigError)
+    expect(() => chooseDecider(config, secrets)).toThrow(/"decider" is "claude" but ANTHROPIC_API_KEY is not set/)
+  })
+
+  it('when Claude and GPT both fail, the rules answer and the decision log says who failed, without the keys', async () => {
+    const { config, secrets } = loadConfig({ env: { ANTHROPIC_API_KEY: ANTHROPIC_KEY, OPENAI_API_KEY: OPENAI_KEY } })
+    const dir = tempDir()
+    const { deps, log } = replayCycle(chooseDecider(config, secrets).decider, dir)
+    const report = await runCycle('KRW-BTC', deps)
+    await log.close()
+    expect(report.provider).toBe('rules')
+    const [entry] = readKind(dir, 'decisions')
+    expect(entry!['provider']).toBe('rules')
+    expect(entry!['fallbackReason']).toMatch(/answered by rules after anthropic \S+, openai \S+/)
+    expect((entry!['chain'] as { provider: string }[]).map((m) => m.provider)).toEqual(['anthropic', 'openai', 'rules'])
+    for (const file of readdirSync(dir)) {
+      const text = readFileSync(join(dir, file), 'utf8')
+      expect(text).not.toContain(ANTHROPIC_KEY)
+      expect(text).not.toContain(OPENAI_KEY)
+    }
+  })
+})
