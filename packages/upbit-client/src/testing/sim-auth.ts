@@ -2,7 +2,7 @@
  * Verifies requests the way Upbit does, re-deriving the hashed string from what arrived on the wire (not from
  * the client's encoder): the decoded query in order for GET/DELETE, the JSON body's keys in order for POST.
  */
-import { createHash } from 'node:crypto'
+import { createHash, type KeyObject } from 'node:crypto'
 import jwt from 'jsonwebtoken'
 import { reject } from './sim-errors.js'
 
@@ -35,7 +35,7 @@ export function hashStringFromBody(body: Record<string, unknown>): string {
 export function verifyAuthorization(
   header: string | undefined,
   hashString: string,
-  keys: { accessKey: string; secretKey: string },
+  keys: { accessKey: string; secretKey: string | KeyObject },
   usedNonces: Set<string>,
 ): void {
   if (!header?.startsWith('Bearer ')) reject(401, 'no_authorization_token', 'Authorization token is missing.')
