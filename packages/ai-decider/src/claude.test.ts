@@ -1,12 +1,12 @@
 import { describe, expect, it, vi } from 'vitest'
 import { createClaudeDecider } from './claude.js'
+import type { AuditRecord } from './decider.js'
 import { decisionJsonSchema } from './decision.js'
 import { AuthError, DeciderAbortError, DeciderConfigError } from './errors.js'
 import { buildPrompt } from './prompt.js'
 import type { RetryEvent } from './retry.js'
 import { sampleContext } from './testing/context.js'
 import { anthropicText, edit, fastRetry, fixture, replying, useMswServer, wireDecision } from './testing/provider-fixtures.js'
-import type { AuditRecord } from './types.js'
 
 const URL_MESSAGES = 'https://api.anthropic.com/v1/messages'
 const KEY = 'sk-ant-test-0123456789abcdef'

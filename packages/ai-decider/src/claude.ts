@@ -1,7 +1,8 @@
 /** Claude through the Anthropic Messages API: native structured output (`output_config.format`) or a forced tool. */
+
+import type { Decider, Usage } from './decider.js'
 import { DeciderConfigError, InvalidResponseError, isDeciderError, RefusalError, TruncationError } from './errors.js'
 import { createProviderDecider, type ProviderOptions, parseJsonText, type ReadAnswer, resolveApiKey } from './provider.js'
-import type { Decider, Usage } from './types.js'
 
 /** Documented default model id; pass `model` to use another (ids change often, so treat this as configuration). */
 export const DEFAULT_CLAUDE_MODEL = 'claude-sonnet-4-6'

@@ -6,8 +6,8 @@
  * has no ranges, and `parseDecision` enforces them in code after the model has answered.
  */
 import { z } from 'zod'
+import type { ClampEvent } from './decider.js'
 import { DecisionSchemaError } from './errors.js'
-import type { ClampEvent } from './types.js'
 
 /** What a model is asked to return. Bounds are described in text only; they are enforced by `parseDecision`. */
 export const DecisionWireSchema = z

@@ -2,12 +2,13 @@
  * Several deciders asked at once: the action most of them chose wins if at least `minAgreement` agree, with their
  * averaged confidence; otherwise hold. Failed members do not vote.
  */
+
+import type { AuditRecord, Decider, DecisionResult } from './decider.js'
 import type { Decision } from './decision.js'
 import { AllDecidersFailedError, DeciderConfigError } from './errors.js'
 import { MEMBER_MARGIN_MS, memberFailure, runMember } from './member.js'
 import { sumCosts } from './money.js'
 import { addUsage, runDecision } from './run.js'
-import type { AuditRecord, Decider, DecisionResult } from './types.js'
 
 export interface EnsembleDeciderOptions {
   /** How many deciders must choose the same action. Default: a majority of all deciders (`floor(n / 2) + 1`). */

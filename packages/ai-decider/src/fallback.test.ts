@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
+import type { Decider } from './decider.js'
 import { AllDecidersFailedError, DeciderConfigError, DeciderError } from './errors.js'
 import { createFallbackDecider } from './fallback.js'
 import { sampleContext } from './testing/context.js'
 import { createScriptedDecider, hangingStep } from './testing/scripted.js'
-import type { Decider } from './types.js'
 
 const context = sampleContext()
 const decision = (action: 'buy' | 'sell' | 'hold', reason: string) => ({

@@ -2,11 +2,12 @@
  * A chain of deciders: the next one runs only when the previous one failed (its result has `fallback` set), never
  * because it said hold. The caller's deadline is shared out so the last links always get their turn.
  */
+
+import type { AuditRecord, Decider, DecisionResult } from './decider.js'
 import { AllDecidersFailedError, DeciderAbortError, DeciderConfigError, type MemberFailure } from './errors.js'
 import { MEMBER_MARGIN_MS, memberFailure, runMember } from './member.js'
 import { sumCosts } from './money.js'
 import { addUsage, runDecision } from './run.js'
-import type { AuditRecord, Decider, DecisionResult } from './types.js'
 
 export interface FallbackDeciderOptions {
   /**

@@ -1,7 +1,8 @@
 /** GPT through the OpenAI Responses API (default) or Chat Completions, with strict `json_schema` output. */
+
+import type { Decider, Usage } from './decider.js'
 import { DeciderConfigError, InvalidResponseError, ProviderHttpError, RefusalError, TruncationError } from './errors.js'
 import { createProviderDecider, type ProviderOptions, parseJsonText, type ReadAnswer, resolveApiKey } from './provider.js'
-import type { Decider, Usage } from './types.js'
 
 /** Documented default model id; pass `model` to use another (ids change often, so treat this as configuration). */
 export const DEFAULT_GPT_MODEL = 'gpt-5.1'

@@ -1,5 +1,17 @@
 export { type ClaudeDeciderOptions, createClaudeDecider, DECISION_TOOL_NAME, DEFAULT_CLAUDE_MODEL } from './claude.js'
 export { Candle, MarketContext, NewsItem } from './context.js'
+export type {
+  AttemptRecord,
+  AuditRecord,
+  ClampEvent,
+  DecideOptions,
+  Decider,
+  DecisionResult,
+  FallbackReason,
+  ModelPrice,
+  PriceTable,
+  Usage,
+} from './decider.js'
 export {
   Decision,
   DecisionWireSchema,
@@ -54,15 +66,3 @@ export {
   riskStateFromContext,
 } from './risk.js'
 export { createRuleDecider, type RuleDeciderOptions } from './rules.js'
-export type {
-  AttemptRecord,
-  AuditRecord,
-  ClampEvent,
-  DecideOptions,
-  Decider,
-  DecisionResult,
-  FallbackReason,
-  ModelPrice,
-  PriceTable,
-  Usage,
-} from './types.js'

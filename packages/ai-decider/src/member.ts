@@ -1,8 +1,8 @@
 /** Running one member of a fallback chain or ensemble so that it can neither hang nor throw past its budget. */
 import type { MarketContext } from './context.js'
 import { createDeadline, raceSignal } from './deadline.js'
+import type { Decider, DecisionResult } from './decider.js'
 import { isDeciderError, type MemberFailure } from './errors.js'
-import type { Decider, DecisionResult } from './types.js'
 
 /** Members get this much less than the composite's remaining time, so their own result arrives before its deadline. */
 export const MEMBER_MARGIN_MS = 10

@@ -3,7 +3,7 @@
  * Floats appear only as prices and fractions coming from market data or a model, and are converted here.
  */
 import Big from 'big.js'
-import type { ModelPrice, Usage } from './types.js'
+import type { ModelPrice, Usage } from './decider.js'
 
 /** Parses a decimal string (or a finite number) into Big; returns undefined for anything else. */
 export function toDecimal(value: unknown): Big | undefined {

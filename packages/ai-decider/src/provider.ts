@@ -1,23 +1,17 @@
 /**
- * What the Claude and GPT deciders share: options, the request/retry loop, error classification by status and
- * secret redaction. Each adapter only says how to build its body and read its answer.
+ * What the Claude and GPT deciders share: options and the request/retry loop. Each adapter only says how to
+ * build its body and read its answer.
  */
+
+import type { AuditRecord, Decider, PriceTable, Usage } from './decider.js'
 import { decisionJsonSchema } from './decision.js'
-import {
-  AuthError,
-  type DeciderError,
-  InvalidResponseError,
-  isDeciderError,
-  OverloadedError,
-  ProviderHttpError,
-  QuotaError,
-  RateLimitError,
-} from './errors.js'
-import { createPoster, type FetchLike, type HttpAnswer, retryAfterMs } from './http.js'
+import { InvalidResponseError, isDeciderError } from './errors.js'
+import { createPoster, type FetchLike } from './http.js'
 import { buildPrompt, type Prompt, type PromptBuilder, promptHash } from './prompt.js'
+import { classifyHttpError, type ErrorSource } from './provider-errors.js'
+import { redact, redactValue } from './redact.js'
 import { type RetryEvent, type RetryOptions, withRetries } from './retry.js'
 import { runDecision } from './run.js'
-import type { AuditRecord, Decider, PriceTable, Usage } from './types.js'
 
 /** Options both provider deciders take. */
 export interface ProviderOptions {
@@ -56,19 +50,12 @@ export interface ReadAnswer {
 }
 
 /** The provider-specific part of a decider. */
-export interface ProviderSpec {
-  provider: string
-  /** Name shown in messages, e.g. `Anthropic`. */
-  label: string
-  envVar: string
+export interface ProviderSpec extends ErrorSource {
   model: string
-  url: string
   headers: Record<string, string>
   requestIdHeader: string
   body: (prompt: Prompt, schema: Record<string, unknown>) => unknown
   read: (body: unknown, details: { provider: string; requestId?: string }) => ReadAnswer
-  /** True when an error body means quota or spend limit (never retried). */
-  isQuota: (status: number, body: unknown) => boolean
 }
 
 /** Parses the JSON text of a model answer, or throws `InvalidResponseError` quoting its start. */
@@ -83,76 +70,10 @@ export function parseJsonText(text: string, details: { provider: string; request
   }
 }
 
-const REDACTED = '[redacted]'
-
-/** Replaces every occurrence of each secret in a string. */
-export function redact(text: string, secrets: readonly string[]): string {
-  return secrets.reduce((out, secret) => (secret.length >= 4 ? out.split(secret).join(REDACTED) : out), text)
-}
-
-function redactValue<T>(value: T, secrets: readonly string[]): T {
-  if (value === undefined) return value
-  const json = JSON.stringify(value)
-  const clean = redact(json, secrets)
-  return clean === json ? value : (JSON.parse(clean) as T)
-}
-
-/** Resolves the API key from options or the environment; throws `DeciderConfigError`-worthy text when missing. */
+/** The API key from options or the environment; undefined when neither has one. */
 export function resolveApiKey(apiKey: string | undefined, envVar: string): string | undefined {
   const key = apiKey ?? process.env[envVar]
   return key === undefined || key.trim() === '' ? undefined : key
-}
-
-interface ErrorBody {
-  type?: unknown
-  error?: { type?: unknown; message?: unknown; code?: unknown; details?: { error_code?: unknown } }
-}
-
-const asString = (value: unknown) => (typeof value === 'string' ? value : undefined)
-
-/** Maps an HTTP error answer to the right `DeciderError` subclass, with a message that says what to do next. */
-export function classifyHttpError(spec: ProviderSpec, answer: HttpAnswer, requestId: string | undefined): DeciderError {
-  const body = (typeof answer.body === 'object' && answer.body !== null ? answer.body : {}) as ErrorBody
-  const type = asString(body.error?.type) ?? asString(body.error?.code)
-  const said = asString(body.error?.message) ?? (typeof answer.body === 'string' ? answer.body.slice(0, 200) : 'no message')
-  const status = answer.status
-  const where = `${spec.label} POST ${spec.url} answered ${status}${type ? ` ${type}` : ''}: ${said}`
-  const details = {
-    provider: spec.provider,
-    status,
-    ...(type === undefined ? {} : { type }),
-    ...(requestId === undefined ? {} : { requestId }),
-  }
-  const wait = retryAfterMs(answer.headers)
-  const waitDetails = wait === undefined ? details : { ...details, retryAfterMs: wait }
-  if (status === 401 || status === 403) {
-    return new AuthError(`${where}. Check the API key (apiKey or ${spec.envVar}) and its permissions; not retried.`, details)
-  }
-  if (spec.isQuota(status, answer.body)) {
-    return new QuotaError(`${where}. The account's quota or spend limit is used up: check billing; not retried.`, details)
-  }
-  if (status === 429) {
-    return new RateLimitError(`${where}. Rate limited: retried after retry-after when the deadline allows.`, waitDetails)
-  }
-  if (status === 529 || type === 'overloaded_error') {
-    return new OverloadedError(
-      `${where}. The provider is overloaded: retried with backoff, or fall back to another.`,
-      waitDetails,
-    )
-  }
-  const [code, next] =
-    status === 400
-      ? ['bad_request', 'The request was rejected: check the model id, maxTokens and mode; not retried.']
-      : status === 404
-        ? ['not_found', 'Check the model id and baseUrl; not retried.']
-        : status === 408
-          ? ['request_timeout', 'Retried.']
-          : status === 409
-            ? ['conflict', 'Retried.']
-            : status >= 500
-              ? ['server', 'A provider-side failure: retried with backoff.']
-              : ['http', 'Not retried.']
-  return new ProviderHttpError(`${where}. ${next}`, { ...details, code })
 }
 
 /** Builds a `Decider` from a provider spec and the shared options. */

@@ -4,11 +4,11 @@
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import type { AuditRecord, Decider, Usage } from './decider.js'
 import { decisionJsonSchema } from './decision.js'
 import { DeciderConfigError, ReplayMissError } from './errors.js'
 import { buildPrompt, type PromptBuilder, promptHash } from './prompt.js'
 import { runDecision } from './run.js'
-import type { AuditRecord, Decider, Usage } from './types.js'
 
 export interface ReplayDeciderOptions {
   /** Folder of the recordings (one `<key>.json` per prompt). Created when recording. */

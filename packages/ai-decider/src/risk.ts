@@ -4,6 +4,7 @@
  */
 import type Big from 'big.js'
 import type { MarketContext } from './context.js'
+import type { ClampEvent } from './decider.js'
 import { Decision, holdDecision } from './decision.js'
 import { DeciderConfigError } from './errors.js'
 import {
@@ -16,7 +17,6 @@ import {
   sizeSell,
   toDecimal,
 } from './money.js'
-import type { ClampEvent } from './types.js'
 
 /** The limits. Amounts are in the quote currency (e.g. KRW) as decimal strings. */
 export interface RiskLimits {

@@ -4,10 +4,10 @@
  */
 import { RSI, SMA } from 'trading-signals'
 import type { MarketContext } from './context.js'
+import type { DecideOptions, Decider, DecisionResult } from './decider.js'
 import { DeciderConfigError, DeciderError } from './errors.js'
 import { lessThan } from './money.js'
 import { runDecision } from './run.js'
-import type { DecideOptions, Decider, DecisionResult } from './types.js'
 
 export interface RuleDeciderOptions {
   /** Candle timeframe to read from `context.candles`. Default `'1h'`. */

@@ -5,10 +5,10 @@
 import { randomUUID } from 'node:crypto'
 import { MarketContext } from './context.js'
 import { createDeadline, type Deadline, raceSignal } from './deadline.js'
+import type { AttemptRecord, AuditRecord, ClampEvent, DecideOptions, DecisionResult, PriceTable, Usage } from './decider.js'
 import { holdDecision, normalizeDecision } from './decision.js'
 import { DeciderAbortError, DeciderError, DeciderTimeoutError, isDeciderError } from './errors.js'
 import { costUsd } from './money.js'
-import type { AttemptRecord, AuditRecord, ClampEvent, DecideOptions, DecisionResult, PriceTable, Usage } from './types.js'
 
 /** What a decider's work fills in while it runs, for the audit record. */
 export interface AuditDraft {

@@ -1,9 +1,9 @@
 /** A decider that answers from a script: for unit tests of everything that consumes decisions. */
 import type { MarketContext } from '../context.js'
 import { sleep } from '../deadline.js'
+import type { DecideOptions, Decider, DecisionResult, Usage } from '../decider.js'
 import { DeciderError } from '../errors.js'
 import { runDecision } from '../run.js'
-import type { DecideOptions, Decider, DecisionResult, Usage } from '../types.js'
 
 /** One scripted answer: a decision-like value (validated like a model's), an Error to throw, or a function. */
 export type ScriptStep = unknown | Error | ((context: MarketContext, signal: AbortSignal) => unknown | Promise<unknown>)
