@@ -3,7 +3,7 @@ import { appendFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
 import { EXIT, runCli } from './cli-main.js'
-import { AUG_1, HOUR, trade } from './test-support/entries.js'
+import { AUG_1, HOUR, LEGACY_BUY, trade } from './test-support/entries.js'
 import { useTempDir } from './test-support/temp-dir.js'
 
 const tempDir = useTempDir()
@@ -97,14 +97,7 @@ describe('trade-log CLI', () => {
     writeFileSync(
       legacy,
       JSON.stringify([
-        {
-          timestamp: '2025-08-01T12:00:00Z',
-          action: 'buy',
-          symbol: 'KRW-BTC',
-          amount: 0.001,
-          price: 45000000,
-          ai_confidence: 0.85,
-        },
+        LEGACY_BUY,
         {
           timestamp: '2025-08-02T00:30:00Z',
           action: 'sell',

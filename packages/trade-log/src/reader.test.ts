@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { TradeLogStrictReadError, TradeLogUsageError } from './errors.js'
 import { LEGACY_ASSUMPTIONS } from './legacy.js'
 import { createTradeLogReader } from './reader.js'
-import { AUG_1, DAY, HOUR, trade } from './test-support/entries.js'
+import { AUG_1, DAY, HOUR, LEGACY_BUY, trade } from './test-support/entries.js'
 import { useTempDir } from './test-support/temp-dir.js'
 
 const tempDir = useTempDir()
@@ -142,14 +142,7 @@ describe('readEntries', () => {
     writeFileSync(
       join(dir, 'trades_20250801.json'),
       JSON.stringify([
-        {
-          timestamp: '2025-08-01T12:00:00Z',
-          action: 'buy',
-          symbol: 'KRW-BTC',
-          amount: 0.001,
-          price: 45000000,
-          ai_confidence: 0.85,
-        },
+        LEGACY_BUY,
         { timestamp: '2025-08-01T12:05:00Z', action: 'hold', symbol: 'KRW-BTC', amount: 0, price: 45010000, ai_confidence: 0.5 },
         {
           timestamp: '2025-08-01T13:00:00',

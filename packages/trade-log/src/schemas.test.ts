@@ -4,7 +4,7 @@ import { TradeLogUsageError, TradeLogValidationError } from './errors.js'
 import { defineEntryKind, prepareEntry, tradesKind } from './kinds.js'
 import { LEGACY_ASSUMPTIONS, normalizeLegacyTrade } from './legacy.js'
 import { DecisionEntrySchema, EquityEntrySchema, ErrorEntrySchema, TradeEntrySchema } from './schemas.js'
-import { AUG_1, trade } from './test-support/entries.js'
+import { AUG_1, LEGACY_BUY, trade } from './test-support/entries.js'
 
 describe('schemas', () => {
   it('accepts a fill with decimal strings and rejects float money', () => {
@@ -94,15 +94,7 @@ describe('custom kinds', () => {
 })
 
 describe('legacy entries', () => {
-  // The old bot's entry, quoted in shared/context/README.md (autotrading-architecture-ko.md).
-  const old = {
-    timestamp: '2025-08-01T12:00:00Z',
-    action: 'buy',
-    symbol: 'KRW-BTC',
-    amount: 0.001,
-    price: 45000000,
-    ai_confidence: 0.85,
-  } as const
+  const old = LEGACY_BUY
 
   it('become trade entries and say what was assumed', () => {
     const result = normalizeLegacyTrade(old, { file: 'trades_20250801.json', line: 3 })
