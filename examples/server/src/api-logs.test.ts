@@ -185,7 +185,14 @@ describe('statistics', () => {
       file,
       `${JSON.stringify({ ts: new Date(END - 1000).toISOString(), tsMs: END - 1000, market: 'KRW-BTC', side: 'buy', volume: '0.001', price: '50000000', funds: '50000', fee: '25', orderId: 'late', mode: 'paper' })}\n`,
     )
-    const after = await server.get('/api/performance')
+    // Visible once the follower (or the once-a-second file check) notices the append.
+    let after = await server.get('/api/performance')
+    while (after.body.fills === first.body.fills) {
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      after = await server.get('/api/performance')
+    }
     expect(after.body.fills).toBe(first.body.fills + 1)
+    const newest = await server.get('/api/trades?limit=1')
+    expect(newest.body.items[0].orderId).toBe('late')
   })
 })

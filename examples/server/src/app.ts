@@ -133,6 +133,7 @@ export function createServices(options: AppOptions): Services {
           entry,
         ),
       )
+      store.warm()
       await payments?.start()
       healthTimer = setInterval(() => void pushHealth().catch(() => undefined), options.healthIntervalMs ?? 5_000)
       healthTimer.unref()

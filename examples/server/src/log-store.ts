@@ -35,12 +35,16 @@ export interface LogStore {
   /** Absolute directory read. */
   readonly dir: string
   list<K extends ListedKind>(kind: K, query: ListQuery): Promise<Page<EntryByKind[K]>>
+  /** The same page already serialized (cached pages are not stringified again). */
+  listJson(kind: ListedKind, query: ListQuery): Promise<string>
   portfolio(): Promise<unknown>
   performance(query: StatsQuery): Promise<unknown>
   equity(query: EquityQuery): Promise<EquityResponse>
   daily(query: StatsQuery): Promise<unknown>
   prices(query: { market?: string | undefined; points: number }): Promise<PricesResponse>
   doctor(): Promise<HealthCheck>
+  /** Computes the all-time statistics in the background so the first dashboard load does not wait for them. */
+  warm(): void
   /** Time of the bot's newest cycle (decision or equity entry). */
   lastCycleMs(): Promise<number | undefined>
   /** Calls `listener` for every entry appended from now on (all kinds), until `close()`; resolves once watching. */
@@ -93,8 +97,38 @@ export function createLogStore(options: LogStoreOptions): LogStore {
     throw error
   }
 
-  async function list<K extends ListedKind>(kind: K, query: ListQuery): Promise<Page<EntryByKind[K]>> {
+  // Pages as served, per kind, dropped whenever the follower sees an append of that kind (and after a short TTL
+  // in case a change slips past it): the dashboard's and most clients' "newest 100" is then a map lookup.
+  type CachedPage = { at: number; page: Promise<Page<unknown>>; json?: Promise<string> }
+  const pages = new Map<string, Map<string, CachedPage>>()
+  const PAGE_TTL_MS = 2_000
+  const PAGE_CACHE_SIZE = 256
+
+  function cachedPage(kind: ListedKind, query: ListQuery): CachedPage {
     metrics.logReads.inc({ kind })
+    const key = JSON.stringify([query.limit, query.order, query.from, query.to, query.market, query.side, query.cursor])
+    const byKind = pages.get(kind) ?? new Map<string, CachedPage>()
+    pages.set(kind, byKind)
+    const hit = byKind.get(key)
+    if (hit && Date.now() - hit.at < PAGE_TTL_MS) return hit
+    const entry: CachedPage = { at: Date.now(), page: readPage(kind, query) }
+    byKind.set(key, entry)
+    if (byKind.size > PAGE_CACHE_SIZE) byKind.delete(byKind.keys().next().value!)
+    entry.page.catch(() => byKind.delete(key))
+    return entry
+  }
+
+  async function list<K extends ListedKind>(kind: K, query: ListQuery): Promise<Page<EntryByKind[K]>> {
+    return cachedPage(kind, query).page as Promise<Page<EntryByKind[K]>>
+  }
+
+  function listJson(kind: ListedKind, query: ListQuery): Promise<string> {
+    const entry = cachedPage(kind, query)
+    entry.json ??= entry.page.then((page) => JSON.stringify(page))
+    return entry.json
+  }
+
+  async function readPage<K extends ListedKind>(kind: K, query: ListQuery): Promise<Page<EntryByKind[K]>> {
     try {
       const page = await reader.readEntries({
         kind,
@@ -124,6 +158,7 @@ export function createLogStore(options: LogStoreOptions): LogStore {
   return {
     dir,
     list,
+    listJson,
     async portfolio() {
       try {
         return await stats.portfolio()
@@ -159,6 +194,9 @@ export function createLogStore(options: LogStoreOptions): LogStore {
         return unavailable(error)
       }
     },
+    warm() {
+      void Promise.all([stats.performance(rangeOf({ period: 'all' })), stats.portfolio()]).catch(() => undefined)
+    },
     doctor: () => diagnoseLogDir(dir, { timeZone: options.timeZone, source: resolved.reason }),
     async lastCycleMs() {
       try {
@@ -173,6 +211,7 @@ export function createLogStore(options: LogStoreOptions): LogStore {
       for (const kind of FOLLOWED) {
         const follower = reader.follow({ kind, from: 'now' })
         follower.on('entry', (record) => {
+          pages.delete(kind)
           stats.invalidate(kind)
           listener(kind, record.entry)
         })

@@ -18,6 +18,9 @@ export function createSnapshot<T>(reader: TradeLogReader, kind: 'trades' | 'equi
   let loading: Promise<{ entries: T[]; version: number }> | undefined
   let version = 0
   let dirty = true
+  let checkedAt = 0
+  // The follower invalidates at once; the file check is a safety net, so once a second is enough.
+  const CHECK_EVERY_MS = 1_000
 
   async function fingerprint(): Promise<string> {
     const names = (await readdir(reader.dir)).filter((name) => name.startsWith(`${kind}_`)).sort()
@@ -28,6 +31,8 @@ export function createSnapshot<T>(reader: TradeLogReader, kind: 'trades' | 'equi
   }
 
   async function load(): Promise<{ entries: T[]; version: number }> {
+    if (current && !dirty && Date.now() - checkedAt < CHECK_EVERY_MS) return current
+    checkedAt = Date.now()
     const print = await fingerprint()
     if (current && !dirty && current.fingerprint === print) return current
     dirty = false

@@ -1,18 +1,16 @@
-import { Router } from 'express'
-import type { LogStore } from '../log-store.js'
+import { type Request, type Response, Router } from 'express'
+import type { ListedKind, LogStore } from '../log-store.js'
 import { listQuerySchema, parseQuery } from '../query.js'
 
 /** `GET /trades`, `/decisions` (and `/analysis`, the old API's name), `/errors`: filtered, cursor-paginated. */
 export function createLogRouter(store: LogStore): Router {
   const router = Router()
-  router.get('/trades', async (req, res) => {
-    res.json(await store.list('trades', parseQuery(listQuerySchema, req)))
-  })
-  router.get(['/decisions', '/analysis'], async (req, res) => {
-    res.json(await store.list('decisions', parseQuery(listQuerySchema, req)))
-  })
-  router.get('/errors', async (req, res) => {
-    res.json(await store.list('errors', parseQuery(listQuerySchema, req)))
-  })
+  const serve = (kind: ListedKind) => async (req: Request, res: Response) => {
+    const json = await store.listJson(kind, parseQuery(listQuerySchema, req))
+    res.type('json').send(json)
+  }
+  router.get('/trades', serve('trades'))
+  router.get(['/decisions', '/analysis'], serve('decisions'))
+  router.get('/errors', serve('errors'))
   return router
 }

@@ -1,0 +1,178 @@
+/**
+ * `pnpm bench` for the example server, on this machine, in one run:
+ * 1. GET /api/trades?limit=100 over one year of logs (365 daily files × 1,000 trades): req/s and p99 with
+ *    autocannon; baseline: bare node:http serving the same response body (goal ≥ 2,000 req/s, p99 < 20 ms).
+ * 2. GET /api/performance for the year: cold (first request) and unchanged (repeat); baseline: reading the
+ *    year with trade-log's stream plus performance() in process (goals < 200 ms cold, < 10 ms unchanged).
+ * 3. 100 WebSocket clients: append a trade, time until each client has it; baseline: trade-log follow()
+ *    alone on the same directory (goal p99 < 100 ms).
+ * The server and the baseline server run in child processes so autocannon does not share their event loop.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createTradeLogReader, createTradeLogWriter, performance as tradePerformance } from '@tradekit/trade-log'
+import autocannon from 'autocannon'
+import WebSocket from 'ws'
+import { writeLogFixture } from '../src/test-support/log-fixture.js'
+
+const DAYS = 365
+const PER_DAY = 1_000
+const BENCH_TOKEN = 'bench-token-0123456789abcdef'
+const headers = { authorization: `Bearer ${BENCH_TOKEN}` }
+
+function verdict(pass: boolean) {
+  return pass ? 'PASS' : 'MISS'
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!
+}
+
+async function child(mode: 'server' | 'baseline', arg: string): Promise<{ url: string; process: ChildProcess }> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'bench/serve.ts', mode, arg], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, BENCH_TOKEN },
+  })
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = ''
+    proc.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString()
+      const match = /http:\/\/127\.0\.0\.1:\d+/.exec(out)
+      if (match) resolve(match[0])
+    })
+    proc.once('exit', (code) => reject(new Error(`${mode} exited with ${code}`)))
+  })
+  return { url, process: proc }
+}
+
+async function cannon(url: string, withAuth: boolean) {
+  const result = await autocannon({ url, connections: 10, pipelining: 1, duration: 8, ...(withAuth ? { headers } : {}) })
+  return { rps: result.requests.average, p99: result.latency.p99, errors: result.errors + result.non2xx }
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const start = performance.now()
+  const value = await fn()
+  return [value, performance.now() - start]
+}
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'example-server-bench-'))
+  const cleanup: (() => void)[] = [() => rmSync(dir, { recursive: true, force: true })]
+  try {
+    const [, generateMs] = await timed(async () =>
+      writeLogFixture(dir, { days: DAYS, tradesPerDay: PER_DAY, withDecisions: false, end: Date.UTC(2025, 11, 31, 23, 59, 59) }),
+    )
+    console.log(`fixture: ${DAYS} daily files × ${PER_DAY} trades in ${dir} (${(generateMs / 1000).toFixed(1)} s to write)`)
+
+    const server = await child('server', dir)
+    cleanup.unshift(() => server.process.kill())
+
+    // 2. performance: cold first (nothing read yet), then unchanged repeats.
+    const [cold, coldMs] = await timed(() => fetch(`${server.url}/api/performance?period=all`, { headers }).then((r) => r.json()))
+    const repeats: number[] = []
+    for (let i = 0; i < 30; i++) {
+      const [, ms] = await timed(() => fetch(`${server.url}/api/performance?period=all`, { headers }).then((r) => r.json()))
+      repeats.push(ms)
+    }
+    const reader = createTradeLogReader({ dir })
+    const [, baselineMs] = await timed(async () => {
+      const entries = []
+      for await (const record of reader.stream({ kind: 'trades' })) entries.push(record.entry)
+      return tradePerformance(entries)
+    })
+    const warm = percentile(repeats, 50)
+    console.log(
+      `GET /api/performance (year, ${(cold as { fills: number }).fills} fills): cold ${coldMs.toFixed(0)} ms | baseline in-process stream+performance() ${baselineMs.toFixed(0)} ms | ratio ${(coldMs / baselineMs).toFixed(2)} | goal < 200 ms | ${verdict(coldMs < 200)}`,
+    )
+    console.log(
+      `GET /api/performance unchanged: median ${warm.toFixed(2)} ms, p99 ${percentile(repeats, 99).toFixed(2)} ms | ratio to cold ${(warm / coldMs).toFixed(4)} | goal < 10 ms | ${verdict(warm < 10)}`,
+    )
+
+    // 1. /api/trades?limit=100 against the bare-node ceiling serving the same body.
+    const page = await fetch(`${server.url}/api/trades?limit=100`, { headers }).then((r) => r.text())
+    const bodyFile = join(dir, 'baseline-body.json')
+    writeFileSync(bodyFile, page)
+    const baseline = await child('baseline', bodyFile)
+    cleanup.unshift(() => baseline.process.kill())
+    const raw = await cannon(baseline.url, false)
+    baseline.process.kill()
+    const ours = await cannon(`${server.url}/api/trades?limit=100`, true)
+    console.log(
+      `GET /api/trades?limit=100 (year of logs): ${ours.rps.toFixed(0)} req/s, p99 ${ours.p99} ms, ${ours.errors} errors | baseline bare node:http same body ${raw.rps.toFixed(0)} req/s, p99 ${raw.p99} ms | ratio ${(ours.rps / raw.rps).toFixed(3)} | goal ≥ 2000 req/s and p99 < 20 ms | ${verdict(ours.rps >= 2000 && ours.p99 < 20 && ours.errors === 0)}`,
+    )
+
+    // 3. 100 WebSocket clients, 20 appended trades.
+    const wsUrl = `${server.url.replace('http', 'ws')}/ws`
+    const clients = await Promise.all(
+      Array.from(
+        { length: 100 },
+        () =>
+          new Promise<WebSocket>((resolve, reject) => {
+            const socket = new WebSocket(wsUrl, ['tradekit.v1', `bearer.${BENCH_TOKEN}`])
+            socket.once('message', () => resolve(socket))
+            socket.once('error', reject)
+          }),
+      ),
+    )
+    const follower = reader.follow({ kind: 'trades', from: 'now' })
+    await follower.ready
+    const writer = createTradeLogWriter({ dir })
+    const wsLatencies: number[] = []
+    const followLatencies: number[] = []
+    for (let i = 0; i < 20; i++) {
+      const orderId = `bench-ws-${i}`
+      const start = performance.now()
+      const delivered = clients.map(
+        (socket) =>
+          new Promise<void>((resolve) => {
+            const onMessage = (data: WebSocket.RawData) => {
+              if (String(data).includes(orderId)) {
+                wsLatencies.push(performance.now() - start)
+                socket.off('message', onMessage)
+                resolve()
+              }
+            }
+            socket.on('message', onMessage)
+          }),
+      )
+      const followed = new Promise<void>((resolve) => {
+        const onEntry = (record: { entry: { orderId?: string } }) => {
+          if (record.entry.orderId === orderId) {
+            followLatencies.push(performance.now() - start)
+            follower.off('entry', onEntry)
+            resolve()
+          }
+        }
+        follower.on('entry', onEntry)
+      })
+      await writer.append('trades', {
+        market: 'KRW-BTC',
+        side: 'buy',
+        volume: '0.001',
+        price: '50000000',
+        funds: '50000',
+        fee: '25',
+        orderId,
+        mode: 'paper',
+      })
+      await Promise.all([...delivered, followed])
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    await writer.close()
+    await follower.close()
+    for (const socket of clients) socket.terminate()
+    const wsP99 = percentile(wsLatencies, 99)
+    const followP99 = percentile(followLatencies, 99)
+    console.log(
+      `WS: 100 clients × 20 appended trades, append → received p50 ${percentile(wsLatencies, 50).toFixed(1)} ms, p99 ${wsP99.toFixed(1)} ms | baseline trade-log follow() in process p99 ${followP99.toFixed(1)} ms | ratio ${(wsP99 / followP99).toFixed(2)} | goal p99 < 100 ms | ${verdict(wsP99 < 100)}`,
+    )
+  } finally {
+    for (const fn of cleanup) fn()
+  }
+}
+
+await main()
