@@ -124,7 +124,9 @@ export function createBot(options: BotOptions): Bot {
           }
           cycles += 1
           if (options.maxCycles > 0 && cycles >= options.maxCycles) continue
-          await sleep(options.intervalMs, controller.signal)
+          // Interval 0 (backtests) yields to the event loop without a timer's minimum delay.
+          if (options.intervalMs > 0) await sleep(options.intervalMs, controller.signal)
+          else await new Promise((resolve) => setImmediate(resolve))
         }
       } finally {
         await cancelLeftover()

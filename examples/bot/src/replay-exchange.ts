@@ -53,7 +53,9 @@ export function createReplayExchange(options: ReplayExchangeOptions): ReplayExch
     if (minutes % 60 !== 0) throw new Error(`the replayed candle file is hourly: timeframe ${minutes} min is not available`)
     const span = (minutes / 60) * HOUR
     const out: ExchangeCandle[] = []
-    for (let i = 0; i <= index; i++) {
+    // Only the window that makes the last `count` buckets (plus one partial bucket at its start).
+    const first = Math.max(0, index - (count + 1) * (minutes / 60))
+    for (let i = first; i <= index; i++) {
       const c = candles[i]!
       const bucket = Math.floor(c.timestamp / span) * span
       const last = out.at(-1)
