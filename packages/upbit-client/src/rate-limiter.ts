@@ -42,7 +42,10 @@ export interface RateLimitOptions {
   enabled?: boolean
   /** Overrides per group, e.g. `{ order: { limit: 8, intervalMs: 1000 } }` for an account still on 8/s. Default: documented budgets. */
   budgets?: Record<string, GroupBudget>
-  /** Milliseconds added to each window to absorb network jitter between us and Upbit's counter. Default 25. */
+  /**
+   * Milliseconds added to each window to absorb jitter between our send time and Upbit's count. It grows by itself
+   * to twice the observed queueing delay (response time above the fastest seen), up to 500 ms. Default 25.
+   */
   marginMs?: number
   /** How many times a 429 is retried after backing off before `UpbitRateLimitError` is thrown. Default 4. */
   maxRetries429?: number
@@ -84,7 +87,7 @@ class GroupLimiter {
 
   constructor(
     readonly budget: GroupBudget,
-    private readonly marginMs: number,
+    private readonly margin: () => number,
     private readonly clock: LimiterClock,
     private readonly enabled: boolean,
   ) {}
@@ -136,10 +139,11 @@ class GroupLimiter {
   private waitMs(now: number): number {
     if (now < this.pausedUntil) return this.pausedUntil - now
     if (!this.enabled) return 0
-    const window = this.budget.intervalMs + this.marginMs
+    const marginMs = this.margin()
+    const window = this.budget.intervalMs + marginMs
     while (this.sent.length > 0 && this.sent[0]! <= now - window) this.sent.shift()
     // The live header said how many are left in this second (others may share the pocket): respect it.
-    if (Math.floor(now / 1000) === this.liveSecond && this.liveRemaining <= 0) return 1000 - (now % 1000) + this.marginMs
+    if (Math.floor(now / 1000) === this.liveSecond && this.liveRemaining <= 0) return 1000 - (now % 1000) + marginMs
     if (this.sent.length < this.budget.limit) return 0
     return this.sent[0]! + window - now
   }
@@ -157,7 +161,7 @@ class GroupLimiter {
       this.liveSecond = second
       this.liveRemaining = remaining.sec
     } else if (second === this.liveSecond) this.liveRemaining = Math.min(this.liveRemaining, remaining.sec)
-    if (remaining.sec === 0) this.pausedUntil = Math.max(this.pausedUntil, (second + 1) * 1000 + this.marginMs)
+    if (remaining.sec === 0) this.pausedUntil = Math.max(this.pausedUntil, (second + 1) * 1000 + this.margin())
   }
 
   /** After a 429: pause the whole group, doubling per consecutive 429. Returns the pause in ms. */
@@ -172,6 +176,10 @@ class GroupLimiter {
 export interface RateLimiter {
   acquire(group: RateLimitGroup, signal?: AbortSignal): Promise<void>
   update(group: RateLimitGroup, remaining: RemainingReq): void
+  /** Feeds a response time (ms) into the jitter margin. */
+  observeLatency(ms: number): void
+  /** The current margin added to each window, in ms. */
+  marginMs(): number
   /** Records a response that was not a 429. */
   succeeded(group: RateLimitGroup): void
   backoff(group: RateLimitGroup): number
@@ -183,13 +191,16 @@ export interface RateLimiter {
 
 export function createRateLimiter(options: RateLimitOptions = {}, clock: LimiterClock = realClock): RateLimiter {
   const groups = new Map<string, GroupLimiter>()
-  const marginMs = options.marginMs ?? 25
+  const baseMargin = options.marginMs ?? 25
+  let fastest = Number.POSITIVE_INFINITY
+  let queueing = 0
+  const margin = () => Math.min(500, Math.max(baseMargin, 2 * queueing))
   const backoffMs = options.backoffMs ?? 250
   const get = (group: string) => {
     let limiter = groups.get(group)
     if (!limiter) {
       const budget = options.budgets?.[group] ?? DEFAULT_BUDGETS[group] ?? DEFAULT_BUDGETS.default!
-      limiter = new GroupLimiter(budget, marginMs, clock, options.enabled ?? true)
+      limiter = new GroupLimiter(budget, margin, clock, options.enabled ?? true)
       groups.set(group, limiter)
     }
     return limiter
@@ -198,6 +209,12 @@ export function createRateLimiter(options: RateLimitOptions = {}, clock: Limiter
     maxRetries429: options.maxRetries429 ?? 4,
     acquire: (group, signal) => get(group).acquire(signal),
     update: (group, remaining) => get(group).update(remaining),
+    observeLatency: (ms) => {
+      fastest = Math.min(fastest, ms)
+      // Exponentially weighted queueing delay: how much later than our fastest a request is being answered.
+      queueing += 0.2 * (ms - fastest - queueing)
+    },
+    marginMs: margin,
     succeeded: (group) => get(group).succeeded(),
     backoff: (group) => get(group).backoff(backoffMs),
     ban: (group, error) => {

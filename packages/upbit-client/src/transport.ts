@@ -132,10 +132,12 @@ export function createTransport(config: TransportConfig): Transport {
       clearTimeout(timer)
       spec.signal?.removeEventListener('abort', onAbort)
     }
+    const durationMs = performance.now() - started
+    config.limiter.observeLatency(durationMs)
     const remaining = parseRemainingReq(response.headers.get('remaining-req'))
     if (remaining) config.limiter.update(spec.group, remaining)
     if (response.status !== 429) config.limiter.succeeded(spec.group)
-    config.hooks.onResponse?.({ ...info, url, status: response.status, remaining, durationMs: performance.now() - started })
+    config.hooks.onResponse?.({ ...info, url, status: response.status, remaining, durationMs })
     if (!response.ok) {
       const error = toApiError({
         ...target,
