@@ -68,7 +68,25 @@ export function createBot(options: BotOptions): Bot {
         shutdown: controller.signal,
         indicators: options.indicators,
       })
-      options.logger.debug({ report: { ...report, execution: report.execution?.outcome } }, 'cycle')
+      options.logger.info(
+        {
+          market,
+          decisionId: report.decisionId,
+          provider: report.provider,
+          proposed: report.proposed.action,
+          action: report.decision.action,
+          fallback: report.fallback,
+          clamps: report.clamps,
+          price: report.price,
+          orderId: report.execution?.order.uuid,
+          outcome: report.execution?.outcome,
+          fills: report.execution?.fills.length ?? 0,
+          position: report.position,
+          equity: report.equity,
+          dailyPnl: report.dailyPnl,
+        },
+        'cycle',
+      )
       onStatus(formatStatusLine(report), report)
       return report
     } catch (error) {
