@@ -343,6 +343,16 @@ describe('createClaudeDecider: HTTP errors and retries', () => {
     expect(captured).toHaveLength(1)
   })
 
+  it('x-should-retry: false stops retries of an otherwise retryable 529', async () => {
+    const final = edit(fixture('anthropic.error.529'), (f) => {
+      f.headers['x-should-retry'] = 'false'
+    })
+    const captured = serve(final, anthropicText())
+    const result = await createClaudeDecider({ apiKey: KEY, ...fast }).decide(context)
+    expect(captured).toHaveLength(1)
+    expect(result.fallback?.code).toBe('overloaded')
+  })
+
   it('a network error is retried', async () => {
     const captured = serve('network', anthropicText())
     expect((await createClaudeDecider({ apiKey: KEY, ...fast }).decide(context)).fallback).toBeNull()

@@ -11,10 +11,20 @@ export class DeciderError extends Error {
   readonly type: string | undefined
   /** The provider's request id (`request-id` / `x-request-id`), for support tickets. */
   readonly requestId: string | undefined
+  /** False when the provider said not to retry (`x-should-retry: false`); otherwise the code decides. */
+  readonly retryable: boolean | undefined
 
   constructor(
     message: string,
-    options: { code?: string; cause?: unknown; provider?: string; status?: number; type?: string; requestId?: string } = {},
+    options: {
+      code?: string
+      cause?: unknown
+      provider?: string
+      status?: number
+      type?: string
+      requestId?: string
+      retryable?: boolean
+    } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.code = options.code ?? 'decider'
@@ -22,6 +32,7 @@ export class DeciderError extends Error {
     this.status = options.status
     this.type = options.type
     this.requestId = options.requestId
+    this.retryable = options.retryable
   }
 
   /** A plain object safe to log and to keep in audit records: never includes API keys or headers. */
@@ -61,6 +72,7 @@ export interface ProviderErrorDetails {
   type?: string
   requestId?: string
   cause?: unknown
+  retryable?: boolean
 }
 
 /** The model's answer is not JSON, or the provider's response has no decision in it. */

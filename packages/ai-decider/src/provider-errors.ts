@@ -32,6 +32,7 @@ export function classifyHttpError(spec: ErrorSource, answer: HttpAnswer, request
     status,
     ...(type === undefined ? {} : { type }),
     ...(requestId === undefined ? {} : { requestId }),
+    ...(answer.headers.get('x-should-retry') === 'false' ? { retryable: false } : {}),
   }
   const wait = retryAfterMs(answer.headers)
   const waitDetails = wait === undefined ? details : { ...details, retryAfterMs: wait }

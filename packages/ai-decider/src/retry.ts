@@ -29,11 +29,14 @@ export interface RetryEvent {
   delayMs: number
 }
 
-/** Codes worth another attempt: transient rate limits, overload, server errors, timeouts and network failures. */
+/**
+ * Codes worth another attempt: transient rate limits, overload, server errors, timeouts and network failures, unless
+ * the provider said `x-should-retry: false`. Its `true` never makes a 400, auth or quota error retryable.
+ */
 const RETRYABLE = new Set(['rate_limit', 'overloaded', 'server', 'timeout', 'network', 'conflict', 'request_timeout'])
 
 export function isRetryable(error: unknown): error is DeciderError {
-  return isDeciderError(error) && RETRYABLE.has(error.code)
+  return isDeciderError(error) && RETRYABLE.has(error.code) && error.retryable !== false
 }
 
 function backoff(retry: number, options: RetryOptions): number {
