@@ -1,11 +1,14 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { TradeLogStrictReadError, TradeLogUsageError } from './errors.js'
+import { z } from 'zod'
+import { isTradeLogError, TradeLogStrictReadError, TradeLogUsageError } from './errors.js'
+import { defineEntryKind } from './kinds.js'
 import { LEGACY_ASSUMPTIONS } from './legacy.js'
 import { createTradeLogReader } from './reader.js'
 import { AUG_1, DAY, HOUR, LEGACY_BUY, trade } from './test-support/entries.js'
 import { useTempDir } from './test-support/temp-dir.js'
+import { createTradeLogWriter } from './writer.js'
 
 const tempDir = useTempDir()
 const jsonl = (entries: unknown[]) => entries.map((entry) => `${JSON.stringify(entry)}\n`).join('')
@@ -115,6 +118,39 @@ describe('readEntries', () => {
       { file, line: 4, reason: expect.stringMatching(/not valid JSON/) },
       { file, line: 5, reason: expect.stringMatching(/fee/) },
     ])
+  })
+
+  it('error: diagnostics and strict errors never quote the bad line (it may hold a secret)', async () => {
+    const dir = tempDir()
+    const secret = 'Bearer eyJhbGciOiJIUzI1NiJ9.c2VjcmV0.sig'
+    writeFileSync(
+      join(dir, 'trades_20250801.jsonl'),
+      `{"authorization":"${secret}"\n${JSON.stringify({ ...trade(AUG_1), market: secret })}\n`,
+    )
+    const page = await createTradeLogReader({ dir }).readEntries({ kind: 'trades' })
+    expect(page.diagnostics).toHaveLength(2)
+    expect(JSON.stringify(page.diagnostics)).not.toContain('eyJhbGci')
+    const error = (await createTradeLogReader({ dir, strict: true })
+      .readEntries({ kind: 'trades' })
+      .catch((e: unknown) => e)) as TradeLogStrictReadError
+    expect(isTradeLogError(error)).toBe(true)
+    expect(`${error.message} ${JSON.stringify(error)} ${error.stack}`).not.toContain('eyJhbGci')
+  })
+
+  it('reads custom kinds with their own schema', async () => {
+    const dir = tempDir()
+    const signals = defineEntryKind({ name: 'signals', schema: z.object({ market: z.string(), score: z.number() }) })
+    const writer = createTradeLogWriter({ dir, kinds: [signals] })
+    await writer.append('signals', { tsMs: AUG_1, market: 'KRW-ETH', score: 0.7 })
+    await writer.close()
+    appendFileSync(
+      join(dir, 'signals_20250801.jsonl'),
+      `${JSON.stringify({ ts: '2025-08-01T00:00:00Z', tsMs: AUG_1, market: 'x', score: 'high' })}\n`,
+    )
+    const page = await createTradeLogReader({ dir, kinds: [signals] }).readEntries({ kind: 'signals' })
+    const score: number = page.entries[0]!.score
+    expect(score).toBe(0.7)
+    expect(page.diagnostics).toEqual([expect.objectContaining({ line: 2, reason: expect.stringMatching(/score/) })])
   })
 
   it('keeps an unterminated last line that is complete JSON', async () => {

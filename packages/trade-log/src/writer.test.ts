@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { TradeLogIoError, TradeLogLockError, TradeLogValidationError } from './errors.js'
+import { isTradeLogError, TradeLogIoError, TradeLogLockError, TradeLogValidationError } from './errors.js'
 import { buildChildScript } from './test-support/build-child.js'
 import { AUG_1, HOUR, trade } from './test-support/entries.js'
 import { useTempDir } from './test-support/temp-dir.js'
@@ -163,6 +163,27 @@ describe('one writer per file', () => {
     await second.append('trades', trade(AUG_1 + 1))
     expect(second.currentFiles()['trades']).toBe(join(dir, 'trades_20250801.jsonl'))
     await second.close()
+  })
+
+  it('takes over a lock holding our own pid from before this process started (a restarted container)', async () => {
+    const dir = tempDir()
+    const before = new Date(Date.now() - process.uptime() * 1000 - 60_000).toISOString()
+    writeFileSync(join(dir, '.trades.lock'), JSON.stringify({ pid: process.pid, hostname: hostname(), startedAt: before }))
+    const writer = createTradeLogWriter({ dir, onConflict: 'refuse' })
+    await writer.append('trades', trade(AUG_1))
+    await writer.close()
+  })
+
+  it('error: a lock error names the holder and serializes without secrets', async () => {
+    const dir = tempDir()
+    const first = createTradeLogWriter({ dir })
+    await first.append('trades', trade(AUG_1))
+    const error = (await createTradeLogWriter({ dir, onConflict: 'refuse' })
+      .append('trades', trade(AUG_1))
+      .catch((e: unknown) => e)) as TradeLogLockError
+    expect(isTradeLogError(error)).toBe(true)
+    expect(error.toJSON()).toEqual({ name: 'TradeLogLockError', code: 'lock', message: expect.stringContaining('.trades.lock') })
+    await first.close()
   })
 
   it('takes over a stale lock left by a process that died', async () => {
