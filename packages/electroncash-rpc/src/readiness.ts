@@ -108,7 +108,7 @@ export interface WaitUntilReadyOptions {
   requireNetwork?: boolean
   /** First delay between polls. Default 50 ms. */
   minDelayMs?: number
-  /** Cap on the delay between polls. Default 200 ms. */
+  /** Cap on the delay between polls. Default 100 ms (a refused connection costs the daemon nothing). */
   maxDelayMs?: number
   /** Timeout of each poll. Default 5000 ms (or what is left of `timeoutMs`). */
   probeTimeoutMs?: number
@@ -161,7 +161,7 @@ export async function waitUntilReady(client: ElectronCashClient, options: WaitUn
       if (!signal.aborted) last = result
     }
     await sleep(Math.min(delay, Math.max(0, deadline - performance.now())), signal)
-    delay = Math.min(delay * 2, options.maxDelayMs ?? 200)
+    delay = Math.min(delay * 2, options.maxDelayMs ?? 100)
   }
   const reason: NotReadyReason = !last ? 'not tried' : last.reason === 'ok' || last.reason === 'busy' ? 'timed out' : last.reason
   throw new NotReadyError({ urls, attempts, reason, waitedMs: performance.now() - started, cause: last?.error })

@@ -67,30 +67,46 @@ function snippet(text: string): string {
 /** POSTs a JSON-RPC body; resolves to the parsed JSON reply, or `undefined` for the daemon's empty notification reply. */
 export async function postJsonRpc(options: PostOptions): Promise<unknown> {
   const { endpoint, method } = options
-  const timeout = AbortSignal.timeout(Math.max(1, Math.ceil(options.timeoutMs)))
-  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout
+  if (options.signal?.aborted) throw options.signal.reason
+  // A plain controller and timer: AbortSignal.timeout()/any() cost ~25 µs a call, a tenth of a loopback round trip.
+  const controller = new AbortController()
+  let timedOut = false
+  const timer = setTimeout(
+    () => {
+      timedOut = true
+      controller.abort()
+    },
+    Math.max(1, Math.ceil(options.timeoutMs)),
+  )
+  const onCallerAbort = () => controller.abort(options.signal?.reason)
+  options.signal?.addEventListener('abort', onCallerAbort, { once: true })
   const place = { url: endpoint.url, method }
   const failed = (error: unknown, phase: 'request' | 'response'): never => {
     if (options.signal?.aborted) throw options.signal.reason
-    if (timeout.aborted) throw new TimeoutError({ ...place, timeoutMs: options.timeoutMs, cause: error })
+    if (timedOut) throw new TimeoutError({ ...place, timeoutMs: options.timeoutMs, cause: error })
     throw connectionError(options, error, phase)
   }
   let response: Response
-  try {
-    response = await options.fetch(endpoint.url, {
-      method: 'POST',
-      headers: { Authorization: endpoint.authorization, 'Content-Type': 'application/json' },
-      body: options.body,
-      signal,
-    })
-  } catch (error) {
-    return failed(error, 'request')
-  }
   let text: string
   try {
-    text = await response.text()
-  } catch (error) {
-    return failed(error, 'response')
+    try {
+      response = await options.fetch(endpoint.url, {
+        method: 'POST',
+        headers: { Authorization: endpoint.authorization, 'Content-Type': 'application/json' },
+        body: options.body,
+        signal: controller.signal,
+      })
+    } catch (error) {
+      return failed(error, 'request')
+    }
+    try {
+      text = await response.text()
+    } catch (error) {
+      return failed(error, 'response')
+    }
+  } finally {
+    clearTimeout(timer)
+    options.signal?.removeEventListener('abort', onCallerAbort)
   }
   if (response.status === 401 || response.status === 403) {
     throw new AuthError({ url: endpoint.url, status: response.status, reason: response.statusText || 'Unauthorized' })

@@ -120,7 +120,8 @@ function buildTransaction(outputs: [string, unknown][], args: Record<string, unk
   return { hex, complete: !args['unsigned'], final: false }
 }
 
-function serverInfo(state: FakeState, withDefaultWallet: boolean): Record<string, unknown> {
+/** `getinfo` (with `default_wallet`) and `daemon status` (without). */
+export function serverInfo(state: FakeState, withDefaultWallet: boolean): Record<string, unknown> {
   const connected = state.networkStallSeconds === 0
   const wallet = '/srv/electron-cash/wallets/default_wallet'
   return {

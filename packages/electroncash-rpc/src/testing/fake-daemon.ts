@@ -7,7 +7,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { type Amount, bchToSats } from '../amount.js'
-import { FAKE_COMMANDS, type FakeState, PythonError, PythonTypeError, runCommand } from './fake-commands.js'
+import { FAKE_COMMANDS, type FakeState, PythonError, PythonTypeError, runCommand, serverInfo } from './fake-commands.js'
 import { type FakeRequest, FakeWallet } from './fake-wallet.js'
 
 export interface FakeDaemonOptions {
@@ -85,6 +85,13 @@ const HTML_ERROR = (code: number, message: string, explanation: string) =>
 
 const PROXY_502 =
   '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n'
+
+const NO_REQUEST_DATA = 'Request invalid -- no request data.'
+
+/** A request-level error: jsonrpclib answers it with `id: null`, always in the 2.0 shape. */
+function requestError(code: number, message: string): { status: number; body: string } {
+  return { status: 200, body: JSON.stringify({ id: null, jsonrpc: '2.0', error: { code, message } }) }
+}
 
 /** Python `repr()` of a decoded JSON value, for the daemon's `Request {...} invalid.` texts. */
 function pythonRepr(value: unknown): string {
@@ -205,7 +212,7 @@ export async function startFakeDaemon(options: FakeDaemonOptions = {}): Promise<
     }
     const body = request as Record<string, unknown>
     if (Object.keys(body).length === 0) {
-      return { id: null, jsonrpc: '2.0', error: { code: -32600, message: 'Request invalid -- no request data.' } }
+      return { id: null, jsonrpc: '2.0', error: { code: -32600, message: NO_REQUEST_DATA } }
     }
     const v2 = 'jsonrpc' in body
     const hasId = 'id' in body
@@ -246,7 +253,7 @@ export async function startFakeDaemon(options: FakeDaemonOptions = {}): Promise<
       case 'daemon':
         switch (config['subcommand']) {
           case 'status':
-            return state.offline ? 'Daemon offline' : daemonStatus()
+            return state.offline ? 'Daemon offline' : serverInfo(state, false)
           case 'stop':
             state.stopped()
             return 'Daemon stopped'
@@ -286,57 +293,20 @@ export async function startFakeDaemon(options: FakeDaemonOptions = {}): Promise<
     }
   }
 
-  function daemonStatus(): Record<string, unknown> {
-    const connected = state.networkStallSeconds === 0
-    return {
-      path: '/srv/electron-cash/data',
-      server: connected ? 'fulcrum.example' : '127.0.0.1',
-      blockchain_height: wallet.height,
-      server_height: connected ? wallet.height : 0,
-      spv_nodes: connected ? 8 : 0,
-      connected,
-      auto_connect: false,
-      version: '4.4.5',
-      wallets: state.walletLoaded ? { '/srv/electron-cash/wallets/default_wallet': connected } : {},
-      fee_per_kb: 1000,
-    }
-  }
-
   async function handleJsonRpc(raw: string): Promise<{ status: number; body: string }> {
     if (raw.trim() === '') {
-      return {
-        status: 200,
-        body: JSON.stringify({
-          id: null,
-          jsonrpc: '2.0',
-          error: { code: -32600, message: 'Request invalid -- no request data.' },
-        }),
-      }
+      return requestError(-32600, NO_REQUEST_DATA)
     }
     let request: unknown
     try {
       request = JSON.parse(raw)
     } catch (error) {
       const detail = error instanceof Error ? error.message : String(error)
-      return {
-        status: 200,
-        body: JSON.stringify({
-          id: null,
-          jsonrpc: '2.0',
-          error: { code: -32700, message: `Request ${raw} invalid. (JSONDecodeError:${detail})` },
-        }),
-      }
+      return requestError(-32700, `Request ${raw} invalid. (JSONDecodeError:${detail})`)
     }
     if (Array.isArray(request)) {
       if (request.length === 0) {
-        return {
-          status: 200,
-          body: JSON.stringify({
-            id: null,
-            jsonrpc: '2.0',
-            error: { code: -32600, message: 'Request invalid -- no request data.' },
-          }),
-        }
+        return requestError(-32600, NO_REQUEST_DATA)
       }
       const replies: Record<string, unknown>[] = []
       for (const entry of request) {
