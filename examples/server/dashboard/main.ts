@@ -349,6 +349,15 @@ function handle(message: { type: string; data?: unknown }) {
     case 'payment':
       void renderWallet()
       break
+    case 'electroncash': {
+      const status = String(data['status'])
+      badge('badge-bch', {
+        status: status === 'up' ? 'ok' : status === 'down' ? 'down' : 'warn',
+        summary: String(data['reason']),
+      })
+      void renderWallet()
+      break
+    }
     case 'resync':
       void loadAll()
       break

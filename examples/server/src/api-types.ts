@@ -88,8 +88,11 @@ export interface PaymentView {
   amountSats: string
   amountBch: string
   memo: string
+  /** `pending`, `underpaid`, `paid`, `confirmed`, `expired` (or the event name when pushed: `overpaid`). */
   status: string
   receivedSats: string
+  confirmations: number
+  txHashes: string[]
   createdAt: string
-  expiresAt: string
+  expiresAt: string | null
 }
