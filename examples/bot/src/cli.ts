@@ -25,7 +25,8 @@ Settings come from the config file and the environment (see README).`
 
 export async function main(argv: readonly string[]): Promise<number> {
   const { positionals, values } = parseArgs({
-    args: [...argv],
+    // `pnpm start -- --live` passes the `--` through: drop it so the flags after it still count.
+    args: argv.filter((arg) => arg !== '--'),
     allowPositionals: true,
     options: {
       config: { type: 'string' },
