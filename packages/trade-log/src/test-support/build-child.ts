@@ -7,7 +7,10 @@ import { build } from 'tsup'
  * Bundles a child-process script (and the package source it imports) into one plain .mjs, so tests can start
  * dozens of real processes without paying a TypeScript loader's start-up each time.
  */
-export async function buildChildScript(entry: string): Promise<{ file: string; cleanup: () => void }> {
+export async function buildChildScript(
+  entry: string,
+  resolveOptions: { alias?: Record<string, string>; nodePaths?: string[] } = {},
+): Promise<{ file: string; cleanup: () => void }> {
   const outDir = mkdtempSync(join(tmpdir(), 'trade-log-child-'))
   const name = basename(entry).replace(/\.ts$/, '')
   await build({
@@ -22,6 +25,10 @@ export async function buildChildScript(entry: string): Promise<{ file: string; c
     dts: false,
     sourcemap: false,
     outExtension: () => ({ js: '.mjs' }),
+    esbuildOptions(options) {
+      if (resolveOptions.alias) options.alias = resolveOptions.alias
+      if (resolveOptions.nodePaths) options.nodePaths = resolveOptions.nodePaths
+    },
   })
   return { file: join(outDir, `${name}.mjs`), cleanup: () => rmSync(outDir, { recursive: true, force: true }) }
 }
