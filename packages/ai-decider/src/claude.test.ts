@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { createClaudeDecider } from './claude.js'
 import type { AuditRecord } from './decider.js'
 import { decisionJsonSchema } from './decision.js'
-import { AuthError, DeciderAbortError, DeciderConfigError } from './errors.js'
+import { AuthError, DeciderAbortError, DeciderConfigError, NetworkError } from './errors.js'
 import { buildPrompt } from './prompt.js'
 import type { RetryEvent } from './retry.js'
 import { sampleContext } from './testing/context.js'
@@ -351,6 +351,15 @@ describe('createClaudeDecider: HTTP errors and retries', () => {
     const result = await createClaudeDecider({ apiKey: KEY, ...fast }).decide(context)
     expect(captured).toHaveLength(1)
     expect(result.fallback?.code).toBe('overloaded')
+  })
+
+  it('error: messages show the URL without credentials or query string', async () => {
+    const decider = createClaudeDecider({ apiKey: KEY, baseUrl: 'https://user:hunter22@proxy.example', retry: false })
+    const error = (await decider.decide(context, { onFailure: 'throw' }).catch((thrown: unknown) => thrown)) as Error
+    expect(error).toBeInstanceOf(NetworkError)
+    expect(error.message).toContain('POST https://proxy.example/v1/messages')
+    expect(JSON.stringify(error)).not.toContain('hunter22')
+    expect(error.message).not.toContain('hunter22')
   })
 
   it('a network error is retried', async () => {

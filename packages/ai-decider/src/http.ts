@@ -1,6 +1,7 @@
 /** One JSON POST over ofetch with an injectable fetch; errors are left to the provider adapters to classify. */
 import { createFetch } from 'ofetch'
 import { DeciderTimeoutError, NetworkError } from './errors.js'
+import { safeUrl } from './redact.js'
 
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>
 
@@ -53,15 +54,17 @@ export function createPoster(fetch: FetchLike | undefined): (options: PostOption
     } catch (error) {
       // The caller's signal wins: the run frame turns it into an abort or deadline error.
       if (options.signal.aborted) throw options.signal.reason
+      // ofetch's FetchError repeats the full URL (credentials included, if any): keep only its cause.
+      const root = error instanceof Error && error.cause instanceof Error ? error.cause : error
       if (attempt.signal.aborted) {
         throw new DeciderTimeoutError(
-          `${options.provider} did not answer POST ${options.url} within ${options.timeoutMs} ms; it will be retried if the deadline allows.`,
-          { provider: options.provider, cause: error },
+          `${options.provider} did not answer POST ${safeUrl(options.url)} within ${options.timeoutMs} ms; it will be retried if the deadline allows.`,
+          { provider: options.provider, cause: root },
         )
       }
       throw new NetworkError(
-        `${options.provider} could not be reached at POST ${options.url}: ${error instanceof Error ? error.message : String(error)}. Check the network and baseUrl.`,
-        { provider: options.provider, cause: error },
+        `${options.provider} could not be reached at POST ${safeUrl(options.url)}: ${root instanceof Error ? root.message : String(root)}. Check the network and baseUrl.`,
+        { provider: options.provider, cause: root },
       )
     } finally {
       clearTimeout(timer)

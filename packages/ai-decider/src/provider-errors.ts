@@ -1,6 +1,7 @@
 /** Turns a provider's HTTP error answer into the right `DeciderError` subclass. */
 import { AuthError, type DeciderError, OverloadedError, ProviderHttpError, QuotaError, RateLimitError } from './errors.js'
 import { type HttpAnswer, retryAfterMs } from './http.js'
+import { safeUrl } from './redact.js'
 
 /** What the classification needs to know about the provider. */
 export interface ErrorSource {
@@ -26,7 +27,7 @@ export function classifyHttpError(spec: ErrorSource, answer: HttpAnswer, request
   const type = asString(body.error?.type) ?? asString(body.error?.code)
   const said = asString(body.error?.message) ?? (typeof answer.body === 'string' ? answer.body.slice(0, 200) : 'no message')
   const status = answer.status
-  const where = `${spec.label} POST ${spec.url} answered ${status}${type ? ` ${type}` : ''}: ${said}`
+  const where = `${spec.label} POST ${safeUrl(spec.url)} answered ${status}${type ? ` ${type}` : ''}: ${said}`
   const details = {
     provider: spec.provider,
     status,

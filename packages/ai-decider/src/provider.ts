@@ -9,7 +9,7 @@ import { InvalidResponseError, isDeciderError } from './errors.js'
 import { createPoster, type FetchLike } from './http.js'
 import { buildPrompt, type Prompt, type PromptBuilder, promptHash } from './prompt.js'
 import { classifyHttpError, type ErrorSource } from './provider-errors.js'
-import { redact, redactValue } from './redact.js'
+import { redactValue, scrubError, urlSecrets } from './redact.js'
 import { type RetryEvent, type RetryOptions, withRetries } from './retry.js'
 import { runDecision } from './run.js'
 
@@ -89,13 +89,9 @@ export function createProviderDecider(spec: ProviderSpec, options: ProviderOptio
     prices: options.prices,
     onAudit: options.onAudit,
   }
-  const scrub = (error: unknown): unknown => {
-    if (!isDeciderError(error)) return error
-    const clean = redact(error.message, secrets)
-    if (clean !== error.message) error.message = clean
-    if (error.stack) error.stack = redact(error.stack, secrets)
-    return error
-  }
+  // API keys, plus anything in the base URL that may be a credential (password, query string).
+  const hidden = [...secrets, ...urlSecrets(spec.url)]
+  const scrub = (error: unknown): unknown => scrubError(error, hidden)
 
   return {
     provider: spec.provider,
@@ -121,7 +117,7 @@ export function createProviderDecider(spec: ProviderSpec, options: ProviderOptio
             })
             status = answer.status
             requestId = answer.headers.get(spec.requestIdHeader) ?? undefined
-            audit.response = redactValue(answer.body, secrets)
+            audit.response = redactValue(answer.body, hidden)
             if (status < 200 || status > 299) throw classifyHttpError(spec, answer, requestId)
             const read = spec.read(answer.body, { provider: spec.provider, ...(requestId ? { requestId } : {}) })
             audit.usage = read.usage
