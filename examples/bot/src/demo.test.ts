@@ -31,6 +31,13 @@ heavy('pnpm demo', () => {
       await until(() => demo.stdout().includes('Ctrl-C stops everything'), 60_000, 'the demo to start')
       // Bounded run: until the replay has produced a fill (about 20 cycles in) or 40 s at most.
       await until(() => existsSync(dir) && readKind(dir, 'trades').length > 0, 40_000, 'a first trade')
+      // The server finds the bot's log (the old system's dashboard could not): its API lists the trade.
+      const [, dashboard, token] = demo.stdout().match(/Dashboard: (http:\/\/127\.0\.0\.1:\d+)\/ +\(API token: (\S+)\)/) ?? []
+      const firstTrade = readKind(dir, 'trades')[0]!
+      const response = await fetch(`${dashboard}/api/trades?limit=10`, { headers: { authorization: `Bearer ${token}` } })
+      expect(response.status).toBe(200)
+      expect(JSON.stringify(await response.json())).toContain(String(firstTrade['orderId']))
+      expect((await fetch(`${dashboard}/api/trades`)).status).toBe(401)
     } finally {
       demo.signal('SIGINT')
     }
