@@ -86,14 +86,17 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
     exchange = paper.exchange
     now = paper.now
   } else {
-    exchange = createUpbitExchange(createUpbitClient({ accessKey: secrets.upbitAccessKey, secretKey: secrets.upbitSecretKey }))
+    const target = config.upbitBaseUrl ? { baseUrl: config.upbitBaseUrl } : {}
+    exchange = createUpbitExchange(
+      createUpbitClient({ accessKey: secrets.upbitAccessKey, secretKey: secrets.upbitSecretKey, ...target }),
+    )
   }
   const state = restored.stateAt(now())
   const writer = createTradeLogWriter({ dir: logDir, now })
 
   banner(
     [
-      `mode ${config.mode.toUpperCase()}${config.mode === 'paper' ? ` (simulator ${paper!.simulator.baseUrl}, prices from ${config.paperFeed === 'file' ? config.candleFile : 'Upbit live'})` : ' (REAL MONEY on Upbit)'}`,
+      `mode ${config.mode.toUpperCase()}${config.mode === 'paper' ? ` (simulator ${paper!.simulator.baseUrl}, prices from ${config.paperFeed === 'file' ? config.candleFile : 'Upbit live'})` : ` (REAL MONEY on ${config.upbitBaseUrl ?? 'Upbit'})`}`,
       `markets ${config.markets.join(', ')}, every ${config.intervalMs} ms, candles ${config.timeframes.join(' + ')} min`,
       `decider ${description}`,
       `trade log ${logDir} (restored ${restored.fills} fills, ${restored.decisions} decisions; position ${config.markets.map((m) => `${m} ${restored.positions[m]}`).join(', ')}; ${state.ordersToday} orders today)`,

@@ -62,6 +62,8 @@ export const BotConfigSchema = z
     candleFile: z.string().min(1).default(BUNDLED_CANDLES.pathname),
     /** Paper mode: starting KRW balance of the simulated account. Default `1000000`. */
     paperKrw: z.string().regex(DECIMAL, 'must be a decimal string such as 1000000').default('1000000'),
+    /** Live mode: Upbit API base URL. Default Upbit Korea (`https://api.upbit.com`); a simulator's URL rehearses live mode. */
+    upbitBaseUrl: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
     /** Paper mode: `file` (default) replays `candleFile` one candle per cycle; `upbit` follows Upbit's live public prices. */
     paperFeed: z.enum(['file', 'upbit']).default('file'),
   })
@@ -101,6 +103,7 @@ export const ENVIRONMENT_NAMES: Record<keyof BotConfig, string> = {
   candleFile: 'BOT_CANDLE_FILE',
   paperKrw: 'BOT_PAPER_KRW',
   paperFeed: 'BOT_PAPER_FEED',
+  upbitBaseUrl: 'UPBIT_BASE_URL',
 }
 
 const LIST_SETTINGS = new Set<keyof BotConfig>(['markets', 'timeframes'])
