@@ -143,6 +143,21 @@ describe('payment watcher', () => {
     expect(events).toEqual(['paid:3000:0', 'confirmed:3000:1'])
   })
 
+  it('keeps working while the daemon cannot reach an Electrum server: no call waits on the network', async () => {
+    const daemon = await fakes.start({ networkStallSeconds: 30 })
+    const watcher = createPaymentWatcher(fakes.connect(daemon, { timeoutMs: 2_000, networkTimeoutMs: 2_000 }), {
+      store: createMemoryInvoiceStore(),
+    })
+    const events = record(watcher)
+    const invoice = await watcher.createInvoice({ amount: 8_000n })
+    daemon.credit(invoice.address, 8_000n)
+    await watcher.check()
+    daemon.mine()
+    await watcher.check()
+    expect(events).toEqual(['paid:8000:0', 'confirmed:8000:1'])
+    expect(daemon.calls.map((c) => c.method)).not.toContain('getaddressbalance')
+  })
+
   it('a poll while the daemon is down emits error and the next poll catches up', async () => {
     const daemon = await fakes.start()
     const watcher = createPaymentWatcher(fakes.connect(daemon, { retry: false }), { store: createMemoryInvoiceStore() })

@@ -1,13 +1,14 @@
 /**
  * `createPaymentWatcher`: creates invoices (`addrequest`) and watches them until confirmed or expired, with
  * events `paid`, `confirmed`, `expired`, `underpaid`, `overpaid`. State lives in an `InvoiceStore` so a restart
- * resumes watching. Reads the daemon's request statuses (`listrequests`) and, for amounts and for requests the
- * daemon no longer has, the address balance and history.
+ * resumes watching. Each poll reads the daemon's request statuses (`listrequests`) and the wallet's address
+ * balances (`listaddresses`); for addresses outside the wallet and requests the daemon no longer has, it falls back
+ * to the server's address balance and history.
  */
 import { EventEmitter } from 'eventemitter3'
 import { type Amount, bchToSats } from './amount.js'
 import type { CallOptions, ElectronCashClient } from './client.js'
-import { isDaemonOfflineError, ParamsError } from './errors.js'
+import { ParamsError } from './errors.js'
 import { createJsonlInvoiceStore, type Invoice, type InvoiceStore } from './invoice-store.js'
 import type { PaymentRequest } from './schemas.js'
 
@@ -98,16 +99,15 @@ export function createPaymentWatcher(client: ElectronCashClient, options: Paymen
     return loaded
   }
 
-  async function receivedAt(address: string): Promise<bigint> {
-    try {
-      const balance = await client.getAddressBalance({ address }, call)
-      return balance.confirmed + balance.unconfirmed
-    } catch (error) {
-      if (!isDaemonOfflineError(error)) throw error
-      // No Electrum server: the wallet's own view of its address still counts what it has seen.
-      const rows = await client.listAddresses({ balance: true }, call)
-      return rows.find((row) => row.address === address)?.balance ?? 0n
-    }
+  /**
+   * Satoshis seen at an address: the wallet's own view (`listaddresses` balances, one wallet-local call per poll
+   * that works offline and never waits on a server), else the server's (`getaddressbalance`).
+   */
+  async function receivedAt(address: string, walletBalances: Map<string, bigint>): Promise<bigint> {
+    const own = walletBalances.get(address)
+    if (own !== undefined) return own
+    const balance = await client.getAddressBalance({ address }, call)
+    return balance.confirmed + balance.unconfirmed
   }
 
   async function confirmationsFromHistory(address: string): Promise<number> {
@@ -116,10 +116,14 @@ export function createPaymentWatcher(client: ElectronCashClient, options: Paymen
     return Math.min(...history.map((tx) => (tx.height > 0 ? info.blockchain_height - tx.height + 1 : 0)))
   }
 
-  async function update(invoice: Invoice, request: PaymentRequest | undefined): Promise<void> {
+  async function update(
+    invoice: Invoice,
+    request: PaymentRequest | undefined,
+    walletBalances: Map<string, bigint>,
+  ): Promise<void> {
     const before = fingerprint(invoice)
     const previouslyReceived = invoice.received
-    const received = await receivedAt(invoice.address)
+    const received = await receivedAt(invoice.address, walletBalances)
     const paidByDaemon = request?.status === 'Paid' || request?.status === 'Unconfirmed'
     const paid = received >= invoice.amount || paidByDaemon
     let confirmations = invoice.confirmations
@@ -160,9 +164,13 @@ export function createPaymentWatcher(client: ElectronCashClient, options: Paymen
     const open = [...invoices.values()].filter((invoice) => !FINAL.has(invoice.state))
     if (open.length === 0) return
     const requests = new Map((await client.listRequests({}, call)).map((request) => [request.address, request]))
+    const walletBalances = new Map<string, bigint>()
+    for (const row of await client.listAddresses({ balance: true }, call)) {
+      if (row.balance !== null) walletBalances.set(row.address, row.balance)
+    }
     for (const invoice of open) {
       try {
-        await update(invoice, requests.get(invoice.address))
+        await update(invoice, requests.get(invoice.address), walletBalances)
       } catch (error) {
         watcher.emit('error', error)
       }

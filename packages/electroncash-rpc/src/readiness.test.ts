@@ -106,6 +106,15 @@ describe('waitUntilReady', () => {
     },
   )
 
+  it('error: wrong credentials fail at once instead of at the deadline', async () => {
+    const daemon = await fakes.start()
+    const error = await fakes
+      .connect(daemon, { password: 'wrong' })
+      .waitUntilReady({ timeoutMs: 60_000 })
+      .catch((e: unknown) => e)
+    expect(error).toMatchObject({ name: 'NotReadyError', reason: 'wrong credentials (401)', attempts: 1 })
+  })
+
   it('stops waiting when the signal aborts', async () => {
     const daemon = await fakes.start()
     await daemon.stop()

@@ -134,7 +134,8 @@ const sleep = (ms: number, signal: AbortSignal | undefined) =>
 
 /**
  * Polls every endpoint (in priority order) with capped exponential backoff and resolves with the first ready
- * probe. Rejects with `NotReadyError` (URLs, attempts, last cause in plain words) at the deadline or on abort.
+ * probe. Rejects with `NotReadyError` (URLs, attempts, last cause in plain words) at the deadline or on abort,
+ * and at once on wrong credentials.
  */
 export async function waitUntilReady(client: ElectronCashClient, options: WaitUntilReadyOptions = {}): Promise<ProbeResult> {
   const timeoutMs = options.timeoutMs ?? 60_000
@@ -159,6 +160,16 @@ export async function waitUntilReady(client: ElectronCashClient, options: WaitUn
       }
       if (isReady(result, options)) return result
       if (!signal.aborted) last = result
+      // Wrong credentials do not fix themselves: say so now rather than at the deadline.
+      if (result.reason === 'wrong credentials (401)') {
+        throw new NotReadyError({
+          urls,
+          attempts,
+          reason: result.reason,
+          waitedMs: performance.now() - started,
+          cause: result.error,
+        })
+      }
     }
     await sleep(Math.min(delay, Math.max(0, deadline - performance.now())), signal)
     delay = Math.min(delay * 2, options.maxDelayMs ?? 100)
