@@ -14,6 +14,8 @@ export interface FileRecord {
   entry: Record<string, unknown> & { ts: string; tsMs: number }
   /** 1-based line (or legacy array element) number. */
   line: number
+  /** Parsed but not yet validated (only when read with `validate: false`). */
+  unchecked?: true
 }
 
 /** Callbacks for what is not an entry. */
@@ -29,7 +31,7 @@ const CHUNK = 64 * 1024
 
 function accept(outcome: LineOutcome, line: number, batch: FileRecord[], file: string, hooks: ReadHooks): void {
   if (outcome.type === 'entry') {
-    batch.push({ entry: outcome.entry, line })
+    batch.push(outcome.unchecked ? { entry: outcome.entry, line, unchecked: true } : { entry: outcome.entry, line })
     if (outcome.assumed) hooks.onAssumed?.(outcome.assumed)
   } else if (outcome.type === 'bad') {
     hooks.onDiagnostic({ file, line, reason: outcome.reason })
@@ -56,7 +58,13 @@ async function* readLegacyJson(file: LogFile, kind: EntryKind, hooks: ReadHooks)
   yield batch
 }
 
-async function* readJsonl(file: LogFile, kind: EntryKind, maxLineBytes: number, hooks: ReadHooks): AsyncGenerator<FileRecord[]> {
+async function* readJsonl(
+  file: LogFile,
+  kind: EntryKind,
+  maxLineBytes: number,
+  hooks: ReadHooks,
+  validate = true,
+): AsyncGenerator<FileRecord[]> {
   const stream = createReadStream(file.path, { highWaterMark: CHUNK })
   let carry: Buffer | undefined
   let lineNo = 0
@@ -84,7 +92,7 @@ async function* readJsonl(file: LogFile, kind: EntryKind, maxLineBytes: number, 
         oversize()
         continue
       }
-      accept(interpretLine(raw, split.hasNul, kind, { file: file.path, line: lineNo }), lineNo, batch, file.path, hooks)
+      accept(interpretLine(raw, split.hasNul, kind, { file: file.path, line: lineNo }, validate), lineNo, batch, file.path, hooks)
     }
     const rest = buffer.subarray(split.consumed)
     if (rest.length > maxLineBytes) skipping = true
@@ -98,7 +106,7 @@ async function* readJsonl(file: LogFile, kind: EntryKind, maxLineBytes: number, 
     // An unterminated last line is either complete JSON that only lacks its newline (kept) or a write still in
     // flight or torn by a crash: neither is corruption, so it is not reported.
     lineNo++
-    const outcome = interpretLine(carry.toString('utf8'), carry.includes(0), kind, { file: file.path, line: lineNo })
+    const outcome = interpretLine(carry.toString('utf8'), carry.includes(0), kind, { file: file.path, line: lineNo }, validate)
     if (outcome.type === 'entry') {
       const batch: FileRecord[] = []
       accept(outcome, lineNo, batch, file.path, hooks)
@@ -107,12 +115,16 @@ async function* readJsonl(file: LogFile, kind: EntryKind, maxLineBytes: number, 
   }
 }
 
-/** Reads every entry of `file` as `kind`, in file order, in batches. */
+/**
+ * Reads every entry of `file` as `kind`, in file order, in batches. With `validate: false`, JSONL lines that parse
+ * to an object with a numeric `tsMs` come back `unchecked`: validate them with `interpretValue` before use.
+ */
 export function readLogFile(
   file: LogFile,
   kind: EntryKind,
   maxLineBytes: number,
   hooks: ReadHooks,
+  validate = true,
 ): AsyncGenerator<FileRecord[]> {
-  return file.format === 'json' ? readLegacyJson(file, kind, hooks) : readJsonl(file, kind, maxLineBytes, hooks)
+  return file.format === 'json' ? readLegacyJson(file, kind, hooks) : readJsonl(file, kind, maxLineBytes, hooks, validate)
 }

@@ -49,7 +49,7 @@ export function cleanLine(raw: string, hasNul: boolean): string {
 
 /** Outcome of interpreting one line. */
 export type LineOutcome =
-  | { type: 'entry'; entry: Record<string, unknown> & { tsMs: number; ts: string }; assumed?: string[] }
+  | { type: 'entry'; entry: Record<string, unknown> & { tsMs: number; ts: string }; assumed?: string[]; unchecked?: true }
   | { type: 'blank' }
   | { type: 'bad'; reason: string }
 
@@ -73,8 +73,17 @@ export function interpretValue(value: unknown, kind: EntryKind, where: { file: s
   return checked.ok ? { type: 'entry', entry: checked.entry } : { type: 'bad', reason: describeIssues(checked) }
 }
 
-/** Interprets one raw line of a JSONL file. */
-export function interpretLine(raw: string, hasNul: boolean, kind: EntryKind, where: { file: string; line: number }): LineOutcome {
+/**
+ * Interprets one raw line of a JSONL file. With `validate: false` a JSON object with a numeric `tsMs` is returned
+ * `unchecked`, for callers that validate only the entries they end up using.
+ */
+export function interpretLine(
+  raw: string,
+  hasNul: boolean,
+  kind: EntryKind,
+  where: { file: string; line: number },
+  validate = true,
+): LineOutcome {
   const line = cleanLine(raw, hasNul)
   if (line === '') return { type: 'blank' }
   let value: unknown
@@ -83,6 +92,9 @@ export function interpretLine(raw: string, hasNul: boolean, kind: EntryKind, whe
   } catch {
     // The parser's message quotes the line, which may hold anything; say only what kind of problem it is.
     return { type: 'bad', reason: `not valid JSON (${Buffer.byteLength(line)} bytes)` }
+  }
+  if (!validate && typeof value === 'object' && value !== null && typeof (value as { tsMs?: unknown }).tsMs === 'number') {
+    return { type: 'entry', entry: value as Record<string, unknown> & { tsMs: number; ts: string }, unchecked: true }
   }
   return interpretValue(value, kind, where)
 }

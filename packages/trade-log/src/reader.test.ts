@@ -153,6 +153,23 @@ describe('readEntries', () => {
     expect(page.diagnostics).toEqual([expect.objectContaining({ line: 2, reason: expect.stringMatching(/score/) })])
   })
 
+  it('skips an invalid newest line and still fills the page, validating only what the page needs', async () => {
+    const dir = tempDir()
+    const file = join(dir, 'trades_20250801.jsonl')
+    const lines = Array.from({ length: 10 }, (_, i) => JSON.stringify(trade(AUG_1 + i * HOUR, { orderId: `o${i}` })))
+    lines[9] = JSON.stringify({ ...trade(AUG_1 + 9 * HOUR), fee: -1 })
+    lines[1] = JSON.stringify({ ...trade(AUG_1 + HOUR), side: 'short' })
+    writeFileSync(file, `${lines.join('\n')}\n`)
+    const reader = createTradeLogReader({ dir })
+    const page = await reader.readEntries({ kind: 'trades', limit: 3 })
+    expect(page.entries.map((entry) => entry.orderId)).toEqual(['o8', 'o7', 'o6'])
+    // Line 10 had to be checked for this page; line 2 is far older than the page and was not needed.
+    expect(page.diagnostics).toEqual([{ file, line: 10, reason: expect.stringMatching(/fee/) }])
+    const rest = await reader.readEntries({ kind: 'trades', limit: 100, cursor: page.nextCursor! })
+    expect(rest.entries.map((entry) => entry.orderId)).toEqual(['o5', 'o4', 'o3', 'o2', 'o0'])
+    expect(rest.diagnostics).toEqual([{ file, line: 2, reason: expect.stringMatching(/side/) }])
+  })
+
   it('keeps an unterminated last line that is complete JSON', async () => {
     const dir = tempDir()
     writeFileSync(join(dir, 'trades_20250801.jsonl'), `${JSON.stringify(trade(AUG_1))}\n${JSON.stringify(trade(AUG_1 + 1))}`)

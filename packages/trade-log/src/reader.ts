@@ -9,7 +9,7 @@ import { type FileRecord, type ReadHooks, readLogFile } from './file-source.js'
 import { type LogFile, listLogFiles } from './files.js'
 import { createFollower, type Follower, type FollowOptions } from './follow.js'
 import { type BuiltinKinds, type EntryKind, type EntryOf, kindRegistry, requireKind } from './kinds.js'
-import { DEFAULT_MAX_LINE_BYTES, type Diagnostic } from './lines.js'
+import { DEFAULT_MAX_LINE_BYTES, type Diagnostic, interpretValue } from './lines.js'
 import { type TimeBound, toEpochMs } from './time.js'
 
 export type { TimeBound }
@@ -119,6 +119,8 @@ class Record_<T extends { tsMs: number }> implements LogRecord<T> {
   }
 }
 
+type AnyRecord = Record_<FileRecord['entry']>
+
 function toRecord(file: LogFile, record: FileRecord): Record_<FileRecord['entry']> {
   return new Record_(record.entry, file.path, file.name, record.line)
 }
@@ -196,15 +198,33 @@ export function createTradeLogReader<const Custom extends readonly EntryKind[] =
       // Stop once a full page is certainly newer (older) than anything this day can hold.
       const edge = collected[limit]
       if (edge && (desc ? window.end <= edge.position.tsMs : window.start > edge.position.tsMs)) break
+      // Parse the day, order it by the raw positions, then validate only as far as the page needs: the
+      // (limit + 1)th valid entry of this day bounds what it can contribute. Validation does not change tsMs.
+      const candidates: { record: AnyRecord; file: LogFile; item: FileRecord }[] = []
       for (const file of group) {
         filesRead.push(file.path)
-        for await (const batch of readLogFile(file, kind, maxLineBytes, hooks)) {
+        for await (const batch of readLogFile(file, kind, maxLineBytes, hooks, false)) {
           for (const item of batch) {
-            if (!matches(item.entry)) continue
             const record = toRecord(file, item)
-            if (afterCursor(record)) collected.push(record)
+            if (afterCursor(record)) candidates.push({ record, file, item })
           }
         }
+      }
+      candidates.sort((a, b) => order(a.record, b.record))
+      let found = 0
+      for (const { record, file, item } of candidates) {
+        if (found > limit) break
+        let checked = record
+        if (item.unchecked) {
+          const outcome = interpretValue(item.entry, kind, { file: file.path, line: item.line })
+          if (outcome.type === 'bad') hooks.onDiagnostic({ file: file.path, line: item.line, reason: outcome.reason })
+          if (outcome.type !== 'entry') continue
+          if (outcome.assumed) hooks.onAssumed?.(outcome.assumed)
+          checked = toRecord(file, { entry: outcome.entry, line: item.line })
+        }
+        if (!matches(checked.entry)) continue
+        collected.push(checked)
+        found++
       }
       collected.sort(order)
       if (collected.length > limit + 1) collected = collected.slice(0, limit + 1)
