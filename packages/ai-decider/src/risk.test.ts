@@ -77,6 +77,15 @@ describe('applyRiskLimits', () => {
     expect(result.clamps).toEqual([expect.objectContaining({ rule: 'min_order_quote' })])
   })
 
+  it('holds a sell without a position and a buy without quote, saying which', () => {
+    expect(applyRiskLimits(sell, { ...state, baseBalance: '0' }, limits).clamps).toEqual([
+      expect.objectContaining({ rule: 'no_position' }),
+    ])
+    expect(applyRiskLimits(buy, { ...state, quoteBalance: '0' }, limits).clamps).toEqual([
+      expect.objectContaining({ rule: 'no_balance' }),
+    ])
+  })
+
   it('holds below the minimum confidence', () => {
     const result = applyRiskLimits({ ...buy, confidence: 0.49 }, state, limits)
     expect(result.order).toBeNull()

@@ -214,6 +214,10 @@ export function applyRiskLimits(decision: Decision, state: RiskState, limits: Ri
   if (blocked) return hold(valid, blocked, clamps)
 
   const buying = valid.action === 'buy'
+  if ((buying ? read.holdings.quote : read.holdings.base).lte(0)) {
+    const detail = buying ? 'no free quote balance to buy with' : 'no base balance to sell'
+    return hold(valid, { rule: buying ? 'no_balance' : 'no_position', detail }, clamps)
+  }
   const sized: SizedOrder = (buying ? sizeBuy : sizeSell)(read.holdings, valid.size, resolved)
   for (const bound of sized.boundedBy) {
     clamps.push({ rule: bound, detail: `order ${BOUND_DETAIL[bound] ?? bound}`, from: valid.size })
