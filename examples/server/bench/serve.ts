@@ -27,4 +27,5 @@ if (mode === 'baseline') {
     logger: pino({ level: 'silent' }),
   })
   console.log(running.url)
+  process.once('SIGINT', () => void running.close().then(() => process.exit(0)))
 }

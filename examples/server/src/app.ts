@@ -183,6 +183,8 @@ export function createApp(options: AppOptions): App {
   app.disable('x-powered-by')
   app.set('trust proxy', options.trustProxy ?? false)
   app.set('json spaces', 0)
+  // API bodies change with every append and a page is ~40 kB: hashing each for an ETag costs more than it saves.
+  app.set('etag', false)
   app.use(measureRequests(services.metrics))
   app.use(securityHeaders())
   app.use(corsAllowlist(options.cors))
