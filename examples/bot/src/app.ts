@@ -10,6 +10,7 @@ import { ConfigError } from './config.js'
 import type { CycleReport } from './cycle.js'
 import { chooseDecider } from './deciders.js'
 import type { Exchange } from './exchange.js'
+import { createIndicators } from './indicators.js'
 import { assertLiveAllowed } from './live-gate.js'
 import { type PaperSession, startPaperSession } from './paper.js'
 import { restoreState } from './restore-state.js'
@@ -126,6 +127,7 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
     logger,
     state,
     now,
+    indicators: createIndicators(config.timeframes),
     ...(paper ? { beforeCycle: paper.beforeCycle } : {}),
     ...(options.onStatus ? { onStatus: options.onStatus } : {}),
   })

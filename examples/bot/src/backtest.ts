@@ -14,6 +14,7 @@ import { createBotLog } from './bot-log.js'
 import { createBotState } from './bot-state.js'
 import type { Candle } from './candles.js'
 import type { CycleReport, CycleSettings } from './cycle.js'
+import { createIndicators } from './indicators.js'
 import { HISTORY_CANDLES } from './paper.js'
 import { createReplayExchange } from './replay-exchange.js'
 
@@ -88,6 +89,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
       }
       return exchange.advance()
     },
+    indicators: createIndicators(options.settings.timeframes),
     onStatus: options.onStatus ?? (() => {}),
   })
   const summary = await bot.run()

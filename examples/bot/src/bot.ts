@@ -1,36 +1,23 @@
-import type { Decider, RiskLimits } from '@tradekit/ai-decider'
-import type { Logger } from 'pino'
-import type { BotLog } from './bot-log.js'
-import type { BotState } from './bot-state.js'
-import { type CycleReport, type CycleSettings, runCycle } from './cycle.js'
-import type { Exchange } from './exchange.js'
+import { type CycleDeps, type CycleReport, type CycleSettings, runCycle } from './cycle.js'
 import { sleep } from './execute-order.js'
 import { formatStatusLine } from './status-line.js'
 
-export interface BotOptions {
+/** What the loop needs: the cycle's collaborators plus the schedule. */
+export interface BotOptions
+  extends Pick<CycleDeps, 'exchange' | 'decider' | 'limits' | 'log' | 'logger' | 'state' | 'indicators'> {
   markets: readonly string[]
   /** Time between cycles, milliseconds. */
   intervalMs: number
   /** Stop after this many cycles; 0 runs until `stop()`. */
   maxCycles: number
   settings: CycleSettings
-  exchange: Exchange
-  decider: Decider
-  limits: RiskLimits
-  log: BotLog
-  logger: Logger
-  state: BotState
   /** The bot's clock, UTC ms. Default `Date.now`. */
   now?: () => number
   /** Runs before each cycle (paper replay advances the simulator one candle); `false` ends the run. */
   beforeCycle?: () => Promise<boolean> | boolean
   /** Receives the human-readable status line of each market's cycle. Default: `logger.info`. */
   onStatus?: (line: string, report?: CycleReport) => void
-  /** Market indicator snapshot for the decision log. */
-  indicators?: CycleOptionsIndicators
 }
-
-type CycleOptionsIndicators = Parameters<typeof runCycle>[1]['indicators']
 
 export interface RunSummary {
   cycles: number
