@@ -13,6 +13,7 @@ export {
   UnauthorizedError,
   UnavailableError,
 } from './errors.js'
+export { errorHandler, notFound, securityHeaders } from './http-middleware.js'
 export type { PaymentsOptions } from './payments.js'
 export { type RateLimitOptions, rateLimit } from './rate-limit.js'
 export { createHealthRouter } from './routes/health-routes.js'
