@@ -106,28 +106,40 @@ async function batchSpeedup(): Promise<void> {
 
 async function readinessLatency(): Promise<void> {
   const daemon = await startFakeDaemon()
-  const client = connect([daemon])
-  const samples: number[] = []
-  let pingMs = 0
+  // The first good answer is the first reply the client reads after the restart (its onResponse hook).
+  let firstAnswerAt: number | undefined
+  const client = createElectronCashClient({
+    url: daemon.url,
+    username: daemon.username,
+    password: daemon.password,
+    env: {},
+    hooks: {
+      onResponse: () => {
+        firstAnswerAt ??= performance.now()
+      },
+    },
+  })
+  const afterAnswer: number[] = []
+  const afterRestart: number[] = []
   for (let i = 0; i < 10; i++) {
     await daemon.stop()
+    firstAnswerAt = undefined
     const ready = client.waitUntilReady({ timeoutMs: 10_000 })
     // Let the client see refusals and back off to its cap before the daemon returns.
     await new Promise((resolve) => setTimeout(resolve, 300 + i * 37))
     await daemon.start()
     const back = performance.now()
     await ready
-    samples.push(performance.now() - back)
-    const start = performance.now()
-    await client.ping()
-    pingMs += performance.now() - start
+    const resolved = performance.now()
+    afterAnswer.push(resolved - (firstAnswerAt ?? back))
+    afterRestart.push(resolved - back)
   }
   await daemon.close()
-  const worst = Math.max(...samples)
+  const worst = Math.max(...afterAnswer)
   figures.push({
-    name: 'waitUntilReady: resolve after the daemon is back (worst of 10)',
+    name: "waitUntilReady: resolve after the daemon's first good answer (worst of 10)",
     value: ms(worst),
-    baseline: `${ms(pingMs / 10)} (one ping)`,
+    baseline: `${ms(Math.max(...afterRestart))} worst from restart to resolve (poll cap 100 ms)`,
     ratio: worst / 250,
     goal: '< 250 ms (ratio to 250 ms < 1)',
     pass: worst < 250,
