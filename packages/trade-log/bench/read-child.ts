@@ -1,12 +1,13 @@
 /**
  * One read of a big file in a fresh process, so peak memory (maxRSS) is the reader's alone.
- * argv: mode (`raw` | `ours`), dir, file. Prints JSON { ms, lines, maxRssMb }.
+ * argv: mode (`raw` | `ours`), dir, file. Prints JSON { ms, lines, idleRssMb, maxRssMb }.
  */
 import { createReadStream } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { createTradeLogReader } from '../src/reader.js'
 
 const [mode, dir, file] = process.argv.slice(2) as [string, string, string]
+const idleRssMb = process.memoryUsage().rss / 1024 / 1024
 const started = performance.now()
 let lines = 0
 if (mode === 'raw') {
@@ -21,4 +22,4 @@ if (mode === 'raw') {
   for await (const _record of reader.stream({ kind: 'trades' })) lines++
 }
 const ms = performance.now() - started
-console.log(JSON.stringify({ ms, lines, maxRssMb: process.resourceUsage().maxRSS / 1024 }))
+console.log(JSON.stringify({ ms, lines, idleRssMb, maxRssMb: process.resourceUsage().maxRSS / 1024 }))
