@@ -23,6 +23,7 @@ if (mode === 'baseline') {
     logDir: path,
     auth: { token: process.env['BENCH_TOKEN'] },
     rateLimit: false,
+    warmStatistics: process.env['BENCH_WARM'] !== 'false',
     dashboard: false,
     logger: pino({ level: 'silent' }),
   })

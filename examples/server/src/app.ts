@@ -11,7 +11,7 @@ import { errorHandler, measureRequests, notFound, securityHeaders } from './http
 import { createLogStore, type LogStore } from './log-store.js'
 import { createMetrics, type Metrics } from './metrics.js'
 import { createPayments, type Payments, type PaymentsOptions } from './payments.js'
-import { type RateLimitOptions, rateLimit } from './rate-limit.js'
+import { createRateCounter, type RateCounter, type RateLimitOptions, rateLimit } from './rate-limit.js'
 import { createHealthRouter } from './routes/health-routes.js'
 import { createLogRouter } from './routes/log-routes.js'
 import { createMetricsRouter } from './routes/metrics-routes.js'
@@ -47,6 +47,8 @@ export interface AppOptions {
   botStaleAfterMs?: number
   /** Serve `/metrics` without a token (for a scraper on a private network). Default: `false`. */
   publicMetrics?: boolean
+  /** Compute the all-time statistics in the background at start so the first dashboard load is fast. Default: `true`. */
+  warmStatistics?: boolean
   /** Poll interval for health changes pushed on /ws. Default: `5_000`. */
   healthIntervalMs?: number
   /** Structured logger. Default: pino at `info` to stdout, with the `authorization` header redacted. */
@@ -57,6 +59,8 @@ export interface AppOptions {
 export interface Services {
   logger: Logger
   authenticator: Authenticator
+  /** The per-client request budget shared by HTTP and WebSocket upgrades (undefined when turned off). */
+  rateCounter: RateCounter | undefined
   metrics: Metrics
   hub: Hub
   store: LogStore
@@ -77,7 +81,8 @@ export function createServices(options: AppOptions): Services {
   const logger = options.logger ?? createLogger()
   const authenticator = createAuthenticator(options.auth)
   const metrics = createMetrics()
-  const hub = createHub({ authenticator, metrics, logger, ...(options.ws ? { options: options.ws } : {}) })
+  const rateCounter = options.rateLimit === false ? undefined : createRateCounter(options.rateLimit)
+  const hub = createHub({ authenticator, metrics, logger, rateCounter, ...(options.ws ? { options: options.ws } : {}) })
   const store = createLogStore({
     logDir: options.logDir,
     timeZone: options.timeZone ?? 'UTC',
@@ -120,6 +125,7 @@ export function createServices(options: AppOptions): Services {
   return {
     logger,
     authenticator,
+    rateCounter,
     metrics,
     hub,
     store,
@@ -133,7 +139,7 @@ export function createServices(options: AppOptions): Services {
           entry,
         ),
       )
-      store.warm()
+      if (options.warmStatistics ?? true) store.warm()
       await payments?.start()
       healthTimer = setInterval(() => void pushHealth().catch(() => undefined), options.healthIntervalMs ?? 5_000)
       healthTimer.unref()
@@ -188,7 +194,7 @@ export function createApp(options: AppOptions): App {
   app.use(measureRequests(services.metrics))
   app.use(securityHeaders())
   app.use(corsAllowlist(options.cors))
-  if (options.rateLimit !== false) app.use(rateLimit(options.rateLimit))
+  if (services.rateCounter) app.use(rateLimit(options.rateLimit || {}, services.rateCounter))
   app.use(createHealthRouter(services.health, authenticator))
   app.use(createMetricsRouter(services.metrics, options.publicMetrics ? undefined : authenticator))
   app.use('/api', createApiRouter(services, options))

@@ -11,39 +11,62 @@ export interface RateLimitOptions {
   keyOf?: (req: Request) => string
 }
 
-interface Window {
-  count: number
-  resetAt: number
+/** The outcome of counting one request. */
+export interface RateDecision {
+  limited: boolean
+  limit: number
+  remaining: number
+  /** Seconds until the client's window resets. */
+  resetSeconds: number
 }
 
-/** Counts requests per client and answers 429 with `Retry-After` beyond the budget. Memory is bounded by sweeping. */
-export function rateLimit(options: RateLimitOptions = {}, now: () => number = Date.now): RequestHandler {
+/** Counts requests per key in fixed windows; memory stays bounded because expired windows are swept. */
+export interface RateCounter {
+  hit(key: string): RateDecision
+}
+
+export function createRateCounter(
+  options: Pick<RateLimitOptions, 'windowMs' | 'max'> = {},
+  now: () => number = Date.now,
+): RateCounter {
   const windowMs = options.windowMs ?? 60_000
   const max = options.max ?? 600
-  const keyOf = options.keyOf ?? ((req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown')
-  const windows = new Map<string, Window>()
+  const windows = new Map<string, { count: number; resetAt: number }>()
   let nextSweep = now() + windowMs
+  return {
+    hit(key) {
+      const time = now()
+      if (time >= nextSweep) {
+        for (const [candidate, window] of windows) if (window.resetAt <= time) windows.delete(candidate)
+        nextSweep = time + windowMs
+      }
+      let window = windows.get(key)
+      if (!window || window.resetAt <= time) {
+        window = { count: 0, resetAt: time + windowMs }
+        windows.set(key, window)
+      }
+      window.count += 1
+      return {
+        limited: window.count > max,
+        limit: max,
+        remaining: Math.max(0, max - window.count),
+        resetSeconds: Math.max(1, Math.ceil((window.resetAt - time) / 1000)),
+      }
+    },
+  }
+}
 
+/** Express middleware over a `RateCounter`: `RateLimit-*` headers, and 429 with `Retry-After` beyond the budget. */
+export function rateLimit(options: RateLimitOptions = {}, counter: RateCounter = createRateCounter(options)): RequestHandler {
+  const keyOf = options.keyOf ?? ((req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown')
   return (req, res, next) => {
-    const time = now()
-    if (time >= nextSweep) {
-      for (const [key, window] of windows) if (window.resetAt <= time) windows.delete(key)
-      nextSweep = time + windowMs
-    }
-    const key = keyOf(req)
-    let window = windows.get(key)
-    if (!window || window.resetAt <= time) {
-      window = { count: 0, resetAt: time + windowMs }
-      windows.set(key, window)
-    }
-    window.count += 1
-    const resetSeconds = Math.max(1, Math.ceil((window.resetAt - time) / 1000))
-    res.setHeader('RateLimit-Limit', String(max))
-    res.setHeader('RateLimit-Remaining', String(Math.max(0, max - window.count)))
-    res.setHeader('RateLimit-Reset', String(resetSeconds))
-    if (window.count > max) {
-      res.setHeader('Retry-After', String(resetSeconds))
-      return next(new RateLimitError(resetSeconds))
+    const decision = counter.hit(keyOf(req))
+    res.setHeader('RateLimit-Limit', String(decision.limit))
+    res.setHeader('RateLimit-Remaining', String(decision.remaining))
+    res.setHeader('RateLimit-Reset', String(decision.resetSeconds))
+    if (decision.limited) {
+      res.setHeader('Retry-After', String(decision.resetSeconds))
+      return next(new RateLimitError(decision.resetSeconds))
     }
     next()
   }

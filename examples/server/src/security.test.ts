@@ -4,6 +4,7 @@ import express from 'express'
 import jwt from 'jsonwebtoken'
 import pino from 'pino'
 import { describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
 import { errorHandler } from './http-middleware.js'
 import { writeLogFixture } from './test-support/log-fixture.js'
 import { TEST_TOKEN, useServers } from './test-support/test-server.js'
@@ -127,6 +128,23 @@ describe('limits', () => {
     await app.get('/api/trades', { token: 'guess-1-xxxxxxxxxxxx' })
     await app.get('/api/trades', { token: 'guess-2-xxxxxxxxxxxx' })
     expect((await app.get('/api/trades', { token: TEST_TOKEN })).status).toBe(429)
+  })
+
+  it('rate limit: WebSocket upgrades share the budget, so /ws cannot be used to guess tokens', async () => {
+    const app = await server({ rateLimit: { max: 2, windowMs: 60_000 } })
+    const upgrade = (token: string) =>
+      new Promise<number>((resolve) => {
+        const socket = new WebSocket(`${app.url.replace('http', 'ws')}/ws`, ['tradekit.v1', `bearer.${token}`])
+        socket.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0))
+        socket.on('open', () => {
+          socket.close()
+          resolve(101)
+        })
+        socket.on('error', () => undefined)
+      })
+    expect(await upgrade('guess-1-xxxxxxxxxxxx')).toBe(401)
+    expect(await upgrade('guess-2-xxxxxxxxxxxx')).toBe(401)
+    expect(await upgrade(TEST_TOKEN)).toBe(429)
   })
 
   it('body size: a body over the limit is 413 with our message, not the parser’s', async () => {

@@ -6,6 +6,7 @@ import { type WebSocket, WebSocketServer } from 'ws'
 import type { Authenticator } from './auth.js'
 import { ServerError } from './errors.js'
 import type { Metrics } from './metrics.js'
+import type { RateCounter } from './rate-limit.js'
 
 /** Live push over `/ws`. */
 export interface HubOptions {
@@ -50,7 +51,7 @@ interface Client {
 
 function rejectUpgrade(socket: Duplex, error: ServerError) {
   const body = JSON.stringify(error.toJSON())
-  const reason = error.status === 401 ? 'Unauthorized' : error.status === 403 ? 'Forbidden' : 'Bad Request'
+  const reason = { 401: 'Unauthorized', 403: 'Forbidden', 429: 'Too Many Requests' }[error.status] ?? 'Bad Request'
   socket.end(
     `HTTP/1.1 ${error.status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${error.status === 401 ? 'WWW-Authenticate: Bearer realm="tradekit"\r\n' : ''}\r\n${body}`,
   )
@@ -72,7 +73,14 @@ function tokenFromRequest(req: IncomingMessage): string | undefined {
   return bearer ? `Bearer ${bearer.slice(BEARER_PROTOCOL_PREFIX.length)}` : undefined
 }
 
-export function createHub(deps: { authenticator: Authenticator; metrics: Metrics; logger: Logger; options?: HubOptions }): Hub {
+export function createHub(deps: {
+  authenticator: Authenticator
+  metrics: Metrics
+  logger: Logger
+  /** Upgrades count against the same per-address budget as HTTP requests, so token guessing over /ws is throttled too. */
+  rateCounter?: RateCounter | undefined
+  options?: HubOptions
+}): Hub {
   const { authenticator, metrics, logger } = deps
   const heartbeatMs = deps.options?.heartbeatMs ?? 30_000
   const maxBufferedBytes = deps.options?.maxBufferedBytes ?? 1_048_576
@@ -171,6 +179,13 @@ export function createHub(deps: { authenticator: Authenticator; metrics: Metrics
       for (const client of clients) send(client, text)
     },
     handleUpgrade(req, socket, head) {
+      const decision = deps.rateCounter?.hit(req.socket.remoteAddress ?? 'unknown')
+      if (decision?.limited) {
+        return rejectUpgrade(
+          socket,
+          new ServerError(`Too many requests: retry after ${decision.resetSeconds} s.`, { code: 'rate_limited', status: 429 }),
+        )
+      }
       const origin = req.headers.origin
       if (origin !== undefined && !origins.has(origin) && !isSameHost(origin, req.headers.host)) {
         return rejectUpgrade(socket, new ServerError('Origin not allowed to open /ws.', { code: 'cors', status: 403 }))
