@@ -4,9 +4,37 @@
  * 2. Client vs raw fetch throughput against the simulator (goal ≥ 0.85).
  * 3. A burst of 300 mixed calls against the rate-limited simulator: zero 429s at ≥ 90% of the allowed rate.
  */
+import { spawn } from 'node:child_process'
 import { createHash, createHmac, randomUUID } from 'node:crypto'
+import { createInterface } from 'node:readline'
 import { createUpbitClient, prepareRequest } from '../src/index.js'
-import { startUpbitSimulator } from '../src/testing/index.js'
+import type { SimulatorStats, UpbitSimulatorOptions } from '../src/testing/index.js'
+
+/** The simulator in a child process (see simulator-process.ts). */
+async function startSimulatorProcess(options: UpbitSimulatorOptions) {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', new URL('./simulator-process.ts', import.meta.url).pathname, JSON.stringify(options)],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  )
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]()
+  const next = async () => JSON.parse((await lines.next()).value as string)
+  const info = (await next()) as { baseUrl: string; accessKey: string; secretKey: string }
+  return {
+    ...info,
+    stats: async (): Promise<SimulatorStats> => {
+      child.stdin.write('stats\n')
+      return next()
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve())
+        child.stdin.write('close\n')
+      }),
+  }
+}
 
 const keys = { accessKey: 'bench-access-key', secretKey: 'bench-secret-key-0123456789abcdef' }
 const order = { market: 'KRW-BTC', side: 'bid', volume: '0.001', price: '100000000', ord_type: 'limit', identifier: 'bench' }
@@ -52,7 +80,7 @@ async function signing(): Promise<void> {
 }
 
 async function throughput(): Promise<void> {
-  const sim = await startUpbitSimulator({ rateLimit: false })
+  const sim = await startSimulatorProcess({ rateLimit: false })
   const url = `${sim.baseUrl}/v1/ticker?markets=KRW-BTC`
   const client = createUpbitClient({ baseUrl: sim.baseUrl, rateLimit: { enabled: false } })
   const modes = {
@@ -89,7 +117,7 @@ async function throughput(): Promise<void> {
 }
 
 async function burst(): Promise<void> {
-  const sim = await startUpbitSimulator({ balances: { KRW: '100000000000' } })
+  const sim = await startSimulatorProcess({ balances: { KRW: '100000000000' } })
   let client429 = 0
   const finished = new Map<string, number>()
   const lastSend = new Map<string, number>()
@@ -124,7 +152,7 @@ async function burst(): Promise<void> {
   )
   // Interleave the groups so the burst is mixed, not one group after another.
   await Promise.all(calls.sort(() => Math.random() - 0.5))
-  const server429 = sim.stats().byStatus[429] ?? 0
+  const server429 = (await sim.stats()).byStatus[429] ?? 0
   await sim.close()
   // Per group, the fastest schedule that never exceeds `limit` in any second sends full batches one second apart:
   // (ceil(count / limit) − 1) s. The ratio is ideal / actual (1.0 = the whole budget used, 0 extra latency).

@@ -40,19 +40,22 @@ describe('rate limiter', () => {
     expect(await sentWithin('order-cancel-all', 2)).toBe(2000)
   })
 
-  it('widens its window margin when responses queue up (so late-counted requests cannot overlap), capped', async () => {
+  it('widens its window margin once per 429 episode and narrows it again on success', async () => {
     const clock = virtualClock()
     const limiter = createRateLimiter({ marginMs: 25, budgets: { g: { limit: 1, intervalMs: 1000 } } }, clock)
-    limiter.observeLatency(10)
     expect(limiter.marginMs()).toBe(25)
-    for (let i = 0; i < 20; i++) limiter.observeLatency(110)
-    expect(limiter.marginMs()).toBeGreaterThan(190)
-    expect(limiter.marginMs()).toBeLessThanOrEqual(200)
+    for (let i = 0; i < 12; i++) limiter.backoff('g') // one burst's 429s arrive together
+    expect(limiter.marginMs()).toBe(75)
     await limiter.acquire('g')
     const start = clock.now()
     await limiter.acquire('g')
-    expect(clock.now() - start).toBeCloseTo(1000 + limiter.marginMs(), 6)
-    for (let i = 0; i < 50; i++) limiter.observeLatency(5000)
+    expect(clock.now() - start).toBe(1075)
+    for (let i = 0; i < 30; i++) limiter.succeeded('g')
+    expect(limiter.marginMs()).toBe(45)
+    for (let i = 0; i < 20; i++) {
+      clock.t += 2000
+      limiter.backoff('g')
+    }
     expect(limiter.marginMs()).toBe(500)
   })
 

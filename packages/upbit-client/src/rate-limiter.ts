@@ -43,8 +43,8 @@ export interface RateLimitOptions {
   /** Overrides per group, e.g. `{ order: { limit: 8, intervalMs: 1000 } }` for an account still on 8/s. Default: documented budgets. */
   budgets?: Record<string, GroupBudget>
   /**
-   * Milliseconds added to each window to absorb jitter between our send time and Upbit's count. It grows by itself
-   * to twice the observed queueing delay (response time above the fastest seen), up to 500 ms. Default 25.
+   * Milliseconds added to each window to absorb jitter between our send time and Upbit's count. Each 429 episode
+   * widens it by 50 ms (up to 500 ms); successes narrow it back 1 ms at a time. Default 25.
    */
   marginMs?: number
   /** How many times a 429 is retried after backing off before `UpbitRateLimitError` is thrown. Default 4. */
@@ -176,8 +176,6 @@ class GroupLimiter {
 export interface RateLimiter {
   acquire(group: RateLimitGroup, signal?: AbortSignal): Promise<void>
   update(group: RateLimitGroup, remaining: RemainingReq): void
-  /** Feeds a response time (ms) into the jitter margin. */
-  observeLatency(ms: number): void
   /** The current margin added to each window, in ms. */
   marginMs(): number
   /** Records a response that was not a 429. */
@@ -192,9 +190,10 @@ export interface RateLimiter {
 export function createRateLimiter(options: RateLimitOptions = {}, clock: LimiterClock = realClock): RateLimiter {
   const groups = new Map<string, GroupLimiter>()
   const baseMargin = options.marginMs ?? 25
-  let fastest = Number.POSITIVE_INFINITY
-  let queueing = 0
-  const margin = () => Math.min(500, Math.max(baseMargin, 2 * queueing))
+  // Learned from 429s: Upbit counted requests closer together than we sent them (jitter wider than the margin).
+  let learned = 0
+  let lastWiden = Number.NEGATIVE_INFINITY
+  const margin = () => Math.min(500, baseMargin + learned)
   const backoffMs = options.backoffMs ?? 250
   const get = (group: string) => {
     let limiter = groups.get(group)
@@ -209,14 +208,19 @@ export function createRateLimiter(options: RateLimitOptions = {}, clock: Limiter
     maxRetries429: options.maxRetries429 ?? 4,
     acquire: (group, signal) => get(group).acquire(signal),
     update: (group, remaining) => get(group).update(remaining),
-    observeLatency: (ms) => {
-      fastest = Math.min(fastest, ms)
-      // Exponentially weighted queueing delay: how much later than our fastest a request is being answered.
-      queueing += 0.2 * (ms - fastest - queueing)
-    },
     marginMs: margin,
-    succeeded: (group) => get(group).succeeded(),
-    backoff: (group) => get(group).backoff(backoffMs),
+    succeeded: (group) => {
+      learned = Math.max(0, learned - 1)
+      get(group).succeeded()
+    },
+    backoff: (group) => {
+      // One widening per episode: concurrent requests of the same burst all get their 429 together.
+      if (clock.now() - lastWiden > 1000) {
+        learned = Math.min(500 - baseMargin, learned + 50)
+        lastWiden = clock.now()
+      }
+      return get(group).backoff(backoffMs)
+    },
     ban: (group, error) => {
       get(group).ban = error
     },

@@ -133,7 +133,6 @@ export function createTransport(config: TransportConfig): Transport {
       spec.signal?.removeEventListener('abort', onAbort)
     }
     const durationMs = performance.now() - started
-    config.limiter.observeLatency(durationMs)
     const remaining = parseRemainingReq(response.headers.get('remaining-req'))
     if (remaining) config.limiter.update(spec.group, remaining)
     if (response.status !== 429) config.limiter.succeeded(spec.group)

@@ -9,8 +9,13 @@ export type RateVerdict = { kind: 'ok'; remaining: number } | { kind: 'limited' 
 export interface SimRateLimitOptions {
   /** Per-group budgets. Default: Upbit's documented budgets. */
   budgets?: Record<string, GroupBudget>
-  /** Consecutive 429s that turn into a 418 ban. Default 10. */
+  /**
+   * 429s that turn into a 418 ban when the caller keeps sending: counted from `banGraceMs` after the first 429 of
+   * a run (requests already in flight when it was answered do not count); a success ends the run. Default 10.
+   */
   banAfter429s?: number
+  /** Time a client gets to react to its first 429 before further 429s count towards a ban. Default 1000 ms. */
+  banGraceMs?: number
   /** Ban length. Default 30000 ms. */
   banMs?: number
 }
@@ -19,6 +24,7 @@ interface Counter {
   window: number
   count: number
   consecutive429: number
+  firstLimitedAt: number
   bannedUntil: number
 }
 
@@ -42,7 +48,7 @@ export class SimRateLimits {
     const window = Math.floor(now / budget.intervalMs)
     let counter = this.counters.get(key)
     if (!counter) {
-      counter = { window, count: 0, consecutive429: 0, bannedUntil: 0 }
+      counter = { window, count: 0, consecutive429: 0, firstLimitedAt: -1, bannedUntil: 0 }
       this.counters.set(key, counter)
     }
     if (now < counter.bannedUntil) return { kind: 'banned', retryAfterSeconds: Math.ceil((counter.bannedUntil - now) / 1000) }
@@ -51,17 +57,20 @@ export class SimRateLimits {
       counter.count = 0
     }
     if (counter.count >= budget.limit) {
-      counter.consecutive429++
+      if (counter.firstLimitedAt < 0) counter.firstLimitedAt = now
+      if (now - counter.firstLimitedAt >= (this.options.banGraceMs ?? 1000)) counter.consecutive429++
       if (counter.consecutive429 >= (this.options.banAfter429s ?? 10)) {
         const banMs = this.options.banMs ?? 30_000
         counter.bannedUntil = now + banMs
         counter.consecutive429 = 0
+        counter.firstLimitedAt = -1
         return { kind: 'banned', retryAfterSeconds: Math.ceil(banMs / 1000) }
       }
       return { kind: 'limited' }
     }
     counter.count++
     counter.consecutive429 = 0
+    counter.firstLimitedAt = -1
     return { kind: 'ok', remaining: budget.limit - counter.count }
   }
 }

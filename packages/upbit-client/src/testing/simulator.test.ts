@@ -98,9 +98,18 @@ describe('rate limits', () => {
     expect(answers[3]).toMatchObject({ status: 429, text: 'Too many API requests.' })
   })
 
+  it('does not ban for the 429s of one burst already in flight (within the grace period)', async () => {
+    sim = await startUpbitSimulator({ rateLimit: { budgets: { market: { limit: 1, intervalMs: 60_000 } }, banAfter429s: 2 } })
+    const statuses = await Promise.all(
+      Array.from({ length: 6 }, () => fetch(`${sim.baseUrl}/v1/market/all`).then((r) => r.status)),
+    )
+    expect(statuses.sort()).toEqual([200, 429, 429, 429, 429, 429])
+    expect(sim.stats().byStatus[418]).toBeUndefined()
+  })
+
   it('bans with 418 and a stated duration after repeated 429s', async () => {
     sim = await startUpbitSimulator({
-      rateLimit: { budgets: { market: { limit: 1, intervalMs: 60_000 } }, banAfter429s: 2, banMs: 90_000 },
+      rateLimit: { budgets: { market: { limit: 1, intervalMs: 60_000 } }, banAfter429s: 2, banGraceMs: 0, banMs: 90_000 },
     })
     const statuses = []
     for (let i = 0; i < 4; i++) statuses.push((await fetch(`${sim.baseUrl}/v1/market/all`)).status)

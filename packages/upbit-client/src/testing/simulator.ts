@@ -8,7 +8,6 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net'
 import type Big from 'big.js'
 import { type DecimalInput, type DecimalString, toBig, toDecimalString } from '../decimal.js'
-import type { GroupBudget } from '../rate-limiter.js'
 import { formatRemainingReq } from '../remaining-req.js'
 import { signingKeyFrom } from '../signing.js'
 import { quoteCurrency, tickSizeFor } from '../tick-size.js'
@@ -16,7 +15,7 @@ import { hashStringFromBody, hashStringFromQuery, verifyAuthorization } from './
 import { reject, SimulatorHttpError } from './sim-errors.js'
 import { type CreateOrderInput, kstIso, SimExchange, type SimOrder } from './sim-exchange.js'
 import { candleAt, type FeedCandle, flatCandle, type SimulatorFeed } from './sim-feed.js'
-import { SimRateLimits } from './sim-rate-limit.js'
+import { type SimRateLimitOptions, SimRateLimits } from './sim-rate-limit.js'
 
 export interface UpbitSimulatorOptions {
   /** Markets and their price feeds. Default `{ 'KRW-BTC': () => '100000000' }`. */
@@ -29,8 +28,11 @@ export interface UpbitSimulatorOptions {
   secretKey?: string
   /** Fee rate on KRW markets. Default `'0.0005'` (0.05%); BTC/USDT markets use 0.25%. */
   fee?: DecimalInput
-  /** Rate limiting: `false` to disable, or budgets/ban settings. Default: Upbit's budgets, ban after 10 consecutive 429s for 30 s. */
-  rateLimit?: false | { budgets?: Record<string, GroupBudget>; banAfter429s?: number; banMs?: number }
+  /**
+   * Rate limiting: `false` to disable, or budgets/ban settings. Default: Upbit's budgets; a caller that keeps
+   * sending 1 s after its first 429 is banned (418) for 30 s after 10 more 429s.
+   */
+  rateLimit?: false | SimRateLimitOptions
   /** Start time of candle step 0 (epoch ms) for feeds without times. Default 2026-01-01T00:00:00Z. */
   startTime?: number
   /** Candle length for feeds without times. Default 60000 (1 minute). */
