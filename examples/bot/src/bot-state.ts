@@ -13,8 +13,17 @@ export interface BotState {
   /** Last decisions and fills per market, newest last, fed back to the decider. */
   recentDecisions: Map<string, { at: number; action: 'buy' | 'sell' | 'hold'; size: number; confidence: number }[]>
   recentFills: Map<string, { at: number; side: 'buy' | 'sell'; price: number; quantity: string }[]>
-  /** The order placed and not yet settled, so shutdown can cancel it. */
-  inFlight: { uuid: string; market: string } | null
+  /** The order placed and not yet settled: if its cycle fails, the loop cancels it and logs its fills. */
+  inFlight: InFlightOrder | null
+}
+
+export interface InFlightOrder {
+  uuid: string
+  market: string
+  identifier: string
+  decisionId: string
+  reason: string
+  confidence: number
 }
 
 export function createBotState(now: number): BotState {

@@ -1,5 +1,5 @@
-import { type CycleDeps, type CycleReport, type CycleSettings, runCycle } from './cycle.js'
-import { sleep } from './execute-order.js'
+import { type CycleDeps, type CycleReport, type CycleSettings, logFills, runCycle } from './cycle.js'
+import { cancelAndConfirm, sleep } from './execute-order.js'
 import { formatStatusLine } from './status-line.js'
 
 /** What the loop needs: the cycle's collaborators plus the schedule. */
@@ -87,15 +87,29 @@ export function createBot(options: BotOptions): Bot {
     }
   }
 
-  async function cancelLeftover(): Promise<void> {
+  /**
+   * An order whose cycle failed after placing it (e.g. polling it broke): cancel it, wait until it is final and
+   * log whatever it executed, so no order is left open and no fill goes unrecorded.
+   */
+  async function settleLeftover(): Promise<void> {
     const inFlight = options.state.inFlight
     if (!inFlight) return
     try {
-      const order = await options.exchange.getOrder(inFlight.uuid)
-      if (order.state === 'wait' || order.state === 'watch') await options.exchange.cancelOrder(inFlight.uuid)
-      options.logger.warn({ uuid: inFlight.uuid }, 'cancelled an order left open by a failed cycle')
+      const order = await cancelAndConfirm(options.exchange, inFlight.uuid, options.settings.orderPollMs)
+      options.state.inFlight = null
+      await logFills(options, order, { ...inFlight, now: now() })
+      options.logger.warn({ uuid: inFlight.uuid, state: order.state }, 'settled an order left open by a failed cycle')
     } catch (error) {
       options.logger.error({ uuid: inFlight.uuid, err: (error as Error).message }, 'could not cancel a left-over order: check it')
+      await options.log
+        .error({
+          tsMs: now(),
+          level: 'error',
+          message: `order ${inFlight.uuid} may still be open: ${(error as Error).message}`,
+          source: 'order',
+          market: inFlight.market,
+        })
+        .catch(() => {})
     }
   }
 
@@ -121,8 +135,9 @@ export function createBot(options: BotOptions): Bot {
             stoppedBy = 'history-end'
             break
           }
+          await settleLeftover()
           for (const market of options.markets) {
-            if (controller.signal.aborted) break
+            if (controller.signal.aborted || options.state.inFlight) break
             const report = await cycle(market)
             if (report) reports.push(report)
             if (reports.length > 1000) reports.shift()
@@ -134,7 +149,7 @@ export function createBot(options: BotOptions): Bot {
           else await new Promise((resolve) => setImmediate(resolve))
         }
       } finally {
-        await cancelLeftover()
+        await settleLeftover()
         await options.log.close()
       }
       return { cycles, stoppedBy, reports }

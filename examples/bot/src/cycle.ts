@@ -14,8 +14,9 @@ import { roundToTick, tickSizeFor, toBig, toDecimalString } from '@tradekit/upbi
 import type { Logger } from 'pino'
 import type { BotLog } from './bot-log.js'
 import { type BotState, dailyPnl, remember, rollDay } from './bot-state.js'
-import type { Exchange, ExchangeAccount, OrderRequest } from './exchange.js'
+import type { Exchange, ExchangeAccount, ExchangeOrder, OrderRequest } from './exchange.js'
 import { type ExecutedOrder, executeOrder } from './execute-order.js'
+import { fillsFromOrder } from './fills.js'
 
 export interface CycleSettings {
   mode: 'paper' | 'live'
@@ -149,37 +150,25 @@ export async function runCycle(market: string, deps: CycleDeps): Promise<CycleRe
     const request = orderRequest(market, checked.order, `tk-${decisionId}`, settings, orderbook)
     state.lastTradeAt = now
     state.ordersToday += 1
-    try {
-      execution = await executeOrder(exchange, request, {
-        timeoutMs: settings.orderTimeoutMs,
-        pollMs: settings.orderPollMs,
-        shutdown: deps.shutdown,
-        onShutdown: settings.onShutdown,
-        onPlaced: (order) => {
-          state.inFlight = { uuid: order.uuid, market }
-        },
-      })
-    } finally {
-      state.inFlight = null
+    const inFlight = {
+      market,
+      identifier: request.identifier,
+      decisionId,
+      reason: checked.decision.reason,
+      confidence: checked.decision.confidence,
     }
-    for (const fill of execution.fills) {
-      await deps.log.trade({
-        tsMs: fill.at ? Date.parse(fill.at) || now : now,
-        market,
-        side: fill.side,
-        volume: fill.volume,
-        price: fill.price,
-        funds: fill.funds,
-        fee: fill.fee,
-        orderId: execution.order.uuid,
-        identifier: request.identifier,
-        decisionId,
-        mode: settings.mode,
-        reason: checked.decision.reason,
-        confidence: checked.decision.confidence,
-      })
-      remember(state.recentFills, market, { at: now, side: fill.side, price: Number(fill.price), quantity: fill.volume })
-    }
+    execution = await executeOrder(exchange, request, {
+      timeoutMs: settings.orderTimeoutMs,
+      pollMs: settings.orderPollMs,
+      shutdown: deps.shutdown,
+      onShutdown: settings.onShutdown,
+      // Kept until the order is settled: if this cycle fails, the loop cancels it and logs its fills later.
+      onPlaced: (order) => {
+        state.inFlight = { ...inFlight, uuid: order.uuid }
+      },
+    })
+    state.inFlight = null
+    await logFills(deps, execution.order, { ...inFlight, now })
   }
 
   const after = execution ? await exchange.accounts() : accounts
@@ -233,6 +222,37 @@ export function orderRequest(
   const price = roundToTick(buying ? best.minus(offset) : best.plus(offset), market, buying ? 'down' : 'up')
   const volume = buying ? toDecimalString(toBig(order.quoteAmount).div(toBig(price)).round(8, 0)) : order.baseQuantity
   return { market, side: buying ? 'bid' : 'ask', ord_type: 'limit', price, volume, identifier }
+}
+
+/** Writes one trade entry per execution of a settled order, and remembers the fills for the decider. */
+export async function logFills(
+  deps: Pick<CycleDeps, 'log' | 'state' | 'settings'>,
+  order: ExchangeOrder,
+  meta: { market: string; identifier: string; decisionId: string; reason: string; confidence: number; now: number },
+): Promise<void> {
+  for (const fill of fillsFromOrder(order)) {
+    await deps.log.trade({
+      tsMs: fill.at ? Date.parse(fill.at) || meta.now : meta.now,
+      market: meta.market,
+      side: fill.side,
+      volume: fill.volume,
+      price: fill.price,
+      funds: fill.funds,
+      fee: fill.fee,
+      orderId: order.uuid,
+      identifier: meta.identifier,
+      decisionId: meta.decisionId,
+      mode: deps.settings.mode,
+      reason: meta.reason,
+      confidence: meta.confidence,
+    })
+    remember(deps.state.recentFills, meta.market, {
+      at: meta.now,
+      side: fill.side,
+      price: Number(fill.price),
+      quantity: fill.volume,
+    })
+  }
 }
 
 /** Chain members that failed before the one that answered. */

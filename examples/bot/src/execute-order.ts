@@ -53,7 +53,7 @@ export async function executeOrder(
 }
 
 /** DELETE /order is asynchronous on Upbit (the answer still says `wait`): poll until the order is final. */
-async function cancelAndConfirm(exchange: Exchange, uuid: string, pollMs: number): Promise<ExchangeOrder> {
+export async function cancelAndConfirm(exchange: Exchange, uuid: string, pollMs: number): Promise<ExchangeOrder> {
   try {
     await exchange.cancelOrder(uuid)
   } catch (error) {

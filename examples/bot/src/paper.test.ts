@@ -103,6 +103,44 @@ heavy('paper trading against the upbit-client simulator', () => {
   })
 })
 
+heavy('paper trading: orders that do not settle', () => {
+  it('an order whose polling fails is settled by the next loop turn (cancelled, or its fill logged), the error logged; unfilled orders time out and are cancelled', async () => {
+    const dir = tempDir()
+    const { config, secrets } = testConfig({
+      tradeLogDir: dir,
+      maxCycles: 3,
+      orderType: 'limit',
+      limitOffsetTicks: 50,
+      orderTimeoutMs: 300,
+    })
+    const running = await startBot({
+      config,
+      secrets,
+      decider: createScriptedDecider([decision('buy', 0.1)], { whenExhausted: 'repeat-last' }),
+      logger: silentLogger,
+      onStatus: () => {},
+    })
+    const simulator = running.paper!.simulator
+    // Every attempt (with the client's retries) of the first poll answers 500: the cycle fails after placing.
+    simulator.injectFault({ method: 'GET', path: '/v1/order', kind: 'status-before', status: 500, times: 3 })
+    const summary = await running.run()
+    expect(summary.cycles).toBe(3)
+    const orders = simulator.orders()
+    expect(orders.length).toBeGreaterThanOrEqual(2)
+    // No order is left open. The orphaned first one may have filled on the next candle before the loop got to
+    // cancel it: then its fill is logged, from the exchange's numbers.
+    expect(orders.filter((o) => o.state === 'wait')).toEqual([])
+    const done = orders.filter((o) => o.state === 'done')
+    const trades = readKind(dir, 'trades')
+    expect(trades.map((t) => [t['orderId'], t['volume']])).toEqual(done.map((o) => [o.uuid, o.executed_volume]))
+    expect(summary.reports.map((r) => r.execution?.outcome)).toContain('timeout')
+    const errors = readKind(dir, 'errors')
+    expect(errors).toHaveLength(1)
+    expect(errors[0]).toMatchObject({ source: 'cycle', market: 'KRW-BTC' })
+    expect(toBig(simulator.accounts().find((a) => a.currency === 'KRW')!.locked).eq(0)).toBe(true)
+  })
+})
+
 async function waitFor(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 500 && !condition(); i++) await new Promise((r) => setTimeout(r, 10))
   if (!condition()) throw new Error('condition not reached')
