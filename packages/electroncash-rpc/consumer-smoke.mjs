@@ -2,7 +2,16 @@
 import assert from 'node:assert/strict'
 
 export default {
-  '.': (m) => assert.equal(m.toRpcAmount(29_000_000n), '0.29'),
+  '.': async (m) => {
+    assert.equal(m.toRpcAmount(29_000_000n), '0.29')
+    // A typed call through retry (p-retry, inlined in the CJS build), transport and zod, with a stub fetch.
+    const fetch = async (_url, init) => {
+      const { id } = JSON.parse(init.body)
+      return new Response(JSON.stringify({ result: { confirmed: '0.29' }, id, jsonrpc: '2.0' }))
+    }
+    const client = m.createElectronCashClient({ url: 'http://127.0.0.1:7777', username: 'u', password: 'p', env: {}, fetch })
+    assert.deepEqual(await client.getBalance(), { confirmed: 29_000_000n, unconfirmed: 0n, unmatured: 0n })
+  },
   './testing': async (m) => {
     const daemon = await m.startFakeDaemon()
     try {
