@@ -13,12 +13,21 @@ export interface Deadline {
   dispose(): void
 }
 
-export function createDeadline(callerSignal: AbortSignal | undefined, budgetMs: number | undefined): Deadline {
+/**
+ * Creates the deadline. With `timer: false` the budget is only bookkeeping (`at`, `remaining()`): the signal then
+ * fires on the caller's abort alone. Composite deciders use that and cut off each member instead, so one timer
+ * firing before another can never rob the last members of their turn.
+ */
+export function createDeadline(
+  callerSignal: AbortSignal | undefined,
+  budgetMs: number | undefined,
+  { timer: withTimer = true }: { timer?: boolean } = {},
+): Deadline {
   const controller = new AbortController()
   const at = budgetMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + Math.max(0, budgetMs)
   let timedOut = false
   const timer =
-    budgetMs === undefined
+    budgetMs === undefined || !withTimer
       ? undefined
       : setTimeout(
           () => {

@@ -6,7 +6,7 @@
 import type { AuditRecord, Decider, DecisionResult } from './decider.js'
 import type { Decision } from './decision.js'
 import { AllDecidersFailedError, DeciderConfigError } from './errors.js'
-import { MEMBER_MARGIN_MS, memberFailure, runMember } from './member.js'
+import { memberFailure, runMember } from './member.js'
 import { sumCosts } from './money.js'
 import { addUsage, runDecision } from './run.js'
 
@@ -36,14 +36,14 @@ export function createEnsembleDecider(deciders: readonly Decider[], options: Ens
     )
   }
   const model = deciders.map((decider) => `${decider.provider}:${decider.model}`).join(' + ')
-  const frame = { provider: 'ensemble', model, onAudit: options.onAudit }
+  const frame = { provider: 'ensemble', model, onAudit: options.onAudit, cutOff: false }
   return {
     provider: 'ensemble',
     model,
     offline: deciders.every((decider) => decider.offline),
     decide(context, decideOptions) {
       return runDecision(frame, context, decideOptions, async ({ deadline, audit }) => {
-        const budget = Number.isFinite(deadline.at) ? Math.max(0, deadline.remaining() - MEMBER_MARGIN_MS) : undefined
+        const budget = Number.isFinite(deadline.at) ? deadline.remaining() : undefined
         const settled = await Promise.all(deciders.map((decider) => runMember(decider, context, deadline.signal, budget)))
         const results = settled.filter((result): result is DecisionResult => 'decision' in result)
         audit.members = results.map((result) => result.audit)

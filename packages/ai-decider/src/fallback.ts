@@ -5,7 +5,7 @@
 
 import type { AuditRecord, Decider, DecisionResult } from './decider.js'
 import { AllDecidersFailedError, DeciderAbortError, DeciderConfigError, type MemberFailure } from './errors.js'
-import { MEMBER_MARGIN_MS, memberFailure, runMember } from './member.js'
+import { memberFailure, runMember } from './member.js'
 import { sumCosts } from './money.js'
 import { addUsage, runDecision } from './run.js'
 
@@ -31,14 +31,14 @@ export function createFallbackDecider(deciders: readonly Decider[], options: Fal
   }
   const reserveMs = options.reserveMs ?? 20
   const model = deciders.map((decider) => `${decider.provider}:${decider.model}`).join(' > ')
-  const frame = { provider: 'fallback', model, onAudit: options.onAudit }
+  const frame = { provider: 'fallback', model, onAudit: options.onAudit, cutOff: false }
 
   /** The budget of decider `index` given the time left; undefined when the caller set no deadline. */
   const budgetFor = (index: number, remaining: number): number | undefined => {
     if (!Number.isFinite(remaining)) return undefined
     if (deciders[index]?.offline) return remaining
     const trailingOffline = deciders.slice(index + 1).some((decider) => decider.offline)
-    const available = Math.max(0, remaining - (trailingOffline ? reserveMs : MEMBER_MARGIN_MS))
+    const available = Math.max(0, remaining - (trailingOffline ? reserveMs : 0))
     const weightLeft = weights.slice(index).reduce((sum, weight) => sum + weight, 0)
     return weightLeft === 0 ? available : (available * (weights[index] ?? 0)) / weightLeft
   }

@@ -4,12 +4,13 @@ import { createDeadline, raceSignal } from './deadline.js'
 import type { Decider, DecisionResult } from './decider.js'
 import { isDeciderError, type MemberFailure } from './errors.js'
 
-/** Members get this much less than the composite's remaining time, so their own result arrives before its deadline. */
-export const MEMBER_MARGIN_MS = 10
+/** How long after its budget a member that ignores it is cut off. */
+const GRACE_MS = 5
 
 /**
- * Runs one member with its budget. Built-in deciders honour it and never throw with `onFailure: 'hold'`; a foreign
- * decider that ignores its budget or throws anyway becomes a failure code, so the rest of the chain still runs.
+ * Runs one member with its budget (undefined: none). Built-in deciders honour it and never throw with
+ * `onFailure: 'hold'`; a foreign decider that ignores its budget, or throws anyway, is cut off `GRACE_MS` after it
+ * or becomes a failure code, so the rest of the chain still runs. `signal` is the caller's abort.
  */
 export async function runMember(
   decider: Decider,
@@ -17,7 +18,7 @@ export async function runMember(
   signal: AbortSignal,
   budget: number | undefined,
 ): Promise<DecisionResult | MemberFailure> {
-  const member = createDeadline(signal, budget === undefined ? undefined : budget + 5)
+  const member = createDeadline(signal, budget === undefined ? undefined : budget + GRACE_MS)
   const options = { signal: member.signal, deadlineMs: budget, onFailure: 'hold' as const }
   try {
     return await raceSignal(decider.decide(context, options), member.signal)

@@ -49,6 +49,11 @@ export interface RunFrame {
   defaultBudgetMs?: number | undefined
   prices?: PriceTable | undefined
   onAudit?: ((record: AuditRecord) => void) | undefined
+  /**
+   * `false` for composite deciders: the budget is not enforced by a timer of the frame, because each member is cut
+   * off at its own share (see `runMember`). Default `true`.
+   */
+  cutOff?: boolean | undefined
 }
 
 export function emptyUsage(): Usage {
@@ -121,7 +126,8 @@ export async function runDecision(
 ): Promise<DecisionResult> {
   const started = performance.now()
   const at = Date.now()
-  const deadline = createDeadline(options?.signal, options?.deadlineMs ?? frame.defaultBudgetMs)
+  const cutOff = frame.cutOff ?? true
+  const deadline = createDeadline(options?.signal, options?.deadlineMs ?? frame.defaultBudgetMs, { timer: cutOff })
   const audit: AuditDraft = { attempts: [] }
   const market = typeof context?.market === 'string' ? context.market : ''
   const base = { id: randomUUID(), at, market, provider: frame.provider, model: frame.model }
