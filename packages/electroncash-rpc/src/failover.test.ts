@@ -74,4 +74,33 @@ describe('failover between endpoints', () => {
     expect(await client.listRequests({}, { timeoutMs: 300 })).toEqual([])
     expect(backup.calls.map((c) => c.method)).toEqual(['listrequests'])
   })
+
+  it('each endpoint can carry its own credentials', async () => {
+    const primary = await fakes.start({ password: 'primary-secret' })
+    const backup = await fakes.start({ password: 'backup-secret' })
+    const client = fakes.connect([primary], {
+      endpoints: [
+        { url: primary.url, username: 'user', password: 'primary-secret' },
+        { url: backup.url, username: 'user', password: 'backup-secret' },
+      ],
+    })
+    await primary.stop()
+    expect(await client.version()).toBe('4.4.5')
+    expect(backup.calls.map((c) => c.method)).toEqual(['version'])
+  })
+})
+
+describe('batch retries', () => {
+  it('a batch of safe calls is retried after a 502; one containing an unsafe call is not', async () => {
+    const daemon = await fakes.start()
+    const client = fakes.connect(daemon)
+    daemon.inject({ type: 'http502' }, { times: 1 })
+    const outcomes = await client.batch([client.prepare.getBalance(), client.prepare.version()])
+    expect(outcomes.map((o) => o.ok)).toEqual([true, true])
+    daemon.inject({ type: 'http502' }, { times: 1 })
+    await expect(client.batch([client.prepare.version(), client.prepare.addRequest({ amount: 1n })])).rejects.toBeInstanceOf(
+      ConnectionError,
+    )
+    expect(daemon.calls.filter((c) => c.method === 'addrequest')).toHaveLength(0)
+  })
 })
