@@ -95,7 +95,7 @@ export function createServices(options: AppOptions): Services {
   const health = createHealth({
     logDir: () => store.doctor(),
     electronCash: async () => (payments ? payments.check() : { status: 'disabled', summary: 'payments not configured' }),
-    bot: async () => botCheck(await store.lastCycleMs(), staleAfterMs, Date.now()),
+    bot: async () => botCheck(await store.lastCycle(), staleAfterMs, Date.now()),
   })
   let dashboardBuild: Promise<DashboardAssets> | undefined
   const dashboard = () => {

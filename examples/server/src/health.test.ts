@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs'
+import { readdirSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createTradeLogWriter } from '@tradekit/trade-log'
 import { describe, expect, it } from 'vitest'
@@ -86,9 +86,20 @@ describe('GET /health', () => {
   it('a stale bot is a warning with its age, not an outage', async () => {
     const dir = servers.tempDir()
     writeLogFixture(dir, { days: 1, tradesPerDay: 2, end: Date.now() - 3 * 3_600_000 })
+    // The bot stopped writing three hours ago.
+    const threeHoursAgo = new Date(Date.now() - 3 * 3_600_000)
+    for (const name of readdirSync(dir)) utimesSync(join(dir, name), threeHoursAgo, threeHoursAgo)
     const app = await servers.start({ logDir: dir, botStaleAfterMs: 60_000 })
     const detailed = await app.get('/health')
     expect(detailed.status).toBe(200)
     expect(detailed.body.checks.bot).toMatchObject({ status: 'warn', summary: expect.stringMatching(/stale after 60 s/) })
+  })
+
+  it('a bot replaying old history is alive: liveness comes from when it wrote, not from the time in the entry', async () => {
+    const dir = servers.tempDir()
+    writeLogFixture(dir, { days: 1, tradesPerDay: 2, end: Date.UTC(2025, 8, 9, 23) })
+    const app = await servers.start({ logDir: dir, botStaleAfterMs: 60_000 })
+    const detailed = await app.get('/health')
+    expect(detailed.body.checks.bot).toMatchObject({ status: 'ok', lastCycleAt: expect.stringMatching(/^2025-09-09T/) })
   })
 })

@@ -51,18 +51,24 @@ export function createHealth(
   }
 }
 
-/** The bot check from the time of its newest cycle (decision or equity entry). */
-export function botCheck(lastCycleMs: number | undefined, staleAfterMs: number, now: number): HealthCheck {
-  if (lastCycleMs === undefined) return { status: 'warn', summary: 'no bot cycle logged yet', lastCycleAt: null }
-  const ageMs = now - lastCycleMs
-  const lastCycleAt = new Date(lastCycleMs).toISOString()
+/**
+ * The bot check. Liveness is judged by when the bot last wrote its decision or equity file (wall clock), not by
+ * the time inside the entry, which is simulated time when the bot replays history.
+ */
+export function botCheck(
+  last: { entryMs: number; writtenMs: number } | undefined,
+  staleAfterMs: number,
+  now: number,
+): HealthCheck {
+  if (last === undefined) return { status: 'warn', summary: 'no bot cycle logged yet', lastCycleAt: null, lastWriteAt: null }
+  const ageMs = Math.max(0, now - last.writtenMs)
+  const facts = { lastCycleAt: new Date(last.entryMs).toISOString(), lastWriteAt: new Date(last.writtenMs).toISOString(), ageMs }
   if (ageMs > staleAfterMs) {
     return {
       status: 'warn',
-      summary: `last cycle ${Math.round(ageMs / 1000)} s ago (stale after ${Math.round(staleAfterMs / 1000)} s): is the bot running and writing to this directory?`,
-      lastCycleAt,
-      ageMs,
+      summary: `last cycle written ${Math.round(ageMs / 1000)} s ago (stale after ${Math.round(staleAfterMs / 1000)} s): is the bot running and writing to this directory?`,
+      ...facts,
     }
   }
-  return { status: 'ok', summary: `last cycle ${Math.round(ageMs / 1000)} s ago`, lastCycleAt, ageMs }
+  return { status: 'ok', summary: `last cycle written ${Math.round(ageMs / 1000)} s ago`, ...facts }
 }

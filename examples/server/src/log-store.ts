@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises'
 import {
   createTradeLogReader,
   type DecisionEntry,
@@ -45,8 +46,8 @@ export interface LogStore {
   doctor(): Promise<HealthCheck>
   /** Computes the all-time statistics in the background so the first dashboard load does not wait for them. */
   warm(): void
-  /** Time of the bot's newest cycle (decision or equity entry). */
-  lastCycleMs(): Promise<number | undefined>
+  /** The bot's newest cycle: the time in its newest decision or equity entry, and when that file was last written. */
+  lastCycle(): Promise<{ entryMs: number; writtenMs: number } | undefined>
   /** Calls `listener` for every entry appended from now on (all kinds), until `close()`; resolves once watching. */
   follow(listener: (kind: FollowedKind, entry: unknown) => void): Promise<void>
   close(): Promise<void>
@@ -198,11 +199,19 @@ export function createLogStore(options: LogStoreOptions): LogStore {
       void Promise.all([stats.performance(rangeOf({ period: 'all' })), stats.portfolio()]).catch(() => undefined)
     },
     doctor: () => diagnoseLogDir(dir, { timeZone: options.timeZone, source: resolved.reason }),
-    async lastCycleMs() {
+    async lastCycle() {
       try {
+        const newestFiles = await Promise.all(
+          (['decisions', 'equity'] as const).map(async (kind) => (await reader.files(kind)).at(-1)),
+        )
+        const written = await Promise.all(
+          newestFiles.map((file) => (file ? stat(file.path).then((info) => info.mtimeMs) : undefined)),
+        )
         const [decision, equity] = await Promise.all([newest('decisions'), newest('equity')])
-        const times = [decision?.tsMs, equity?.tsMs].filter((value): value is number => value !== undefined)
-        return times.length === 0 ? undefined : Math.max(...times)
+        const entries = [decision?.tsMs, equity?.tsMs].filter((value): value is number => value !== undefined)
+        const writes = written.filter((value): value is number => value !== undefined)
+        if (entries.length === 0 || writes.length === 0) return undefined
+        return { entryMs: Math.max(...entries), writtenMs: Math.max(...writes) }
       } catch {
         return undefined
       }
