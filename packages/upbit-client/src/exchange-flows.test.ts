@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createUpbitClient } from './client.js'
+import { UpbitConnectionError } from './errors.js'
 import { startUpbitSimulator, type UpbitSimulator } from './testing/index.js'
 
 let sim: UpbitSimulator
@@ -90,5 +91,15 @@ describe('exchange flows against the simulator', () => {
     await expect(
       createUpbitClient({ baseUrl: sim.baseUrl, accessKey: undefined, secretKey: undefined }).getApiKeys(),
     ).rejects.toThrow(/needs API keys/)
+  })
+
+  it('error: a server that is gone gives UpbitConnectionError after the GET retries, naming the URL', async () => {
+    const client = clientFor({ retry: { retries: 1, minDelayMs: 1 } })
+    await sim.close()
+    const error = await client.getAccounts().catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(UpbitConnectionError)
+    expect((error as Error).message).toContain(`${sim.baseUrl}/v1/accounts`)
+    expect(JSON.stringify(error)).not.toContain(sim.secretKey)
+    sim = await startUpbitSimulator() // afterEach closes it
   })
 })
