@@ -39,7 +39,7 @@ describe('electroncash-rpc CLI (in process)', () => {
   it('wait resolves once the daemon answers with a wallet, and fails with the reason on timeout', async () => {
     const daemon = await fakes.start({ walletLoaded: false })
     const failing = io(envFor(daemon.url))
-    expect(await runCli(['wait', '--timeout', '100'], failing.streams)).toBe(1)
+    expect(await runCli(['wait', '--timeout', '1000'], failing.streams)).toBe(1)
     expect(failing.err()).toContain('daemon up but no wallet loaded')
     daemon.setWalletLoaded(true)
     const ok = io(envFor(daemon.url))

@@ -96,7 +96,7 @@ describe('waitUntilReady', () => {
       if (setup === 'unload') daemon.setWalletLoaded(false)
       if (setup === 'offline') daemon.setOffline(true)
       const client = fakes.connect(daemon, clientOptions)
-      const error = await client.waitUntilReady({ timeoutMs: 150, requireNetwork: true }).catch((e: unknown) => e)
+      const error = await client.waitUntilReady({ timeoutMs: 1_000, requireNetwork: true }).catch((e: unknown) => e)
       expect(error).toBeInstanceOf(NotReadyError)
       expect(error).toMatchObject({ reason, urls: [daemon.url] })
       expect((error as NotReadyError).attempts).toBeGreaterThan(0)
