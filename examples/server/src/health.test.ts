@@ -62,6 +62,11 @@ describe('GET /health', () => {
     expect(trades.status).toBe(503)
     expect(trades.body.error.message).toMatch(/GET \/health/)
     expect(trades.text).not.toContain(dir)
+    for (const path of ['/api/performance', '/api/portfolio', '/api/equity', '/api/daily', '/api/prices']) {
+      const reply = await app.get(path)
+      expect(reply.status).toBe(503)
+      expect(reply.text).not.toContain(dir)
+    }
   })
 
   it('a path that is a file, not a directory: 503 saying so', async () => {
