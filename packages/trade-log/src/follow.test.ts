@@ -34,9 +34,9 @@ describe.each([
     await follower.ready
     expect(follower.watching).toBe(watch)
     appendFileSync(file, line(trade(AUG_1 + 1, { orderId: 'a' })))
-    await vi.waitFor(() => expect(seen.map((record) => record.entry.orderId)).toEqual(['a']))
+    await vi.waitFor(() => expect(seen.map((record) => record.entry.orderId)).toEqual(['a']), { timeout: 15_000 })
     writeFileSync(join(dir, 'trades_20250802.jsonl'), line(trade(AUG_1 + DAY, { orderId: 'next-day' })))
-    await vi.waitFor(() => expect(seen.map((record) => record.entry.orderId)).toEqual(['a', 'next-day']))
+    await vi.waitFor(() => expect(seen.map((record) => record.entry.orderId)).toEqual(['a', 'next-day']), { timeout: 15_000 })
     expect(seen[0]!.line).toBe(2)
   })
 
@@ -54,7 +54,7 @@ describe.each([
     await new Promise((resolve) => setTimeout(resolve, 60))
     appendFileSync(file, text.slice(40))
     appendFileSync(file, line(trade(AUG_1 + 1, { orderId: 'after' })))
-    await vi.waitFor(() => expect(seen.map((record) => record.entry.orderId)).toEqual(['torn', 'after']))
+    await vi.waitFor(() => expect(seen.map((record) => record.entry.orderId)).toEqual(['torn', 'after']), { timeout: 15_000 })
     expect(diagnostics).toEqual([])
   })
 
@@ -67,11 +67,13 @@ describe.each([
     await follower.ready
     truncateSync(file, 0)
     appendFileSync(file, line(trade(AUG_1 + 2, { orderId: 'after-truncate' })))
-    await vi.waitFor(() => expect(seen.map((record) => record.entry.orderId)).toContain('after-truncate'))
+    await vi.waitFor(() => expect(seen.map((record) => record.entry.orderId)).toContain('after-truncate'), { timeout: 15_000 })
     const replacement = join(dir, 'replacement.tmp')
     writeFileSync(replacement, line(trade(AUG_1 + 3, { orderId: 'replaced' })))
     renameSync(replacement, file)
-    await vi.waitFor(() => expect(seen.map((record) => record.entry.orderId)).toEqual(['after-truncate', 'replaced']))
+    await vi.waitFor(() => expect(seen.map((record) => record.entry.orderId)).toEqual(['after-truncate', 'replaced']), {
+      timeout: 15_000,
+    })
   })
 })
 
@@ -86,12 +88,12 @@ describe('follow', () => {
     const seen = collect(follower)
     await follower.ready
     appendFileSync(file, line(trade(AUG_1 + 3, { orderId: 'd' })))
-    await vi.waitFor(() => expect(seen.map((record) => record.entry.orderId)).toEqual(['b', 'c', 'd']))
+    await vi.waitFor(() => expect(seen.map((record) => record.entry.orderId)).toEqual(['b', 'c', 'd']), { timeout: 15_000 })
     // A cursor from follow resumes too.
     const again = reader.follow({ kind: 'trades', from: seen[1]!.cursor, pollIntervalMs: 20 })
     const rest = collect(again)
     await again.ready
-    await vi.waitFor(() => expect(rest.map((record) => record.entry.orderId)).toEqual(['d']))
+    await vi.waitFor(() => expect(rest.map((record) => record.entry.orderId)).toEqual(['d']), { timeout: 15_000 })
   })
 
   it('is an async iterator that ends on close, and reports bad lines as diagnostics', async () => {
@@ -123,6 +125,6 @@ describe('follow', () => {
     unlinkSync(file)
     await new Promise((resolve) => setTimeout(resolve, 60))
     writeFileSync(file, line(trade(AUG_1, { orderId: 'recreated' })))
-    await vi.waitFor(() => expect(seen.map((record) => record.entry.orderId)).toEqual(['recreated']))
+    await vi.waitFor(() => expect(seen.map((record) => record.entry.orderId)).toEqual(['recreated']), { timeout: 15_000 })
   })
 })

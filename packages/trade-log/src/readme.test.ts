@@ -54,5 +54,5 @@ describe('README', () => {
     } finally {
       bundle.cleanup()
     }
-  }, 60_000)
+  }, 180_000)
 })

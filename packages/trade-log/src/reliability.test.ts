@@ -88,7 +88,7 @@ describe('reliability', () => {
       expect(diagnostics).toEqual([])
       expect(stored.size).toBe(entries.length)
     }
-  }, 60_000)
+  }, 180_000)
 
   it('four processes appending at once: no interleaved or corrupt line, each writer in order', async () => {
     const dir = tempDir()
@@ -113,7 +113,7 @@ describe('reliability', () => {
         .filter((seq) => Math.floor(seq / 1_000_000) === writer)
       expect(sequence).toEqual(Array.from({ length: perWriter }, (_, i) => writer * 1_000_000 + i))
     }
-  }, 60_000)
+  }, 180_000)
 })
 
 describe('fuzzed input', () => {

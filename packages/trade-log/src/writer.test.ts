@@ -109,7 +109,7 @@ describe('createTradeLogWriter', () => {
     const dir = tempDir()
     const writer = createTradeLogWriter({ dir, flushIntervalMs: 10 })
     await writer.append('errors', { tsMs: AUG_1, message: 'timeout talking to the exchange' })
-    await vi.waitFor(() => expect(lines(join(dir, 'errors_20250801.jsonl'))).toHaveLength(1))
+    await vi.waitFor(() => expect(lines(join(dir, 'errors_20250801.jsonl'))).toHaveLength(1), { timeout: 15_000 })
     await writer.close()
   })
 })
