@@ -1,4 +1,4 @@
-import { appendFileSync, renameSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs'
+import { appendFileSync, mkdirSync, renameSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { FollowedRecord, Follower } from './follow.js'
@@ -113,6 +113,20 @@ describe('follow', () => {
     }
     expect(ids).toEqual(['ok'])
     expect(diagnostics).toEqual([{ file, line: 1, reason: expect.stringMatching(/not valid JSON/) }])
+  })
+
+  it('reports a missing directory once and picks up entries once it appears', async () => {
+    const dir = join(tempDir(), 'not-yet')
+    const follower = createTradeLogReader({ dir }).follow({ kind: 'trades', watch: false, pollIntervalMs: 10 })
+    const seen = collect(follower)
+    const errors: unknown[] = []
+    follower.on('error', (error) => errors.push(error))
+    await follower.ready
+    await new Promise((resolve) => setTimeout(resolve, 80))
+    mkdirSync(dir)
+    writeFileSync(join(dir, 'trades_20250801.jsonl'), line(trade(AUG_1, { orderId: 'late' })))
+    await vi.waitFor(() => expect(seen.map((record) => record.entry.orderId)).toEqual(['late']), { timeout: 15_000 })
+    expect(errors).toEqual([expect.objectContaining({ code: 'ENOENT' })])
   })
 
   it('keeps going when the file disappears and a new one appears', async () => {

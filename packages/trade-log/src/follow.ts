@@ -83,6 +83,7 @@ class FollowerImpl<T> extends EventEmitter<FollowerEvents<T>> implements Followe
   private timer: NodeJS.Timeout | undefined
   private running: Promise<void> | undefined
   private again = false
+  private listError: string | undefined
   private closed = false
   private readonly endListeners = new Set<() => void>()
 
@@ -130,8 +131,12 @@ class FollowerImpl<T> extends EventEmitter<FollowerEvents<T>> implements Followe
     let names: string[]
     try {
       names = await readdir(this.options.dir)
+      this.listError = undefined
     } catch (error) {
-      this.emit('error', error)
+      // Report a missing or unreadable directory once, not on every poll; keep polling for it to appear.
+      const code = (error as NodeJS.ErrnoException).code ?? String(error)
+      if (code !== this.listError) this.emit('error', error)
+      this.listError = code
       return []
     }
     const files: LogFile[] = []
