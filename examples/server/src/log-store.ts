@@ -16,7 +16,8 @@ import type { CursorCodec } from './cursor-codec.js'
 import { ServerError, UnavailableError } from './errors.js'
 import { diagnoseLogDir } from './log-doctor.js'
 import type { Metrics } from './metrics.js'
-import { type EquityQuery, type ListQuery, periodStart, type StatsQuery } from './query.js'
+import type { EquityQuery, ListQuery, StatsQuery } from './query.js'
+import { rangeOf } from './series.js'
 import { createStatsCache, type StatsCache } from './stats-cache.js'
 
 export type ListedKind = 'trades' | 'decisions' | 'errors'
@@ -61,16 +62,6 @@ export function classifyDiagnostic(reason: string): string {
   if (/long|bytes/i.test(reason)) return 'too_long'
   if (/nul|binary/i.test(reason)) return 'nul_bytes'
   return 'invalid_entry'
-}
-
-/** Evenly thins a series to at most `max` points, always keeping the last one. */
-export function downsample<T>(points: T[], max: number): T[] {
-  if (points.length <= max) return points
-  const step = points.length / (max - 1)
-  const kept: T[] = []
-  for (let i = 0; i < max - 1; i++) kept.push(points[Math.floor(i * step)]!)
-  kept.push(points[points.length - 1]!)
-  return kept
 }
 
 export function createLogStore(options: LogStoreOptions): LogStore {
@@ -237,21 +228,3 @@ export function createLogStore(options: LogStoreOptions): LogStore {
     },
   }
 }
-
-function rangeOf(query: {
-  period: StatsQuery['period']
-  from?: number | undefined
-  to?: number | undefined
-  market?: string | undefined
-}) {
-  const start = periodStart(query.period, Date.now())
-  const from = Math.max(query.from ?? Number.NEGATIVE_INFINITY, start ?? Number.NEGATIVE_INFINITY)
-  return {
-    period: query.period,
-    from: Number.isFinite(from) ? from : undefined,
-    to: query.to,
-    market: query.market,
-  }
-}
-
-export type StatsRange = ReturnType<typeof rangeOf>

@@ -9,7 +9,7 @@ import {
   type TradeLogReader,
 } from '@tradekit/trade-log'
 import type { DailyResponse, EquityResponse, PricesResponse } from './api-types.js'
-import { downsample, type StatsRange } from './log-store.js'
+import { downsample, inRange, type StatsRange } from './series.js'
 import { createSnapshot } from './snapshot.js'
 
 export interface StatsCache {
@@ -20,26 +20,6 @@ export interface StatsCache {
   prices(market: string | undefined, points: number): Promise<PricesResponse>
   /** Called by the follower when an entry of `kind` was appended. */
   invalidate(kind: string): void
-}
-
-/** Index of the first entry at or after `ms` in entries sorted by time. */
-function lowerBound(entries: readonly { tsMs: number }[], ms: number): number {
-  let low = 0
-  let high = entries.length
-  while (low < high) {
-    const mid = (low + high) >>> 1
-    if (entries[mid]!.tsMs < ms) low = mid + 1
-    else high = mid
-  }
-  return low
-}
-
-/** Entries in `[from, to)` (and of `market`), without copying more than the slice. */
-function inRange<T extends { tsMs: number; market?: unknown }>(entries: readonly T[], range: StatsRange): T[] {
-  const start = range.from === undefined ? 0 : lowerBound(entries, range.from)
-  const end = range.to === undefined ? entries.length : lowerBound(entries, range.to)
-  const slice = entries.slice(start, end)
-  return range.market === undefined ? slice : slice.filter((entry) => entry.market === range.market)
 }
 
 const MEMO_LIMIT = 64
