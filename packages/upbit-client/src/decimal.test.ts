@@ -1,7 +1,15 @@
 import Big from 'big.js'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { compareDecimal, isDecimalString, multiplyDecimal, toDecimalString } from './decimal.js'
+import {
+  addDecimal,
+  compareDecimal,
+  divideDecimal,
+  isDecimalString,
+  multiplyDecimal,
+  subtractDecimal,
+  toDecimalString,
+} from './decimal.js'
 import { UpbitDecimalError } from './errors.js'
 
 describe('toDecimalString', () => {
@@ -45,5 +53,24 @@ describe('decimal arithmetic', () => {
     expect(isDecimalString('0.5')).toBe(true)
     expect(isDecimalString('1e-7')).toBe(false)
     expect(isDecimalString(0.5)).toBe(false)
+  })
+})
+
+describe('add, subtract, divide', () => {
+  it('adds and subtracts balance strings exactly', () => {
+    expect(addDecimal('0.1', '0.2')).toBe('0.3')
+    expect(subtractDecimal('1000000', '0.00000001')).toBe('999999.99999999')
+  })
+
+  it('divides to a number of places, down by default and up on request', () => {
+    expect(divideDecimal('10000', '95000000', 8)).toBe('0.00010526')
+    expect(divideDecimal('10000', '95000000', 8, 'up')).toBe('0.00010527')
+    expect(divideDecimal('1', '3', 0)).toBe('0')
+    // rounds once at the requested place, even where 20-place intermediate rounding would carry over
+    expect(divideDecimal('0.99999999999999999999999', '1', 8)).toBe('0.99999999')
+  })
+
+  it('error: division by zero is refused', () => {
+    expect(() => divideDecimal('1', '0')).toThrow(UpbitDecimalError)
   })
 })

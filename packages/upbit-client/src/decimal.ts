@@ -54,3 +54,27 @@ export function compareDecimal(a: DecimalInput, b: DecimalInput): -1 | 0 | 1 {
 export function multiplyDecimal(a: DecimalInput, b: DecimalInput): DecimalString {
   return toDecimalString(toBig(a).times(toBig(b)))
 }
+
+/** Adds exactly. */
+export function addDecimal(a: DecimalInput, b: DecimalInput): DecimalString {
+  return toDecimalString(toBig(a).plus(toBig(b)))
+}
+
+/** Subtracts exactly: `a − b`. */
+export function subtractDecimal(a: DecimalInput, b: DecimalInput): DecimalString {
+  return toDecimalString(toBig(a).minus(toBig(b)))
+}
+
+/**
+ * Divides to `decimals` places, rounding `'down'` (toward zero, the default: never buy more than the funds allow)
+ * or `'up'`, e.g. a volume from funds and price: `divideDecimal('10000', '95000000', 8)` → `'0.00010526'`.
+ */
+export function divideDecimal(a: DecimalInput, b: DecimalInput, decimals = 8, rounding: 'down' | 'up' = 'down'): DecimalString {
+  const divisor = toBig(b)
+  if (divisor.eq(0)) throw new UpbitDecimalError('division by zero', { value: b })
+  // A private Big constructor whose division rounds once, at `decimals` places, in the requested direction.
+  const Exact = Big()
+  Exact.DP = decimals
+  Exact.RM = rounding === 'down' ? 0 : 3
+  return toDecimalString(new Exact(toBig(a)).div(new Exact(divisor)))
+}

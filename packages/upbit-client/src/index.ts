@@ -20,11 +20,14 @@ export {
   type UpbitEnvironment,
 } from './client.js'
 export {
+  addDecimal,
   compareDecimal,
   type DecimalInput,
   type DecimalString,
+  divideDecimal,
   isDecimalString,
   multiplyDecimal,
+  subtractDecimal,
   toBig,
   toDecimalString,
 } from './decimal.js'
