@@ -211,6 +211,9 @@ async function tailCommand(dir: string, values: Values, io: CliIo): Promise<numb
   }
   if (!values.follow) return EXIT.ok
   const follower = reader.follow({ kind, watch: !values.poll })
+  follower.on('error', (error) =>
+    io.stderr(`trade-log: ${error instanceof Error ? error.message : String(error)} (still polling)\n`),
+  )
   await follower.ready
   io.stderr(`following ${kind} in ${dir} (${follower.watching ? 'watching and polling' : 'polling only'}); Ctrl-C stops\n`)
   const stop = () => void follower.close()

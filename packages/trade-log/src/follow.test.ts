@@ -117,7 +117,7 @@ describe('follow', () => {
 
   it('reports a missing directory once and picks up entries once it appears', async () => {
     const dir = join(tempDir(), 'not-yet')
-    const follower = createTradeLogReader({ dir }).follow({ kind: 'trades', watch: false, pollIntervalMs: 10 })
+    const follower = createTradeLogReader({ dir }).follow({ kind: 'trades', pollIntervalMs: 10 })
     const seen = collect(follower)
     const errors: unknown[] = []
     follower.on('error', (error) => errors.push(error))
@@ -127,6 +127,8 @@ describe('follow', () => {
     writeFileSync(join(dir, 'trades_20250801.jsonl'), line(trade(AUG_1, { orderId: 'late' })))
     await vi.waitFor(() => expect(seen.map((record) => record.entry.orderId)).toEqual(['late']), { timeout: 15_000 })
     expect(errors).toEqual([expect.objectContaining({ code: 'ENOENT' })])
+    // The directory watcher starts once the directory exists.
+    expect(follower.watching).toBe(true)
   })
 
   it('keeps going when the file disappears and a new one appears', async () => {

@@ -84,6 +84,7 @@ class FollowerImpl<T> extends EventEmitter<FollowerEvents<T>> implements Followe
   private running: Promise<void> | undefined
   private again = false
   private listError: string | undefined
+  private watchFailed = false
   private closed = false
   private readonly endListeners = new Set<() => void>()
 
@@ -111,20 +112,25 @@ class FollowerImpl<T> extends EventEmitter<FollowerEvents<T>> implements Followe
         if (newestDay && file.day >= shiftDay(newestDay, -1)) await this.track(file, 'end')
       }
     }
-    if (this.options.watch ?? true) {
-      try {
-        this.watcher = watch(this.options.dir, { persistent: true }, () => this.schedule())
-        this.watcher.on('error', (error) => {
-          this.emit('error', error)
-          this.watcher?.close()
-          this.watcher = undefined
-        })
-      } catch (error) {
-        this.emit('error', error)
-      }
-    }
+    this.startWatcher(this.listError === undefined)
+    if (this.listError === undefined && !this.watcher) this.watchFailed = true
     this.timer = setInterval(() => this.schedule(), this.options.pollIntervalMs ?? 500)
     if (this.resumeAfter) await this.tick()
+  }
+
+  /** Watches the directory when asked to; a directory that appears later gets its watcher on a later poll. */
+  private startWatcher(reportFailure: boolean): void {
+    if (!(this.options.watch ?? true) || this.watcher || this.closed) return
+    try {
+      this.watcher = watch(this.options.dir, { persistent: true }, () => this.schedule())
+      this.watcher.on('error', (error) => {
+        this.emit('error', error)
+        this.watcher?.close()
+        this.watcher = undefined
+      })
+    } catch (error) {
+      if (reportFailure) this.emit('error', error)
+    }
   }
 
   private async listFiles(): Promise<LogFile[]> {
@@ -188,6 +194,10 @@ class FollowerImpl<T> extends EventEmitter<FollowerEvents<T>> implements Followe
   private async tick(): Promise<void> {
     const records: FollowedRecord<T>[] = []
     const files = await this.listFiles()
+    if (this.listError === undefined && !this.watcher && !this.watchFailed) {
+      this.startWatcher(true)
+      if (!this.watcher) this.watchFailed = true
+    }
     const newestDay = files.at(-1)?.day
     for (const file of files) {
       if (!this.tracked.has(file.name) && (!newestDay || file.day >= shiftDay(newestDay, -1))) await this.track(file, 0)
