@@ -1,6 +1,14 @@
 /** `createElectronCashClient`: transport, queue, retries, failover, typed methods and batches. */
 import pRetry from 'p-retry'
 import type { z } from 'zod'
+import type {
+  BatchEntry,
+  BatchOutcome,
+  CallOptions,
+  ElectronCashClient,
+  ElectronCashClientOptions,
+  EndpointStatus,
+} from './client-types.js'
 import { failureInResult, rpcErrorFrom } from './daemon-errors.js'
 import {
   type ElectronCashError,
@@ -11,170 +19,15 @@ import {
   ProtocolError,
   type RequestPlace,
 } from './errors.js'
-import { METHODS, type MethodName, type MethodParams, type MethodResult, resultSchemaFor, toWireParams } from './methods.js'
-import { type Endpoint, type EndpointOptions, positiveNumber, resolveEndpoints } from './options.js'
+import { METHODS, type MethodName, resultSchemaFor, toWireParams } from './methods.js'
+import { type Endpoint, positiveNumber, resolveEndpoints } from './options.js'
 import { type CallQueue, createCallQueue } from './queue.js'
-import { type ProbeOptions, type ProbeResult, probe, type WaitUntilReadyOptions, waitUntilReady } from './readiness.js'
+import { type ProbeOptions, probe, type WaitUntilReadyOptions, waitUntilReady } from './readiness.js'
 import { redactParams, redactResult } from './redact.js'
 import { isRetryable, NETWORK_BOUND_METHODS, retrySafety } from './retry-policy.js'
 import { postJsonRpc } from './transport.js'
 
-export interface RetryOptions {
-  /** Retries after the first attempt. Default 2. */
-  retries?: number
-  /** Delay before the first retry. Default 200 ms. */
-  minDelayMs?: number
-  /** Cap on the delay between retries. Default 2000 ms. */
-  maxDelayMs?: number
-  /** Exponential growth of the delay. Default 2. */
-  factor?: number
-  /** Multiply each delay by a random factor between 1 and 2. Default true. */
-  jitter?: boolean
-  /** Stop retrying once this long has passed since the first attempt. Default 60000 ms. */
-  maxElapsedMs?: number
-}
-
-export interface CallOptions {
-  /** Aborts the call, including while it waits in the queue. */
-  signal?: AbortSignal
-  /** Per-attempt timeout, counted from when the request leaves the queue. Default: the client's `timeoutMs` or `networkTimeoutMs`. */
-  timeoutMs?: number
-  /** Overrides the client's retry policy for this call; `false` disables retries. */
-  retry?: RetryOptions | false
-}
-
-/** Hook payloads never contain credentials; params are redacted of wallet passwords and keys. */
-export interface RequestEvent {
-  method: string
-  url: string
-  id: number
-  attempt: number
-  /** Time spent waiting for the endpoint's queue, ms. */
-  queuedMs: number
-  params: unknown
-}
-export interface ResponseEvent {
-  method: string
-  url: string
-  id: number
-  attempt: number
-  queuedMs: number
-  /** Time the daemon took (request sent → reply read), ms, excluding `queuedMs`. */
-  durationMs: number
-  /** The result, redacted for methods that return secrets; undefined for batches. */
-  result: unknown
-}
-export interface ErrorEvent {
-  method: string
-  url: string
-  attempt: number
-  queuedMs: number
-  durationMs: number
-  error: ElectronCashError
-}
-export interface RetryEvent {
-  method: string
-  /** The attempt that failed (1-based). */
-  attempt: number
-  error: ElectronCashError
-  /** `'failover'`: the call moves at once to the next endpoint; `'retry'`: after a backoff delay. */
-  kind: 'failover' | 'retry'
-  /** Endpoint that failed. */
-  url: string
-  /** Endpoint tried next (failover only). */
-  nextUrl?: string
-  retriesLeft: number
-}
-
-export interface ClientHooks {
-  onRequest?: (event: RequestEvent) => void
-  onResponse?: (event: ResponseEvent) => void
-  onError?: (event: ErrorEvent) => void
-  onRetry?: (event: RetryEvent) => void
-}
-
-export interface ElectronCashClientOptions {
-  /** Daemon URL, e.g. `http://127.0.0.1:7777`. Default: `ELECTRONCASH_URL` (comma-separated for several). */
-  url?: string
-  /** Several daemons in priority order (the first is the primary). Default: `[url]`. */
-  endpoints?: readonly (string | EndpointOptions)[]
-  /** RPC user (`rpcuser`). Default: `ELECTRONCASH_RPC_USER`, or the user in the URL. */
-  username?: string
-  /** RPC password (`rpcpassword`). Default: `ELECTRONCASH_RPC_PASSWORD`, or the password in the URL. */
-  password?: string
-  /** Where `ELECTRONCASH_*` defaults come from. Default `process.env`. */
-  env?: Record<string, string | undefined>
-  /** Per-attempt timeout for wallet-local calls. Default 15000 ms. */
-  timeoutMs?: number
-  /** Per-attempt timeout for calls that wait on an Electrum server (the daemon gives up after 30 s). Default 40000 ms. */
-  networkTimeoutMs?: number
-  /** Retry policy for retry-safe calls (and unsafe ones that provably never reached the daemon). Default `{ retries: 2 }`. */
-  retry?: RetryOptions | false
-  /** Calls executing at once per endpoint; the daemon serves one at a time. Default 1. */
-  concurrency?: number
-  /** How long a failed endpoint is skipped before the client tries it (the primary first) again. Default 5000 ms. */
-  failoverCooldownMs?: number
-  /** The fetch implementation. Default `globalThis.fetch`. */
-  fetch?: typeof globalThis.fetch
-  /** Logging and metrics hooks. A throwing hook never breaks a call. */
-  hooks?: ClientHooks
-}
-
-/** One entry of `client.batch`: raw, or built with `client.prepare.<method>()` for a typed, validated result. */
-export interface BatchEntry<T = unknown> {
-  method: string
-  params?: unknown[] | Record<string, unknown>
-  /** Validates and converts the raw result; throws on mismatch. */
-  parse?: (raw: unknown, place: RequestPlace) => T
-}
-export type BatchOutcome<T = unknown> = { ok: true; result: T } | { ok: false; error: ElectronCashError }
-type Outcomes<E extends readonly BatchEntry[]> = { [K in keyof E]: E[K] extends BatchEntry<infer T> ? BatchOutcome<T> : never }
-
-type OptionalIfEmpty<P> =
-  Record<never, never> extends P ? [params?: P, options?: CallOptions] : [params: P, options?: CallOptions]
-export type TypedMethods = {
-  [K in MethodName]: (...args: OptionalIfEmpty<MethodParams<K>>) => Promise<MethodResult<K>>
-}
-export type PreparedMethods = {
-  [K in MethodName]: (...args: OptionalIfEmpty<MethodParams<K>>) => BatchEntry<MethodResult<K>>
-}
-
-export interface EndpointStatus {
-  url: string
-  /** Priority, 0 = primary. */
-  index: number
-  /** False while the endpoint is skipped after a failure. */
-  healthy: boolean
-  /** Calls executing / waiting on this endpoint. */
-  active: number
-  waiting: number
-  /** performance.now() when the oldest executing call started, if any. */
-  busySince: number | undefined
-}
-
-export interface ElectronCashClient extends TypedMethods {
-  /** Calls any method with raw params; the result is checked for failure-in-result but not schema-validated. */
-  call(method: string, params?: unknown[] | Record<string, unknown>, options?: CallOptions): Promise<unknown>
-  /** Sends several calls in one HTTP request; one result-or-error per entry, in order. */
-  batch<const E extends readonly BatchEntry[]>(entries: E, options?: CallOptions): Promise<Outcomes<E>>
-  /** Builds typed batch entries: `client.batch([client.prepare.getBalance(), ...])`. */
-  readonly prepare: PreparedMethods
-  /** Endpoints in priority order with their health and queue state. */
-  endpoints(): EndpointStatus[]
-  /** Marks an endpoint healthy or failed (used by the health monitor). */
-  markEndpoint(url: string, healthy: boolean): void
-  /** Sends one call to one endpoint only: no queue bypass, no retry, no failover (used by probes). */
-  callEndpoint(url: string, method: string, params?: unknown[] | Record<string, unknown>, options?: CallOptions): Promise<unknown>
-  /**
-   * Resolves once a daemon answers with a wallet loaded (and, with `requireNetwork`, connected); polls with capped
-   * backoff. Rejects with `NotReadyError` naming the URLs, attempts and last cause.
-   */
-  waitUntilReady(options?: WaitUntilReadyOptions): Promise<ProbeResult>
-  /** One health probe of one endpoint (default: the primary): up, degraded (no wallet, offline, busy) or down. */
-  probe(options?: ProbeOptions): Promise<ProbeResult>
-  /** Like `batch`, to one endpoint only, without retry or failover. */
-  batchEndpoint(url: string, entries: readonly BatchEntry[], options?: CallOptions): Promise<BatchOutcome[]>
-}
+export type * from './client-types.js'
 
 interface EndpointState {
   endpoint: Endpoint
