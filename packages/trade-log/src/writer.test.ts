@@ -215,6 +215,14 @@ describe('signals', () => {
   }, 30_000)
   afterAll(() => child.cleanup())
 
+  it('flushes buffered entries at beforeExit when handleSignals is set and close() was never called', async () => {
+    const dir = tempDir()
+    const proc = spawn(process.execPath, [child.file, dir, 'buffered-exit', '7'], { stdio: ['ignore', 'ignore', 'inherit'] })
+    const code = await new Promise<number | null>((resolve) => proc.on('exit', (exitCode) => resolve(exitCode)))
+    expect(code).toBe(0)
+    expect(lines(join(dir, 'decisions_20250801.jsonl'))).toHaveLength(7)
+  })
+
   it('flushes buffered entries on SIGTERM when handleSignals is set, then still exits by the signal', async () => {
     const dir = tempDir()
     const proc = spawn(process.execPath, [child.file, dir, 'buffered-term', '25'], { stdio: ['ignore', 'pipe', 'inherit'] })

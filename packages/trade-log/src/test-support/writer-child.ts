@@ -4,6 +4,7 @@
  *   printing `ack <seq>` after each append resolved.
  * - `concurrent`: the same without acks, buffered, as fast as possible; a second live process gets its own instance file.
  * - `buffered-term`: appends `count` decisions with handleSignals, prints `ready`, then waits for a signal.
+ * - `buffered-exit`: the same, then lets the process end on its own without close().
  */
 import { writeSync } from 'node:fs'
 import { createTradeLogWriter } from '../writer.js'
@@ -47,7 +48,7 @@ if (mode === 'durable' || mode === 'concurrent') {
     if (mode === 'durable') writeSync(1, `ack ${seq}\n`)
   }
   await writer.close()
-} else if (mode === 'buffered-term') {
+} else if (mode === 'buffered-term' || mode === 'buffered-exit') {
   const writer = createTradeLogWriter({ dir, handleSignals: true, flushIntervalMs: 3_600_000 })
   for (let seq = 0; seq < count; seq++) {
     await writer.append('decisions', {
@@ -60,6 +61,9 @@ if (mode === 'durable' || mode === 'concurrent') {
       reason: `seq ${seq}`,
     })
   }
-  writeSync(1, 'ready\n')
-  setInterval(() => {}, 1000)
+  if (mode === 'buffered-term') {
+    writeSync(1, 'ready\n')
+    setInterval(() => {}, 1000)
+  }
+  // buffered-exit: nothing keeps the loop alive; the writer's beforeExit handler must flush.
 }
