@@ -9,7 +9,7 @@ import { createBotLog } from './bot-log.js'
 import { restoreState } from './restore-state.js'
 import { decision, silentLogger, useTempDirs } from './test-support/bot-setup.js'
 import { readKind } from './test-support/log-files.js'
-import { testLimits } from './test-support/replay-cycle.js'
+import { testLimits, testSettings } from './test-support/replay-cycle.js'
 import { createUpbitExchange } from './upbit-exchange.js'
 
 const tempDir = useTempDirs()
@@ -32,15 +32,7 @@ async function simulatorBot(
     markets: ['KRW-BTC'],
     intervalMs: 1,
     maxCycles: cycles,
-    settings: {
-      mode: 'paper',
-      timeframes: [60, 240],
-      candleCount: 50,
-      decisionTimeoutMs: 1000,
-      orderTimeoutMs: 1000,
-      orderPollMs: 10,
-      onShutdown: 'cancel',
-    },
+    settings: testSettings,
     exchange: createUpbitExchange(client),
     decider,
     limits: testLimits,

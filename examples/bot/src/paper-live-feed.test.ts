@@ -10,7 +10,7 @@ import { createBotState } from './bot-state.js'
 import { startPaperSession } from './paper.js'
 import { decision, silentLogger, useTempDirs } from './test-support/bot-setup.js'
 import { readKind } from './test-support/log-files.js'
-import { testLimits } from './test-support/replay-cycle.js'
+import { testLimits, testSettings } from './test-support/replay-cycle.js'
 
 // Upbit's public API as msw serves it (shapes from Upbit's docs, see upbit-client's schemas); the simulator
 // on 127.0.0.1 is let through, anything else fails the test.
@@ -88,15 +88,7 @@ describe('paper trading on Upbit live prices (BOT_PAPER_FEED=upbit, the demo wit
         markets: ['KRW-BTC'],
         intervalMs: 1,
         maxCycles: 2,
-        settings: {
-          mode: 'paper',
-          timeframes: [60, 240],
-          candleCount: 50,
-          decisionTimeoutMs: 1000,
-          orderTimeoutMs: 1000,
-          orderPollMs: 10,
-          onShutdown: 'cancel',
-        },
+        settings: testSettings,
         exchange: session.exchange,
         decider: createScriptedDecider([decision('buy', 0.1), decision('hold', 0)]),
         limits: testLimits,

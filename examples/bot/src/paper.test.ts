@@ -73,20 +73,7 @@ heavy('paper trading against the upbit-client simulator', () => {
 
   it('stopping during an open order cancels it: no order is left open and nothing unfilled is logged as a fill', async () => {
     const dir = tempDir()
-    const { config, secrets } = testConfig({
-      tradeLogDir: dir,
-      maxCycles: 3,
-      orderType: 'limit',
-      limitOffsetTicks: 50,
-      orderTimeoutMs: 60_000,
-    })
-    const running = await startBot({
-      config,
-      secrets,
-      decider: createScriptedDecider([decision('buy', 0.1)], { whenExhausted: 'repeat-last' }),
-      logger: silentLogger,
-      onStatus: () => {},
-    })
+    const running = await startRestingLimitBuyer(dir, 60_000)
     const simulator = running.paper!.simulator
     const done = running.run()
     await waitFor(() => simulator.orders().some((o) => o.state === 'wait'))
@@ -106,20 +93,7 @@ heavy('paper trading against the upbit-client simulator', () => {
 heavy('paper trading: orders that do not settle', () => {
   it('an order whose polling fails is settled by the next loop turn (cancelled, or its fill logged), the error logged; unfilled orders time out and are cancelled', async () => {
     const dir = tempDir()
-    const { config, secrets } = testConfig({
-      tradeLogDir: dir,
-      maxCycles: 3,
-      orderType: 'limit',
-      limitOffsetTicks: 50,
-      orderTimeoutMs: 300,
-    })
-    const running = await startBot({
-      config,
-      secrets,
-      decider: createScriptedDecider([decision('buy', 0.1)], { whenExhausted: 'repeat-last' }),
-      logger: silentLogger,
-      onStatus: () => {},
-    })
+    const running = await startRestingLimitBuyer(dir, 300)
     const simulator = running.paper!.simulator
     // Every attempt (with the client's retries) of the first poll answers 500: the cycle fails after placing.
     simulator.injectFault({ method: 'GET', path: '/v1/order', kind: 'status-before', status: 500, times: 3 })
@@ -140,6 +114,19 @@ heavy('paper trading: orders that do not settle', () => {
     expect(toBig(simulator.accounts().find((a) => a.currency === 'KRW')!.locked).eq(0)).toBe(true)
   })
 })
+
+/** A paper bot that tries to buy every cycle with passive limit orders 50 ticks under the bid (they rest). */
+function startRestingLimitBuyer(dir: string, orderTimeoutMs: number) {
+  const { config, secrets } = testConfig({
+    tradeLogDir: dir,
+    maxCycles: 3,
+    orderType: 'limit',
+    limitOffsetTicks: 50,
+    orderTimeoutMs,
+  })
+  const decider = createScriptedDecider([decision('buy', 0.1)], { whenExhausted: 'repeat-last' })
+  return startBot({ config, secrets, decider, logger: silentLogger, onStatus: () => {} })
+}
 
 async function waitFor(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 500 && !condition(); i++) await new Promise((r) => setTimeout(r, 10))

@@ -3,7 +3,7 @@ import { createTradeLogWriter } from '@tradekit/trade-log'
 import { generateCandles } from '../../scripts/generate-candles.js'
 import { createBotLog } from '../bot-log.js'
 import { createBotState } from '../bot-state.js'
-import type { CycleDeps } from '../cycle.js'
+import type { CycleDeps, CycleSettings } from '../cycle.js'
 import { createReplayExchange } from '../replay-exchange.js'
 import { silentLogger } from './bot-setup.js'
 
@@ -17,6 +17,17 @@ export const testLimits: RiskLimits = {
   dailyLossLimitQuote: '100000',
 }
 
+/** Cycle settings for tests: paper mode, short timeouts, fast polling. */
+export const testSettings: CycleSettings = {
+  mode: 'paper',
+  timeframes: [60, 240],
+  candleCount: 50,
+  decisionTimeoutMs: 2000,
+  orderTimeoutMs: 2000,
+  orderPollMs: 10,
+  onShutdown: 'cancel',
+}
+
 /** Cycle dependencies on an in-memory replay exchange with 1,000,000 KRW, logging to `dir`. */
 export function replayCycle(decider: Decider, dir: string) {
   const exchange = createReplayExchange({ market: 'KRW-BTC', candles: testCandles, quoteBalance: '1000000' })
@@ -28,15 +39,7 @@ export function replayCycle(decider: Decider, dir: string) {
     log,
     logger: silentLogger,
     state: createBotState(exchange.now()),
-    settings: {
-      mode: 'paper',
-      timeframes: [60, 240],
-      candleCount: 100,
-      decisionTimeoutMs: 2000,
-      orderTimeoutMs: 2000,
-      orderPollMs: 10,
-      onShutdown: 'cancel',
-    },
+    settings: { ...testSettings, candleCount: 100 },
     now: exchange.now,
     shutdown: new AbortController().signal,
   }
