@@ -6,6 +6,7 @@
 import { closeSync, openSync, readFileSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
+import { TradeLogIoError } from './errors.js'
 
 /** What a lock file records about its holder. */
 export interface LockHolder {
@@ -80,7 +81,15 @@ export function tryLock(path: string, staleMs: number, now: number): LockAttempt
     try {
       fd = openSync(path, 'wx')
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw new TradeLogIoError(
+          `Could not create the lock ${path}: ${(error as Error).message}. Is the log directory writable?`,
+          {
+            path,
+            cause: error,
+          },
+        )
+      }
       const holder = readHolder(path)
       if (attempt === 0 && isStale(path, holder, staleMs, now)) {
         try {

@@ -105,6 +105,16 @@ describe('createTradeLogWriter', () => {
     expect(lines(join(dir, 'trades_20250801.jsonl'))).toHaveLength(10)
   })
 
+  it('error: a directory that cannot be created is a typed error naming the path', async () => {
+    const parent = tempDir()
+    writeFileSync(join(parent, 'a-file'), '')
+    const writer = createTradeLogWriter({ dir: join(parent, 'a-file', 'logs') })
+    const error = await writer.append('trades', trade(AUG_1)).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(TradeLogIoError)
+    expect((error as TradeLogIoError).message).toMatch(/Could not create the log directory .*a-file\/logs/)
+    await writer.close()
+  })
+
   it('flushes buffered kinds on its timer', async () => {
     const dir = tempDir()
     const writer = createTradeLogWriter({ dir, flushIntervalMs: 10 })

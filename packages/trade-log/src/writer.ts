@@ -158,7 +158,14 @@ export function createTradeLogWriter<const Custom extends readonly EntryKind[] =
 
   const ensureDir = () => {
     if (dirReady) return
-    if (options.mkdir ?? true) mkdirSync(dir, { recursive: true })
+    try {
+      if (options.mkdir ?? true) mkdirSync(dir, { recursive: true })
+    } catch (error) {
+      throw new TradeLogIoError(
+        `Could not create the log directory ${dir}: ${(error as Error).message}. Check TRADE_LOG_DIR and the volume's permissions.`,
+        { path: dir, cause: error },
+      )
+    }
     dirReady = true
   }
 
