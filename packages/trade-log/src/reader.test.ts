@@ -2,7 +2,7 @@ import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { isTradeLogError, TradeLogIoError, TradeLogStrictReadError, TradeLogUsageError } from './errors.js'
+import { isTradeLogError, TradeLogStrictReadError, TradeLogUsageError } from './errors.js'
 import { defineEntryKind } from './kinds.js'
 import { LEGACY_ASSUMPTIONS } from './legacy.js'
 import { createTradeLogReader } from './reader.js'
@@ -216,16 +216,6 @@ describe('readEntries', () => {
     expect(page.diagnostics).toEqual([
       { file: join(dir, 'trades_20250801.json'), line: 2, reason: expect.stringMatching(/hold/) },
     ])
-  })
-
-  it('error: a missing directory is a typed error that points at doctor', async () => {
-    const dir = join(tempDir(), 'missing')
-    const error = await createTradeLogReader({ dir })
-      .readEntries({ kind: 'trades' })
-      .catch((e: unknown) => e)
-    expect(error).toBeInstanceOf(TradeLogIoError)
-    expect((error as TradeLogIoError).message).toMatch(/trade-log doctor/)
-    expect(((error as TradeLogIoError).cause as NodeJS.ErrnoException).code).toBe('ENOENT')
   })
 
   it('error: a malformed cursor or limit is a usage error', async () => {

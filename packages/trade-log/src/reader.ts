@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path'
 import { type CursorPosition, comparePositions, decodeCursor, encodeCursor } from './cursor.js'
-import { TradeLogIoError, TradeLogStrictReadError, TradeLogUsageError } from './errors.js'
+import { TradeLogStrictReadError, TradeLogUsageError } from './errors.js'
 import { type FileRecord, type ReadHooks, readLogFile } from './file-source.js'
 import { type LogFile, listLogFiles } from './files.js'
 import { createFollower, type Follower, type FollowOptions } from './follow.js'
@@ -144,17 +144,6 @@ export function createTradeLogReader<const Custom extends readonly EntryKind[] =
   const registry = kindRegistry(options.kinds ?? [])
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES
 
-  const listFiles = async (kind: string | undefined) => {
-    try {
-      return await listLogFiles(dir, kind)
-    } catch (error) {
-      throw new TradeLogIoError(
-        `Cannot list the log directory ${dir}: ${(error as Error).message}. Run \`trade-log doctor ${dir}\` to see why and where the logs are.`,
-        { path: dir, cause: error },
-      )
-    }
-  }
-
   const prepare = (query: StreamOptions<string> & { limit?: number }) => {
     const kind = requireKind(registry, query.kind)
     const from = query.from === undefined ? Number.NEGATIVE_INFINITY : toEpochMs(query.from, 'from')
@@ -192,7 +181,7 @@ export function createTradeLogReader<const Custom extends readonly EntryKind[] =
     const { kind, cursor, matches, diagnostics, assumed, hooks, inRange } = prepare(query)
     const limit = query.limit ?? 100
     const desc = (query.order ?? 'desc') === 'desc'
-    const files = (await listFiles(kind.name)).filter(inRange)
+    const files = (await listLogFiles(dir, kind.name)).filter(inRange)
     const groups = groupByDay(files)
     if (desc) groups.reverse()
     const direction = desc ? -1 : 1
@@ -278,7 +267,7 @@ export function createTradeLogReader<const Custom extends readonly EntryKind[] =
 
   async function* streamBatches(query: StreamOptions<string>): AsyncGenerator<Record_<FileRecord['entry']>[]> {
     const { kind, cursor, matches, hooks, inRange } = prepare(query)
-    const files = (await listFiles(kind.name)).filter(inRange)
+    const files = (await listLogFiles(dir, kind.name)).filter(inRange)
     for (const group of groupByDay(files)) {
       const window = dayWindow(group[0]!.day)
       if (cursor && window.end <= cursor.tsMs) continue
@@ -303,7 +292,7 @@ export function createTradeLogReader<const Custom extends readonly EntryKind[] =
         maxLineBytes,
         ...(options.onDiagnostic ? { onDiagnostic: options.onDiagnostic } : {}),
       })) as TradeLogReader<Custom>['follow'],
-    files: (kind) => listFiles(kind),
+    files: (kind) => listLogFiles(dir, kind),
   }
 }
 
