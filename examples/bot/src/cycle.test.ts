@@ -79,6 +79,15 @@ describe('one bot cycle against the replay exchange', () => {
     }
   })
 
+  it('a foreign decider with a valid decision but no usage or provider still gets its order, logged under its own name', async () => {
+    const bare: Decider = { provider: 'mine', model: 'v1', decide: async () => ({ decision: decision('buy', 0.1) }) as never }
+    const { dir, deps, log } = setup(bare)
+    const report = await runCycle('KRW-BTC', deps)
+    await log.close()
+    expect(report.execution?.fills).toHaveLength(1)
+    expect(readKind(dir, 'decisions')[0]).toMatchObject({ provider: 'mine', model: 'v1', action: 'buy', fallbackReason: null })
+  })
+
   it('the daily loss limit stops trading for the rest of the day', async () => {
     const decider = createScriptedDecider([decision('buy', 1)], { whenExhausted: 'repeat-last' })
     const { deps } = setup(decider)

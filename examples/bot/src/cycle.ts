@@ -312,7 +312,16 @@ async function decideSafely(deps: CycleDeps, context: MarketContext): Promise<De
     await deps.log.error({ tsMs: context.asOf, level: 'error', message, source: 'decider', market: context.market })
     return failed('invalid_decision', message)
   }
-  return { ...result, decision: valid.data }
+  // A foreign decider may return a valid decision with a sloppy envelope: fill what the log needs.
+  return {
+    ...result,
+    decision: valid.data,
+    provider: typeof result.provider === 'string' ? result.provider : deps.decider.provider,
+    model: typeof result.model === 'string' ? result.model : deps.decider.model,
+    latencyMs: typeof result.latencyMs === 'number' ? result.latencyMs : Date.now() - started,
+    usage: result.usage ?? { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 },
+    fallback: result.fallback ?? null,
+  }
 }
 
 /** The key a timeframe's candles have in the context: `60` → `1h`, `240` → `4h`, `15` → `15m`. */
