@@ -31,7 +31,7 @@ export function createAuthenticator(options: AuthOptions): Authenticator {
   const { token, jwtSecret, jwtPublicKey } = options
   if (!token && !jwtSecret && !jwtPublicKey) {
     throw new ServerConfigError(
-      'No authentication configured: set auth.token (API_TOKEN), auth.jwtSecret (JWT_SECRET) or auth.jwtPublicKey (JWT_PUBLIC_KEY). The API is never served without one.',
+      'No authentication configured: set auth.token (API_TOKEN), auth.jwtSecret (JWT_SECRET) or auth.jwtPublicKey (JWT_PUBLIC_KEY_FILE). The API is never served without one.',
     )
   }
   if (token !== undefined && token.length < 16) {
