@@ -6,7 +6,8 @@ import { groupAlive, spawnScript, until } from './test-support/spawn.js'
 const heavy = process.env['TRADEKIT_NODE_MATRIX'] ? describe.skip : describe
 const tempDir = useTempDirs()
 
-describe('bot command line', () => {
+// Each test spawns a bot process (a few seconds of start-up): skipped in the Node 22/24 re-run of the packages.
+heavy('bot command line', () => {
   it('live mode refuses to start without --live and keys, exit 2, one message naming what is missing', {
     timeout: 60_000,
   }, async () => {
@@ -24,7 +25,7 @@ describe('bot command line', () => {
     expect(bot.stderr()).toMatch(/^error: configuration: setting "intervalMs" \(environment BOT_INTERVAL_MS\)/)
   })
 
-  heavy('SIGTERM during an open order cancels it, flushes the log and exits 0', () => {
+  describe('SIGTERM during an open order cancels it, flushes the log and exits 0', () => {
     it('resting limit buy, then SIGTERM', { timeout: 90_000 }, async () => {
       const dir = tempDir()
       // Passive limit orders 50 ticks under the bid never fill on the replay's next candles; the timeout is long.
