@@ -59,6 +59,10 @@ describe('configuration', () => {
     [{ url: 'http://127.0.0.1:7777', env: {} }, /no credentials for http:\/\/127.0.0.1:7777.*ELECTRONCASH_RPC_USER/],
     [{ url: 'not a url', username: 'u', password: 'p', env: {} }, /not a valid URL/],
     [{ url: 'http://127.0.0.1:7777', username: 'u', password: 'p', env: {}, timeoutMs: -1 }, /timeoutMs must be a positive/],
+    [
+      { url: 'http://127.0.0.1:7777', username: 'u', password: 'p', env: {}, concurrency: 0 },
+      /concurrency must be a positive integer/,
+    ],
   ])('error: bad configuration %j fails at construction with ConfigError', (options, message) => {
     expect(() => createElectronCashClient(options)).toThrow(ConfigError)
     expect(() => createElectronCashClient(options)).toThrow(message)

@@ -11,6 +11,7 @@ import type {
 } from './client-types.js'
 import { failureInResult, rpcErrorFrom } from './daemon-errors.js'
 import {
+  ConfigError,
   type ElectronCashError,
   isConnectionError,
   isElectronCashError,
@@ -74,7 +75,10 @@ export function createElectronCashClient(options: ElectronCashClientOptions = {}
   const timeoutMs = positiveNumber('timeoutMs', options.timeoutMs, 15_000)
   const networkTimeoutMs = positiveNumber('networkTimeoutMs', options.networkTimeoutMs, 40_000)
   const cooldownMs = positiveNumber('failoverCooldownMs', options.failoverCooldownMs, 5_000)
-  const concurrency = Math.max(1, Math.floor(options.concurrency ?? 1))
+  const concurrency = options.concurrency ?? 1
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new ConfigError(`concurrency must be a positive integer (calls at once per endpoint), got ${concurrency}`)
+  }
   const fetchImpl = options.fetch ?? globalThis.fetch
   const hooks = options.hooks ?? {}
   const states: EndpointState[] = endpoints.map((endpoint) => ({ endpoint, queue: createCallQueue(concurrency), downUntil: 0 }))
@@ -93,6 +97,10 @@ export function createElectronCashClient(options: ElectronCashClientOptions = {}
   }
   const timeoutFor = (method: string, call: CallOptions | undefined) =>
     call?.timeoutMs ?? (NETWORK_BOUND_METHODS.has(method) ? networkTimeoutMs : timeoutMs)
+
+  // Queue/daemon timing of a failed exchange, for onError, without adding fields to the error.
+  const timings = new WeakMap<object, { queuedMs: number; started: number }>()
+  const isAbort = (error: unknown) => error instanceof Error && error.name === 'AbortError'
 
   /** One HTTP exchange with one endpoint, through its queue. */
   async function exchange<T>(
@@ -129,10 +137,6 @@ export function createElectronCashClient(options: ElectronCashClientOptions = {}
       slot.release()
     }
   }
-
-  // Queue/daemon timing of a failed exchange, for onError, without adding fields to the error.
-  const timings = new WeakMap<object, { queuedMs: number; started: number }>()
-  const isAbort = (error: unknown) => error instanceof Error && error.name === 'AbortError'
 
   function interpret(reply: unknown, id: number, place: RequestPlace): unknown {
     if (!isObject(reply)) {
