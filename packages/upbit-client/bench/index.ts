@@ -85,13 +85,21 @@ async function throughput(): Promise<void> {
   const client = createUpbitClient({ baseUrl: sim.baseUrl, rateLimit: { enabled: false } })
   const modes = {
     raw: () => fetch(url).then((r) => r.json()),
+    // What any client with a timeout pays: undici's per-request signal handling.
+    rawWithTimeout: () => {
+      const controller = new AbortController()
+      const timer = setTimeout(() => controller.abort(), 10_000)
+      return fetch(url, { signal: controller.signal })
+        .then((r) => r.json())
+        .finally(() => clearTimeout(timer))
+    },
     client: () => client.getTicker({ markets: ['KRW-BTC'] }),
   }
   // Short alternating rounds (8 in flight, 80 calls each) so both sides see the same machine load.
-  const spent = { raw: 0, client: 0 }
-  const done = { raw: 0, client: 0 }
+  const spent = { raw: 0, rawWithTimeout: 0, client: 0 }
+  const done = { raw: 0, rawWithTimeout: 0, client: 0 }
   for (let round = 0; round < 40; round++) {
-    for (const mode of ['raw', 'client'] as const) {
+    for (const mode of ['raw', 'rawWithTimeout', 'client'] as const) {
       let next = 0
       const start = performance.now()
       await Promise.all(
@@ -107,6 +115,8 @@ async function throughput(): Promise<void> {
   await sim.close()
   const raw = done.raw / (spent.raw / 1000)
   const viaClient = done.client / (spent.client / 1000)
+  const withTimeout = done.rawWithTimeout / (spent.rawWithTimeout / 1000)
+  line('raw fetch with a timeout signal (context)', withTimeout.toFixed(0), `${raw.toFixed(0)}/s raw fetch`, withTimeout / raw)
   line(
     'client calls/s vs raw fetch (simulator, loopback)',
     viaClient.toFixed(0),
