@@ -91,6 +91,19 @@ heavy('paper trading against the upbit-client simulator', () => {
 })
 
 heavy('paper trading: orders that do not settle', () => {
+  it('with onShutdown "finish" a stop waits for the open order until its timeout, then cancels it', async () => {
+    const dir = tempDir()
+    const running = await startRestingLimitBuyer(dir, 1500, 'finish')
+    const simulator = running.paper!.simulator
+    const done = running.run()
+    await waitFor(() => simulator.orders().some((o) => o.state === 'wait'))
+    running.bot.stop('SIGINT')
+    const summary = await done
+    expect(summary.reports.at(-1)!.execution!.outcome).toBe('timeout')
+    expect(simulator.orders().map((o) => o.state)).toEqual(['cancel'])
+    expect(readKind(dir, 'trades')).toHaveLength(0)
+  })
+
   it('an order whose polling fails is settled by the next loop turn (cancelled, or its fill logged), the error logged; unfilled orders time out and are cancelled', async () => {
     const dir = tempDir()
     const running = await startRestingLimitBuyer(dir, 300)
@@ -116,13 +129,14 @@ heavy('paper trading: orders that do not settle', () => {
 })
 
 /** A paper bot that tries to buy every cycle with passive limit orders 50 ticks under the bid (they rest). */
-function startRestingLimitBuyer(dir: string, orderTimeoutMs: number) {
+function startRestingLimitBuyer(dir: string, orderTimeoutMs: number, onShutdown: 'cancel' | 'finish' = 'cancel') {
   const { config, secrets } = testConfig({
     tradeLogDir: dir,
     maxCycles: 3,
     orderType: 'limit',
     limitOffsetTicks: 50,
     orderTimeoutMs,
+    onShutdown,
   })
   const decider = createScriptedDecider([decision('buy', 0.1)], { whenExhausted: 'repeat-last' })
   return startBot({ config, secrets, decider, logger: silentLogger, onStatus: () => {} })
