@@ -125,7 +125,13 @@ export function createPayments(options: PaymentsOptions, deps: { metrics: Metric
   }
   for (const status of ['paid', 'confirmed', 'underpaid', 'overpaid', 'expired'] as const) watcher.on(status, publish(status))
 
-  const state = () => Object.values(monitor.states())[0] ?? 'unknown'
+  // With several daemons (failover), the service is down only when every one of them is.
+  const state = () => {
+    const states = Object.values(monitor.states())
+    if (states.includes('up')) return 'up'
+    if (states.length > 0 && states.every((value) => value === 'down')) return 'down'
+    return states.includes('degraded') ? 'degraded' : 'unknown'
+  }
 
   /** 503 with the monitor's reason while the daemon is down: clients learn why and that invoices are safe. */
   function ensureUp() {
