@@ -31,7 +31,7 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!
 }
 
-async function child(mode: 'server' | 'baseline', arg: string): Promise<{ url: string; process: ChildProcess }> {
+async function child(mode: 'server' | 'baseline' | 'express', arg: string): Promise<{ url: string; process: ChildProcess }> {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'bench/serve.ts', mode, arg], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, BENCH_TOKEN },
@@ -100,9 +100,16 @@ async function main() {
     cleanup.unshift(() => baseline.process.kill())
     const raw = await cannon(baseline.url, false)
     baseline.process.kill()
+    const floor = await child('express', bodyFile)
+    cleanup.unshift(() => floor.process.kill())
+    const framework = await cannon(`${floor.url}/api/trades`, false)
+    floor.process.kill()
     const ours = await cannon(`${server.url}/api/trades?limit=100`, true)
     console.log(
       `GET /api/trades?limit=100 (year of logs): ${ours.rps.toFixed(0)} req/s, p99 ${ours.p99} ms, ${ours.errors} errors | baseline bare node:http same body ${raw.rps.toFixed(0)} req/s, p99 ${raw.p99} ms | ratio ${(ours.rps / raw.rps).toFixed(3)} | goal ≥ 2000 req/s and p99 < 20 ms | ${verdict(ours.rps >= 2000 && ours.p99 < 20 && ours.errors === 0)}`,
+    )
+    console.log(
+      `  same body from a one-route Express app: ${framework.rps.toFixed(0)} req/s, p99 ${framework.p99} ms | ours / Express floor ${(ours.rps / framework.rps).toFixed(3)} (auth, validation, metrics, security headers, CORS, cache lookup)`,
     )
 
     // 3. 100 WebSocket clients, 20 appended trades.

@@ -1,10 +1,12 @@
 /**
  * Child process for the benchmark: `serve.ts server <dir>` runs the example server on the log directory;
- * `serve.ts baseline <file>` serves a fixed JSON body with bare node:http (the loopback ceiling). Prints the URL.
+ * `serve.ts baseline <file>` serves a fixed JSON body with bare node:http (the loopback ceiling);
+ * `serve.ts express <file>` serves it from a one-route Express app (the framework's floor). Prints the URL.
  */
 import { readFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import express from 'express'
 import pino from 'pino'
 import { startServer } from '../src/server.js'
 
@@ -17,6 +19,14 @@ if (mode === 'baseline') {
     res.end(body)
   })
   server.listen(0, '127.0.0.1', () => console.log(`http://127.0.0.1:${(server.address() as AddressInfo).port}`))
+} else if (mode === 'express') {
+  const body = readFileSync(path!, 'utf8')
+  const app = express()
+  app.set('etag', false)
+  app.get('/api/trades', (_req, res) => {
+    res.type('json').send(body)
+  })
+  const server = app.listen(0, '127.0.0.1', () => console.log(`http://127.0.0.1:${(server.address() as AddressInfo).port}`))
 } else {
   const running = await startServer({
     port: 0,
