@@ -28,6 +28,31 @@ describe('error bodies', () => {
     expect(parseBanMs(retryAfter, body)).toBe(expected)
   })
 
+  it.each([
+    [401, '{"error":{"name":"no_authorization_i_p","message":"m"}}', 'UpbitAuthError', 'auth'],
+    [400, '{"error":{"name":"under_min_total_bid","message":"m"}}', 'UpbitValidationError', 'validation'],
+    [400, '{"error":{"name":"insufficient_funds_ask","message":"m"}}', 'UpbitInsufficientFundsError', 'insufficient_funds'],
+    [404, '{"error":{"name":404,"message":"Code not found"}}', 'UpbitNotFoundError', 'not_found'],
+    [429, 'Too many API requests.', 'UpbitRateLimitError', 'rate_limit'],
+    [418, 'Blocked for 10 seconds', 'UpbitBanError', 'ban'],
+    [503, '<html>maintenance</html>', 'UpbitServerError', 'server'],
+    [409, '{"error":{"name":"conflict","message":"m"}}', 'UpbitApiError', 'api'],
+  ])('status %i body %s becomes %s with code %s', (status, body, name, code) => {
+    const error = toApiError({
+      method: 'GET',
+      url: 'u',
+      status,
+      body,
+      remaining: undefined,
+      group: 'g',
+      retryAfter: null,
+      now: 0,
+    })
+    expect(error.name).toBe(name)
+    expect(error.code).toBe(code)
+    expect(error.message).toContain(`${status}`)
+  })
+
   it('a 418 without a stated duration still stops the group for a safe default', () => {
     const error = toApiError({
       method: 'GET',

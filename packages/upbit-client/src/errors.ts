@@ -51,7 +51,7 @@ export interface RequestTarget {
   url: string
 }
 
-interface ApiErrorInit extends RequestTarget {
+export interface ApiErrorInit extends RequestTarget {
   status: number
   errorName: string | number | undefined
   upbitMessage: string
@@ -85,7 +85,10 @@ export class UpbitApiError extends UpbitError {
   readonly method: string
   readonly url: string
 
-  constructor(init: ApiErrorInit, code = 'api') {
+  /** The `code` of this class's instances; each subclass sets its own. */
+  static readonly errorCode: string = 'api'
+
+  constructor(init: ApiErrorInit, code = (new.target as typeof UpbitApiError).errorCode) {
     const label = init.errorName === undefined ? '' : ` ${init.errorName}`
     super(
       `Upbit ${init.method} ${init.url} failed: ${init.status}${label}: ${init.upbitMessage || '(empty body)'}. ${NEXT_STEP[code] ?? NEXT_STEP.api}`,
@@ -113,34 +116,26 @@ export class UpbitApiError extends UpbitError {
 
 /** 401/403: bad signature or hash, expired or unknown key, reused nonce, IP not allow-listed, missing permission. */
 export class UpbitAuthError extends UpbitApiError {
+  static override readonly errorCode = 'auth'
   override name = 'UpbitAuthError' as const
-  constructor(init: ApiErrorInit) {
-    super(init, 'auth')
-  }
 }
 
 /** 400: parameters Upbit rejected (off-tick price, under the minimum total, bad order type combination, ...). */
 export class UpbitValidationError extends UpbitApiError {
+  static override readonly errorCode = 'validation'
   override name = 'UpbitValidationError' as const
-  constructor(init: ApiErrorInit) {
-    super(init, 'validation')
-  }
 }
 
 /** 400 `insufficient_funds_bid` / `insufficient_funds_ask`. */
 export class UpbitInsufficientFundsError extends UpbitApiError {
+  static override readonly errorCode = 'insufficient_funds'
   override name = 'UpbitInsufficientFundsError' as const
-  constructor(init: ApiErrorInit) {
-    super(init, 'insufficient_funds')
-  }
 }
 
 /** 404: order, address or record not found. */
 export class UpbitNotFoundError extends UpbitApiError {
+  static override readonly errorCode = 'not_found'
   override name = 'UpbitNotFoundError' as const
-  constructor(init: ApiErrorInit) {
-    super(init, 'not_found')
-  }
 }
 
 /** 429 after the client's bounded back-off ran out. The body may be plain text (`Too many API requests.`). */
@@ -148,8 +143,9 @@ export class UpbitRateLimitError extends UpbitApiError {
   override name = 'UpbitRateLimitError' as const
   /** The client's rate-limit group the call belonged to. */
   readonly group: string
+  static override readonly errorCode = 'rate_limit'
   constructor(init: ApiErrorInit & { group: string }) {
-    super(init, 'rate_limit')
+    super(init)
     this.group = init.group
   }
   override toJSON(): Record<string, unknown> {
@@ -165,8 +161,9 @@ export class UpbitBanError extends UpbitApiError {
   readonly banMs: number | undefined
   /** Epoch milliseconds when the client will let this group send again. */
   readonly bannedUntil: number
+  static override readonly errorCode = 'ban'
   constructor(init: ApiErrorInit & { group: string; banMs: number | undefined; bannedUntil: number }) {
-    super(init, 'ban')
+    super(init)
     this.group = init.group
     this.banMs = init.banMs
     this.bannedUntil = init.bannedUntil
@@ -178,10 +175,8 @@ export class UpbitBanError extends UpbitApiError {
 
 /** 5xx: Upbit failed or is under maintenance. A create-order that got this is reconciled by identifier. */
 export class UpbitServerError extends UpbitApiError {
+  static override readonly errorCode = 'server'
   override name = 'UpbitServerError' as const
-  constructor(init: ApiErrorInit) {
-    super(init, 'server')
-  }
 }
 
 /** The request could not be sent or the connection broke before a response (reset, refused, DNS). */
