@@ -34,7 +34,7 @@ describe('create order: exactly one order after any failure point', () => {
     ['connection reset after Upbit created it (response lost)', [{ ...post, kind: 'reset-after' }], {}],
     ['500 before processing', [{ ...post, kind: 'status-before', status: 500 }], {}],
     ['503 after the order was created', [{ ...post, kind: 'status-after', status: 503 }], {}],
-    ['timeout while the order was being created', [{ ...post, kind: 'delay-after', delayMs: 600 }], { timeoutMs: 150 }],
+    ['timeout while the order was being created', [{ ...post, kind: 'delay-after', delayMs: 3000 }], { timeoutMs: 1000 }],
     [
       '502 before processing, then the resend is reset after creating',
       [

@@ -30,11 +30,16 @@ interface Counter {
 
 export class SimRateLimits {
   private readonly counters = new Map<string, Counter>()
+  // Windows start on the whole second the simulator started: 1 s windows match Upbit's "current second" (the
+  // client's sec=0 rule waits for the next wall-clock second), longer ones never split right after start.
+  private readonly origin: number
 
   constructor(
     private readonly options: SimRateLimitOptions,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.origin = Math.floor(now() / 1000) * 1000
+  }
 
   budget(group: string): GroupBudget {
     return this.options.budgets?.[group] ?? DEFAULT_BUDGETS[group] ?? DEFAULT_BUDGETS.default!
@@ -45,7 +50,7 @@ export class SimRateLimits {
     const key = `${group}\u0000${caller}`
     const now = this.now()
     const budget = this.budget(group)
-    const window = Math.floor(now / budget.intervalMs)
+    const window = Math.floor((now - this.origin) / budget.intervalMs)
     let counter = this.counters.get(key)
     if (!counter) {
       counter = { window, count: 0, consecutive429: 0, firstLimitedAt: -1, bannedUntil: 0 }
