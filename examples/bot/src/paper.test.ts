@@ -1,3 +1,4 @@
+import type { MarketContext } from '@tradekit/ai-decider'
 import { createScriptedDecider } from '@tradekit/ai-decider/testing'
 import { toBig } from '@tradekit/upbit-client'
 import { describe, expect, it } from 'vitest'
@@ -87,6 +88,44 @@ heavy('paper trading against the upbit-client simulator', () => {
     expect(readKind(dir, 'trades')).toHaveLength(0)
     const krw = simulator.accounts().find((a) => a.currency === 'KRW')!
     expect(toBig(krw.locked).eq(0)).toBe(true)
+  })
+})
+
+heavy('paper trading: market data', () => {
+  it('the slow timeframe holds true 4 h candles built from the replayed hours, ending at the current candle', async () => {
+    let seen: MarketContext | undefined
+    const decider = createScriptedDecider([
+      (context: MarketContext) => {
+        seen = context
+        return decision('hold', 0)
+      },
+    ])
+    const running = await startBot({
+      ...testConfig({ tradeLogDir: tempDir(), maxCycles: 1 }),
+      decider,
+      logger: silentLogger,
+      onStatus: () => {},
+    })
+    await running.run()
+    const candles = await readCandleFile(BUNDLED_CANDLES.pathname)
+    const slow = seen!.candles['4h']!
+    const fast = seen!.candles['1h']!
+    expect(fast).toHaveLength(100)
+    // The replay starts 200 hours in: the slow timeframe has the 4 h buckets those hours make (about 50).
+    const buckets = new Set(candles.slice(0, HISTORY_CANDLES + 1).map((c) => Math.floor(c.timestamp / (4 * 3_600_000))))
+    expect(slow).toHaveLength(buckets.size)
+    expect(slow.slice(1).every((c, i) => c.time - slow[i]!.time === 4 * 3_600_000)).toBe(true)
+    expect(fast.at(-1)!.time).toBe(candles[HISTORY_CANDLES]!.timestamp)
+    // A complete 4 h candle: open of its first hour, close of its last, the extremes of the four.
+    const complete = slow.at(-2)!
+    const hours = candles.filter((c) => c.timestamp >= complete.time && c.timestamp < complete.time + 4 * 3_600_000)
+    expect(hours).toHaveLength(4)
+    expect(complete).toMatchObject({
+      open: Number(hours[0]!.open),
+      close: Number(hours[3]!.close),
+      high: Math.max(...hours.map((h) => Number(h.high))),
+      low: Math.min(...hours.map((h) => Number(h.low))),
+    })
   })
 })
 

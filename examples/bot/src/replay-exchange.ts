@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { toBig, toDecimalString } from '@tradekit/upbit-client'
+import { aggregateCandles } from './candle-aggregate.js'
 import type { Candle } from './candles.js'
 import type { Exchange, ExchangeAccount, ExchangeCandle, ExchangeOrder, OrderRequest } from './exchange.js'
 
@@ -26,8 +27,6 @@ export interface ReplayExchange extends Exchange {
   current(): Candle
 }
 
-const HOUR = 3_600_000
-
 /** A decimal from upbit-client's money helpers (big.js). */
 type Big = ReturnType<typeof toBig>
 
@@ -51,31 +50,17 @@ export function createReplayExchange(options: ReplayExchangeOptions): ReplayExch
 
   function aggregate(minutes: number, count: number): ExchangeCandle[] {
     if (minutes % 60 !== 0) throw new Error(`the replayed candle file is hourly: timeframe ${minutes} min is not available`)
-    const span = (minutes / 60) * HOUR
-    const out: ExchangeCandle[] = []
     // Only the window that makes the last `count` buckets (plus one partial bucket at its start).
     const first = Math.max(0, index - (count + 1) * (minutes / 60))
-    for (let i = first; i <= index; i++) {
-      const c = candles[i]!
-      const bucket = Math.floor(c.timestamp / span) * span
-      const last = out.at(-1)
-      if (last && last.time === bucket) {
-        last.high = Math.max(last.high, Number(c.high))
-        last.low = Math.min(last.low, Number(c.low))
-        last.close = closeOf(c)
-        last.volume += Number(c.volume)
-      } else {
-        out.push({
-          time: bucket,
-          open: Number(c.open),
-          high: Number(c.high),
-          low: Number(c.low),
-          close: closeOf(c),
-          volume: Number(c.volume),
-        })
-      }
-    }
-    return out.slice(-count)
+    const hourly = candles.slice(first, index + 1).map((c) => ({
+      time: c.timestamp,
+      open: Number(c.open),
+      high: Number(c.high),
+      low: Number(c.low),
+      close: closeOf(c),
+      volume: Number(c.volume),
+    }))
+    return aggregateCandles(hourly, minutes, count)
   }
 
   function fill(request: OrderRequest): ExchangeOrder {
