@@ -13,7 +13,15 @@ export interface Snapshot<T> {
   invalidate(): void
 }
 
-export function createSnapshot<T>(reader: TradeLogReader, kind: 'trades' | 'equity' | 'decisions'): Snapshot<T> {
+/**
+ * `keep` trims each entry to what the statistics read: a year of trades is 365,000 objects, and their free-text
+ * reasons and ids would otherwise dominate the server's memory.
+ */
+export function createSnapshot<T>(
+  reader: TradeLogReader,
+  kind: 'trades' | 'equity' | 'decisions',
+  keep: (entry: T) => T = (entry) => entry,
+): Snapshot<T> {
   let current: { fingerprint: string; entries: T[]; version: number } | undefined
   let loading: Promise<{ entries: T[]; version: number }> | undefined
   let version = 0
@@ -37,7 +45,7 @@ export function createSnapshot<T>(reader: TradeLogReader, kind: 'trades' | 'equi
     if (current && !dirty && current.fingerprint === print) return current
     dirty = false
     const entries: T[] = []
-    for await (const record of reader.stream({ kind })) entries.push(record.entry as T)
+    for await (const record of reader.stream({ kind })) entries.push(keep(record.entry as T))
     version += 1
     current = { fingerprint: print, entries, version }
     return current

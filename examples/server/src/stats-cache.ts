@@ -29,7 +29,23 @@ const MEMO_LIMIT = 64
  * trade or equity entry is appended: a repeated request with nothing changed costs a directory listing.
  */
 export function createStatsCache(deps: { reader: TradeLogReader; timeZone: string }): StatsCache {
-  const trades = createSnapshot<TradeEntry>(deps.reader, 'trades')
+  // Statistics read only these fields of a fill; the reason, ids and confidence stay on disk.
+  const trades = createSnapshot<TradeEntry>(
+    deps.reader,
+    'trades',
+    ({ ts, tsMs, market, side, volume, price, funds, fee, orderId, mode }) => ({
+      ts,
+      tsMs,
+      market,
+      side,
+      volume,
+      price,
+      funds,
+      fee,
+      orderId,
+      mode,
+    }),
+  )
   const equity = createSnapshot<EquityEntry>(deps.reader, 'equity')
   const memo = new Map<string, { version: string; value: Promise<unknown> }>()
 
