@@ -23,6 +23,14 @@ const USAGE = `usage:
   bot backtest [--candles file.csv] [--out DIR] [--config bot.json]
 Settings come from the config file and the environment (see README).`
 
+/**
+ * Relative paths are the caller's: `pnpm --filter … start` runs this in examples/bot, but pnpm keeps the
+ * directory the command was typed in as INIT_CWD.
+ */
+function fromCaller(path: string): string {
+  return resolve(process.env['INIT_CWD'] ?? process.cwd(), path)
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     // `pnpm start -- --live` passes the `--` through: drop it so the flags after it still count.
@@ -46,16 +54,19 @@ export async function main(argv: readonly string[]): Promise<number> {
   const overrides = {
     ...(values['max-cycles'] ? { maxCycles: values['max-cycles'] as unknown as number } : {}),
     ...(values['interval-ms'] ? { intervalMs: values['interval-ms'] as unknown as number } : {}),
-    ...(values.candles ? { candleFile: resolve(values.candles) } : {}),
+    ...(values.candles ? { candleFile: fromCaller(values.candles) } : {}),
+    ...(process.env['TRADE_LOG_DIR'] ? { tradeLogDir: fromCaller(process.env['TRADE_LOG_DIR']) } : {}),
   }
-  const { config, secrets } = loadConfig({ file: values.config, overrides })
+  const { config, secrets } = loadConfig({ file: values.config && fromCaller(values.config), overrides })
   const logger = pino({ level: config.logLevel })
   const say = (text: string) => process.stderr.write(`${text}\n`)
 
   if (command === 'backtest') {
     const market = config.markets[0]!
     const outDir = resolve(
-      values.out ?? join(config.tradeLogDir ?? 'logs', `backtest-${new Date().toISOString().replace(/[:.]/g, '-')}`),
+      values.out
+        ? fromCaller(values.out)
+        : join(config.tradeLogDir ?? 'logs', `backtest-${new Date().toISOString().replace(/[:.]/g, '-')}`),
     )
     mkdirSync(outDir, { recursive: true })
     const result = await runBacktest({

@@ -27,7 +27,8 @@ const DEMO_LOGS = resolve(new URL('..', import.meta.url).pathname, 'logs')
 export async function runDemo(env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const say = (text: string) => process.stdout.write(`${text}\n`)
   const stamp = new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)
-  const logDir = resolve(env['TRADE_LOG_DIR'] || join(DEMO_LOGS, `demo-${stamp}`))
+  // A relative TRADE_LOG_DIR is the caller's: pnpm runs scripts from the root but keeps the typed-in directory as INIT_CWD.
+  const logDir = resolve(env['INIT_CWD'] ?? process.cwd(), env['TRADE_LOG_DIR'] || join(DEMO_LOGS, `demo-${stamp}`))
   const withUpbit = Boolean(env['UPBIT_ACCESS_KEY'] && env['UPBIT_SECRET_KEY'])
   const { config, secrets } = loadConfig({
     env,
