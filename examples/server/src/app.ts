@@ -195,9 +195,10 @@ export function createApp(options: AppOptions): App {
   app.use(securityHeaders())
   app.use(corsAllowlist(options.cors))
   if (services.rateCounter) app.use(rateLimit(options.rateLimit || {}, services.rateCounter))
+  // The API first: it is what most requests hit, and the other routers do not share its paths.
+  app.use('/api', createApiRouter(services, options))
   app.use(createHealthRouter(services.health, authenticator))
   app.use(createMetricsRouter(services.metrics, options.publicMetrics ? undefined : authenticator))
-  app.use('/api', createApiRouter(services, options))
   if (options.dashboard ?? true) app.use(createDashboardRouter(services.dashboard))
   app.use(notFound())
   app.use(errorHandler(services.logger))
