@@ -4,8 +4,6 @@ import type { HealthCheck, HealthResponse } from './api-types.js'
 export type HealthProbe = () => Promise<HealthCheck>
 
 export interface HealthOptions {
-  /** A bot whose newest decision or equity entry is older than this is reported stale. Default: `600_000` (10 min). */
-  botStaleAfterMs?: number
   /** Reuse a computed report for this long, so a scraper hammering /health cannot make us hammer the disk. Default: `1_000`. */
   cacheMs?: number
 }
