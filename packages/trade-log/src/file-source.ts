@@ -1,13 +1,12 @@
 /**
- * Reads one log file as batches of entries in bounded memory (1 MiB chunks), reporting every skipped line.
+ * Reads one log file as batches of entries in bounded memory (64 KiB reads, read ahead), reporting every skipped line.
  * A legacy `.json` file holding a JSON array is read whole: the old bot's files are small and an array cannot
  * be streamed line by line.
  */
-import { createReadStream } from 'node:fs'
-import { readFile } from 'node:fs/promises'
+import { open, readFile } from 'node:fs/promises'
 import type { LogFile } from './files.js'
 import type { EntryKind } from './kinds.js'
-import { type Diagnostic, interpretLine, interpretValue, type LineOutcome, splitCompleteLines } from './lines.js'
+import { type Diagnostic, interpretLine, interpretValue, type LineOutcome } from './lines.js'
 
 /** One entry read from a file. */
 export interface FileRecord {
@@ -26,9 +25,11 @@ export interface ReadHooks {
   onAssumed?(assumed: string[]): void
 }
 
-// Small chunks keep each batch of entries small. Peak RSS reading a 100 MB file: 256 KiB chunks ~124 MB, 64 KiB ~117 MB,
-// 16 KiB ~106 MB (readline + JSON.parse in the same process: ~103 MB).
-const CHUNK = 16 * 1024
+// Read size and batch size, measured with `pnpm bench read` (100 MB, 360k lines). 64 KiB reads cost ~15% less CPU
+// than 16 KiB ones. Batches of at most 32 entries keep fewer objects alive per GC: peak RSS ~104 MB instead of ~112 MB
+// with a whole chunk's entries per batch.
+const CHUNK = 64 * 1024
+const BATCH = 32
 
 function accept(outcome: LineOutcome, line: number, batch: FileRecord[], file: string, hooks: ReadHooks): void {
   if (outcome.type === 'entry') {
@@ -66,53 +67,89 @@ async function* readJsonl(
   hooks: ReadHooks,
   validate = true,
 ): AsyncGenerator<FileRecord[]> {
-  const stream = createReadStream(file.path, { highWaterMark: CHUNK })
+  const handle = await open(file.path, 'r')
+  // Two buffers, reused for the whole file: the next read fills one while the lines of the other are decoded.
+  let filling = Buffer.allocUnsafe(CHUNK)
+  let spare = Buffer.allocUnsafe(CHUNK)
+  let pending: Promise<{ bytesRead: number }> | undefined
   let carry: Buffer | undefined
   let lineNo = 0
   let skipping = false
   const oversize = () => hooks.onDiagnostic({ file: file.path, line: lineNo, reason: `line longer than ${maxLineBytes} bytes` })
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    let buffer = chunk
-    if (skipping) {
-      const newline = buffer.indexOf(10)
-      if (newline < 0) continue
-      lineNo++
-      oversize()
-      skipping = false
-      buffer = buffer.subarray(newline + 1)
-    }
-    if (carry) {
-      buffer = Buffer.concat([carry, buffer])
-      carry = undefined
-    }
-    const split = splitCompleteLines(buffer)
-    const batch: FileRecord[] = []
-    for (const raw of split.lines) {
-      lineNo++
-      if (raw.length > maxLineBytes && Buffer.byteLength(raw) > maxLineBytes) {
-        oversize()
+  const take = (raw: string, hasNul: boolean, batch: FileRecord[]) => {
+    lineNo++
+    if (raw.length > maxLineBytes && Buffer.byteLength(raw) > maxLineBytes) oversize()
+    else accept(interpretLine(raw, hasNul, kind, { file: file.path, line: lineNo }, validate), lineNo, batch, file.path, hooks)
+  }
+  try {
+    pending = handle.read(filling, 0, CHUNK, null)
+    for (;;) {
+      const { bytesRead } = await pending
+      pending = undefined
+      if (bytesRead === 0) break
+      const bytes = filling.subarray(0, bytesRead)
+      ;[filling, spare] = [spare, filling]
+      pending = handle.read(filling, 0, CHUNK, null)
+      const first = bytes.indexOf(10)
+      if (first < 0) {
+        if (!skipping) carry = carry ? Buffer.concat([carry, bytes]) : Buffer.from(bytes)
+        if (carry && carry.length > maxLineBytes) {
+          skipping = true
+          carry = undefined
+        }
         continue
       }
-      accept(interpretLine(raw, split.hasNul, kind, { file: file.path, line: lineNo }, validate), lineNo, batch, file.path, hooks)
+      let batch: FileRecord[] = []
+      let start = 0
+      if (skipping) {
+        lineNo++
+        oversize()
+        skipping = false
+        start = first + 1
+      } else if (carry) {
+        const head = Buffer.concat([carry, bytes.subarray(0, first)])
+        carry = undefined
+        take(head.toString('utf8'), head.includes(0), batch)
+        start = first + 1
+      }
+      const last = bytes.lastIndexOf(10)
+      if (last >= start) {
+        // Whole lines only: the text ends at a newline, so no UTF-8 sequence is cut in two.
+        const text = bytes.toString('utf8', start, last)
+        const hasNul = text.includes('\0')
+        for (const raw of text.split('\n')) {
+          take(raw, hasNul, batch)
+          if (batch.length >= BATCH) {
+            yield batch
+            batch = []
+          }
+        }
+      }
+      if (last + 1 < bytesRead) {
+        // Copied: this buffer is about to be read into again.
+        if (bytesRead - last - 1 > maxLineBytes) skipping = true
+        else carry = Buffer.from(bytes.subarray(last + 1))
+      }
+      if (batch.length > 0) yield batch
     }
-    const rest = buffer.subarray(split.consumed)
-    if (rest.length > maxLineBytes) skipping = true
-    else if (rest.length > 0) carry = rest
-    if (batch.length > 0) yield batch
-  }
-  if (skipping) {
-    lineNo++
-    oversize()
-  } else if (carry) {
-    // An unterminated last line is either complete JSON that only lacks its newline (kept) or a write still in
-    // flight or torn by a crash: neither is corruption, so it is not reported.
-    lineNo++
-    const outcome = interpretLine(carry.toString('utf8'), carry.includes(0), kind, { file: file.path, line: lineNo }, validate)
-    if (outcome.type === 'entry') {
-      const batch: FileRecord[] = []
-      accept(outcome, lineNo, batch, file.path, hooks)
-      yield batch
+    if (skipping) {
+      lineNo++
+      oversize()
+    } else if (carry) {
+      // An unterminated last line is either complete JSON that only lacks its newline (kept) or a write still in
+      // flight or torn by a crash: neither is corruption, so it is not reported.
+      lineNo++
+      const outcome = interpretLine(carry.toString('utf8'), carry.includes(0), kind, { file: file.path, line: lineNo }, validate)
+      if (outcome.type === 'entry') {
+        const batch: FileRecord[] = []
+        accept(outcome, lineNo, batch, file.path, hooks)
+        yield batch
+      }
     }
+  } finally {
+    // A consumer that stops early leaves a read in flight: let it land before closing the descriptor.
+    await pending?.catch(() => undefined)
+    await handle.close()
   }
 }
 

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs'
+import { appendFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
@@ -256,5 +256,27 @@ describe('stream', () => {
     expect(seen).toHaveLength(21)
     expect(seen.slice(0, 20).every((entry) => entry.reason === reasons)).toBe(true)
     expect(diagnostics).toEqual([{ file, line: 21, reason: expect.stringMatching(/longer than/) }])
+  })
+
+  it.skipIf(!existsSync('/proc/self/fd'))('a stream stopped early closes its file, with the read-ahead in flight', async () => {
+    const dir = tempDir()
+    mkdirSync(dir, { recursive: true })
+    // Several read chunks' worth, so a read is in flight when the consumer stops.
+    writeFileSync(join(dir, 'trades_20250801.jsonl'), jsonl(Array.from({ length: 2000 }, (_, i) => trade(AUG_1 + i))))
+    const openFds = () => readdirSync('/proc/self/fd').length
+    const before = openFds()
+    const reader = createTradeLogReader({ dir })
+    let seen = 0
+    for await (const _record of reader.stream({ kind: 'trades' })) {
+      if (++seen === 3) {
+        expect(openFds()).toBe(before + 1)
+        break
+      }
+    }
+    expect(openFds()).toBe(before)
+    // Every entry is still there for the next reader.
+    let all = 0
+    for await (const _record of reader.stream({ kind: 'trades' })) all++
+    expect(all).toBe(2000)
   })
 })
