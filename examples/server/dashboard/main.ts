@@ -381,8 +381,8 @@ function start() {
       $('login-error').textContent = error instanceof Error ? error.message : String(error)
       return
     }
+    // The empty layout stays visible behind the login dialog, so the charts are sized before data arrives.
     dialog.close()
-    $('app').hidden = false
     await loadAll().catch((error: unknown) => {
       $('footer').textContent = `Could not load: ${error instanceof Error ? error.message : String(error)}`
     })
