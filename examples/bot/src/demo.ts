@@ -142,7 +142,9 @@ async function startDemoServer(
     }
   }
   try {
-    return { running: await listen({ payments: { electronCash: options.electronCash } }), payments: true }
+    // Invoices live beside the trade log, so everything the demo writes stays in one known folder.
+    const storePath = join(options.logDir, 'payments', 'invoices.jsonl')
+    return { running: await listen({ payments: { electronCash: options.electronCash, storePath } }), payments: true }
   } catch (error) {
     const running = await listen({})
     return { running, payments: false, paymentsError: (error as Error).message }
