@@ -86,7 +86,7 @@ export interface TradeLogReader<Custom extends readonly EntryKind[] = readonly [
   readonly dir: string
   /** One page of entries, newest first unless `order: 'asc'`. */
   readEntries<N extends KindName<Custom>>(options: ReadEntriesOptions<N>): Promise<ReadPage<EntryOf<KindMap<Custom>[N]>>>
-  /** Every matching entry, oldest first, in constant memory (one chunk per open file). */
+  /** Every matching entry, oldest first, in constant memory (two 64 KiB read buffers per open file). */
   stream<N extends KindName<Custom>>(options: StreamOptions<N>): AsyncIterable<LogRecord<EntryOf<KindMap<Custom>[N]>>>
   /** Entries as they are appended, across rotation, truncation and replacement. Close it when done. */
   follow<N extends KindName<Custom>>(options: FollowOptions<N>): Follower<EntryOf<KindMap<Custom>[N]>>
