@@ -47,39 +47,64 @@ export function bookFor(books: Map<string, MarketBook>, market: string): MarketB
   return book
 }
 
-/** Applies one fill and returns the realized PnL it produced. */
-export function applyFill(book: MarketBook, fill: TradeEntry): Big {
-  const volume = parseDecimal(fill.volume)
-  const funds = parseDecimal(fill.funds)
-  const fee = parseDecimal(fill.fee)
+/**
+ * Decimal places of the cost taken out of the book by a partial sell (`cost × sold / volume`, rounded half-even).
+ * Without it the running cost basis grows to big.js's 20 decimals and every later fill pays for them; money stays
+ * conserved because the rounded amount is what leaves the book, so a round trip's realized PnL sums exactly.
+ */
+export const COST_DP = 8
+
+const ZERO = new Big(0)
+
+/** A fill's amounts, parsed once. */
+export interface FillAmounts {
+  volume: Big
+  funds: Big
+  fee: Big
+}
+
+export function fillAmounts(fill: TradeEntry): FillAmounts {
+  return { volume: parseDecimal(fill.volume), funds: parseDecimal(fill.funds), fee: parseDecimal(fill.fee) }
+}
+
+/** `value × part / whole` at `COST_DP` decimals (half-even); the whole value when `part` is all of `whole`. */
+function share(value: Big, part: Big, whole: Big): Big {
+  return part.eq(whole) ? value : value.times(part).div(whole).round(COST_DP, Big.roundHalfEven)
+}
+
+/** Applies one fill and returns the realized PnL it produced (pass `amounts` if you parsed them already). */
+export function applyFill(book: MarketBook, fill: TradeEntry, amounts: FillAmounts = fillAmounts(fill)): Big {
+  const { volume, funds, fee } = amounts
   book.fees = book.fees.plus(fee)
   if (fill.side === 'buy') {
     book.buys++
     book.volume = book.volume.plus(volume)
     book.cost = book.cost.plus(funds).plus(fee)
     book.priceCost = book.priceCost.plus(funds)
-    return new Big(0)
+    return ZERO
   }
   book.sells++
   const matched = volume.gt(book.volume) ? book.volume : volume
-  const unmatched = volume.minus(matched)
-  let costOut = new Big(0)
-  let priceCostOut = new Big(0)
+  let costOut = ZERO
+  let priceCostOut = ZERO
   if (book.volume.gt(0) && matched.gt(0)) {
-    costOut = book.cost.times(matched).div(book.volume)
-    priceCostOut = book.priceCost.times(matched).div(book.volume)
+    costOut = share(book.cost, matched, book.volume)
+    priceCostOut = share(book.priceCost, matched, book.volume)
   }
   // Volume the log never saw bought has no known cost: value it at the sale price, so it adds no profit.
-  if (unmatched.gt(0)) {
-    book.unmatchedVolume = book.unmatchedVolume.plus(unmatched)
-    costOut = volume.gt(0) ? costOut.plus(funds.times(unmatched).div(volume)) : costOut
+  if (matched !== volume) {
+    const unmatched = volume.minus(matched)
+    if (unmatched.gt(0)) {
+      book.unmatchedVolume = book.unmatchedVolume.plus(unmatched)
+      costOut = costOut.plus(share(funds, unmatched, volume))
+    }
   }
   const realized = funds.minus(fee).minus(costOut)
   book.realized = book.realized.plus(realized)
   book.volume = book.volume.minus(matched)
   if (book.volume.eq(0)) {
-    book.cost = new Big(0)
-    book.priceCost = new Big(0)
+    book.cost = ZERO
+    book.priceCost = ZERO
   } else {
     book.cost = book.cost.minus(costOut)
     book.priceCost = book.priceCost.minus(priceCostOut)
@@ -87,7 +112,9 @@ export function applyFill(book: MarketBook, fill: TradeEntry): Big {
   return realized
 }
 
-/** Fills sorted by time (stable for equal times). */
+/** Fills sorted by time (stable for equal times); logs are usually in order already, so that case only copies. */
 export function sortFills(entries: readonly TradeEntry[]): TradeEntry[] {
-  return [...entries].sort((a, b) => a.tsMs - b.tsMs)
+  let sorted = true
+  for (let i = 1; i < entries.length && sorted; i++) sorted = entries[i - 1]!.tsMs <= entries[i]!.tsMs
+  return sorted ? entries.slice() : [...entries].sort((a, b) => a.tsMs - b.tsMs)
 }

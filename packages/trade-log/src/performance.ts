@@ -4,9 +4,10 @@
  */
 import Big from 'big.js'
 import { type DecimalString, formatDecimal, parseDecimal } from './decimal.js'
-import { applyFill, bookFor, type MarketBook, sortFills } from './ledger.js'
+import { createDayKeys, createIsoTimes } from './fast-time.js'
+import { applyFill, bookFor, fillAmounts, type MarketBook, sortFills } from './ledger.js'
 import type { EquityEntry, TradeEntry } from './schemas.js'
-import { dayKey, dayKeyToIsoDate, shiftDayKey, type TimeBound, toEpochMs } from './time.js'
+import { dayKeyToIsoDate, shiftDayKey, type TimeBound, toEpochMs } from './time.js'
 
 /** Options for `performance`. */
 export interface PerformanceOptions {
@@ -91,7 +92,11 @@ export interface Performance {
 
 const RATIO_DP = 8
 const toRatio = (value: Big) => Number(value.round(RATIO_DP, Big.roundHalfEven).toFixed())
-const iso = (ms: number) => new Date(ms).toISOString()
+/** Divides straight to `RATIO_DP` decimals (half-even): one per closed trade, where 20 decimals cost most of the time. */
+const RatioBig = Big()
+RatioBig.DP = RATIO_DP
+RatioBig.RM = Big.roundHalfEven
+const ratio = (dividend: Big, divisor: Big) => Number(new RatioBig(dividend).div(divisor).toFixed())
 const SQRT_365 = new Big(365).sqrt()
 
 const isTrade = (entry: TradeEntry | EquityEntry): entry is TradeEntry => 'side' in entry
@@ -101,20 +106,36 @@ interface Point {
   equity: Big
 }
 
-function maxDrawdown(points: Point[]): MaxDrawdown {
-  let peak: Point | undefined
+function maxDrawdown(points: Point[], iso: (epochMs: number) => string): MaxDrawdown {
   let best = { abs: new Big(0), peakAt: null as string | null, troughAt: null as string | null }
   let bestRel = { rel: null as Big | null, peakAt: null as string | null, troughAt: null as string | null }
+  let peak: Point | undefined
+  // Per point only comparisons: a point beats the absolute drawdown when it is below `peak − best`, and for one
+  // peak the relative drawdown is largest at the lowest point after it, so dividing once per peak is enough.
+  let threshold = new Big(0)
+  let trough: Point | undefined
+  const closePeak = () => {
+    if (!peak || !trough || !peak.equity.gt(0)) return
+    const rel = peak.equity.minus(trough.equity).div(peak.equity)
+    if (bestRel.rel === null || rel.gt(bestRel.rel)) bestRel = { rel, peakAt: iso(peak.at), troughAt: iso(trough.at) }
+  }
+  let anyPositivePeak = false
   for (const point of points) {
-    if (!peak || point.equity.gt(peak.equity)) peak = point
-    const drop = peak.equity.minus(point.equity)
-    if (drop.gt(best.abs)) best = { abs: drop, peakAt: iso(peak.at), troughAt: iso(point.at) }
-    if (peak.equity.gt(0) && drop.gt(0)) {
-      const rel = drop.div(peak.equity)
-      if (bestRel.rel === null || rel.gt(bestRel.rel)) bestRel = { rel, peakAt: iso(peak.at), troughAt: iso(point.at) }
+    if (!peak || point.equity.gt(peak.equity)) {
+      closePeak()
+      peak = point
+      trough = undefined
+      threshold = peak.equity.minus(best.abs)
+      if (!anyPositivePeak) anyPositivePeak = peak.equity.gt(0)
+      continue
+    }
+    if (point.equity.lt(trough?.equity ?? peak.equity)) trough = point
+    if (point.equity.lt(threshold)) {
+      best = { abs: peak.equity.minus(point.equity), peakAt: iso(peak.at), troughAt: iso(point.at) }
+      threshold = point.equity
     }
   }
-  const anyPositivePeak = points.some((point) => point.equity.gt(0))
+  closePeak()
   return {
     absolute: formatDecimal(best.abs, RATIO_DP),
     peakAt: best.peakAt,
@@ -125,15 +146,11 @@ function maxDrawdown(points: Point[]): MaxDrawdown {
   }
 }
 
-/** End-of-day equity for every calendar day from the first to the last point, carrying values forward. */
-function dailyEquity(points: Point[], timeZone: string, endMs: number): { day: string; equity: Big }[] {
-  if (points.length === 0) return []
-  const lastByDay = new Map<string, Big>()
-  for (const point of points) lastByDay.set(dayKey(point.at, timeZone), point.equity)
+/** End-of-day equity for every calendar day from `firstDay` to `lastDay`, carrying values forward. */
+function dailyEquity(lastByDay: Map<string, Big>, firstDay: string, lastDay: string): { day: string; equity: Big }[] {
   const days: { day: string; equity: Big }[] = []
-  const lastDay = dayKey(Math.max(endMs, points.at(-1)!.at), timeZone)
-  let equity = points[0]!.equity
-  for (let day = dayKey(points[0]!.at, timeZone); day <= lastDay; day = shiftDayKey(day, 1)) {
+  let equity = lastByDay.get(firstDay)!
+  for (let day = firstDay; day <= lastDay; day = shiftDayKey(day, 1)) {
     equity = lastByDay.get(day) ?? equity
     days.push({ day, equity })
   }
@@ -155,11 +172,16 @@ export function performance(entries: readonly (TradeEntry | EquityEntry)[], opti
   const minDays = options.minDaysForRatios ?? 30
   const fills = sortFills(entries.filter(isTrade))
   const snapshots = entries.filter((entry): entry is EquityEntry => !isTrade(entry)).sort((a, b) => a.tsMs - b.tsMs)
+  const start = options.startingBalance === undefined ? undefined : parseDecimal(options.startingBalance)
+  const dayKeys = createDayKeys(timeZone)
+  const iso = createIsoTimes()
   const books = new Map<string, MarketBook>()
   const trips = new Map<string, { openedAt: number; profit: Big; entryValue: Big }>()
   const closedTrades: ClosedTrade[] = []
   const closedPoints: { at: number; profit: Big }[] = []
-  const realizedPoints: { at: number; realized: Big }[] = []
+  // Cumulative realized PnL at the end of each day with a realized change: the daily curve without snapshots.
+  const realizedByDay = snapshots.length === 0 && start !== undefined ? new Map<string, Big>() : undefined
+  let lastRealizedAt: number | undefined
   let realized = new Big(0)
   let fees = new Big(0)
   let openMarkets = 0
@@ -174,12 +196,16 @@ export function performance(entries: readonly (TradeEntry | EquityEntry)[], opti
       trip = { openedAt: fill.tsMs, profit: new Big(0), entryValue: new Big(0) }
       trips.set(fill.market, trip)
     }
-    const delta = applyFill(book, fill)
-    fees = fees.plus(parseDecimal(fill.fee))
-    realized = realized.plus(delta)
-    if (!delta.eq(0)) realizedPoints.push({ at: fill.tsMs, realized })
+    const amounts = fillAmounts(fill)
+    const delta = applyFill(book, fill, amounts)
+    fees = fees.plus(amounts.fee)
+    if (!delta.eq(0)) {
+      realized = realized.plus(delta)
+      realizedByDay?.set(dayKeys(fill.tsMs), realized)
+      lastRealizedAt = fill.tsMs
+    }
     if (trip) {
-      if (fill.side === 'buy') trip.entryValue = trip.entryValue.plus(parseDecimal(fill.funds)).plus(parseDecimal(fill.fee))
+      if (fill.side === 'buy') trip.entryValue = trip.entryValue.plus(amounts.funds).plus(amounts.fee)
       else trip.profit = trip.profit.plus(delta)
     }
     const isOpen = book.volume.gt(0)
@@ -193,7 +219,7 @@ export function performance(entries: readonly (TradeEntry | EquityEntry)[], opti
           closedAt: iso(fill.tsMs),
           profit: formatDecimal(trip.profit, RATIO_DP),
           entryValue: formatDecimal(trip.entryValue, RATIO_DP),
-          profitRatio: trip.entryValue.gt(0) ? toRatio(trip.profit.div(trip.entryValue)) : 0,
+          profitRatio: trip.entryValue.gt(0) ? ratio(trip.profit, trip.entryValue) : 0,
         })
         closedPoints.push({ at: fill.tsMs, profit: trip.profit })
         trips.delete(fill.market)
@@ -219,14 +245,17 @@ export function performance(entries: readonly (TradeEntry | EquityEntry)[], opti
   const avgLoss = lossesList.length > 0 ? grossLoss.div(lossesList.length) : null
 
   // The equity curve: snapshots when available, else starting balance plus realized PnL.
-  const start = options.startingBalance === undefined ? undefined : parseDecimal(options.startingBalance)
   let equitySource: Performance['equitySource'] = 'none'
-  let points: Point[] = []
   let drawdownPoints: Point[]
+  const lastByDay = new Map<string, Big>()
+  let firstAt: number | undefined
+  let lastAt: number | undefined
   if (snapshots.length > 0) {
     equitySource = 'equity-entries'
-    points = snapshots.map((snapshot) => ({ at: snapshot.tsMs, equity: parseDecimal(snapshot.total) }))
-    drawdownPoints = points
+    drawdownPoints = snapshots.map((snapshot) => ({ at: snapshot.tsMs, equity: parseDecimal(snapshot.total) }))
+    for (const point of drawdownPoints) lastByDay.set(dayKeys(point.at), point.equity)
+    firstAt = drawdownPoints[0]!.at
+    lastAt = drawdownPoints.at(-1)!.at
   } else {
     const base = start ?? new Big(0)
     let cumulative = base
@@ -235,15 +264,18 @@ export function performance(entries: readonly (TradeEntry | EquityEntry)[], opti
       cumulative = cumulative.plus(point.profit)
       drawdownPoints.push({ at: point.at, equity: cumulative })
     }
-    if (start !== undefined && startMs !== undefined) {
+    if (start !== undefined && startMs !== undefined && realizedByDay) {
       equitySource = 'realized-pnl'
-      points = [
-        { at: startMs, equity: start },
-        ...realizedPoints.map((point) => ({ at: point.at, equity: start.plus(point.realized) })),
-      ]
+      lastByDay.set(dayKeys(startMs), start)
+      for (const [day, value] of realizedByDay) lastByDay.set(day, start.plus(value))
+      firstAt = startMs
+      lastAt = lastRealizedAt ?? startMs
     }
   }
-  const days = dailyEquity(points, timeZone, endMs)
+  const days =
+    firstAt === undefined || lastAt === undefined
+      ? []
+      : dailyEquity(lastByDay, dayKeys(firstAt), dayKeys(Math.max(endMs, lastAt)))
   // With a starting balance and no snapshots the first day is measured against the balance before any fill.
   const series = equitySource === 'realized-pnl' && start !== undefined ? [{ day: '', equity: start }, ...days] : days
   const dailyReturns: DailyReturn[] = []
@@ -274,7 +306,7 @@ export function performance(entries: readonly (TradeEntry | EquityEntry)[], opti
     profitFactor: grossLoss.gt(0) ? toRatio(grossWin.div(grossLoss)) : null,
     expectancy: tradeCount > 0 ? formatDecimal(sum(profits).div(tradeCount), RATIO_DP) : null,
     expectancyRatio: avgLoss && winRate ? toRatio(avgWin.div(avgLoss).plus(1).times(winRate).minus(1)) : null,
-    maxDrawdown: maxDrawdown(drawdownPoints),
+    maxDrawdown: maxDrawdown(drawdownPoints, iso),
     equitySource,
     dailyReturns,
     sharpe: stats?.std.gt(0) ? toRatio(stats.mean.div(stats.std).times(SQRT_365)) : null,

@@ -3,7 +3,7 @@
  */
 import Big from 'big.js'
 import { type DecimalString, formatDecimal, parseDecimal } from './decimal.js'
-import { applyFill, bookFor, type MarketBook, sortFills } from './ledger.js'
+import { applyFill, bookFor, fillAmounts, type MarketBook, sortFills } from './ledger.js'
 import type { TradeEntry } from './schemas.js'
 
 /** Decimal places kept for averages (money totals are exact). */
@@ -71,9 +71,9 @@ export function portfolio(entries: readonly TradeEntry[], prices: Prices = {}, o
   let cash = parseDecimal(options.startingCash ?? '0')
   for (const fill of sortFills(entries)) {
     const book = bookFor(books, fill.market)
-    applyFill(book, fill)
-    const funds = parseDecimal(fill.funds)
-    const fee = parseDecimal(fill.fee)
+    const amounts = fillAmounts(fill)
+    applyFill(book, fill, amounts)
+    const { funds, fee } = amounts
     cash = fill.side === 'buy' ? cash.minus(funds).minus(fee) : cash.plus(funds).minus(fee)
   }
   let realized = new Big(0)

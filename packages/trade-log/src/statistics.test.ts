@@ -14,6 +14,14 @@ const fill = (
   market = 'KRW-BTC',
 ): TradeEntry => trade(tsMs, { side, volume, price, funds, fee, market })
 
+const snapshot = (tsMs: number, total: string): EquityEntry => ({
+  ts: new Date(tsMs).toISOString(),
+  tsMs,
+  cash: total,
+  positions: [],
+  total,
+})
+
 describe('portfolio', () => {
   it('tracks average cost like Upbit and splits realized from unrealized (hand-computed)', () => {
     const result = portfolio(
@@ -150,13 +158,6 @@ describe('performance', () => {
   })
 
   it('uses equity snapshots for drawdown and daily returns when given', () => {
-    const snapshot = (tsMs: number, total: string): EquityEntry => ({
-      ts: new Date(tsMs).toISOString(),
-      tsMs,
-      cash: total,
-      positions: [],
-      total,
-    })
     const result = performance(
       [
         snapshot(AUG_1 + HOUR, '1000'),
@@ -169,6 +170,26 @@ describe('performance', () => {
     expect(result.equitySource).toBe('equity-entries')
     expect(result.maxDrawdown).toMatchObject({ absolute: '110', relative: 0.1, troughAt: '2025-08-02T01:00:00.000Z' })
     expect(result.dailyReturns.map((day) => day.return)).toEqual([-0.1, 0.06060606])
+  })
+
+  it('finds the relative drawdown under an earlier peak than the absolute one', () => {
+    const result = performance([
+      snapshot(AUG_1, '100'),
+      snapshot(AUG_1 + HOUR, '60'),
+      snapshot(AUG_1 + 2 * HOUR, '50'), // 50 below 100: relative 0.5
+      snapshot(AUG_1 + 3 * HOUR, '70'),
+      snapshot(AUG_1 + 4 * HOUR, '1000'),
+      snapshot(AUG_1 + 5 * HOUR, '900'), // 100 below 1000: absolute 100, relative 0.1
+      snapshot(AUG_1 + 6 * HOUR, '950'),
+    ])
+    expect(result.maxDrawdown).toEqual({
+      absolute: '100',
+      peakAt: '2025-08-01T04:00:00.000Z',
+      troughAt: '2025-08-01T05:00:00.000Z',
+      relative: 0.5,
+      relativePeakAt: '2025-08-01T00:00:00.000Z',
+      relativeTroughAt: '2025-08-01T02:00:00.000Z',
+    })
   })
 
   it('cuts days at midnight in the configured time zone', () => {
