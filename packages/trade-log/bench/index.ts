@@ -10,6 +10,7 @@ import { createTradeLogReader } from '../src/reader.js'
 import { buildChildScript } from '../src/test-support/build-child.js'
 import { createTradeLogWriter } from '../src/writer.js'
 import { type Figure, median, percentile, report, sampleTrade, scratchDir } from './common.js'
+import { statistics } from './statistics.js'
 
 const figures: Figure[] = []
 const T0 = Date.UTC(2025, 7, 1, 12)
@@ -227,6 +228,7 @@ const steps: [string, () => unknown][] = [
   ['newest', newestPage],
   ['follow-watch', () => followLatency(true)],
   ['follow-poll', () => followLatency(false)],
+  ['statistics', () => statistics(figures)],
 ]
 for (const [name, step] of steps) {
   if (only && only !== name) continue
