@@ -1,6 +1,6 @@
 import Big from 'big.js'
 import { describe, expect, it } from 'vitest'
-import { decimalFromLegacyNumber, formatDecimal, parseDecimal, sumDecimals } from './decimal.js'
+import { decimalFromLegacyNumber, formatDecimal, mulDiv, parseDecimal, sumDecimals } from './decimal.js'
 import { isTradeLogError, TradeLogDecimalError } from './errors.js'
 
 describe('decimal', () => {
@@ -31,5 +31,43 @@ describe('decimal', () => {
       expect(isTradeLogError(error)).toBe(true)
       expect((error as TradeLogDecimalError).code).toBe('decimal')
     }
+  })
+})
+
+describe('mulDiv', () => {
+  // Reference: big.js with 60 decimals (exact for these inputs) rounded half-even once.
+  const Exact = Big()
+  Exact.DP = 60
+  const reference = (v: string, m: string, d: string, dp: number) =>
+    formatDecimal(new Exact(v).times(m).div(d).round(dp, Big.roundHalfEven))
+
+  it('equals the exact quotient rounded half-even, for random signed decimals', () => {
+    let seed = 42
+    const next = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648
+      return seed / 2_147_483_648
+    }
+    const decimal = () => {
+      const text = (next() * 10 ** Math.floor(next() * 12)).toFixed(Math.floor(next() * 10))
+      return next() < 0.2 ? `-${text}` : text
+    }
+    for (let i = 0; i < 2000; i++) {
+      const [v, m, d] = [decimal(), decimal(), decimal()]
+      if (new Big(d).eq(0)) continue
+      const dp = Math.floor(next() * 10)
+      expect(formatDecimal(mulDiv(new Big(v), new Big(m), new Big(d), dp)), `${v} × ${m} / ${d} at ${dp}`).toBe(
+        reference(v, m, d, dp),
+      )
+    }
+  })
+
+  it('rounds exact halves to even', () => {
+    expect(mulDiv(new Big('1'), new Big('1'), new Big('8'), 2).toFixed()).toBe('0.12') // 0.125
+    expect(mulDiv(new Big('3'), new Big('1'), new Big('8'), 2).toFixed()).toBe('0.38') // 0.375
+    expect(mulDiv(new Big('-5'), new Big('1'), new Big('2'), 0).toFixed()).toBe('-2') // −2.5
+  })
+
+  it('refuses to divide by zero with a typed error', () => {
+    expect(() => mulDiv(new Big(1), new Big(1), new Big(0), 8)).toThrow(TradeLogDecimalError)
   })
 })

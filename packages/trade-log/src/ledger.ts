@@ -3,7 +3,7 @@
  * (freqtrade's open value); `avgBuyPrice` follows Upbit's `avg_buy_price`: fill prices only, unchanged by sells.
  */
 import Big from 'big.js'
-import { parseDecimal } from './decimal.js'
+import { mulDiv, parseDecimal } from './decimal.js'
 import type { TradeEntry } from './schemas.js'
 
 /** Running state of one market. */
@@ -69,7 +69,7 @@ export function fillAmounts(fill: TradeEntry): FillAmounts {
 
 /** `value × part / whole` at `COST_DP` decimals (half-even); the whole value when `part` is all of `whole`. */
 function share(value: Big, part: Big, whole: Big): Big {
-  return part.eq(whole) ? value : value.times(part).div(whole).round(COST_DP, Big.roundHalfEven)
+  return part.eq(whole) ? value : mulDiv(value, part, whole, COST_DP)
 }
 
 /** Applies one fill and returns the realized PnL it produced (pass `amounts` if you parsed them already). */
