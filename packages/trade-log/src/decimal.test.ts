@@ -1,6 +1,6 @@
 import Big from 'big.js'
 import { describe, expect, it } from 'vitest'
-import { decimalFromLegacyNumber, formatDecimal, mulDiv, parseDecimal, sumDecimals } from './decimal.js'
+import { decimalFromLegacyNumber, formatDecimal, mulDiv, mulDivFixed, parseDecimal, sumDecimals } from './decimal.js'
 import { isTradeLogError, TradeLogDecimalError } from './errors.js'
 
 describe('decimal', () => {
@@ -65,6 +65,8 @@ describe('mulDiv', () => {
     expect(mulDiv(new Big('1'), new Big('1'), new Big('8'), 2).toFixed()).toBe('0.12') // 0.125
     expect(mulDiv(new Big('3'), new Big('1'), new Big('8'), 2).toFixed()).toBe('0.38') // 0.375
     expect(mulDiv(new Big('-5'), new Big('1'), new Big('2'), 0).toFixed()).toBe('-2') // −2.5
+    expect(mulDivFixed(new Big('1'), new Big('1'), new Big('8'), 4)).toBe('0.1250')
+    expect(mulDivFixed(new Big('-1'), new Big('1'), new Big('3'), 0)).toBe('0')
   })
 
   it('refuses to divide by zero with a typed error', () => {

@@ -49,11 +49,12 @@ const scaled = (value: Big): [bigint, number] => {
 }
 
 /**
- * `value × multiplier / divisor` rounded half-even to `decimals` places, exactly (no intermediate rounding). It is
+ * `value × multiplier / divisor` rounded half-even to `decimals` places, exactly (no intermediate rounding), in
+ * positional notation with exactly `decimals` places. It is
  * computed on BigInt mantissas because big.js's long division takes ~20 µs at its 20 default decimals and the
  * average-cost ledger divides on every partial sell.
  */
-export function mulDiv(value: Big, multiplier: Big, divisor: Big, decimals: number): Big {
+export function mulDivFixed(value: Big, multiplier: Big, divisor: Big, decimals: number): DecimalString {
   if (divisor.eq(0)) throw new TradeLogDecimalError('division by zero', { value: divisor.toFixed() })
   const [v, vs] = scaled(value)
   const [m, ms] = scaled(multiplier)
@@ -70,5 +71,10 @@ export function mulDiv(value: Big, multiplier: Big, divisor: Big, decimals: numb
   if (twice > denominator || (twice === denominator && quotient % 2n === 1n)) quotient += 1n
   const digits = quotient.toString().padStart(decimals + 1, '0')
   const text = decimals === 0 ? digits : `${digits.slice(0, -decimals)}.${digits.slice(-decimals)}`
-  return new Big(negative && quotient !== 0n ? `-${text}` : text)
+  return negative && quotient !== 0n ? `-${text}` : text
+}
+
+/** `mulDivFixed` as a `Big`. */
+export function mulDiv(value: Big, multiplier: Big, divisor: Big, decimals: number): Big {
+  return new Big(mulDivFixed(value, multiplier, divisor, decimals))
 }

@@ -3,7 +3,7 @@
  * decimal strings; ratios are computed in big.js and returned as numbers. Definitions are in the README.
  */
 import Big from 'big.js'
-import { type DecimalString, formatDecimal, parseDecimal } from './decimal.js'
+import { type DecimalString, formatDecimal, mulDivFixed, parseDecimal } from './decimal.js'
 import { createDayKeys, createIsoTimes } from './fast-time.js'
 import { applyFill, bookFor, fillAmounts, type MarketBook, sortFills } from './ledger.js'
 import type { EquityEntry, TradeEntry } from './schemas.js'
@@ -92,11 +92,9 @@ export interface Performance {
 
 const RATIO_DP = 8
 const toRatio = (value: Big) => Number(value.round(RATIO_DP, Big.roundHalfEven).toFixed())
-/** Divides straight to `RATIO_DP` decimals (half-even): one per closed trade, where 20 decimals cost most of the time. */
-const RatioBig = Big()
-RatioBig.DP = RATIO_DP
-RatioBig.RM = Big.roundHalfEven
-const ratio = (dividend: Big, divisor: Big) => Number(new RatioBig(dividend).div(divisor).toFixed())
+const ONE = new Big(1)
+/** dividend / divisor at `RATIO_DP` decimals (half-even) without big.js's long division: one per closed trade. */
+const ratio = (dividend: Big, divisor: Big) => Number(mulDivFixed(dividend, ONE, divisor, RATIO_DP))
 const SQRT_365 = new Big(365).sqrt()
 
 const isTrade = (entry: TradeEntry | EquityEntry): entry is TradeEntry => 'side' in entry
@@ -107,17 +105,17 @@ interface Point {
 }
 
 function maxDrawdown(points: Point[], iso: (epochMs: number) => string): MaxDrawdown {
-  let best = { abs: new Big(0), peakAt: null as string | null, troughAt: null as string | null }
-  let bestRel = { rel: null as Big | null, peakAt: null as string | null, troughAt: null as string | null }
-  let peak: Point | undefined
   // Per point only comparisons: a point beats the absolute drawdown when it is below `peak − best`, and for one
   // peak the relative drawdown is largest at the lowest point after it, so dividing once per peak is enough.
-  let threshold = new Big(0)
+  let best: { peak: Point; trough: Point } | undefined
+  let bestRel: { rel: Big; peak: Point; trough: Point } | undefined
+  let peak: Point | undefined
   let trough: Point | undefined
+  let threshold = new Big(0)
   const closePeak = () => {
     if (!peak || !trough || !peak.equity.gt(0)) return
     const rel = peak.equity.minus(trough.equity).div(peak.equity)
-    if (bestRel.rel === null || rel.gt(bestRel.rel)) bestRel = { rel, peakAt: iso(peak.at), troughAt: iso(trough.at) }
+    if (!bestRel || rel.gt(bestRel.rel)) bestRel = { rel, peak, trough }
   }
   let anyPositivePeak = false
   for (const point of points) {
@@ -125,24 +123,24 @@ function maxDrawdown(points: Point[], iso: (epochMs: number) => string): MaxDraw
       closePeak()
       peak = point
       trough = undefined
-      threshold = peak.equity.minus(best.abs)
+      threshold = best ? peak.equity.minus(best.peak.equity.minus(best.trough.equity)) : peak.equity
       if (!anyPositivePeak) anyPositivePeak = peak.equity.gt(0)
       continue
     }
     if (point.equity.lt(trough?.equity ?? peak.equity)) trough = point
     if (point.equity.lt(threshold)) {
-      best = { abs: peak.equity.minus(point.equity), peakAt: iso(peak.at), troughAt: iso(point.at) }
+      best = { peak, trough: point }
       threshold = point.equity
     }
   }
   closePeak()
   return {
-    absolute: formatDecimal(best.abs, RATIO_DP),
-    peakAt: best.peakAt,
-    troughAt: best.troughAt,
-    relative: bestRel.rel ? toRatio(bestRel.rel) : anyPositivePeak ? 0 : null,
-    relativePeakAt: bestRel.peakAt,
-    relativeTroughAt: bestRel.troughAt,
+    absolute: best ? formatDecimal(best.peak.equity.minus(best.trough.equity), RATIO_DP) : '0',
+    peakAt: best ? iso(best.peak.at) : null,
+    troughAt: best ? iso(best.trough.at) : null,
+    relative: bestRel ? toRatio(bestRel.rel) : anyPositivePeak ? 0 : null,
+    relativePeakAt: bestRel ? iso(bestRel.peak.at) : null,
+    relativeTroughAt: bestRel ? iso(bestRel.trough.at) : null,
   }
 }
 
