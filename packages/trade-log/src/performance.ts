@@ -181,7 +181,6 @@ export function performance(entries: readonly (TradeEntry | EquityEntry)[], opti
   const realizedByDay = snapshots.length === 0 && start !== undefined ? new Map<string, Big>() : undefined
   let lastRealizedAt: number | undefined
   let realized = new Big(0)
-  let fees = new Big(0)
   let openMarkets = 0
   let exposedSince: number | undefined
   let exposedMs = 0
@@ -196,7 +195,6 @@ export function performance(entries: readonly (TradeEntry | EquityEntry)[], opti
     }
     const amounts = fillAmounts(fill)
     const delta = applyFill(book, fill, amounts)
-    fees = fees.plus(amounts.fee)
     if (!delta.eq(0)) {
       realized = realized.plus(delta)
       realizedByDay?.set(dayKeys(fill.tsMs), realized)
@@ -300,7 +298,7 @@ export function performance(entries: readonly (TradeEntry | EquityEntry)[], opti
     draws: tradeCount - winsList.length - lossesList.length,
     winRate: winRate ? toRatio(winRate) : null,
     realizedPnl: formatDecimal(realized, RATIO_DP),
-    fees: formatDecimal(fees),
+    fees: formatDecimal([...books.values()].reduce((total, book) => total.plus(book.fees), new Big(0))),
     profitFactor: grossLoss.gt(0) ? toRatio(grossWin.div(grossLoss)) : null,
     expectancy: tradeCount > 0 ? formatDecimal(sum(profits).div(tradeCount), RATIO_DP) : null,
     expectancyRatio: avgLoss && winRate ? toRatio(avgWin.div(avgLoss).plus(1).times(winRate).minus(1)) : null,
