@@ -15,6 +15,23 @@ function virtualClock(start = 1_000_000): LimiterClock & { t: number } {
 }
 
 describe('rate limiter', () => {
+  it('a disabled limiter remembers no sends, so a long-running client does not grow memory', async () => {
+    const limiter = createRateLimiter({ enabled: false }, virtualClock())
+    for (let i = 0; i < 10_000; i++) await limiter.acquire('ticker')
+    expect(limiter.tracked('ticker')).toBe(0)
+  })
+
+  it('an enabled limiter remembers at most one window of sends', async () => {
+    const clock = virtualClock()
+    const limiter = createRateLimiter({ marginMs: 0 }, clock)
+    for (let i = 0; i < 100; i++) {
+      await limiter.acquire('ticker')
+      clock.t += 150
+    }
+    expect(limiter.tracked('ticker')).toBeGreaterThan(0)
+    expect(limiter.tracked('ticker')).toBeLessThanOrEqual(10)
+  })
+
   it('queues calls instead of failing and never exceeds the budget in any window', async () => {
     const clock = virtualClock()
     const limiter = createRateLimiter({ marginMs: 50 }, clock)

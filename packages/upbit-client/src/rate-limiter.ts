@@ -109,7 +109,8 @@ class GroupLimiter {
   }
 
   private take(now: number): void {
-    this.sent.push(now)
+    // A disabled limiter never prunes its window, so it must not record sends either.
+    if (this.enabled) this.sent.push(now)
     if (Math.floor(now / 1000) === this.liveSecond) this.liveRemaining--
   }
 
@@ -134,6 +135,11 @@ class GroupLimiter {
       this.queued--
       release()
     }
+  }
+
+  /** How many sends the limiter remembers for its window. */
+  get tracked(): number {
+    return this.sent.length
   }
 
   private waitMs(now: number): number {
@@ -184,6 +190,8 @@ export interface RateLimiter {
   ban(group: RateLimitGroup, error: UpbitBanError): void
   /** The active ban of a group, if any. */
   bannedUntil(group: RateLimitGroup): number | undefined
+  /** How many recent sends a group remembers (diagnostics: bounded by the group's budget). */
+  tracked(group: RateLimitGroup): number
   readonly maxRetries429: number
 }
 
@@ -224,6 +232,7 @@ export function createRateLimiter(options: RateLimitOptions = {}, clock: Limiter
     ban: (group, error) => {
       get(group).ban = error
     },
+    tracked: (group) => groups.get(group)?.tracked ?? 0,
     bannedUntil: (group) => {
       const ban = groups.get(group)?.ban
       return ban && ban.bannedUntil > clock.now() ? ban.bannedUntil : undefined
