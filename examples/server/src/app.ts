@@ -11,7 +11,7 @@ import { errorHandler, measureRequests, notFound, securityHeaders } from './http
 import { createLogStore, type LogStore } from './log-store.js'
 import { createMetrics, type Metrics } from './metrics.js'
 import { createPayments, type Payments, type PaymentsOptions } from './payments.js'
-import { createRateCounter, type RateCounter, type RateLimitOptions, rateLimit } from './rate-limit.js'
+import { createRateBudget, type RateBudget, type RateLimitOptions } from './rate-limit.js'
 import { createHealthRouter } from './routes/health-routes.js'
 import { createLogRouter } from './routes/log-routes.js'
 import { createMetricsRouter } from './routes/metrics-routes.js'
@@ -60,7 +60,7 @@ export interface Services {
   logger: Logger
   authenticator: Authenticator
   /** The per-client request budget shared by HTTP and WebSocket upgrades (undefined when turned off). */
-  rateCounter: RateCounter | undefined
+  rateBudget: RateBudget | undefined
   metrics: Metrics
   hub: Hub
   store: LogStore
@@ -81,8 +81,8 @@ export function createServices(options: AppOptions): Services {
   const logger = options.logger ?? createLogger()
   const authenticator = createAuthenticator(options.auth)
   const metrics = createMetrics()
-  const rateCounter = options.rateLimit === false ? undefined : createRateCounter(options.rateLimit)
-  const hub = createHub({ authenticator, metrics, logger, rateCounter, ...(options.ws ? { options: options.ws } : {}) })
+  const rateBudget = options.rateLimit === false ? undefined : createRateBudget(options.rateLimit)
+  const hub = createHub({ authenticator, metrics, logger, rateBudget, ...(options.ws ? { options: options.ws } : {}) })
   const store = createLogStore({
     logDir: options.logDir,
     timeZone: options.timeZone ?? 'UTC',
@@ -125,7 +125,7 @@ export function createServices(options: AppOptions): Services {
   return {
     logger,
     authenticator,
-    rateCounter,
+    rateBudget,
     metrics,
     hub,
     store,
@@ -146,6 +146,7 @@ export function createServices(options: AppOptions): Services {
     },
     async close() {
       clearInterval(healthTimer)
+      rateBudget?.close()
       await Promise.allSettled([store.close(), payments?.close(), hub.close()])
     },
   }
@@ -163,8 +164,10 @@ function paymentsDisabled(): Router {
 export function createApiRouter(services: Services, options: Pick<AppOptions, 'bodyLimit'> = {}): Router {
   const router = Router()
   router.use(requireAuth(services.authenticator))
-  // Bodies are parsed only after authentication, and never beyond the size limit.
-  router.use(express.json({ limit: options.bodyLimit ?? '16kb', strict: true }))
+  // Bodies are parsed only after authentication, and never beyond the size limit. Reads (almost every request)
+  // skip the parser altogether.
+  const json = express.json({ limit: options.bodyLimit ?? '16kb', strict: true })
+  router.use((req, res, next) => (req.method === 'GET' || req.method === 'HEAD' ? next() : json(req, res, next)))
   router.use(createLogRouter(services.store))
   router.use(createStatsRouter(services.store))
   router.use(services.payments ? createPaymentRouter(services.payments) : paymentsDisabled())
@@ -194,7 +197,7 @@ export function createApp(options: AppOptions): App {
   app.use(measureRequests(services.metrics))
   app.use(securityHeaders())
   app.use(corsAllowlist(options.cors))
-  if (services.rateCounter) app.use(rateLimit(options.rateLimit || {}, services.rateCounter))
+  if (services.rateBudget) app.use(services.rateBudget.middleware)
   // The API first: it is what most requests hit, and the other routers do not share its paths.
   app.use('/api', createApiRouter(services, options))
   app.use(createHealthRouter(services.health, authenticator))

@@ -15,7 +15,7 @@ export {
 } from './errors.js'
 export { errorHandler, notFound, securityHeaders } from './http-middleware.js'
 export type { PaymentsOptions } from './payments.js'
-export { type RateLimitOptions, rateLimit } from './rate-limit.js'
+export { createRateBudget, type RateBudget, type RateDecision, type RateLimitOptions } from './rate-limit.js'
 export { createHealthRouter } from './routes/health-routes.js'
 export { createLogRouter } from './routes/log-routes.js'
 export { createMetricsRouter } from './routes/metrics-routes.js'

@@ -1,7 +1,7 @@
 import type { Request } from 'express'
 import { describe, expect, it } from 'vitest'
 import { BadRequestError } from './errors.js'
-import { listQuerySchema, parseQuery } from './query.js'
+import { createQueryParser, listQuerySchema, parseQuery } from './query.js'
 
 const parse = (query: Record<string, unknown>) => parseQuery(listQuerySchema, { query } as unknown as Request)
 const messageOf = (query: Record<string, unknown>) => {
@@ -42,5 +42,51 @@ describe('list query', () => {
     [{ market: ['KRW-BTC', 'KRW-ETH'] }, /query parameter market/],
   ])('error: %j is a 400 that names the parameter', (query, expected) => {
     expect(messageOf(query)).toMatch(expected)
+  })
+})
+
+describe('remembered query parsing', () => {
+  const request = (url: string) => {
+    const search = new URLSearchParams(url.split('?')[1] ?? '')
+    return { url, query: Object.fromEntries(search) } as unknown as Request
+  }
+
+  it('a repeated query string is answered from memory, a new one is parsed', () => {
+    let parses = 0
+    const counted = listQuerySchema.transform((value) => {
+      parses++
+      return value
+    })
+    const parseList = createQueryParser(counted)
+    const first = parseList(request('/trades?limit=5&side=buy'))
+    expect(parseList(request('/trades?limit=5&side=buy'))).toBe(first)
+    expect(parses).toBe(1)
+    expect(parseList(request('/trades?limit=6&side=buy')).limit).toBe(6)
+    expect(parses).toBe(2)
+    expect(first).toEqual({ limit: 5, side: 'buy', order: 'desc' })
+    expect(Object.isFrozen(first)).toBe(true)
+  })
+
+  it('a bad query is refused every time, never remembered', () => {
+    const parseList = createQueryParser(listQuerySchema)
+    expect(() => parseList(request('/trades?limit=0'))).toThrow(/query parameter limit/)
+    expect(() => parseList(request('/trades?limit=0'))).toThrow(BadRequestError)
+  })
+
+  it('memory is bounded: the oldest query string is forgotten first', () => {
+    let parses = 0
+    const counted = listQuerySchema.transform((value) => {
+      parses++
+      return value
+    })
+    const parseList = createQueryParser(counted, 2)
+    parseList(request('/t?limit=1'))
+    parseList(request('/t?limit=2'))
+    parseList(request('/t?limit=3'))
+    expect(parses).toBe(3)
+    parseList(request('/t?limit=3'))
+    expect(parses).toBe(3)
+    parseList(request('/t?limit=1'))
+    expect(parses).toBe(4)
   })
 })

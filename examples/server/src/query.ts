@@ -64,6 +64,25 @@ export function parseQuery<T extends z.ZodType>(schema: T, req: Request): z.outp
   throw new BadRequestError(describeIssues('query parameter', result.error))
 }
 
+/**
+ * `parseQuery` that remembers the answers for recent query strings (the dashboard and most clients repeat theirs):
+ * a repeat costs a map lookup instead of query-string and schema parsing. Answers are frozen because they are shared.
+ */
+export function createQueryParser<T extends z.ZodType>(schema: T, size = 256): (req: Request) => Readonly<z.output<T>> {
+  const memo = new Map<string, Readonly<z.output<T>>>()
+  return (req) => {
+    const at = req.url.indexOf('?')
+    const raw = at === -1 ? '' : req.url.slice(at + 1)
+    const hit = memo.get(raw)
+    if (hit !== undefined) return hit
+    // Only valid queries are remembered: a bad one throws here every time, with its own message.
+    const parsed = Object.freeze(parseQuery(schema, req))
+    memo.set(raw, parsed)
+    if (memo.size > size) memo.delete(memo.keys().next().value!)
+    return parsed
+  }
+}
+
 export function describeIssues(what: string, error: z.ZodError): string {
   const parts = error.issues.map((issue) => {
     if (issue.code === 'unrecognized_keys') return `unknown ${what} ${issue.keys.map((key) => `"${key}"`).join(', ')}`

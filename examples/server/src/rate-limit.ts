@@ -1,73 +1,60 @@
 import type { Request, RequestHandler } from 'express'
+import { rateLimit as expressRateLimit, ipKeyGenerator, MemoryStore } from 'express-rate-limit'
 import { RateLimitError } from './errors.js'
 
-/** Per-client request budget (fixed window). */
+/** Per-client request budget (fixed window), counted by express-rate-limit. */
 export interface RateLimitOptions {
   /** Window length in milliseconds. Default: `60_000`. */
   windowMs?: number
   /** Requests allowed per client per window. Default: `600`. */
   max?: number
-  /** How a client is recognized. Default: the remote address (`req.ip`, which honours `trustProxy`). */
+  /** How a client is recognized. Default: express-rate-limit's key, the address from `req.ip` (honours `trustProxy`). */
   keyOf?: (req: Request) => string
 }
 
-/** The outcome of counting one request. */
+/** The outcome of counting one WebSocket upgrade. */
 export interface RateDecision {
   limited: boolean
-  limit: number
-  remaining: number
   /** Seconds until the client's window resets. */
   resetSeconds: number
 }
 
-/** Counts requests per key in fixed windows; memory stays bounded because expired windows are swept. */
-export interface RateCounter {
-  hit(key: string): RateDecision
+/** One budget per client, shared by HTTP requests and WebSocket upgrades so `/ws` cannot be used to guess tokens. */
+export interface RateBudget {
+  /** Express middleware: `RateLimit-*` headers, and a 429 with `Retry-After` beyond the budget. */
+  middleware: RequestHandler
+  /** Counts an upgrade from a socket's remote address against the same budget. */
+  hitUpgrade(remoteAddress: string | undefined): Promise<RateDecision>
+  /** Stops the store's cleanup timer. */
+  close(): void
 }
 
-export function createRateCounter(
-  options: Pick<RateLimitOptions, 'windowMs' | 'max'> = {},
-  now: () => number = Date.now,
-): RateCounter {
-  const windowMs = options.windowMs ?? 60_000
+const secondsUntil = (resetTime: Date | undefined, now: number) =>
+  resetTime === undefined ? 1 : Math.max(1, Math.ceil((resetTime.getTime() - now) / 1000))
+
+export function createRateBudget(options: RateLimitOptions = {}): RateBudget {
   const max = options.max ?? 600
-  const windows = new Map<string, { count: number; resetAt: number }>()
-  let nextSweep = now() + windowMs
-  return {
-    hit(key) {
-      const time = now()
-      if (time >= nextSweep) {
-        for (const [candidate, window] of windows) if (window.resetAt <= time) windows.delete(candidate)
-        nextSweep = time + windowMs
-      }
-      let window = windows.get(key)
-      if (!window || window.resetAt <= time) {
-        window = { count: 0, resetAt: time + windowMs }
-        windows.set(key, window)
-      }
-      window.count += 1
-      return {
-        limited: window.count > max,
-        limit: max,
-        remaining: Math.max(0, max - window.count),
-        resetSeconds: Math.max(1, Math.ceil((window.resetAt - time) / 1000)),
-      }
+  const store = new MemoryStore()
+  const middleware = expressRateLimit({
+    windowMs: options.windowMs ?? 60_000,
+    limit: max,
+    store,
+    standardHeaders: 'draft-6',
+    legacyHeaders: false,
+    ...(options.keyOf ? { keyGenerator: options.keyOf } : {}),
+    // Our error handler writes the body, so a 429 looks like every other error of this API.
+    handler: (req, _res, next) => {
+      const info = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit
+      next(new RateLimitError(secondsUntil(info?.resetTime, Date.now())))
     },
-  }
-}
-
-/** Express middleware over a `RateCounter`: `RateLimit-*` headers, and 429 with `Retry-After` beyond the budget. */
-export function rateLimit(options: RateLimitOptions = {}, counter: RateCounter = createRateCounter(options)): RequestHandler {
-  const keyOf = options.keyOf ?? ((req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown')
-  return (req, res, next) => {
-    const decision = counter.hit(keyOf(req))
-    res.setHeader('RateLimit-Limit', String(decision.limit))
-    res.setHeader('RateLimit-Remaining', String(decision.remaining))
-    res.setHeader('RateLimit-Reset', String(decision.resetSeconds))
-    if (decision.limited) {
-      res.setHeader('Retry-After', String(decision.resetSeconds))
-      return next(new RateLimitError(decision.resetSeconds))
-    }
-    next()
+  })
+  return {
+    middleware,
+    async hitUpgrade(remoteAddress) {
+      // The same key express-rate-limit derives from an address (IPv6 grouped by /56).
+      const { totalHits, resetTime } = await store.increment(ipKeyGenerator(remoteAddress ?? 'unknown'))
+      return { limited: totalHits > max, resetSeconds: secondsUntil(resetTime, Date.now()) }
+    },
+    close: () => store.shutdown(),
   }
 }

@@ -109,6 +109,11 @@ describe('CORS', () => {
     const get = await app.get('/api/trades', { headers: { origin: 'https://dash.example.com' } })
     expect(get.headers.get('access-control-allow-origin')).toBe('https://dash.example.com')
     expect(get.headers.get('vary')).toMatch(/Origin/)
+    // A browser script may read the budget headers only when they are exposed.
+    expect(get.headers.get('access-control-expose-headers')).toMatch(/RateLimit-Remaining/)
+    expect(get.headers.get('access-control-expose-headers')).toMatch(/Retry-After/)
+    const other = await app.get('/api/trades', { headers: { origin: 'https://dash.example.com.evil.example' } })
+    expect(other.headers.get('access-control-allow-origin')).toBeNull()
   })
 })
 
@@ -121,6 +126,22 @@ describe('limits', () => {
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0)
     expect(limited.body.error.code).toBe('rate_limited')
     expect((await app.get('/api/trades', { headers: { 'x-client': 'b' } })).status).toBe(200)
+  })
+
+  it('rate limit: every answer tells the client its budget in RateLimit-* headers', async () => {
+    const app = await server({ rateLimit: { max: 5, windowMs: 60_000 } })
+    const first = await app.get('/api/trades')
+    const second = await app.get('/api/trades')
+    expect(first.headers.get('ratelimit-limit')).toBe('5')
+    expect(first.headers.get('ratelimit-remaining')).toBe('4')
+    expect(second.headers.get('ratelimit-remaining')).toBe('3')
+    expect(Number(second.headers.get('ratelimit-reset'))).toBeGreaterThan(0)
+    expect(Number(second.headers.get('ratelimit-reset'))).toBeLessThanOrEqual(60)
+  })
+
+  it('rate limit: turned off, no budget headers are sent and nothing is counted', async () => {
+    const app = await server({ rateLimit: false })
+    for (let i = 0; i < 3; i++) expect((await app.get('/api/trades')).headers.get('ratelimit-limit')).toBeNull()
   })
 
   it('rate limit: unauthenticated guessing is throttled too', async () => {

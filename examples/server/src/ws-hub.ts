@@ -6,7 +6,7 @@ import { type WebSocket, WebSocketServer } from 'ws'
 import type { Authenticator } from './auth.js'
 import { ServerError } from './errors.js'
 import type { Metrics } from './metrics.js'
-import type { RateCounter } from './rate-limit.js'
+import type { RateBudget } from './rate-limit.js'
 
 /** Live push over `/ws`. */
 export interface HubOptions {
@@ -78,7 +78,7 @@ export function createHub(deps: {
   metrics: Metrics
   logger: Logger
   /** Upgrades count against the same per-address budget as HTTP requests, so token guessing over /ws is throttled too. */
-  rateCounter?: RateCounter | undefined
+  rateBudget?: RateBudget | undefined
   options?: HubOptions
 }): Hub {
   const { authenticator, metrics, logger } = deps
@@ -163,6 +163,27 @@ export function createHub(deps: {
     replay(client, since)
   }
 
+  /** Rate limit, origin and token checks, then the WebSocket handshake. */
+  async function admit(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const decision = deps.rateBudget ? await deps.rateBudget.hitUpgrade(req.socket.remoteAddress) : undefined
+    if (decision?.limited) {
+      return rejectUpgrade(
+        socket,
+        new ServerError(`Too many requests: retry after ${decision.resetSeconds} s.`, { code: 'rate_limited', status: 429 }),
+      )
+    }
+    const origin = req.headers.origin
+    if (origin !== undefined && !origins.has(origin) && !isSameHost(origin, req.headers.host)) {
+      return rejectUpgrade(socket, new ServerError('Origin not allowed to open /ws.', { code: 'cors', status: 403 }))
+    }
+    try {
+      authenticator.verify(tokenFromRequest(req))
+    } catch (error) {
+      return rejectUpgrade(socket, error instanceof ServerError ? error : new ServerError('Unauthorized', { status: 401 }))
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, req))
+  }
+
   return {
     get clientCount() {
       return clients.size
@@ -179,23 +200,7 @@ export function createHub(deps: {
       for (const client of clients) send(client, text)
     },
     handleUpgrade(req, socket, head) {
-      const decision = deps.rateCounter?.hit(req.socket.remoteAddress ?? 'unknown')
-      if (decision?.limited) {
-        return rejectUpgrade(
-          socket,
-          new ServerError(`Too many requests: retry after ${decision.resetSeconds} s.`, { code: 'rate_limited', status: 429 }),
-        )
-      }
-      const origin = req.headers.origin
-      if (origin !== undefined && !origins.has(origin) && !isSameHost(origin, req.headers.host)) {
-        return rejectUpgrade(socket, new ServerError('Origin not allowed to open /ws.', { code: 'cors', status: 403 }))
-      }
-      try {
-        authenticator.verify(tokenFromRequest(req))
-      } catch (error) {
-        return rejectUpgrade(socket, error instanceof ServerError ? error : new ServerError('Unauthorized', { status: 401 }))
-      }
-      wss.handleUpgrade(req, socket, head, (ws) => accept(ws, req))
+      admit(req, socket, head).catch(() => socket.destroy())
     },
     async close() {
       clearInterval(heartbeat)
