@@ -1,6 +1,18 @@
 import Big from 'big.js'
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { decimalFromLegacyNumber, formatDecimal, mulDiv, mulDivFixed, parseDecimal, sumDecimals } from './decimal.js'
+import {
+  decimalFromLegacyNumber,
+  decimalPlaces,
+  divRound,
+  formatDecimal,
+  formatUnits,
+  mulDiv,
+  mulDivFixed,
+  parseDecimal,
+  sumDecimals,
+  toUnits,
+} from './decimal.js'
 import { isTradeLogError, TradeLogDecimalError } from './errors.js'
 
 describe('decimal', () => {
@@ -71,5 +83,33 @@ describe('mulDiv', () => {
 
   it('refuses to divide by zero with a typed error', () => {
     expect(() => mulDiv(new Big(1), new Big(1), new Big(0), 8)).toThrow(TradeLogDecimalError)
+  })
+})
+
+describe('fixed-point units', () => {
+  const signedDecimal = fc
+    .tuple(fc.bigInt({ min: -(10n ** 20n), max: 10n ** 20n }), fc.integer({ min: 0, max: 14 }))
+    .map(([units, places]) => formatDecimal(new Big(units.toString()).div(new Big(10).pow(places))))
+
+  it('round-trips decimal strings and formats exactly like formatDecimal (half-even at any decimals)', () => {
+    fc.assert(
+      fc.property(signedDecimal, fc.integer({ min: 0, max: 6 }), fc.integer({ min: 0, max: 16 }), (text, extra, dp) => {
+        const scale = decimalPlaces(text) + extra
+        const units = toUnits(text, scale)
+        expect(formatUnits(units, scale)).toBe(formatDecimal(new Big(text)))
+        expect(formatUnits(units, scale, dp)).toBe(formatDecimal(new Big(text), dp))
+      }),
+      { numRuns: 500 },
+    )
+  })
+
+  it('divides rounding half-even, or half-up away from zero like big.js', () => {
+    expect([divRound(5n, 2n), divRound(7n, 2n), divRound(-5n, 2n), divRound(5n, -2n)]).toEqual([2n, 4n, -2n, -2n])
+    expect([divRound(5n, 2n, 'half-up'), divRound(-5n, 2n, 'half-up'), divRound(4n, 3n, 'half-up')]).toEqual([3n, -3n, 1n])
+    expect(() => divRound(1n, 0n)).toThrow(TradeLogDecimalError)
+  })
+
+  it('refuses amounts that are not decimal strings', () => {
+    for (const bad of ['1e-8', '.5', '1.', ' 1', 1]) expect(() => decimalPlaces(bad)).toThrow(TradeLogDecimalError)
   })
 })

@@ -78,3 +78,69 @@ export function mulDivFixed(value: Big, multiplier: Big, divisor: Big, decimals:
 export function mulDiv(value: Big, multiplier: Big, divisor: Big, decimals: number): Big {
   return new Big(mulDivFixed(value, multiplier, divisor, decimals))
 }
+
+// Fixed-point amounts for the statistics: a decimal string held as a BigInt count of 10^-scale units. Adding and
+// comparing them is exact and about 50× cheaper than big.js; the ledger keeps one scale for all its amounts.
+
+const POWERS: bigint[] = [1n]
+/** 10^n as a BigInt (cached). */
+export function pow10(n: number): bigint {
+  for (let i = POWERS.length; i <= n; i++) POWERS.push(POWERS[i - 1]! * 10n)
+  return POWERS[n]!
+}
+
+/** Decimal places of a stored decimal string, after checking it is one (`TradeLogDecimalError` otherwise). */
+export function decimalPlaces(value: unknown): number {
+  if (typeof value !== 'string' || !DECIMAL_PATTERN.test(value)) parseDecimal(value)
+  const point = (value as string).indexOf('.')
+  return point === -1 ? 0 : (value as string).length - point - 1
+}
+
+const ZEROS: string[] = ['']
+const zeros = (n: number) => {
+  for (let i = ZEROS.length; i <= n; i++) ZEROS.push(`${ZEROS[i - 1]}0`)
+  return ZEROS[n]!
+}
+
+/** A checked decimal string as units of 10^-scale; `scale` must be at least its decimal places. */
+export function toUnits(value: DecimalString, scale: number): bigint {
+  // Padding the digits and parsing once allocates one BigInt instead of two (this runs three times per fill).
+  const point = value.indexOf('.')
+  if (point === -1) return BigInt(value + zeros(scale))
+  return BigInt(value.slice(0, point) + value.slice(point + 1) + zeros(scale - (value.length - point - 1)))
+}
+
+/** `numerator / denominator` rounded to an integer, half-even or half-up (away from zero, big.js's default). */
+export function divRound(numerator: bigint, denominator: bigint, mode: 'half-even' | 'half-up' = 'half-even'): bigint {
+  if (denominator === 0n) throw new TradeLogDecimalError('division by zero', { value: '0' })
+  const negative = numerator < 0n !== denominator < 0n
+  const n = numerator < 0n ? -numerator : numerator
+  const d = denominator < 0n ? -denominator : denominator
+  let quotient = n / d
+  const twice = (n % d) * 2n
+  if (twice > d || (twice === d && (mode === 'half-up' || quotient % 2n === 1n))) quotient += 1n
+  return negative ? -quotient : quotient
+}
+
+/** Units of 10^-scale as a decimal string like `formatDecimal`: rounded half-even to `decimals` when given, trimmed. */
+export function formatUnits(units: bigint, scale: number, decimals?: number): DecimalString {
+  let value = units
+  let places = scale
+  if (decimals !== undefined && decimals < scale) {
+    value = divRound(units, pow10(scale - decimals))
+    places = decimals
+  }
+  const negative = value < 0n
+  let digits = (negative ? -value : value).toString()
+  if (places > 0) {
+    digits = digits.padStart(places + 1, '0')
+    const fraction = digits.slice(-places).replace(/0+$/, '')
+    digits = fraction === '' ? digits.slice(0, -places) : `${digits.slice(0, -places)}.${fraction}`
+  }
+  return negative && digits !== '0' ? `-${digits}` : digits
+}
+
+/** Units of 10^-scale as a `Big` (exact). */
+export function unitsToBig(units: bigint, scale: number): Big {
+  return new Big(formatUnits(units, scale))
+}

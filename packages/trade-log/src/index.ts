@@ -45,6 +45,13 @@ export {
   type PerformanceOptions,
   performance,
 } from './performance.js'
+export {
+  createPerformanceTracker,
+  type PerformanceStateOptions,
+  type PerformanceTracker,
+  type PerformanceTrackerOptions,
+  type PerformanceTrackerState,
+} from './performance-tracker.js'
 export { type Portfolio, type PortfolioOptions, type Position, type Prices, portfolio } from './portfolio.js'
 export {
   createTradeLogReader,

@@ -2,8 +2,8 @@
  * Positions from fills: volume, average cost, realized and unrealized PnL, fees and cash per market.
  */
 import Big from 'big.js'
-import { type DecimalString, formatDecimal, parseDecimal } from './decimal.js'
-import { applyFill, bookFor, fillAmounts, type MarketBook, sortFills } from './ledger.js'
+import { type DecimalString, decimalPlaces, formatDecimal, parseDecimal, pow10, toUnits, unitsToBig } from './decimal.js'
+import { applyFill, bookFor, fillPlaces, fillUnits, type MarketBook, rescaleBook, scaleFor, sortFills } from './ledger.js'
 import type { TradeEntry } from './schemas.js'
 
 /** Decimal places kept for averages (money totals are exact). */
@@ -65,17 +65,42 @@ export type Prices = Readonly<Record<string, DecimalString>> | ReadonlyMap<strin
 const priceOf = (prices: Prices, market: string): string | undefined =>
   prices instanceof Map ? prices.get(market) : (prices as Record<string, string>)[market]
 
+/** A book's amounts as `Big` for the per-market figures (one conversion per market, not per fill). */
+function bigBook(book: MarketBook, scale: number) {
+  const big = (units: bigint) => unitsToBig(units, scale)
+  return {
+    market: book.market,
+    volume: big(book.volume),
+    cost: big(book.cost),
+    priceCost: big(book.priceCost),
+    realized: big(book.realized),
+    fees: big(book.fees),
+    buys: book.buys,
+    sells: book.sells,
+    unmatchedVolume: big(book.unmatchedVolume),
+  }
+}
+
 /** Builds positions from fills (any order) marked at `prices`. */
 export function portfolio(entries: readonly TradeEntry[], prices: Prices = {}, options: PortfolioOptions = {}): Portfolio {
   const books = new Map<string, MarketBook>()
-  let cash = parseDecimal(options.startingCash ?? '0')
+  const startingCash = options.startingCash ?? '0'
+  let scale = scaleFor(decimalPlaces(startingCash))
+  let cashUnits = toUnits(startingCash, scale)
   for (const fill of sortFills(entries)) {
+    const places = fillPlaces(fill)
+    if (places > scale) {
+      const factor = pow10(places - scale)
+      for (const book of books.values()) rescaleBook(book, factor)
+      cashUnits *= factor
+      scale = places
+    }
     const book = bookFor(books, fill.market)
-    const amounts = fillAmounts(fill)
-    applyFill(book, fill, amounts)
-    const { funds, fee } = amounts
-    cash = fill.side === 'buy' ? cash.minus(funds).minus(fee) : cash.plus(funds).minus(fee)
+    const amounts = fillUnits(fill, scale)
+    applyFill(book, fill.side, amounts, scale)
+    cashUnits += fill.side === 'buy' ? -amounts.funds - amounts.fee : amounts.funds - amounts.fee
   }
+  const cash = unitsToBig(cashUnits, scale)
   let realized = new Big(0)
   let unrealized = new Big(0)
   let fees = new Big(0)
@@ -83,7 +108,8 @@ export function portfolio(entries: readonly TradeEntry[], prices: Prices = {}, o
   const missingPrices: string[] = []
   const positions = [...books.values()]
     .sort((a, b) => (a.market < b.market ? -1 : 1))
-    .map((book): Position => {
+    .map((units): Position => {
+      const book = bigBook(units, scale)
       realized = realized.plus(book.realized)
       fees = fees.plus(book.fees)
       const markText = priceOf(prices, book.market)
