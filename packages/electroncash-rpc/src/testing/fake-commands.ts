@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto'
 import { formatPythonDecimal, formatSatoshis, SATS_PER_BCH, satsToBch } from '../amount.js'
 import { cashAddrToLegacy, isValidCashAddr, isValidLegacyAddress } from './addresses.js'
+import type { FakeNotifier } from './fake-notifier.js'
 import { type FakeWallet, stripPrefix } from './fake-wallet.js'
 
 /** A Python exception as the daemon reports it in -32603 `Server error: File ..., line N, in f | Class: msg`. */
@@ -39,6 +40,8 @@ const SERVER_TIMEOUT = () =>
 
 export interface FakeState {
   wallet: FakeWallet
+  /** `notify` subscriptions and the POSTs made for them. */
+  notifier: FakeNotifier
   offline: boolean
   /** Seconds a server-bound network call blocks before failing; 0 means an Electrum server answers. */
   networkStallSeconds: number
@@ -258,9 +261,8 @@ export const FAKE_COMMANDS: Record<string, Command> = {
     ['address'],
     {},
     (a, s) => {
-      const address = stripPrefix(requireAddress(a['address']))
-      return s.wallet.transactions
-        .filter((tx) => tx.address === address)
+      return s.wallet
+        .addressHistory(requireAddress(a['address']))
         .map((tx) => ({ tx_hash: tx.txid, height: tx.height, ...(tx.height === 0 ? { fee: 220 } : {}) }))
     },
     true,
@@ -270,9 +272,8 @@ export const FAKE_COMMANDS: Record<string, Command> = {
     ['address'],
     ADDRESS_OPTIONS,
     (a, s) => {
-      const address = stripPrefix(requireAddress(a['address']))
-      return s.wallet.transactions
-        .filter((tx) => tx.address === address)
+      return s.wallet
+        .addressHistory(requireAddress(a['address']))
         .map((tx) => ({ tx_hash: tx.txid, tx_pos: 0, height: tx.height, value: Number(tx.sats) }))
     },
     true,
@@ -379,8 +380,8 @@ export const FAKE_COMMANDS: Record<string, Command> = {
   }),
   make_electrum_seed: cmd('', [], { nbits: 132, entropy: 1, language: null }, () => 'fake electrum seed words'),
   make_seed: cmd('', [], { nbits: 128, language: null }, () => 'fake bip39 seed words'),
-  notify: cmd('n', ['address', 'URL'], {}, (a) => {
-    requireAddress(a['address'])
+  notify: cmd('n', ['address', 'URL'], {}, (a, s) => {
+    s.notifier.subscribe(requireAddress(a['address']), String(a['URL']))
     return true
   }),
   password: cmd('wp', [], { password: null, new_password: null }, (a, s) => {

@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net'
 import { type Amount, bchToSats } from '../amount.js'
 import { FAKE_COMMANDS, type FakeState, PythonError, PythonTypeError, runCommand, serverInfo } from './fake-commands.js'
+import { createFakeNotifier, type FakeNotification } from './fake-notifier.js'
 import { type FakeRequest, FakeWallet } from './fake-wallet.js'
 
 export interface FakeDaemonOptions {
@@ -55,6 +56,13 @@ export interface FakeDaemon {
   credit(address: string, amount: Amount, options?: { confirmations?: number }): string
   /** Mines `blocks` blocks (default 1): mempool payments confirm, confirmations grow. */
   mine(blocks?: number): void
+  /**
+   * POSTs made to `notify` URLs, in order: one with the current status when a callback is registered, then one per
+   * change of the address's history (a payment, its confirmation). Failed deliveries are kept, as the daemon only logs them.
+   */
+  notifications(): readonly FakeNotification[]
+  /** Resolves once every `notify` POST made so far has been answered or has failed. */
+  notificationsSettled(): Promise<void>
   /** The payment requests, as `listrequests` would show them. */
   requests(): FakeRequest[]
   /** Applies `fault` to the next `times` HTTP requests (default: all until cleared). */
@@ -141,8 +149,10 @@ export async function startFakeDaemon(options: FakeDaemonOptions = {}): Promise<
       timers.add(timer)
     })
 
+  const notifier = createFakeNotifier(wallet, () => !state.offline && state.networkStallSeconds === 0)
   const state: FakeState = {
     wallet,
+    notifier,
     offline: options.offline ?? false,
     networkStallSeconds: options.networkStallSeconds ?? 0,
     walletLoaded: options.walletLoaded ?? true,
@@ -417,9 +427,21 @@ export async function startFakeDaemon(options: FakeDaemonOptions = {}): Promise<
     password,
     calls,
     wallet,
-    credit: (address, amount, creditOptions = {}) =>
-      wallet.credit(address, typeof amount === 'bigint' ? amount : bchToSats(amount), creditOptions.confirmations ?? 0),
-    mine: (blocks = 1) => wallet.mine(blocks),
+    credit: (address, amount, creditOptions = {}) => {
+      const txid = wallet.credit(
+        address,
+        typeof amount === 'bigint' ? amount : bchToSats(amount),
+        creditOptions.confirmations ?? 0,
+      )
+      notifier.changed()
+      return txid
+    },
+    mine: (blocks = 1) => {
+      wallet.mine(blocks)
+      notifier.changed()
+    },
+    notifications: () => notifier.sent,
+    notificationsSettled: () => notifier.settled(),
     requests: () => [...wallet.requests.values()],
     inject: (fault, injectOptions = {}) => {
       faults.push({ fault, remaining: injectOptions.times ?? Number.POSITIVE_INFINITY })
@@ -440,15 +462,18 @@ export async function startFakeDaemon(options: FakeDaemonOptions = {}): Promise<
     },
     setOffline: (offline) => {
       state.offline = offline
+      notifier.changed()
     },
     setNetworkStall: (seconds) => {
       state.networkStallSeconds = seconds
+      notifier.changed()
     },
     setWalletLoaded: (loaded) => {
       state.walletLoaded = loaded
     },
     close: async () => {
       closed = true
+      notifier.close()
       faults = []
       releaseHung()
       for (const timer of timers) clearTimeout(timer)

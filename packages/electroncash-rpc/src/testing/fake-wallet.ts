@@ -84,6 +84,12 @@ export class FakeWallet {
     }
   }
 
+  /** Transactions paying `address` (with or without the `bitcoincash:` prefix), in the order they were credited. */
+  addressHistory(address: string): FakeTransaction[] {
+    const bare = stripPrefix(address)
+    return this.transactions.filter((tx) => tx.address === bare)
+  }
+
   confirmations(tx: FakeTransaction): number {
     return tx.height > 0 ? this.height - tx.height + 1 : 0
   }

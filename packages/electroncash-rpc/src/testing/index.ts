@@ -6,4 +6,5 @@ export {
   type Fault,
   startFakeDaemon,
 } from './fake-daemon.js'
+export { addressStatus, type FakeNotification } from './fake-notifier.js'
 export { type FakeRequest, type FakeTransaction, FakeWallet, GAP_LIMIT, type RequestStatus } from './fake-wallet.js'
