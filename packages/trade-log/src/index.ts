@@ -46,6 +46,12 @@ export {
   performance,
 } from './performance.js'
 export {
+  createPerformanceIndex,
+  type PerformanceIndex,
+  type PerformanceIndexOptions,
+  type PerformanceIndexRefresh,
+} from './performance-checkpoint.js'
+export {
   createPerformanceTracker,
   type PerformanceStateOptions,
   type PerformanceTracker,

@@ -1,0 +1,272 @@
+/**
+ * `performance()` over a whole log directory that a new process does not have to read again: the tracker's state
+ * after the last closed day is saved with the size and mtime of every file folded into it, and a later process
+ * that finds all of them unchanged resumes from it and reads only the newer files.
+ */
+import { createHash } from 'node:crypto'
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
+import { z } from 'zod'
+import { TradeLogUsageError } from './errors.js'
+import { type LogFile, parseLogFileName } from './files.js'
+import { type Performance, type PerformanceOptions, performance } from './performance.js'
+import { createPerformanceTracker, type PerformanceTracker, type PerformanceTrackerState } from './performance-tracker.js'
+import type { TradeLogReader } from './reader.js'
+import type { EquityEntry, TradeEntry } from './schemas.js'
+
+/** Options of `createPerformanceIndex`: the reader, where to keep the checkpoint, and `performance()`'s options. */
+export interface PerformanceIndexOptions extends PerformanceOptions {
+  /** Reader of the log directory (its trades and equity files are folded). Required. */
+  reader: Pick<TradeLogReader, 'dir' | 'files' | 'stream'>
+  /**
+   * Checkpoint file, or `false` to keep the checkpoint in memory only. Default:
+   * `<log dir>/.trade-log-cache/performance-<hash of the options>.json` (a dot-folder: the reader, `listLogFiles` and
+   * `doctor` only look at `<kind>_YYYYMMDD` files, so they never take it for a log).
+   */
+  cacheFile?: string | false
+  /** Called when a checkpoint is not used (why) or cannot be written. Default: ignored. */
+  onWarning?: (message: string) => void
+}
+
+/** What the last `result()` did. */
+export interface PerformanceIndexRefresh {
+  /** `unchanged`: no file changed; `checkpoint`: resumed from a checkpoint; `full`: folded every file; `sorted`: entries were out of time order, so everything was read and sorted (no checkpoint). */
+  mode: 'unchanged' | 'checkpoint' | 'full' | 'sorted'
+  /** Entries folded by this call. */
+  entriesRead: number
+  /** Why a saved checkpoint was not used, when one was found but refused. */
+  reason?: string
+  /** Last closed day (`YYYYMMDD`) in the checkpoint now held, or null while the log has a single day. */
+  checkpointDay: string | null
+}
+
+/** Performance of a whole log directory, kept up to date from a checkpoint. */
+export interface PerformanceIndex {
+  /** `performance(every trade and equity entry in the log, options)`, reading only files that changed. */
+  result(): Promise<Performance>
+  /** What the last `result()` did (for logs and tests). */
+  readonly lastRefresh: PerformanceIndexRefresh | undefined
+  /** The checkpoint file, or null when kept in memory. */
+  readonly cacheFile: string | null
+}
+
+const CHECKPOINT_FORMAT = 'tradekit.performance-checkpoint'
+const CHECKPOINT_VERSION = 1
+const KINDS = ['trades', 'equity'] as const
+type Kind = (typeof KINDS)[number]
+
+const fingerprintSchema = z.object({ name: z.string(), size: z.number(), mtimeMs: z.number() })
+type Fingerprint = z.output<typeof fingerprintSchema>
+const checkpointSchema = z.object({
+  format: z.literal(CHECKPOINT_FORMAT),
+  version: z.literal(CHECKPOINT_VERSION),
+  closedDay: z.string().regex(/^\d{8}$/),
+  files: z.array(fingerprintSchema),
+  cursors: z.object({ trades: z.string().nullable(), equity: z.string().nullable() }),
+  tracker: z.looseObject({ format: z.string() }),
+})
+interface Checkpoint {
+  closedDay: string
+  files: Fingerprint[]
+  cursors: Record<Kind, string | null>
+  tracker: PerformanceTrackerState
+}
+
+const sameFile = (a: Fingerprint, b: Fingerprint | undefined) => b !== undefined && a.size === b.size && a.mtimeMs === b.mtimeMs
+
+/** Creates the index; nothing is read until the first `result()`. */
+export function createPerformanceIndex(options: PerformanceIndexOptions): PerformanceIndex {
+  const { reader, onWarning, cacheFile: cacheOption, ...rest } = options
+  const performanceOptions: PerformanceOptions = rest
+  // Checks the options once, up front (a bad option is the caller's error, not the cache's).
+  const optionsRecord = createPerformanceTracker(performanceOptions).state().options
+  const cacheFile =
+    cacheOption === false
+      ? null
+      : (cacheOption ??
+        join(
+          reader.dir,
+          '.trade-log-cache',
+          `performance-${createHash('sha256').update(JSON.stringify(optionsRecord)).digest('hex').slice(0, 12)}.json`,
+        ))
+  if (cacheFile !== null && parseLogFileName(basename(cacheFile)) !== null) {
+    throw new TradeLogUsageError(
+      `cacheFile ${JSON.stringify(cacheFile)} is named like a log file; readers would take it for one. Choose another name.`,
+    )
+  }
+
+  let checkpoint: Checkpoint | undefined
+  let loaded = false
+  let current: { files: Map<string, Fingerprint>; result: Performance } | undefined
+  let lastRefresh: PerformanceIndexRefresh | undefined
+  let running: Promise<Performance> | undefined
+
+  async function listing(): Promise<{ files: LogFile[]; prints: Map<string, Fingerprint> }> {
+    const files = (await Promise.all(KINDS.map((kind) => reader.files(kind)))).flat()
+    const prints = new Map<string, Fingerprint>()
+    const stats = await Promise.all(
+      files.map((file) =>
+        stat(file.path).then(
+          (info) => info,
+          () => undefined,
+        ),
+      ),
+    )
+    files.forEach((file, i) => {
+      const info = stats[i]
+      if (info) prints.set(file.name, { name: file.name, size: info.size, mtimeMs: info.mtimeMs })
+    })
+    return { files: files.filter((file) => prints.has(file.name)), prints }
+  }
+
+  async function loadCheckpoint(): Promise<Checkpoint | undefined> {
+    if (cacheFile === null) return undefined
+    let text: string
+    try {
+      text = await readFile(cacheFile, 'utf8')
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+        onWarning?.(`Cannot read checkpoint ${cacheFile}: ${(error as Error).message}; recomputing.`)
+      return undefined
+    }
+    try {
+      const parsed = checkpointSchema.parse(JSON.parse(text))
+      const tracker = parsed.tracker as unknown as PerformanceTrackerState
+      return { closedDay: parsed.closedDay, files: parsed.files, cursors: parsed.cursors, tracker }
+    } catch (error) {
+      onWarning?.(`Ignoring checkpoint ${cacheFile} (${describe(error)}); recomputing from the log.`)
+      return undefined
+    }
+  }
+
+  async function saveCheckpoint(saved: Checkpoint): Promise<void> {
+    if (cacheFile === null) return
+    const body = JSON.stringify({ format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, ...saved })
+    const temp = `${cacheFile}.${process.pid}.${Date.now()}.tmp`
+    try {
+      await mkdir(dirname(cacheFile), { recursive: true })
+      // Write then rename: a reader sees the old checkpoint or the new one, never half of one.
+      await writeFile(temp, body)
+      await rename(temp, cacheFile)
+    } catch (error) {
+      await rm(temp, { force: true }).catch(() => undefined)
+      onWarning?.(`Cannot write checkpoint ${cacheFile}: ${(error as Error).message}; the next start will read the whole log.`)
+    }
+  }
+
+  /** Why `saved` does not describe the files as they are now, or undefined when it still does. */
+  function staleReason(saved: Checkpoint, files: LogFile[], prints: Map<string, Fingerprint>): string | undefined {
+    for (const print of saved.files) {
+      const now = prints.get(print.name)
+      if (!now) return `${print.name} was removed`
+      if (!sameFile(print, now)) return `${print.name} changed (size ${print.size} → ${now.size})`
+    }
+    const known = new Set(saved.files.map((print) => print.name))
+    const added = files.find((file) => file.day <= saved.closedDay && !known.has(file.name))
+    return added ? `${added.name} was added on or before the checkpoint's day ${saved.closedDay}` : undefined
+  }
+
+  async function refresh(): Promise<Performance> {
+    const { files, prints } = await listing()
+    if (
+      current &&
+      current.files.size === prints.size &&
+      [...prints.values()].every((p) => sameFile(p, current!.files.get(p.name)))
+    ) {
+      lastRefresh = { mode: 'unchanged', entriesRead: 0, checkpointDay: checkpoint?.closedDay ?? null }
+      return current.result
+    }
+    if (!loaded) {
+      loaded = true
+      checkpoint = await loadCheckpoint()
+    }
+    let reason = checkpoint ? staleReason(checkpoint, files, prints) : undefined
+    if (reason) {
+      onWarning?.(`Checkpoint ${cacheFile ?? '(in memory)'} no longer matches the log: ${reason}; recomputing.`)
+      checkpoint = undefined
+    }
+    const days = [...new Set(files.map((file) => file.day))].sort()
+    const closedDay = days.length > 1 ? days.at(-2)! : null
+    const dayOf = new Map(files.map((file) => [file.path, file.day]))
+    let base = checkpoint
+    let tracker: PerformanceTracker
+    try {
+      // Restoring checks the tracker state's own version, options and layout.
+      tracker = createPerformanceTracker(base ? { ...performanceOptions, state: base.tracker } : performanceOptions)
+    } catch (error) {
+      reason = describe(error)
+      onWarning?.(`Ignoring checkpoint ${cacheFile ?? '(in memory)'} (${reason}); recomputing from the log.`)
+      checkpoint = base = undefined
+      tracker = createPerformanceTracker(performanceOptions)
+    }
+    const cursors: Record<Kind, string | null> = base ? { ...base.cursors } : { trades: null, equity: null }
+    const open: (TradeEntry | EquityEntry)[] = []
+    let entriesRead = 0
+    try {
+      for (const kind of KINDS) {
+        const from = cursors[kind]
+        for await (const record of reader.stream({ kind, ...(from === null ? {} : { cursor: from }) })) {
+          entriesRead++
+          const day = dayOf.get(record.file) ?? parseLogFileName(basename(record.file))?.day
+          if (closedDay !== null && day !== undefined && day <= closedDay) {
+            tracker.add(record.entry as TradeEntry | EquityEntry)
+            cursors[kind] = record.cursor
+          } else open.push(record.entry as TradeEntry | EquityEntry)
+        }
+      }
+      if (closedDay !== null && closedDay !== base?.closedDay) {
+        checkpoint = {
+          closedDay,
+          files: files.filter((file) => file.day <= closedDay).map((file) => prints.get(file.name)!),
+          cursors: { ...cursors },
+          tracker: tracker.state(),
+        }
+        await saveCheckpoint(checkpoint)
+      }
+      for (const entry of open) tracker.add(entry)
+    } catch (error) {
+      if (!(error instanceof TradeLogUsageError) || !/time order/.test(error.message)) throw error
+      // Out-of-order entries cannot be folded; sort everything, as performance() does, and keep no checkpoint.
+      reason = error.message
+      onWarning?.(`${reason} Computing from every entry, sorted, without a checkpoint.`)
+      checkpoint = undefined
+      const all: (TradeEntry | EquityEntry)[] = []
+      for (const kind of KINDS) for await (const record of reader.stream({ kind })) all.push(record.entry as TradeEntry)
+      const result = performance(all, performanceOptions)
+      current = { files: prints, result }
+      lastRefresh = { mode: 'sorted', entriesRead: all.length, reason, checkpointDay: null }
+      return result
+    }
+    const result = tracker.result()
+    current = { files: prints, result }
+    lastRefresh = {
+      mode: base ? 'checkpoint' : 'full',
+      entriesRead,
+      ...(reason === undefined ? {} : { reason }),
+      checkpointDay: checkpoint?.closedDay ?? null,
+    }
+    return result
+  }
+
+  return {
+    result() {
+      // One refresh at a time; callers arriving meanwhile share it.
+      running ??= refresh().finally(() => {
+        running = undefined
+      })
+      return running
+    },
+    get lastRefresh() {
+      return lastRefresh
+    },
+    cacheFile,
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof z.ZodError) {
+    const issue = error.issues[0]!
+    return `${issue.path.join('.') || 'file'}: ${issue.message}`
+  }
+  return error instanceof Error ? error.message : String(error)
+}
