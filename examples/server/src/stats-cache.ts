@@ -1,7 +1,10 @@
 import {
+  createPerformanceIndex,
   dayKey,
   type EquityEntry,
   formatDecimal,
+  type Performance,
+  type PerformanceIndexRefresh,
   parseDecimal,
   performance,
   portfolio,
@@ -20,15 +23,32 @@ export interface StatsCache {
   prices(market: string | undefined, points: number): Promise<PricesResponse>
   /** Called by the follower when an entry of `kind` was appended. */
   invalidate(kind: string): void
+  /** What the all-time performance index did last: resumed from its checkpoint, folded everything, … */
+  readonly allTimeRefresh: PerformanceIndexRefresh | undefined
 }
 
 const MEMO_LIMIT = 64
+/** Without a follower event, the all-time figures re-check the files at most this often. */
+const CHECK_EVERY_MS = 1_000
+/** The round trips a performance answer lists (the full list can be rebuilt from /api/trades). */
+const RECENT_TRADES = 20
+
+export interface StatsCacheDeps {
+  reader: TradeLogReader
+  timeZone: string
+  /** Checkpoint of the all-time performance. Default: `<log dir>/.trade-log-cache/` (trade-log's default); `false`: memory only. */
+  performanceCacheFile?: string | false
+  /** Told when the checkpoint is not used or cannot be written. Default: ignored. */
+  onWarning?: (message: string) => void
+}
 
 /**
  * Statistics over the whole log, computed by trade-log's `performance` and `portfolio` and memoized until a
  * trade or equity entry is appended: a repeated request with nothing changed costs a directory listing.
+ * All-time performance (no period start, `to` or market) comes from trade-log's performance index instead: it
+ * resumes from a checkpoint on disk and folds only the entries after it, so a restart does not re-read a year.
  */
-export function createStatsCache(deps: { reader: TradeLogReader; timeZone: string }): StatsCache {
+export function createStatsCache(deps: StatsCacheDeps): StatsCache {
   // Statistics read only these fields of a fill; the reason, ids and confidence stay on disk.
   const trades = createSnapshot<TradeEntry>(
     deps.reader,
@@ -49,7 +69,43 @@ export function createStatsCache(deps: { reader: TradeLogReader; timeZone: strin
   const equity = createSnapshot<EquityEntry>(deps.reader, 'equity')
   const memo = new Map<string, { version: string; value: Promise<unknown> }>()
 
+  const index = createPerformanceIndex({
+    reader: deps.reader,
+    timeZone: deps.timeZone,
+    keepClosedTrades: RECENT_TRADES,
+    ...(deps.performanceCacheFile === undefined ? {} : { cacheFile: deps.performanceCacheFile }),
+    ...(deps.onWarning ? { onWarning: deps.onWarning } : {}),
+  })
+  // The index's answer, re-checked when the follower saw an append, and otherwise at most once a second.
+  let allTime: { at: number; dirty: boolean; stats?: Performance; value: Promise<ReturnType<typeof shape>> } | undefined
+  // Reading the whole log for the other statistics waits for the index's first answer, so a freshly started
+  // server answers the all-time figures first instead of sharing the event loop with a year of parsing.
+  let indexFirst: Promise<unknown> = Promise.resolve()
+
+  function allTimePerformance(): Promise<ReturnType<typeof shape>> {
+    if (allTime && !allTime.dirty && Date.now() - allTime.at < CHECK_EVERY_MS) return allTime.value
+    const previous = allTime
+    const next: NonNullable<typeof allTime> = {
+      at: Date.now(),
+      dirty: false,
+      value: index.result().then((stats) => {
+        next.stats = stats
+        // The index returns the same object while no file changed: keep the same response too.
+        return previous?.stats === stats
+          ? previous.value
+          : shape(stats, { period: 'all', from: undefined, to: undefined, market: undefined })
+      }),
+    }
+    next.value.catch(() => {
+      if (allTime === next) allTime = undefined
+    })
+    allTime = next
+    if (!previous) indexFirst = next.value.catch(() => undefined)
+    return next.value
+  }
+
   async function cached<T>(key: string, compute: (trades: TradeEntry[], equity: EquityEntry[]) => T): Promise<T> {
+    await indexFirst
     const [t, e] = await Promise.all([trades.get(), equity.get()])
     const version = `${t.version}:${e.version}`
     const hit = memo.get(key)
@@ -65,23 +121,30 @@ export function createStatsCache(deps: { reader: TradeLogReader; timeZone: strin
   const keyOf = (name: string, range: StatsRange, extra = '') =>
     `${name}|${range.period}|${range.from === undefined ? '' : Math.floor(range.from / 60_000)}|${range.to ?? ''}|${range.market ?? ''}|${extra}`
 
-  function computePerformance(allTrades: TradeEntry[], allEquity: EquityEntry[], range: StatsRange) {
-    const fills = inRange(allTrades, range)
-    // Equity snapshots cover the whole account, so they only apply when no market filter is set.
-    const snapshots = range.market === undefined ? inRange(allEquity, { ...range, market: undefined }) : []
-    const { closedTrades, ...stats } = performance([...fills, ...snapshots], { timeZone: deps.timeZone })
+  function shape({ closedTrades, ...stats }: Performance, range: StatsRange) {
     return {
       period: range.period,
       from: range.from === undefined ? null : new Date(range.from).toISOString(),
       to: range.to === undefined ? null : new Date(range.to).toISOString(),
       ...stats,
-      /** The 20 most recent round trips; the full list can be rebuilt from /api/trades. */
-      recentClosedTrades: closedTrades.slice(-20),
+      /** The most recent round trips; the full list can be rebuilt from /api/trades. */
+      recentClosedTrades: closedTrades.slice(-RECENT_TRADES),
     }
   }
 
+  function computePerformance(allTrades: TradeEntry[], allEquity: EquityEntry[], range: StatsRange) {
+    const fills = inRange(allTrades, range)
+    // Equity snapshots cover the whole account, so they only apply when no market filter is set.
+    const snapshots = range.market === undefined ? inRange(allEquity, { ...range, market: undefined }) : []
+    return shape(performance([...fills, ...snapshots], { timeZone: deps.timeZone, keepClosedTrades: RECENT_TRADES }), range)
+  }
+
+  const isAllTime = (range: StatsRange) => range.from === undefined && range.to === undefined && range.market === undefined
+
   return {
-    performance: (range) => cached(keyOf('performance', range), (t, e) => computePerformance(t, e, range)),
+    performance: (range) =>
+      // Only `period=all` has no start; other windows and markets are computed from the snapshot.
+      isAllTime(range) ? allTimePerformance() : cached(keyOf('performance', range), (t, e) => computePerformance(t, e, range)),
 
     portfolio: () =>
       cached('portfolio', (allTrades, allEquity) => {
@@ -167,6 +230,11 @@ export function createStatsCache(deps: { reader: TradeLogReader; timeZone: strin
     invalidate(kind) {
       if (kind === 'trades') trades.invalidate()
       if (kind === 'equity') equity.invalidate()
+      if ((kind === 'trades' || kind === 'equity') && allTime) allTime.dirty = true
+    },
+
+    get allTimeRefresh() {
+      return index.lastRefresh
     },
   }
 }

@@ -1,0 +1,97 @@
+import { appendFileSync, existsSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { createTradeLogReader, performance, type TradeEntry } from '@tradekit/trade-log'
+import { describe, expect, it } from 'vitest'
+import { rangeOf } from './series.js'
+import { createStatsCache } from './stats-cache.js'
+import { dayKeyUtc, writeLogFixture } from './test-support/log-fixture.js'
+import { useServers } from './test-support/test-server.js'
+
+const END = Date.UTC(2025, 7, 10, 23, 59, 59)
+const servers = useServers()
+
+async function readAll(dir: string) {
+  const reader = createTradeLogReader({ dir })
+  const entries = []
+  for (const kind of ['trades', 'equity'] as const) for await (const record of reader.stream({ kind })) entries.push(record.entry)
+  return entries
+}
+
+function statsCache(dir: string) {
+  const warnings: string[] = []
+  const cache = createStatsCache({
+    reader: createTradeLogReader({ dir }),
+    timeZone: 'UTC',
+    onWarning: (message) => warnings.push(message),
+  })
+  return { cache, warnings }
+}
+
+describe('stats cache: all-time performance from the checkpointed index', () => {
+  it('the first computation writes a checkpoint; a restarted cache resumes from it with the same answer', async () => {
+    const dir = servers.tempDir()
+    writeLogFixture(dir, { days: 4, tradesPerDay: 12, end: END })
+    const first = statsCache(dir)
+    const body = (await first.cache.performance(rangeOf({ period: 'all' }))) as Record<string, unknown>
+    expect(first.cache.allTimeRefresh).toMatchObject({ mode: 'full', checkpointDay: dayKeyUtc(END - 86_400_000) })
+    expect(readdirSync(join(dir, '.trade-log-cache'))).toHaveLength(1)
+    const { closedTrades, ...expected } = performance(await readAll(dir), { timeZone: 'UTC' })
+    expect(body).toEqual({ period: 'all', from: null, to: null, ...expected, recentClosedTrades: closedTrades.slice(-20) })
+
+    const restarted = statsCache(dir)
+    expect(await restarted.cache.performance(rangeOf({ period: 'all' }))).toEqual(body)
+    // Only the newest day is read: its 12 trades and 12 equity snapshots.
+    expect(restarted.cache.allTimeRefresh).toMatchObject({ mode: 'checkpoint', entriesRead: 12 * 2 })
+    expect(restarted.warnings).toEqual([])
+  })
+
+  it('an append seen by the follower changes the next all-time answer at once', async () => {
+    const dir = servers.tempDir()
+    writeLogFixture(dir, { days: 2, tradesPerDay: 6, end: END, withDecisions: false })
+    const { cache } = statsCache(dir)
+    const before = (await cache.performance(rangeOf({ period: 'all' }))) as { fills: number }
+    const fill: TradeEntry = {
+      ts: new Date(END - 1_000).toISOString(),
+      tsMs: END - 1_000,
+      market: 'KRW-BTC',
+      side: 'buy',
+      volume: '0.001',
+      price: '50000000',
+      funds: '50000',
+      fee: '25',
+      orderId: 'late',
+      mode: 'paper',
+    }
+    appendFileSync(join(dir, `trades_${dayKeyUtc(END)}.jsonl`), `${JSON.stringify(fill)}\n`)
+    // Within the once-a-second re-check window, only the follower's invalidate makes it look again.
+    expect(await cache.performance(rangeOf({ period: 'all' }))).toBe(before)
+    cache.invalidate('trades')
+    const after = (await cache.performance(rangeOf({ period: 'all' }))) as { fills: number }
+    expect(after.fills).toBe(before.fills + 1)
+    const { closedTrades, ...expected } = performance(await readAll(dir), { timeZone: 'UTC' })
+    expect(after).toEqual({ period: 'all', from: null, to: null, ...expected, recentClosedTrades: closedTrades.slice(-20) })
+  })
+
+  it('other periods and a market filter are still computed from the entries in their window', async () => {
+    const dir = servers.tempDir()
+    writeLogFixture(dir, { days: 3, tradesPerDay: 10, end: END })
+    const { cache } = statsCache(dir)
+    const range = rangeOf({ period: 'all', from: END - 86_400_000, to: END })
+    const body = (await cache.performance(range)) as Record<string, unknown>
+    const entries = (await readAll(dir)).filter((entry) => entry.tsMs >= range.from! && entry.tsMs < range.to!)
+    const { closedTrades, ...expected } = performance(entries, { timeZone: 'UTC' })
+    expect(body).toMatchObject({ ...expected, recentClosedTrades: closedTrades.slice(-20) })
+    expect(cache.allTimeRefresh).toBeUndefined()
+  })
+
+  it('a server writes the checkpoint when it first computes the statistics', async () => {
+    const dir = servers.tempDir()
+    writeLogFixture(dir, { days: 3, tradesPerDay: 4, end: END, withDecisions: false })
+    const server = await servers.start({ logDir: dir })
+    const { status, body } = await server.get('/api/performance')
+    expect(status).toBe(200)
+    expect(body.fills).toBe(12)
+    expect(existsSync(join(dir, '.trade-log-cache'))).toBe(true)
+    expect(readdirSync(join(dir, '.trade-log-cache'))[0]).toMatch(/^performance-[0-9a-f]{12}\.json$/)
+  })
+})
