@@ -11,6 +11,7 @@ const stamps = (from: number, hours: number) =>
 describe('createDayKeys', () => {
   for (const [timeZone, from] of [
     ['UTC', Date.UTC(2025, 0, 1)],
+    ['Etc/UTC', Date.UTC(2025, 0, 1)],
     ['Asia/Seoul', Date.UTC(2025, 7, 1)],
     ['America/New_York', Date.UTC(2025, 2, 7)], // spring forward on 9 March
     ['America/New_York', Date.UTC(2025, 9, 31)], // fall back on 2 November

@@ -10,6 +10,8 @@ const STRETCH_MS = 6 * 3_600_000
 
 /** Returns a function equal to `dayKey(epochMs, timeZone)`, fast for nearby timestamps. */
 export function createDayKeys(timeZone: string): (epochMs: number) => string {
+  // UTC never changes offset: no Intl lookups at all (the first one in a process costs tens of milliseconds).
+  const utc = timeZone === 'UTC' || timeZone === 'Etc/UTC'
   const byDayNumber = new Map<number, string>()
   let from = Number.NaN
   let to = Number.NaN
@@ -19,11 +21,16 @@ export function createDayKeys(timeZone: string): (epochMs: number) => string {
       // Before 1970 some zones had offsets with seconds (local mean time), which offsetMinutes rounds; near a
       // change of offset the stretch is not uniform. Both ask Intl directly.
       if (epochMs < 0) return dayKey(epochMs, timeZone)
-      const offset = offsetMinutes(epochMs, timeZone)
-      if (offsetMinutes(epochMs + STRETCH_MS, timeZone) !== offset) return dayKey(epochMs, timeZone)
-      from = epochMs
-      to = epochMs + STRETCH_MS
-      offsetMs = offset * 60_000
+      if (utc) {
+        from = 0
+        to = Number.POSITIVE_INFINITY
+      } else {
+        const offset = offsetMinutes(epochMs, timeZone)
+        if (offsetMinutes(epochMs + STRETCH_MS, timeZone) !== offset) return dayKey(epochMs, timeZone)
+        from = epochMs
+        to = epochMs + STRETCH_MS
+        offsetMs = offset * 60_000
+      }
     }
     const dayNumber = Math.floor((epochMs + offsetMs) / DAY_MS)
     let key = byDayNumber.get(dayNumber)
