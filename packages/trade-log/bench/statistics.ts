@@ -4,6 +4,7 @@
  */
 import { parseDecimal } from '../src/decimal.js'
 import { performance as tradePerformance } from '../src/performance.js'
+import { createPerformanceTracker } from '../src/performance-tracker.js'
 import type { TradeEntry } from '../src/schemas.js'
 import { type Figure, median } from './common.js'
 
@@ -77,5 +78,31 @@ export function statistics(figures: Figure[]): void {
     ratio: `${(ours / parse).toFixed(1)}× the parse`,
     goal: '< 200 ms',
     pass: ours < 200,
+  })
+
+  // What a restarted server does with a checkpoint: restore the state saved after day 364 (from JSON text, as
+  // read from disk) and fold the last day's 1,000 fills, against folding the whole year again.
+  const options = { startingBalance: '100000000000', keepClosedTrades: 20 }
+  const lastDay = fills.length - 1000
+  const saved = createPerformanceTracker(options)
+  for (let i = 0; i < lastDay; i++) saved.add(fills[i]!)
+  const text = JSON.stringify(saved.state())
+  const resumes: number[] = []
+  for (let run = 0; run < 5; run++) {
+    const started = performance.now()
+    const tracker = createPerformanceTracker({ ...options, state: JSON.parse(text) })
+    for (let i = lastDay; i < fills.length; i++) tracker.add(fills[i]!)
+    const result = tracker.result()
+    resumes.push(performance.now() - started)
+    if (result.fills !== fills.length) throw new Error('the resumed tracker lost fills')
+  }
+  const resume = median(resumes)
+  figures.push({
+    name: `createPerformanceTracker: restore a ${(text.length / 1024).toFixed(0)} KiB state saved after 364 days, fold the last day (1,000 fills), result()`,
+    ours: `${resume.toFixed(1)} ms median of 5`,
+    baseline: `${ours.toFixed(0)} ms for performance() over the whole year (above)`,
+    ratio: `${(resume / ours).toFixed(4)}× of it`,
+    goal: '< 200 ms',
+    pass: resume < 200,
   })
 }
