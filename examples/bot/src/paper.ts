@@ -69,7 +69,7 @@ async function startReplay(options: PaperSessionOptions): Promise<PaperSession> 
   const client = createUpbitClient({ baseUrl: simulator.baseUrl, accessKey: simulator.accessKey, secretKey: simulator.secretKey })
   let first = true
   return {
-    exchange: createUpbitExchange(client, { aggregateFromHourly: true }),
+    exchange: createUpbitExchange(client),
     simulator,
     now: () => candles[simulator.step]!.timestamp,
     async beforeCycle() {

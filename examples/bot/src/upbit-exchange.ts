@@ -1,44 +1,16 @@
 import type { Candle, Order, UpbitClient } from '@tradekit/upbit-client'
-import { aggregateCandles } from './candle-aggregate.js'
 import type { Exchange, ExchangeCandle, ExchangeOrder, OrderRequest } from './exchange.js'
 
-export interface UpbitExchangeOptions {
-  /**
-   * Build timeframes longer than 1 h from hourly candles instead of asking for them. ADAPTER for the
-   * upbit-client simulator, which serves its single feed for every candle unit (so `minutes/240` would return
-   * hourly candles). Default `false`: real Upbit serves every unit itself.
-   */
-  aggregateFromHourly?: boolean
-}
-
 /** Binds the bot's `Exchange` to an upbit-client (real Upbit or the simulator: same API, same signing). */
-export function createUpbitExchange(client: UpbitClient, options: UpbitExchangeOptions = {}): Exchange {
-  async function fetchCandles(market: string, minutes: number, count: number, to?: string) {
+export function createUpbitExchange(client: UpbitClient): Exchange {
+  async function fetchCandles(market: string, minutes: number, count: number) {
     const unit = minutes as 1 | 3 | 5 | 10 | 15 | 30 | 60 | 240
-    const candles = await client.getCandles({ market, unit, count, ...(to ? { to } : {}) })
+    const candles = await client.getCandles({ market, unit, count })
     // Upbit answers newest first; the decider wants oldest first.
     return candles.map(toCandle).sort((a, b) => a.time - b.time)
   }
   return {
-    async candles(market, minutes, count) {
-      if (!options.aggregateFromHourly || minutes <= 60 || minutes % 60 !== 0) return fetchCandles(market, minutes, count)
-      // Enough hourly candles for `count` buckets, 200 (Upbit's page) at a time, walking back with `to`.
-      let needed = (count + 1) * (minutes / 60)
-      let hourly: ExchangeCandle[] = []
-      while (needed > 0) {
-        const oldest = hourly[0]
-        const page = await fetchCandles(
-          market,
-          60,
-          Math.min(needed, 200),
-          oldest ? new Date(oldest.time).toISOString() : undefined,
-        )
-        hourly = [...page, ...hourly]
-        needed -= page.length
-        if (page.length === 0) break
-      }
-      return aggregateCandles(hourly, minutes, count)
-    },
+    candles: (market, minutes, count) => fetchCandles(market, minutes, count),
     async ticker(market) {
       const [ticker] = await client.getTicker({ markets: [market] })
       if (!ticker) throw new Error(`Upbit returned no ticker for ${market}`)

@@ -12,6 +12,7 @@ import { formatRemainingReq } from '../remaining-req.js'
 import { signingKeyFrom } from '../signing.js'
 import { quoteCurrency, tickSizeFor } from '../tick-size.js'
 import { hashStringFromBody, hashStringFromQuery, verifyAuthorization } from './sim-auth.js'
+import { type CandleUnit, candleUnitOf, type UnitCandle, unitCandles } from './sim-candle-units.js'
 import { reject, SimulatorHttpError } from './sim-errors.js'
 import { type CreateOrderInput, kstIso, SimExchange, type SimOrder } from './sim-exchange.js'
 import { candleAt, type FeedCandle, flatCandle, type SimulatorFeed } from './sim-feed.js'
@@ -162,19 +163,32 @@ export async function startUpbitSimulator(options: UpbitSimulatorOptions = {}): 
   const marketsParam = (value: string | null) =>
     (value ?? reject(400, 'validation_error', 'markets is required')).split(',').map(requireMarket)
 
-  const candleView = (market: string, at: number) => {
-    const c = candleOf(market, at)
+  const unitCandleView = (market: string, unit: CandleUnit, c: UnitCandle) => ({
+    market,
+    candle_date_time_utc: utcString(c.time),
+    candle_date_time_kst: utcString(c.time + 9 * 3_600_000),
+    opening_price: num(c.open),
+    high_price: num(c.high),
+    low_price: num(c.low),
+    trade_price: num(c.close),
+    timestamp: c.lastTime + intervalMs - 1,
+    candle_acc_trade_price: num(c.volume.times(c.close)),
+    candle_acc_trade_volume: num(c.volume),
+    ...(unit.kind === 'minutes' ? { unit: unit.minutes } : {}),
+    ...(unit.kind === 'days' ? dayFields(market, c) : {}),
+    ...(unit.kind === 'weeks' || unit.kind === 'months' || unit.kind === 'years'
+      ? { first_day_of_period: utcString(c.time).slice(0, 10) }
+      : {}),
+  })
+  /** Day candles also carry the change against the previous day's close (the feed's candle before the day began). */
+  const dayFields = (market: string, c: UnitCandle) => {
+    const before = unitCandles({ kind: 'days' }, (at) => candleOf(market, at), step, 1, c.time)[0]
+    const prev = before?.close ?? c.open
+    const change = c.close.minus(prev)
     return {
-      market,
-      candle_date_time_utc: utcString(c.time),
-      candle_date_time_kst: utcString(c.time + 9 * 3_600_000),
-      opening_price: num(c.open),
-      high_price: num(c.high),
-      low_price: num(c.low),
-      trade_price: num(c.close),
-      timestamp: c.time + intervalMs - 1,
-      candle_acc_trade_price: num(c.volume.times(c.close)),
-      candle_acc_trade_volume: num(c.volume),
+      prev_closing_price: num(prev),
+      change_price: num(change),
+      change_rate: num(prev.eq(0) ? prev : change.div(prev).round(8)),
     }
   }
   const tickerView = (market: string) => {
@@ -240,16 +254,13 @@ export async function startUpbitSimulator(options: UpbitSimulatorOptions = {}): 
       return marketNames.map((market) => ({ market, korean_name: market, english_name: market }))
     }
     if (path.startsWith('/v1/candles/')) {
+      const unit = candleUnitOf(path) ?? reject(404, 'not_found', `${path} is not a candle unit Upbit serves.`)
       const market = requireMarket(q.get('market'))
       const count = Number(q.get('count') ?? 1)
       if (!Number.isInteger(count) || count < 1 || count > 200) reject(400, 'validation_error', 'count must be 1..200')
       const to = q.get('to')
       const toMs = to === null ? Number.POSITIVE_INFINITY : parseTime(/[zZ]|[+-]\d\d:?\d\d$/.test(to) ? to : `${to}Z`, 0)
-      const out = []
-      for (let at = step; at >= 0 && out.length < count; at--) {
-        if (candleOf(market, at).time < toMs) out.push(candleView(market, at))
-      }
-      return out
+      return unitCandles(unit, (at) => candleOf(market, at), step, count, toMs).map((c) => unitCandleView(market, unit, c))
     }
     if (path === '/v1/trades/ticks') {
       const market = requireMarket(q.get('market'))
