@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process'
 import { createHash, createHmac, randomUUID } from 'node:crypto'
 import { createInterface } from 'node:readline'
+import { isDeepStrictEqual } from 'node:util'
 import { createUpbitClient, prepareRequest } from '../src/index.js'
 import type { SimulatorStats, UpbitSimulatorOptions } from '../src/testing/index.js'
 
@@ -85,7 +86,7 @@ async function throughput(): Promise<void> {
   const client = createUpbitClient({ baseUrl: sim.baseUrl, rateLimit: { enabled: false } })
   const modes = {
     raw: () => fetch(url).then((r) => r.json()),
-    // What any client with a timeout pays: undici's per-request signal handling.
+    // For context: a naive per-request timeout (a controller and a timer per call; the client shares them, see src/timeouts.ts).
     rawWithTimeout: () => {
       const controller = new AbortController()
       const timer = setTimeout(() => controller.abort(), 10_000)
@@ -95,33 +96,62 @@ async function throughput(): Promise<void> {
     },
     client: () => client.getTicker({ markets: ['KRW-BTC'] }),
   }
-  // Short alternating rounds (8 in flight, 80 calls each) so both sides see the same machine load.
+  // Rounds of 8 in flight and `perRound` calls per side, the order of the sides rotated each round so each side
+  // follows each other side equally often (garbage one side leaves is collected during the next) and all see the
+  // same machine load. Rounds last a few hundred ms, longer than a scheduler slice, so the verdict can use the
+  // median of per-round ratios: a load spike from another process spoils one round, not the run.
+  type Mode = keyof typeof modes
+  // Fairness check: both sides fetch the same URL and get the same body.
+  if (!isDeepStrictEqual(await modes.raw(), await modes.client())) throw new Error('bench: client and raw fetch disagree')
+  const order: Mode[] = ['raw', 'rawWithTimeout', 'client']
   const spent = { raw: 0, rawWithTimeout: 0, client: 0 }
   const done = { raw: 0, rawWithTimeout: 0, client: 0 }
-  for (let round = 0; round < 40; round++) {
-    for (const mode of ['raw', 'rawWithTimeout', 'client'] as const) {
+  const ratios = { rawWithTimeout: [] as number[], client: [] as number[] }
+  const rounds = 18
+  const perRound = 300
+  const warmUp = 3 // one full rotation
+  for (let round = 0; round < rounds; round++) {
+    const ms = { raw: 0, rawWithTimeout: 0, client: 0 }
+    for (let i = 0; i < order.length; i++) {
+      const mode = order[(i + round) % order.length]!
       let next = 0
       const start = performance.now()
       await Promise.all(
         Array.from({ length: 8 }, async () => {
-          while (next++ < 80) await modes[mode]()
+          while (next++ < perRound) await modes[mode]()
         }),
       )
-      if (round < 4) continue // warm-up
-      spent[mode] += performance.now() - start
-      done[mode] += 80
+      ms[mode] = performance.now() - start
     }
+    if (round < warmUp) continue
+    for (const mode of order) {
+      spent[mode] += ms[mode]
+      done[mode] += perRound
+    }
+    ratios.rawWithTimeout.push(ms.raw / ms.rawWithTimeout)
+    ratios.client.push(ms.raw / ms.client)
   }
   await sim.close()
   const raw = done.raw / (spent.raw / 1000)
-  const viaClient = done.client / (spent.client / 1000)
-  const withTimeout = done.rawWithTimeout / (spent.rawWithTimeout / 1000)
-  line('raw fetch with a timeout signal (context)', withTimeout.toFixed(0), `${raw.toFixed(0)}/s raw fetch`, withTimeout / raw)
+  const perSecondOf = (mode: Mode) => done[mode] / (spent[mode] / 1000)
+  const summary = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b)
+    const at = (q: number) => sorted[Math.floor(q * (sorted.length - 1))]!
+    return { median: at(0.5), spread: `middle half ${at(0.25).toFixed(3)}–${at(0.75).toFixed(3)}, ${sorted.length} rounds` }
+  }
+  const withTimeout = summary(ratios.rawWithTimeout)
+  const viaClient = summary(ratios.client)
   line(
-    'client calls/s vs raw fetch (simulator, loopback)',
-    viaClient.toFixed(0),
+    'raw fetch with a per-request timeout signal (context)',
+    `${perSecondOf('rawWithTimeout').toFixed(0)}/s (${withTimeout.spread})`,
     `${raw.toFixed(0)}/s raw fetch`,
-    viaClient / raw,
+    withTimeout.median,
+  )
+  line(
+    'client calls/s vs raw fetch (simulator, loopback; median ratio of paired rounds)',
+    `${perSecondOf('client').toFixed(0)}/s (${viaClient.spread})`,
+    `${raw.toFixed(0)}/s raw fetch`,
+    viaClient.median,
     0.85,
   )
 }

@@ -32,6 +32,22 @@ describe('rate limiter', () => {
     expect(limiter.tracked('ticker')).toBeLessThanOrEqual(10)
   })
 
+  it('tryAcquire takes a free slot at once, and declines (taking nothing) when the window is full or a caller waits', async () => {
+    const clock = virtualClock()
+    const limiter = createRateLimiter({ marginMs: 0, budgets: { g: { limit: 2, intervalMs: 1000 } } }, clock)
+    expect(limiter.tryAcquire('g')).toBe(true)
+    expect(limiter.tryAcquire('g')).toBe(true)
+    expect(limiter.tryAcquire('g')).toBe(false)
+    expect(limiter.tracked('g')).toBe(2)
+    const waiting = limiter.acquire('g') // queued behind the full window
+    expect(limiter.tryAcquire('g')).toBe(false) // never jumps the queue
+    await waiting
+    expect(clock.now()).toBe(1_001_000)
+    const aborted = AbortSignal.abort(new Error('stop'))
+    clock.t += 5000
+    expect(limiter.tryAcquire('g', aborted)).toBe(false)
+  })
+
   it('queues calls instead of failing and never exceeds the budget in any window', async () => {
     const clock = virtualClock()
     const limiter = createRateLimiter({ marginMs: 50 }, clock)

@@ -94,18 +94,18 @@ class GroupLimiter {
 
   private queued = 0
 
+  /** Takes a slot if one is free now and nobody is waiting. False means: call `acquire` (wait, abort or ban). */
+  tryAcquire(signal?: AbortSignal): boolean {
+    if (this.queued !== 0 || signal?.aborted) return false
+    const now = this.clock.now()
+    if ((this.ban && now < this.ban.bannedUntil) || this.waitMs(now) > 0) return false
+    this.take(now)
+    return true
+  }
+
   /** Waits for a slot. Callers are served first come, first served. Throws the ban error while banned. */
   acquire(signal?: AbortSignal): Promise<void> {
-    // Fast path: nobody waiting and a slot free now.
-    if (this.queued === 0 && !signal?.aborted) {
-      const now = this.clock.now()
-      if (this.ban && now < this.ban.bannedUntil) return Promise.reject(this.ban)
-      if (this.waitMs(now) <= 0) {
-        this.take(now)
-        return Promise.resolve()
-      }
-    }
-    return this.acquireQueued(signal)
+    return this.tryAcquire(signal) ? Promise.resolve() : this.acquireQueued(signal)
   }
 
   private take(now: number): void {
@@ -181,6 +181,8 @@ class GroupLimiter {
 /** A set of group limiters sharing one configuration. */
 export interface RateLimiter {
   acquire(group: RateLimitGroup, signal?: AbortSignal): Promise<void>
+  /** Synchronous fast path of `acquire`: true when a slot was taken at once; false when the caller must `acquire`. */
+  tryAcquire(group: RateLimitGroup, signal?: AbortSignal): boolean
   update(group: RateLimitGroup, remaining: RemainingReq): void
   /** The current margin added to each window, in ms. */
   marginMs(): number
@@ -215,6 +217,7 @@ export function createRateLimiter(options: RateLimitOptions = {}, clock: Limiter
   return {
     maxRetries429: options.maxRetries429 ?? 4,
     acquire: (group, signal) => get(group).acquire(signal),
+    tryAcquire: (group, signal) => get(group).tryAcquire(signal),
     update: (group, remaining) => get(group).update(remaining),
     marginMs: margin,
     succeeded: (group) => {

@@ -19,6 +19,7 @@ import {
 import { type RateLimiter, type RateLimitGroup, realClock } from './rate-limiter.js'
 import { parseRemainingReq } from './remaining-req.js'
 import { type JwtAlgorithm, type Params, prepareRequest, type SigningKeys } from './signing.js'
+import { createTimeouts } from './timeouts.js'
 
 /** What hooks see of a request: never headers, tokens or keys. */
 export interface RequestInfo {
@@ -89,6 +90,7 @@ export interface Transport {
 
 export function createTransport(config: TransportConfig): Transport {
   const base = config.baseUrl.replace(/\/+$/, '')
+  const timeouts = createTimeouts(config.timeoutMs)
 
   async function attempt<T>(spec: CallSpec<T>, info: RequestInfo): Promise<T> {
     if (spec.auth && !config.keys) {
@@ -97,22 +99,14 @@ export function createTransport(config: TransportConfig): Transport {
         'missing_keys',
       )
     }
-    await config.limiter.acquire(spec.group, spec.signal)
+    if (!config.limiter.tryAcquire(spec.group, spec.signal)) await config.limiter.acquire(spec.group, spec.signal)
     const prepared = prepareRequest(spec.method, spec.path, spec.params, spec.auth ? config.keys : undefined, config.jwtAlgorithm)
     const url = `${base}${prepared.pathWithQuery}`
     info.url = url
-    const target = { method: spec.method, url }
     config.hooks.onRequest?.({ ...info })
-    // A plain timer + controller: AbortSignal.timeout/any cost more per call than the rest of the client.
-    const controller = new AbortController()
-    let timedOut = false
-    const timer = setTimeout(() => {
-      timedOut = true
-      controller.abort()
-    }, config.timeoutMs)
-    const onAbort = () => controller.abort(spec.signal?.reason)
-    spec.signal?.addEventListener('abort', onAbort, { once: true })
-    if (spec.signal?.aborted) onAbort()
+    const slot = timeouts.enter()
+    // A caller's signal gets its own controller that follows both it and the shared timeout.
+    const linked = spec.signal ? linkSignals(spec.signal, slot.signal) : undefined
     const started = performance.now()
     let response: Response
     let text: string
@@ -120,17 +114,18 @@ export function createTransport(config: TransportConfig): Transport {
       response = await config.fetch(url, {
         method: spec.method,
         headers: prepared.headers,
-        ...(prepared.body === undefined ? {} : { body: prepared.body }),
-        signal: controller.signal,
+        body: prepared.body ?? null,
+        signal: linked ? linked.signal : slot.signal,
       })
       text = await response.text()
     } catch (cause) {
       if (spec.signal?.aborted) throw spec.signal.reason
-      if (timedOut) throw new UpbitTimeoutError({ ...target, timeoutMs: config.timeoutMs }, cause)
+      const target = { method: spec.method, url }
+      if (slot.signal.aborted) throw new UpbitTimeoutError({ ...target, timeoutMs: config.timeoutMs }, cause)
       throw new UpbitConnectionError(target, cause)
     } finally {
-      clearTimeout(timer)
-      spec.signal?.removeEventListener('abort', onAbort)
+      timeouts.leave(slot)
+      linked?.unlink()
     }
     const durationMs = performance.now() - started
     const remaining = parseRemainingReq(response.headers.get('remaining-req'))
@@ -139,7 +134,8 @@ export function createTransport(config: TransportConfig): Transport {
     config.hooks.onResponse?.({ ...info, url, status: response.status, remaining, durationMs })
     if (!response.ok) {
       const error = toApiError({
-        ...target,
+        method: spec.method,
+        url,
         status: response.status,
         body: text,
         remaining,
@@ -166,24 +162,29 @@ export function createTransport(config: TransportConfig): Transport {
   }
 
   async function call<T>(spec: CallSpec<T>): Promise<T> {
+    const info: RequestInfo = { method: spec.method, url: `${base}${spec.path}`, group: spec.group, attempt: 1 }
+    try {
+      // Fast path: most calls succeed at once and never pay for the retry machinery.
+      return await attempt(spec, info)
+    } catch (error) {
+      return await retry(spec, info, error)
+    }
+  }
+
+  /** After a failed first attempt: retry what may be retried (bounded, with back-off), else report and rethrow. */
+  async function retry<T>(spec: CallSpec<T>, info: RequestInfo, firstError: unknown): Promise<T> {
     const retrySafe = spec.retrySafe ?? spec.method === 'GET'
     const retries = config.retry.retries ?? 2
     const maxRetries = Math.max(retries, config.limiter.maxRetries429)
     const minDelayMs = config.retry.minDelayMs ?? 200
-    const info: RequestInfo = { method: spec.method, url: `${base}${spec.path}`, group: spec.group, attempt: 1 }
     // 429 means Upbit did not process the call, so it is always retried; ambiguous failures only when safe.
     const retryable = (error: unknown): error is UpbitError =>
       (error instanceof UpbitRateLimitError && info.attempt <= config.limiter.maxRetries429) ||
       (retrySafe && isAmbiguousFailure(error) && info.attempt <= retries)
     const announce = (error: UpbitError) => config.hooks.onRetry?.({ ...info, error, retriesLeft: maxRetries - info.attempt })
     try {
-      // Fast path: most calls succeed at once and never pay for the retry machinery.
-      try {
-        return await attempt(spec, info)
-      } catch (error) {
-        if (!retryable(error)) throw error
-        announce(error)
-      }
+      if (!retryable(firstError)) throw firstError
+      announce(firstError)
       await realClock.sleep(minDelayMs, spec.signal)
       return await pRetry(
         () => {
@@ -210,4 +211,21 @@ export function createTransport(config: TransportConfig): Transport {
   }
 
   return { call, config }
+}
+
+/** A controller that aborts when either signal does (with the caller's reason first); `unlink` drops the listeners. */
+function linkSignals(caller: AbortSignal, timeout: AbortSignal): { signal: AbortSignal; unlink(): void } {
+  const controller = new AbortController()
+  const onCaller = () => controller.abort(caller.reason)
+  const onTimeout = () => controller.abort(timeout.reason)
+  caller.addEventListener('abort', onCaller, { once: true })
+  timeout.addEventListener('abort', onTimeout, { once: true })
+  if (caller.aborted) onCaller()
+  return {
+    signal: controller.signal,
+    unlink() {
+      caller.removeEventListener('abort', onCaller)
+      timeout.removeEventListener('abort', onTimeout)
+    },
+  }
 }
