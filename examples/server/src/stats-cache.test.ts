@@ -1,7 +1,7 @@
-import { appendFileSync, existsSync, readdirSync } from 'node:fs'
+import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createTradeLogReader, performance, type TradeEntry } from '@tradekit/trade-log'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { rangeOf } from './series.js'
 import { createStatsCache } from './stats-cache.js'
 import { dayKeyUtc, writeLogFixture } from './test-support/log-fixture.js'
@@ -70,6 +70,32 @@ describe('stats cache: all-time performance from the checkpointed index', () => 
     expect(after.fills).toBe(before.fills + 1)
     const { closedTrades, ...expected } = performance(await readAll(dir), { timeZone: 'UTC' })
     expect(after).toEqual({ period: 'all', from: null, to: null, ...expected, recentClosedTrades: closedTrades.slice(-20) })
+  })
+
+  it('without a follower event, a second later the files are re-checked in the background', async () => {
+    const dir = servers.tempDir()
+    writeLogFixture(dir, { days: 2, tradesPerDay: 6, end: END, withDecisions: false })
+    const { cache } = statsCache(dir)
+    const before = (await cache.performance(rangeOf({ period: 'all' }))) as { fills: number }
+    const fill = { ...JSON.parse(readFileSync(join(dir, `trades_${dayKeyUtc(END)}.jsonl`), 'utf8').split('\n')[0]!) }
+    fill.tsMs = END - 500
+    fill.ts = new Date(fill.tsMs).toISOString()
+    fill.orderId = 'unseen-by-the-follower'
+    appendFileSync(join(dir, `trades_${dayKeyUtc(END)}.jsonl`), `${JSON.stringify(fill)}\n`)
+    const realNow = Date.now
+    const clock = vi.spyOn(Date, 'now').mockImplementation(() => realNow() + 2_000)
+    try {
+      // This request is answered at once with what was known; it starts the re-check.
+      expect(await cache.performance(rangeOf({ period: 'all' }))).toBe(before)
+      let after = before
+      for (let i = 0; i < 100 && after.fills === before.fills; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20))
+        after = (await cache.performance(rangeOf({ period: 'all' }))) as { fills: number }
+      }
+      expect(after.fills).toBe(before.fills + 1)
+    } finally {
+      clock.mockRestore()
+    }
   })
 
   it('other periods and a market filter are still computed from the entries in their window', async () => {

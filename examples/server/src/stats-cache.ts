@@ -28,6 +28,7 @@ export interface StatsCache {
 }
 
 const MEMO_LIMIT = 64
+const ALL_TIME: StatsRange = { period: 'all', from: undefined, to: undefined, market: undefined }
 /** Without a follower event, the all-time figures re-check the files at most this often. */
 const CHECK_EVERY_MS = 1_000
 /** The round trips a performance answer lists (the full list can be rebuilt from /api/trades). */
@@ -76,32 +77,55 @@ export function createStatsCache(deps: StatsCacheDeps): StatsCache {
     ...(deps.performanceCacheFile === undefined ? {} : { cacheFile: deps.performanceCacheFile }),
     ...(deps.onWarning ? { onWarning: deps.onWarning } : {}),
   })
-  // The index's answer, re-checked when the follower saw an append, and otherwise at most once a second.
-  let allTime: { at: number; dirty: boolean; stats?: Performance; value: Promise<ReturnType<typeof shape>> } | undefined
+  // The index's answer. After the follower saw an append it is recomputed before answering; otherwise the files
+  // are re-checked at most once a second, in the background, while the current answer is served.
+  type AllTime = { at: number; dirty: boolean; stats?: Performance; value: Promise<ReturnType<typeof shape>> }
+  let allTime: AllTime | undefined
+  let revalidating = false
   // Reading the whole log for the other statistics waits for the index's first answer, so a freshly started
   // server answers the all-time figures first instead of sharing the event loop with a year of parsing.
   let indexFirst: Promise<unknown> = Promise.resolve()
 
-  function allTimePerformance(): Promise<ReturnType<typeof shape>> {
-    if (allTime && !allTime.dirty && Date.now() - allTime.at < CHECK_EVERY_MS) return allTime.value
-    const previous = allTime
-    const next: NonNullable<typeof allTime> = {
+  function askIndex(previous: AllTime | undefined): AllTime {
+    const next: AllTime = {
       at: Date.now(),
       dirty: false,
       value: index.result().then((stats) => {
         next.stats = stats
         // The index returns the same object while no file changed: keep the same response too.
-        return previous?.stats === stats
-          ? previous.value
-          : shape(stats, { period: 'all', from: undefined, to: undefined, market: undefined })
+        return previous?.stats === stats ? previous.value : shape(stats, ALL_TIME)
       }),
     }
-    next.value.catch(() => {
-      if (allTime === next) allTime = undefined
-    })
-    allTime = next
-    if (!previous) indexFirst = next.value.catch(() => undefined)
-    return next.value
+    return next
+  }
+
+  function allTimePerformance(): Promise<ReturnType<typeof shape>> {
+    if (!allTime || allTime.dirty) {
+      const next = askIndex(allTime)
+      if (!allTime) indexFirst = next.value.catch(() => undefined)
+      allTime = next
+      next.value.catch(() => {
+        if (allTime === next) allTime = undefined
+      })
+      return next.value
+    }
+    if (Date.now() - allTime.at >= CHECK_EVERY_MS && !revalidating) {
+      const served = allTime
+      served.at = Date.now()
+      revalidating = true
+      const next = askIndex(served)
+      next.value
+        .then(
+          () => {
+            if (allTime === served) allTime = next
+          },
+          () => undefined,
+        )
+        .finally(() => {
+          revalidating = false
+        })
+    }
+    return allTime.value
   }
 
   async function cached<T>(key: string, compute: (trades: TradeEntry[], equity: EquityEntry[]) => T): Promise<T> {

@@ -207,6 +207,43 @@ describe('createPerformanceIndex', () => {
     expect(warnings.join('\n')).toMatch(/Cannot write checkpoint .*blocker.*the next start will read the whole log/)
   })
 
+  it('a call made while a refresh is reading still sees what was appended before the call', async () => {
+    const dir = tempDir()
+    const { all } = writeLog(dir, 2)
+    const reader = createTradeLogReader({ dir })
+    let release!: () => void
+    const gate = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    let streaming!: () => void
+    const streamStarted = new Promise<void>((resolve) => {
+      streaming = resolve
+    })
+    // The first refresh is held after it has read the trades (it reads equity next).
+    const gated: PerformanceIndexOptions['reader'] = {
+      dir: reader.dir,
+      files: (kind) => reader.files(kind),
+      stream: (query) => ({
+        async *[Symbol.asyncIterator]() {
+          if (query.kind === 'equity') {
+            streaming()
+            await gate
+          }
+          yield* reader.stream(query)
+        },
+      }),
+    }
+    const { perf } = index(dir, { reader: gated, cacheFile: false })
+    const first = perf.result()
+    await streamStarted
+    const late = trade(AUG_1 + DAY + 23 * HOUR, { side: 'buy', volume: '2', funds: '700', fee: '1', orderId: 'late' })
+    appendFileSync(join(dir, 'trades_20250802.jsonl'), lines([late]))
+    const second = perf.result()
+    release()
+    const [, answer] = await Promise.all([first, second])
+    expect(answer).toEqual(performance([...all, late], OPTIONS))
+  })
+
   it('entries out of time order are sorted, as performance() does, without a checkpoint', async () => {
     const dir = tempDir()
     const { all } = writeLog(dir, 3)

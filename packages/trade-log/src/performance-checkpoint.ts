@@ -42,7 +42,7 @@ export interface PerformanceIndexRefresh {
 
 /** Performance of a whole log directory, kept up to date from a checkpoint. */
 export interface PerformanceIndex {
-  /** `performance(every trade and equity entry in the log, options)`, reading only files that changed. */
+  /** `performance(every trade and equity entry in the log, options)` as the files are at the call or later, reading only files that changed. */
   result(): Promise<Performance>
   /** What the last `result()` did (for logs and tests). */
   readonly lastRefresh: PerformanceIndexRefresh | undefined
@@ -248,14 +248,27 @@ export function createPerformanceIndex(options: PerformanceIndexOptions): Perfor
     return result
   }
 
-  return {
-    result() {
-      // One refresh at a time; callers arriving meanwhile share it.
-      running ??= refresh().finally(() => {
+  let queued: Promise<Performance> | undefined
+  function result(): Promise<Performance> {
+    if (!running) {
+      running = refresh().finally(() => {
         running = undefined
       })
       return running
-    },
+    }
+    // The refresh under way may have listed the files before this call: one more runs after it, shared by every
+    // caller arriving meanwhile, so an answer never predates the call that asked for it.
+    queued ??= running
+      .catch(() => undefined)
+      .then(() => {
+        queued = undefined
+        return result()
+      })
+    return queued
+  }
+
+  return {
+    result,
     get lastRefresh() {
       return lastRefresh
     },
