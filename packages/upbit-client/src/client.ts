@@ -1,7 +1,7 @@
 /** `createUpbitClient`: every endpoint of Upbit's REST API, typed, signed, rate-limited and validated. */
 import { z } from 'zod'
-import type { DecimalInput, DecimalString } from './decimal.js'
-import type { CreateOrderParams, MarketRules, SmpType, TimeInForce } from './order-params.js'
+import { type DecimalInput, type DecimalString, toDecimalString } from './decimal.js'
+import { type CreateOrderParams, type MarketRules, type SmpType, sellsByVolume, type TimeInForce } from './order-params.js'
 import { type CallOptions, cancelOrder, createOrder, getOrder, type OrderRecoveryOptions, type OrderRef } from './orders.js'
 import { iterateCandles, iterateClosedOrders, iterateTrades } from './pagination.js'
 import { createRateLimiter, type RateLimitGroup, type RateLimitOptions } from './rate-limiter.js'
@@ -74,7 +74,8 @@ export interface UpbitClientOptions {
   jwtAlgorithm?: JwtAlgorithm
   /**
    * Pre-send order checks: `'live'` reads tick size from `orderbook/instruments` and minimums from `orders/chance`
-   * (cached per market, falling back to built-in tables), `'table'` uses only the tables, `false` sends unchecked.
+   * (cached per market, falling back to built-in tables) and prices a sell by volume at the best bid from `orderbook`;
+   * `'table'` uses only the tables (a sell by volume is then left to Upbit's check); `false` sends unchecked.
    * Default `'live'`.
    */
   orderChecks?: 'live' | 'table' | false
@@ -228,11 +229,24 @@ export function createUpbitClient(options: UpbitClientOptions = {}) {
     rulesCache.set(market, { at: Date.now(), rules })
     return rules
   }
+  // The best bid now (not cached: prices move); undefined when the book cannot be read, so a sell is never blocked by it.
+  const bestBid = (market: string): Promise<DecimalString | undefined> =>
+    client.getOrderbook({ markets: [market] }).then(
+      (books) => {
+        const bid = books.find((b) => b.market === market)?.orderbook_units[0]?.bid_price
+        return bid === undefined ? undefined : toDecimalString(bid)
+      },
+      () => undefined,
+    )
   const orderChecks = options.orderChecks ?? 'live'
   const rulesFor = async (order: CreateOrderParams): Promise<MarketRules> => {
     quoteCurrency(order.market)
-    const live = orderChecks === 'live' ? await liveRules(order.market) : {}
-    return { tickSize: live.tick, minTotal: live[order.side] ?? minOrderTotalFor(order.market) }
+    const live = orderChecks === 'live'
+    const [rules, bid] = await Promise.all([
+      live ? liveRules(order.market) : undefined,
+      live && sellsByVolume(order) ? bestBid(order.market) : undefined,
+    ])
+    return { tickSize: rules?.tick, minTotal: rules?.[order.side] ?? minOrderTotalFor(order.market), bestBid: bid }
   }
   const orderDeps = { transport, rules: orderChecks === false ? undefined : rulesFor, recovery: options.orderRecovery ?? {} }
 

@@ -99,6 +99,16 @@ export interface MarketRules {
   tickSize?: DecimalString | undefined
   /** Minimum total for this side, from `orders/chance`; undefined → the fallback table. */
   minTotal?: DecimalString | undefined
+  /**
+   * What a sell by volume (`market`, or `best` ask) would fetch per unit, from the best bid; its total is estimated as
+   * volume × this. Undefined (no quote, or `orderChecks: 'table'`) leaves such sells to Upbit's own minimum check.
+   */
+  bestBid?: DecimalString | undefined
+}
+
+/** A sell that gives a volume and no price: its total is only known against the book. */
+export function sellsByVolume(order: CreateOrderParams): boolean {
+  return order.side === 'ask' && order.ordType !== 'limit'
 }
 
 /** Rejects an off-tick limit price or a total under the minimum before it costs a request. */
@@ -110,10 +120,21 @@ export function checkOrderAgainstRules(order: CreateOrderParams, rules: MarketRu
     fail(`price ${toDecimalString(o.price)} is off the ${o.market} tick grid; use ${down} or ${up} (roundToTick)`)
   }
   if (rules.minTotal === undefined) return
+  if (sellsByVolume(order)) {
+    if (rules.bestBid === undefined || o.volume === undefined) return
+    const estimate = multiplyDecimal(o.volume, rules.bestBid)
+    if (compareDecimal(estimate, rules.minTotal) < 0) {
+      fail(
+        `selling ${toDecimalString(o.volume)} at the best bid ${rules.bestBid} comes to about ${estimate}, under the ` +
+          `${o.market} minimum of ${rules.minTotal}; sell a larger volume`,
+      )
+    }
+    return
+  }
   const total =
     o.ordType === 'limit' && o.price !== undefined && o.volume !== undefined
       ? multiplyDecimal(o.price, o.volume)
-      : o.side === 'bid' && o.price !== undefined && o.ordType !== 'limit'
+      : o.price !== undefined
         ? toDecimalString(o.price)
         : undefined
   if (total !== undefined && compareDecimal(total, rules.minTotal) < 0) {

@@ -156,6 +156,48 @@ describe('checks before sending', () => {
     expect((error as Error).message).toContain('under the KRW-BTC minimum of 5000')
   })
 
+  // Upbit: a KRW order's total must be at least 5,000 KRW; a market sell gives only a volume, so the client prices it
+  // at the best bid (the simulator's book for KRW-BTC at 100,000,000 has its best bid there).
+  it.each([
+    ['market sell', { market: 'KRW-BTC', side: 'ask', ordType: 'market', volume: '0.00004' }],
+    ['best ask', { market: 'KRW-BTC', side: 'ask', ordType: 'best', timeInForce: 'ioc', volume: '0.00004' }],
+  ] as const)('error: a %s worth under 5,000 KRW at the best bid is refused locally, naming the estimate', async (_, order) => {
+    sim.setBalance('BTC', '1')
+    const error = await clientFor()
+      .createOrder(order)
+      .catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(UpbitRequestError)
+    expect((error as UpbitRequestError).code).toBe('order_check')
+    expect((error as Error).message).toContain('selling 0.00004 at the best bid 100000000 comes to about 4000')
+    expect((error as Error).message).toContain('under the KRW-BTC minimum of 5000')
+    expect(sim.orders()).toHaveLength(0)
+  })
+
+  it('a market sell worth at least 5,000 KRW at the best bid is sent and filled', async () => {
+    sim.setBalance('BTC', '1')
+    const order = await clientFor().createOrder({ market: 'KRW-BTC', side: 'ask', ordType: 'market', volume: '0.00005' })
+    expect(order.side).toBe('ask')
+    expect(sim.orders()).toHaveLength(1)
+  })
+
+  it('a market sell is not blocked when the order book cannot be read: Upbit decides', async () => {
+    sim.setBalance('BTC', '1')
+    sim.injectFault({ method: 'GET', path: '/v1/orderbook', kind: 'status-before', status: 500, times: 10 })
+    const order = await clientFor().createOrder({ market: 'KRW-BTC', side: 'ask', ordType: 'market', volume: '0.00005' })
+    expect(order.side).toBe('ask')
+    expect(sim.orders()).toHaveLength(1)
+    expect(sim.stats().byStatus[500]).toBeGreaterThan(0) // the book really was unreadable
+  })
+
+  it("with orderChecks 'table' (no quotes read), Upbit's own check rejects the small market sell", async () => {
+    sim.setBalance('BTC', '1')
+    const error = await clientFor({ orderChecks: 'table' })
+      .createOrder({ market: 'KRW-BTC', side: 'ask', ordType: 'market', volume: '0.00004' })
+      .catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(UpbitValidationError)
+    expect((error as UpbitValidationError).errorName).toBe('under_min_total_ask')
+  })
+
   it('with checks off, Upbit itself rejects an off-tick price with invalid_price_bid', async () => {
     const error = await clientFor({ orderChecks: false })
       .createOrder({ ...limitBid, price: '90000500' })
