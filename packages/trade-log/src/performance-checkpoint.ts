@@ -102,7 +102,8 @@ export function createPerformanceIndex(options: PerformanceIndexOptions): Perfor
   let running: Promise<Performance> | undefined
 
   async function listing(): Promise<{ files: LogFile[]; prints: Map<string, Fingerprint> }> {
-    const files = (await Promise.all(KINDS.map((kind) => reader.files(kind)))).flat()
+    // One directory listing for both kinds.
+    const files = (await reader.files()).filter((file) => (KINDS as readonly string[]).includes(file.kind))
     const prints = new Map<string, Fingerprint>()
     const stats = await Promise.all(
       files.map((file) =>
