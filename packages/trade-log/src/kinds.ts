@@ -2,8 +2,7 @@
  * Entry kinds: a name (the file prefix), a zod schema and a default durability. The four built-in kinds cover a
  * trading bot; `defineEntryKind` adds your own, typed by your schema.
  */
-import type { z } from 'zod'
-import { type CompiledCheck, compileCheck } from './compiled-schema.js'
+import { z } from 'zod'
 import { TradeLogUsageError, TradeLogValidationError, type ValidationIssue } from './errors.js'
 import { epochMsOfIsoDateTime } from './iso-datetime.js'
 import {
@@ -130,9 +129,26 @@ export type CheckResult =
   | { ok: true; entry: EntryTimestamps & Record<string, unknown> }
   | { ok: false; issues: ValidationIssue[]; error?: z.ZodError }
 
-// The built-in schemas have a compiled check (compiled-schema.ts), made on first use and kept per schema: a cache of
-// generated code, like a regex literal. Users' schemas may refine or transform, so they keep plain zod.
-const compiledChecks = new WeakMap<EntrySchema, CompiledCheck | null>()
+// Each schema is compiled once, on first use, with zod's own `z.compile`: generated code for the common case that
+// falls back to zod's runtime parser for anything it rejects, so output and issues are zod's. Kept per schema like
+// a regex literal; zod releases without `compile` (before 4.6), or hosts without eval, use the schema as it is.
+const compiledSchemas = new WeakMap<EntrySchema, EntrySchema>()
+
+function compiled(schema: EntrySchema): EntrySchema {
+  let fast = compiledSchemas.get(schema)
+  if (fast === undefined) {
+    const compile = (z as { compile?: (schema: EntrySchema) => EntrySchema }).compile
+    try {
+      fast = compile ? compile(schema) : schema
+    } catch {
+      fast = schema
+    }
+    compiledSchemas.set(schema, fast)
+  }
+  return fast
+}
+
+// Their `ts` is zod's ISO datetime with offset, which epochMsOfIsoDateTime relies on; other schemas get Date.parse.
 const BUILTIN_SCHEMAS: ReadonlySet<EntrySchema> = new Set([
   TradeEntrySchema,
   DecisionEntrySchema,
@@ -140,43 +156,16 @@ const BUILTIN_SCHEMAS: ReadonlySet<EntrySchema> = new Set([
   EquityEntrySchema,
 ])
 
-function compiledCheckOf(schema: EntrySchema): CompiledCheck | null {
-  let check = compiledChecks.get(schema)
-  if (check === undefined) {
-    try {
-      check = BUILTIN_SCHEMAS.has(schema) ? compileCheck(schema) : null
-    } catch {
-      // Where code cannot be generated (no eval), zod alone still gives the same answers.
-      check = null
-    }
-    compiledChecks.set(schema, check)
-  }
-  return check
-}
-
-function sameInstant(entry: EntryTimestamps & Record<string, unknown>, epochMsOf: (ts: string) => number): CheckResult {
-  if (epochMsOf(entry.ts) !== entry.tsMs) {
+/** Validates an entry as stored (both timestamps present and equal instants). */
+export function checkStoredEntry(kind: EntryKind, value: unknown): CheckResult {
+  const parsed = compiled(kind.schema).safeParse(value)
+  if (!parsed.success) return { ok: false, issues: issuesOf(parsed.error), error: parsed.error }
+  const entry = parsed.data as EntryTimestamps & Record<string, unknown>
+  const epochMs = BUILTIN_SCHEMAS.has(kind.schema) ? epochMsOfIsoDateTime(entry.ts) : Date.parse(entry.ts)
+  if (epochMs !== entry.tsMs) {
     return { ok: false, issues: [{ path: 'tsMs', message: 'ts and tsMs must be the same instant' }] }
   }
   return { ok: true, entry }
-}
-
-function checkWithZod(kind: EntryKind, value: unknown): CheckResult {
-  const parsed = kind.schema.safeParse(value)
-  if (!parsed.success) return { ok: false, issues: issuesOf(parsed.error), error: parsed.error }
-  return sameInstant(parsed.data as EntryTimestamps & Record<string, unknown>, Date.parse)
-}
-
-/**
- * Validates a JSON value read from a file as an entry of `kind` (both timestamps present and equal instants).
- * For a built-in kind a valid value is returned as is, with defaults filled in: pass a value nothing else holds.
- * Only what fails the compiled check goes through zod, so issues are zod's own.
- */
-export function checkStoredEntry(kind: EntryKind, value: unknown): CheckResult {
-  const check = compiledCheckOf(kind.schema)
-  // The compiled check has verified ts's shape, which epochMsOfIsoDateTime relies on.
-  if (check?.(value)) return sameInstant(value as EntryTimestamps & Record<string, unknown>, epochMsOfIsoDateTime)
-  return checkWithZod(kind, value)
 }
 
 /** Fills missing timestamps (from `now` in `timeZone`), validates, and throws a typed error if invalid. */
@@ -198,8 +187,7 @@ export function prepareEntry(
   } else if (ts === undefined && typeof tsMs === 'number' && Number.isFinite(tsMs)) {
     withTime = { ts: isoWithOffset(tsMs, timeZone), tsMs, ...rest }
   }
-  // zod, not the compiled check: the written line keeps zod's key order and nested objects are copied.
-  const result = checkWithZod(kind, withTime)
+  const result = checkStoredEntry(kind, withTime)
   if (!result.ok) throw new TradeLogValidationError(kind.name, result.issues, result.error)
   return result.entry
 }
