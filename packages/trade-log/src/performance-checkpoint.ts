@@ -72,6 +72,14 @@ interface Checkpoint {
   tracker: PerformanceTrackerState
 }
 
+/** One entry read, with where it came from. */
+interface Read {
+  kind: Kind
+  file: string
+  cursor: string
+  entry: TradeEntry | EquityEntry
+}
+
 const sameFile = (a: Fingerprint, b: Fingerprint | undefined) => b !== undefined && a.size === b.size && a.mtimeMs === b.mtimeMs
 
 /** Creates the index; nothing is read until the first `result()`. */
@@ -167,8 +175,34 @@ export function createPerformanceIndex(options: PerformanceIndexOptions): Perfor
     return added ? `${added.name} was added on or before the checkpoint's day ${saved.closedDay}` : undefined
   }
 
+  /** The entries after `cursors`, trades then equity. */
+  async function* readAfter(cursors: Record<Kind, string | null>): AsyncGenerator<Read> {
+    for (const kind of KINDS) {
+      const from = cursors[kind]
+      for await (const record of reader.stream({ kind, ...(from === null ? {} : { cursor: from }) })) {
+        yield { kind, file: record.file, cursor: record.cursor, entry: record.entry as TradeEntry | EquityEntry }
+      }
+    }
+  }
+
+  async function collect(reads: AsyncIterable<Read>): Promise<Read[]> {
+    const all: Read[] = []
+    for await (const read of reads) all.push(read)
+    return all
+  }
+
   async function refresh(): Promise<Performance> {
-    const { files, prints } = await listing()
+    const listed = listing()
+    listed.catch(() => undefined) // awaited below; this only keeps it from counting as unhandled meanwhile
+    // First call: read the checkpoint, and already the entries after it while the files are being fingerprinted
+    // (they are folded only if every fingerprint matches).
+    let early: { from: Checkpoint; reads: Promise<Read[] | undefined> } | undefined
+    if (!loaded) {
+      checkpoint = await loadCheckpoint()
+      loaded = true
+      if (checkpoint) early = { from: checkpoint, reads: collect(readAfter(checkpoint.cursors)).catch(() => undefined) }
+    }
+    const { files, prints } = await listed
     if (
       current &&
       current.files.size === prints.size &&
@@ -176,10 +210,6 @@ export function createPerformanceIndex(options: PerformanceIndexOptions): Perfor
     ) {
       lastRefresh = { mode: 'unchanged', entriesRead: 0, checkpointDay: checkpoint?.closedDay ?? null }
       return current.result
-    }
-    if (!loaded) {
-      loaded = true
-      checkpoint = await loadCheckpoint()
     }
     let reason = checkpoint ? staleReason(checkpoint, files, prints) : undefined
     if (reason) {
@@ -203,17 +233,15 @@ export function createPerformanceIndex(options: PerformanceIndexOptions): Perfor
     const cursors: Record<Kind, string | null> = base ? { ...base.cursors } : { trades: null, equity: null }
     const open: (TradeEntry | EquityEntry)[] = []
     let entriesRead = 0
+    const earlyReads = early && early.from === base ? await early.reads : undefined
     try {
-      for (const kind of KINDS) {
-        const from = cursors[kind]
-        for await (const record of reader.stream({ kind, ...(from === null ? {} : { cursor: from }) })) {
-          entriesRead++
-          const day = dayOf.get(record.file) ?? parseLogFileName(basename(record.file))?.day
-          if (closedDay !== null && day !== undefined && day <= closedDay) {
-            tracker.add(record.entry as TradeEntry | EquityEntry)
-            cursors[kind] = record.cursor
-          } else open.push(record.entry as TradeEntry | EquityEntry)
-        }
+      for await (const read of earlyReads ?? readAfter(cursors)) {
+        entriesRead++
+        const day = dayOf.get(read.file) ?? parseLogFileName(basename(read.file))?.day
+        if (closedDay !== null && day !== undefined && day <= closedDay) {
+          tracker.add(read.entry)
+          cursors[read.kind] = read.cursor
+        } else open.push(read.entry)
       }
       if (closedDay !== null && closedDay !== base?.closedDay) {
         checkpoint = {
