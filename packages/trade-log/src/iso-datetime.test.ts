@@ -9,7 +9,10 @@ describe('epochMsOfIsoDateTime', () => {
   it('equals Date.parse for every string zod accepts: any fraction length, year and offset', () => {
     const valid = fc
       .tuple(
-        fc.integer({ min: 0, max: 253_402_300_799_999 }),
+        fc.oneof(
+          fc.integer({ min: -62_167_219_200_000, max: 253_402_300_799_999 }),
+          fc.integer({ min: -62_167_219_200_000, max: -59_011_459_200_000 }),
+        ),
         fc.integer({ min: 0, max: 9 }),
         fc.integer({ min: -(23 * 60 + 59), max: 23 * 60 + 59 }),
         fc.boolean(),
@@ -34,9 +37,11 @@ describe('epochMsOfIsoDateTime', () => {
     )
   })
 
-  it('reads offsets the right way round', () => {
+  it('reads offsets the right way round, and leap days of years 0 and 2000', () => {
     expect(epochMsOfIsoDateTime('2025-08-01T09:00:00.000+09:00')).toBe(Date.UTC(2025, 7, 1))
     expect(epochMsOfIsoDateTime('2025-07-31T19:30:00.000-04:30')).toBe(Date.UTC(2025, 7, 1))
-    expect(epochMsOfIsoDateTime('0099-12-31T23:59:59.999Z')).toBe(Date.parse('0099-12-31T23:59:59.999Z'))
+    for (const text of ['0099-12-31T23:59:59.999Z', '0000-02-29T12:00:00.000Z', '2000-03-01T00:00:00.000+14:00']) {
+      expect(epochMsOfIsoDateTime(text)).toBe(Date.parse(text))
+    }
   })
 })

@@ -246,15 +246,21 @@ export function createTradeLogReader<const Custom extends readonly EntryKind[] =
         const batches = streamBatches(query)
         let batch: Record_<FileRecord['entry']>[] = []
         let index = 0
+        const nextBatch = async (): Promise<IteratorResult<LogRecord<never>>> => {
+          while (index >= batch.length) {
+            const next = await batches.next()
+            if (next.done) return { value: undefined, done: true }
+            batch = next.value
+            index = 0
+          }
+          return { value: batch[index++] as unknown as LogRecord<never>, done: false }
+        }
         return {
-          async next(): Promise<IteratorResult<LogRecord<never>>> {
-            while (index >= batch.length) {
-              const next = await batches.next()
-              if (next.done) return { value: undefined, done: true }
-              batch = next.value
-              index = 0
-            }
-            return { value: batch[index++] as unknown as LogRecord<never>, done: false }
+          next(): Promise<IteratorResult<LogRecord<never>>> {
+            // Within a batch: a resolved promise, without an async function's frame per record.
+            if (index < batch.length)
+              return Promise.resolve({ value: batch[index++] as unknown as LogRecord<never>, done: false })
+            return nextBatch()
           },
           async return(): Promise<IteratorResult<LogRecord<never>>> {
             await batches.return(undefined)
@@ -266,15 +272,24 @@ export function createTradeLogReader<const Custom extends readonly EntryKind[] =
   }
 
   async function* streamBatches(query: StreamOptions<string>): AsyncGenerator<Record_<FileRecord['entry']>[]> {
-    const { kind, cursor, matches, hooks, inRange } = prepare(query)
+    const { kind, cursor, matches, hooks, inRange, from, to } = prepare(query)
+    // No bound, filter or cursor: every record is selected, so skip the per-record test.
+    const everything =
+      from === Number.NEGATIVE_INFINITY &&
+      to === Number.POSITIVE_INFINITY &&
+      query.market === undefined &&
+      query.side === undefined &&
+      cursor === undefined
     const files = (await listLogFiles(dir, kind.name)).filter(inRange)
     for (const group of groupByDay(files)) {
       const window = dayWindow(group[0]!.day)
       if (cursor && window.end <= cursor.tsMs) continue
       for await (const batch of mergeFiles(group, kind, maxLineBytes, hooks)) {
-        const selected = batch.filter(
-          (record) => matches(record.entry) && (cursor === undefined || comparePositions(record.position, cursor) > 0),
-        )
+        const selected = everything
+          ? batch
+          : batch.filter(
+              (record) => matches(record.entry) && (cursor === undefined || comparePositions(record.position, cursor) > 0),
+            )
         if (selected.length > 0) yield selected
       }
     }
