@@ -252,7 +252,7 @@ describe('checkStoredEntry, compiled with z.compile', () => {
     expect(checkStoredEntry(builtinKinds.trades, { ...trade(AUG_1), ts, tsMs }).ok).toBe(valid)
   })
 
-  it('validates custom kinds, refinements included', () => {
+  it('validates custom kinds with their own zod schema, refinements included', () => {
     const signals = defineEntryKind({
       name: 'signals',
       schema: z.looseObject({ score: z.number().refine((n) => n !== 13, 'unlucky') }),

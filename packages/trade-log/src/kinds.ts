@@ -129,13 +129,17 @@ export type CheckResult =
   | { ok: true; entry: EntryTimestamps & Record<string, unknown> }
   | { ok: false; issues: ValidationIssue[]; error?: z.ZodError }
 
-// Each schema is compiled once, on first use, with zod's own `z.compile`: generated code for the common case that
-// falls back to zod's runtime parser for anything it rejects, so output and issues are zod's. Kept per schema like
-// a regex literal; zod releases without `compile` (before 4.6), or hosts without eval, use the schema as it is.
-const compiledSchemas = new WeakMap<EntrySchema, EntrySchema>()
+// The built-in schemas, each compiled on first use with zod's own `z.compile`: generated code for the common case
+// that falls back to zod's runtime parser for anything it rejects, so output and issues are zod's (kinds.test.ts
+// checks it). Kept per schema like a regex literal. A zod 4 release without `compile`, or a host without eval,
+// uses the schema as it is. Users' schemas stay on the runtime parser: nothing here proves the two agree for them.
+const compiledBuiltins = new Map<EntrySchema, EntrySchema | undefined>(
+  [TradeEntrySchema, DecisionEntrySchema, ErrorEntrySchema, EquityEntrySchema].map((schema) => [schema, undefined]),
+)
 
-function compiled(schema: EntrySchema): EntrySchema {
-  let fast = compiledSchemas.get(schema)
+function compiledBuiltin(schema: EntrySchema): EntrySchema | undefined {
+  if (!compiledBuiltins.has(schema)) return undefined
+  let fast = compiledBuiltins.get(schema)
   if (fast === undefined) {
     const compile = (z as { compile?: (schema: EntrySchema) => EntrySchema }).compile
     try {
@@ -143,25 +147,19 @@ function compiled(schema: EntrySchema): EntrySchema {
     } catch {
       fast = schema
     }
-    compiledSchemas.set(schema, fast)
+    compiledBuiltins.set(schema, fast)
   }
   return fast
 }
 
-// Their `ts` is zod's ISO datetime with offset, which epochMsOfIsoDateTime relies on; other schemas get Date.parse.
-const BUILTIN_SCHEMAS: ReadonlySet<EntrySchema> = new Set([
-  TradeEntrySchema,
-  DecisionEntrySchema,
-  ErrorEntrySchema,
-  EquityEntrySchema,
-])
-
 /** Validates an entry as stored (both timestamps present and equal instants). */
 export function checkStoredEntry(kind: EntryKind, value: unknown): CheckResult {
-  const parsed = compiled(kind.schema).safeParse(value)
+  const builtin = compiledBuiltin(kind.schema)
+  const parsed = (builtin ?? kind.schema).safeParse(value)
   if (!parsed.success) return { ok: false, issues: issuesOf(parsed.error), error: parsed.error }
   const entry = parsed.data as EntryTimestamps & Record<string, unknown>
-  const epochMs = BUILTIN_SCHEMAS.has(kind.schema) ? epochMsOfIsoDateTime(entry.ts) : Date.parse(entry.ts)
+  // A built-in `ts` passed zod's ISO datetime with offset, which epochMsOfIsoDateTime relies on.
+  const epochMs = builtin ? epochMsOfIsoDateTime(entry.ts) : Date.parse(entry.ts)
   if (epochMs !== entry.tsMs) {
     return { ok: false, issues: [{ path: 'tsMs', message: 'ts and tsMs must be the same instant' }] }
   }
