@@ -96,24 +96,27 @@ async function throughput(): Promise<void> {
     },
     client: () => client.getTicker({ markets: ['KRW-BTC'] }),
   }
-  // Rounds of 8 in flight and `perRound` calls per side, the order of the sides rotated each round so each side
-  // follows each other side equally often (garbage one side leaves is collected during the next) and all see the
-  // same machine load. Rounds last a few hundred ms, longer than a scheduler slice, so the verdict can use the
-  // median of per-round ratios: a load spike from another process spoils one round, not the run.
+  // Rounds of 8 in flight and `perRound` calls per side. The order of the sides cycles through all six
+  // permutations, so each side runs first, second and last equally often and, within a round, follows each other
+  // side equally often (garbage one side leaves is collected while the next runs). Rounds last a few hundred ms,
+  // longer than a scheduler slice, so the verdict can use the median of per-round ratios: a load spike from
+  // another process spoils one round, not the run.
   type Mode = keyof typeof modes
   // Fairness check: both sides fetch the same URL and get the same body.
   if (!isDeepStrictEqual(await modes.raw(), await modes.client())) throw new Error('bench: client and raw fetch disagree')
   const order: Mode[] = ['raw', 'rawWithTimeout', 'client']
+  const permutations = order.flatMap((a) =>
+    order.flatMap((b) => order.filter((c) => c !== a && c !== b && a !== b).map((c) => [a, b, c])),
+  )
   const spent = { raw: 0, rawWithTimeout: 0, client: 0 }
   const done = { raw: 0, rawWithTimeout: 0, client: 0 }
   const ratios = { rawWithTimeout: [] as number[], client: [] as number[] }
-  const rounds = 18
+  const warmUp = 3
+  const rounds = warmUp + 3 * permutations.length
   const perRound = 300
-  const warmUp = 3 // one full rotation
   for (let round = 0; round < rounds; round++) {
     const ms = { raw: 0, rawWithTimeout: 0, client: 0 }
-    for (let i = 0; i < order.length; i++) {
-      const mode = order[(i + round) % order.length]!
+    for (const mode of permutations[round % permutations.length]!) {
       let next = 0
       const start = performance.now()
       await Promise.all(
@@ -136,7 +139,12 @@ async function throughput(): Promise<void> {
   const perSecondOf = (mode: Mode) => done[mode] / (spent[mode] / 1000)
   const summary = (values: number[]) => {
     const sorted = [...values].sort((a, b) => a - b)
-    const at = (q: number) => sorted[Math.floor(q * (sorted.length - 1))]!
+    // Quantile with linear interpolation (the median of an even count is the mean of the middle two).
+    const at = (q: number) => {
+      const i = q * (sorted.length - 1)
+      const lo = Math.floor(i)
+      return sorted[lo]! + (sorted[Math.ceil(i)]! - sorted[lo]!) * (i - lo)
+    }
     return { median: at(0.5), spread: `middle half ${at(0.25).toFixed(3)}–${at(0.75).toFixed(3)}, ${sorted.length} rounds` }
   }
   const withTimeout = summary(ratios.rawWithTimeout)

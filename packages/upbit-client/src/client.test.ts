@@ -355,6 +355,30 @@ describe('errors', () => {
     await expect(client().getAccounts()).rejects.toThrow(/0\.balance/)
   })
 
+  it.each([
+    ['a ticker without trade_price', [{ ...upbitFixtures.ticker, trade_price: undefined }], /0\.trade_price/],
+    ['a ticker whose price is a string', [{ ...upbitFixtures.ticker, trade_price: '1' }], /0\.trade_price: .*number/],
+    ['a ticker with an unknown change', [{ ...upbitFixtures.ticker, change: 'UP' }], /0\.change/],
+    ['an object where a list belongs', { ...upbitFixtures.ticker }, /\(root\)/],
+  ])('error: %s is rejected with UpbitResponseError naming the field and URL', async (_, body, field) => {
+    server.use(http.get(`${API}/v1/ticker`, () => HttpResponse.json(body)))
+    const error = await client()
+      .getTicker({ markets: ['KRW-BTC'] })
+      .catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(UpbitResponseError)
+    expect((error as Error).message).toMatch(field)
+    expect((error as Error).message).toContain(`${API}/v1/ticker?markets=KRW-BTC`)
+  })
+
+  it('error: a body that is not JSON becomes UpbitResponseError quoting its start', async () => {
+    server.use(http.get(`${API}/v1/ticker`, () => new HttpResponse('<html>maintenance</html>', { status: 200 })))
+    const error = await client()
+      .getTicker({ markets: ['KRW-BTC'] })
+      .catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(UpbitResponseError)
+    expect((error as Error).message).toContain('body is not JSON (<html>maintenance</html>)')
+  })
+
   it('a per-call signal aborts the call', async () => {
     server.use(http.get(`${API}/v1/market/all`, () => new Promise(() => {})))
     const controller = new AbortController()
