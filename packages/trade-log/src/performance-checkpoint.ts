@@ -11,7 +11,7 @@ import { TradeLogUsageError } from './errors.js'
 import { type LogFile, parseLogFileName } from './files.js'
 import { type Performance, type PerformanceOptions, performance } from './performance.js'
 import { createPerformanceTracker, type PerformanceTracker, type PerformanceTrackerState } from './performance-tracker.js'
-import type { TradeLogReader } from './reader.js'
+import type { LogRecord, TradeLogReader } from './reader.js'
 import type { EquityEntry, TradeEntry } from './schemas.js'
 
 /** Options of `createPerformanceIndex`: the reader, where to keep the checkpoint, and `performance()`'s options. */
@@ -72,12 +72,10 @@ interface Checkpoint {
   tracker: PerformanceTrackerState
 }
 
-/** One entry read, with where it came from. */
+/** An entry read ahead, with its kind (its record computes the cursor only when asked). */
 interface Read {
   kind: Kind
-  file: string
-  cursor: string
-  entry: TradeEntry | EquityEntry
+  record: LogRecord<TradeEntry | EquityEntry>
 }
 
 const sameFile = (a: Fingerprint, b: Fingerprint | undefined) => b !== undefined && a.size === b.size && a.mtimeMs === b.mtimeMs
@@ -175,19 +173,14 @@ export function createPerformanceIndex(options: PerformanceIndexOptions): Perfor
     return added ? `${added.name} was added on or before the checkpoint's day ${saved.closedDay}` : undefined
   }
 
-  /** The entries after `cursors`, trades then equity. */
-  async function* readAfter(cursors: Record<Kind, string | null>): AsyncGenerator<Read> {
-    for (const kind of KINDS) {
-      const from = cursors[kind]
-      for await (const record of reader.stream({ kind, ...(from === null ? {} : { cursor: from }) })) {
-        yield { kind, file: record.file, cursor: record.cursor, entry: record.entry as TradeEntry | EquityEntry }
-      }
-    }
-  }
+  /** The records of `kind` after `cursor` (all of them without one). */
+  const recordsAfter = (kind: Kind, cursor: string | null) =>
+    reader.stream({ kind, ...(cursor === null ? {} : { cursor }) }) as AsyncIterable<LogRecord<TradeEntry | EquityEntry>>
 
-  async function collect(reads: AsyncIterable<Read>): Promise<Read[]> {
+  /** Every record after `cursors`, trades then equity, in memory (only the few days after a checkpoint). */
+  async function readAhead(cursors: Record<Kind, string | null>): Promise<Read[]> {
     const all: Read[] = []
-    for await (const read of reads) all.push(read)
+    for (const kind of KINDS) for await (const record of recordsAfter(kind, cursors[kind])) all.push({ kind, record })
     return all
   }
 
@@ -200,7 +193,7 @@ export function createPerformanceIndex(options: PerformanceIndexOptions): Perfor
     if (!loaded) {
       checkpoint = await loadCheckpoint()
       loaded = true
-      if (checkpoint) early = { from: checkpoint, reads: collect(readAfter(checkpoint.cursors)).catch(() => undefined) }
+      if (checkpoint) early = { from: checkpoint, reads: readAhead(checkpoint.cursors).catch(() => undefined) }
     }
     const { files, prints } = await listed
     if (
@@ -233,16 +226,21 @@ export function createPerformanceIndex(options: PerformanceIndexOptions): Perfor
     const cursors: Record<Kind, string | null> = base ? { ...base.cursors } : { trades: null, equity: null }
     const open: (TradeEntry | EquityEntry)[] = []
     let entriesRead = 0
+    // The newest record of each kind folded into the closed days; its cursor is taken once, at the end.
+    const lastClosed: Partial<Record<Kind, LogRecord<unknown>>> = {}
+    const fold = (kind: Kind, record: LogRecord<TradeEntry | EquityEntry>) => {
+      entriesRead++
+      const day = dayOf.get(record.file) ?? parseLogFileName(basename(record.file))?.day
+      if (closedDay !== null && day !== undefined && day <= closedDay) {
+        tracker.add(record.entry)
+        lastClosed[kind] = record
+      } else open.push(record.entry)
+    }
     const earlyReads = early && early.from === base ? await early.reads : undefined
     try {
-      for await (const read of earlyReads ?? readAfter(cursors)) {
-        entriesRead++
-        const day = dayOf.get(read.file) ?? parseLogFileName(basename(read.file))?.day
-        if (closedDay !== null && day !== undefined && day <= closedDay) {
-          tracker.add(read.entry)
-          cursors[read.kind] = read.cursor
-        } else open.push(read.entry)
-      }
+      if (earlyReads) for (const { kind, record } of earlyReads) fold(kind, record)
+      else for (const kind of KINDS) for await (const record of recordsAfter(kind, cursors[kind])) fold(kind, record)
+      for (const kind of KINDS) cursors[kind] = lastClosed[kind]?.cursor ?? cursors[kind]
       if (closedDay !== null && closedDay !== base?.closedDay) {
         checkpoint = {
           closedDay,
