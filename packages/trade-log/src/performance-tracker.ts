@@ -123,16 +123,8 @@ const dataSchema = z.object({
   closedDrawdown: drawdownSchema,
   equityDrawdown: drawdownSchema,
   equityByDay: mapOf(units),
-  closedTrades: z.array(
-    z.object({
-      market: z.string(),
-      openedAt: z.string(),
-      closedAt: z.string(),
-      profit: z.string(),
-      entryValue: z.string(),
-      profitRatio: z.number(),
-    }),
-  ),
+  // Round trips as numbers and units; they are formatted only when `result()` returns them.
+  closedTrades: z.array(z.object({ market: z.string(), openedAt: ms, closedAt: ms, profit: units, entryValue: units })),
 })
 type TrackerData = z.output<typeof dataSchema>
 
@@ -173,7 +165,9 @@ function rescale(value: unknown, factor: bigint, seen = new Set<object>()): unkn
   seen.add(value)
   if (value instanceof Map) {
     for (const [key, item] of value) value.set(key, rescale(item, factor, seen))
-  } else if (!Array.isArray(value)) {
+  } else if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = rescale(value[i], factor, seen)
+  } else {
     const record = value as Record<string, unknown>
     for (const key of Object.keys(record)) record[key] = rescale(record[key], factor, seen)
   }
@@ -307,7 +301,6 @@ export function createPerformanceTracker(options: PerformanceTrackerOptions = {}
   }
 
   function closeTrip(market: string, trip: { openedAt: number; profit: bigint; entryValue: bigint }, at: number) {
-    const { scale } = d
     d.tradeCount++
     if (trip.profit > 0n) {
       d.wins++
@@ -319,14 +312,7 @@ export function createPerformanceTracker(options: PerformanceTrackerOptions = {}
     d.sumProfits += trip.profit
     addDrawdownPoint(d.closedDrawdown, { at, equity: (startUnits() ?? 0n) + d.sumProfits })
     if (keepClosedTrades !== 0) {
-      d.closedTrades.push({
-        market,
-        openedAt: iso(trip.openedAt),
-        closedAt: iso(at),
-        profit: formatUnits(trip.profit, scale, RATIO_DP),
-        entryValue: formatUnits(trip.entryValue, scale, RATIO_DP),
-        profitRatio: trip.entryValue > 0n ? ratioNumber(divRound(trip.profit * pow10(RATIO_DP), trip.entryValue)) : 0,
-      })
+      d.closedTrades.push({ market, openedAt: trip.openedAt, closedAt: at, profit: trip.profit, entryValue: trip.entryValue })
       // Trim in batches so keeping the newest N costs O(1) per trade on average.
       if (keepClosedTrades !== null && d.closedTrades.length >= 2 * keepClosedTrades + 64) {
         d.closedTrades.splice(0, d.closedTrades.length - keepClosedTrades)
@@ -416,8 +402,18 @@ export function createPerformanceTracker(options: PerformanceTrackerOptions = {}
     const isoOrNull = (at: number | null) => (at === null ? null : iso(at))
     let fees = 0n
     for (const book of d.books.values()) fees += book.fees
-    const closedTrades: ClosedTrade[] =
-      keepClosedTrades === null ? d.closedTrades.slice() : keepClosedTrades === 0 ? [] : d.closedTrades.slice(-keepClosedTrades)
+    const kept =
+      keepClosedTrades === null ? d.closedTrades : keepClosedTrades === 0 ? [] : d.closedTrades.slice(-keepClosedTrades)
+    const closedTrades = kept.map(
+      (trip): ClosedTrade => ({
+        market: trip.market,
+        openedAt: iso(trip.openedAt),
+        closedAt: iso(trip.closedAt),
+        profit: formatUnits(trip.profit, scale, RATIO_DP),
+        entryValue: formatUnits(trip.entryValue, scale, RATIO_DP),
+        profitRatio: trip.entryValue > 0n ? ratioNumber(divRound(trip.profit * pow10(RATIO_DP), trip.entryValue)) : 0,
+      }),
+    )
     return {
       tradeCount,
       openTrades: d.trips.size,
