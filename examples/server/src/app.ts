@@ -27,6 +27,8 @@ export interface AppOptions {
   logDir?: string | undefined
   /** IANA time zone of the log's daily files and daily statistics. Default: `'UTC'`. */
   timeZone?: string
+  /** All-time performance checkpoint file (for read-only log directories), or `false` for memory only. Default: `<logDir>/.trade-log-cache/`. */
+  performanceCacheFile?: string | false | undefined
   /** Browser origins allowed to call the API. Default: none. */
   cors?: CorsOptions
   /** Per-client request budget, or `false` to turn it off (benchmarks). Default: 600 requests per minute. */
@@ -89,6 +91,7 @@ export function createServices(options: AppOptions): Services {
     cursors: createCursorCodec(options.cursorSecret),
     metrics,
     logger,
+    performanceCacheFile: options.performanceCacheFile,
   })
   const payments = options.payments ? createPayments(options.payments, { metrics, logger, hub }) : undefined
   const staleAfterMs = options.botStaleAfterMs ?? 600_000

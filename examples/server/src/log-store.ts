@@ -30,6 +30,8 @@ export interface LogStoreOptions {
   cursors: CursorCodec
   metrics: Metrics
   logger: Logger
+  /** Where the all-time performance checkpoint is kept; `false` keeps it in memory. Default: inside the log directory. */
+  performanceCacheFile?: string | false | undefined
 }
 
 /** The server's view of the trade log: pages, statistics (cached), live follow and the directory's health. */
@@ -76,7 +78,13 @@ export function createLogStore(options: LogStoreOptions): LogStore {
   // Every skipped line, from pages, snapshots and followers alike, lands in the metrics.
   const reader: TradeLogReader = createTradeLogReader({ dir, onDiagnostic: countDiagnostic })
   const followers: Follower<unknown>[] = []
-  const stats: StatsCache = createStatsCache({ reader, timeZone: options.timeZone })
+  const stats: StatsCache = createStatsCache({
+    reader,
+    timeZone: options.timeZone,
+    // A checkpoint that cannot be used or written costs a slow first request: say why in the server log.
+    onWarning: (message) => logger.warn(message),
+    ...(options.performanceCacheFile === undefined ? {} : { performanceCacheFile: options.performanceCacheFile }),
+  })
 
   /** Reading failed because of the directory, not the request: answer 503 and point at /health. */
   function unavailable(error: unknown): never {

@@ -1,11 +1,13 @@
-import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs'
+import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createTradeLogReader, performance, type TradeEntry } from '@tradekit/trade-log'
+import pino from 'pino'
 import { describe, expect, it, vi } from 'vitest'
+import { configFromEnv } from './config.js'
 import { rangeOf } from './series.js'
 import { createStatsCache } from './stats-cache.js'
 import { dayKeyUtc, writeLogFixture } from './test-support/log-fixture.js'
-import { useServers } from './test-support/test-server.js'
+import { TEST_TOKEN, useServers } from './test-support/test-server.js'
 
 const END = Date.UTC(2025, 7, 10, 23, 59, 59)
 const servers = useServers()
@@ -119,5 +121,34 @@ describe('stats cache: all-time performance from the checkpointed index', () => 
     expect(body.fills).toBe(12)
     expect(existsSync(join(dir, '.trade-log-cache'))).toBe(true)
     expect(readdirSync(join(dir, '.trade-log-cache'))[0]).toMatch(/^performance-[0-9a-f]{12}\.json$/)
+  })
+
+  it('a damaged checkpoint is warned about in the server log and the answer is recomputed, not trusted', async () => {
+    const dir = servers.tempDir()
+    writeLogFixture(dir, { days: 3, tradesPerDay: 4, end: END, withDecisions: false })
+    const first = await servers.start({ logDir: dir })
+    const expected = (await first.get('/api/performance')).body
+    await first.close()
+    const [name] = readdirSync(join(dir, '.trade-log-cache'))
+    writeFileSync(join(dir, '.trade-log-cache', name!), '{"format":"tradekit.performance-checkpoint","ver')
+    const lines: string[] = []
+    const logger = pino({ level: 'warn' }, { write: (line: string) => lines.push(line) })
+    const second = await servers.start({ logDir: dir, logger })
+    expect((await second.get('/api/performance')).body).toEqual(expected)
+    const warnings = lines.map((line) => JSON.parse(line) as { level: number; msg: string }).filter((l) => l.level === 40)
+    expect(warnings.map((w) => w.msg).join('\n')).toMatch(/checkpoint/i)
+  })
+
+  it('STATS_CACHE_FILE puts the checkpoint outside the log directory (read-only log volumes)', async () => {
+    const dir = servers.tempDir()
+    const cacheDir = servers.tempDir()
+    writeLogFixture(dir, { days: 2, tradesPerDay: 3, end: END, withDecisions: false })
+    const cacheFile = join(cacheDir, 'performance.json')
+    const config = configFromEnv({ API_TOKEN: TEST_TOKEN, STATS_CACHE_FILE: cacheFile })
+    expect(config.performanceCacheFile).toBe(cacheFile)
+    const server = await servers.start({ ...config, logDir: dir, port: 0 })
+    expect((await server.get('/api/performance')).body.fills).toBe(6)
+    expect(existsSync(cacheFile)).toBe(true)
+    expect(existsSync(join(dir, '.trade-log-cache'))).toBe(false)
   })
 })
