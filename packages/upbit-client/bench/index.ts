@@ -1,7 +1,8 @@
 /**
  * `pnpm bench`: figures from the issue, each against a baseline measured in the same run, on loopback.
  * 1. Signed requests built per second (jsonwebtoken path) vs a bare node:crypto SHA-512 + HMAC JWT.
- * 2. Client vs raw fetch throughput against the simulator (goal ≥ 0.85).
+ * 2. Client vs raw fetch throughput against the simulator (goal ≥ 0.85), with two context lines: a raw fetch with a
+ *    per-request timeout, and the client-side CPU per call with the network taken out (bench/canned-overhead.ts).
  * 3. A burst of 300 mixed calls against the rate-limited simulator: zero 429s at ≥ 90% of the allowed rate.
  */
 import { spawn } from 'node:child_process'
@@ -10,6 +11,7 @@ import { createInterface } from 'node:readline'
 import { isDeepStrictEqual } from 'node:util'
 import { createUpbitClient, prepareRequest } from '../src/index.js'
 import type { SimulatorStats, UpbitSimulatorOptions } from '../src/testing/index.js'
+import { cannedOverhead } from './canned-overhead.js'
 
 /** The simulator in a child process (see simulator-process.ts). */
 async function startSimulatorProcess(options: UpbitSimulatorOptions) {
@@ -154,6 +156,13 @@ async function throughput(): Promise<void> {
     `${perSecondOf('rawWithTimeout').toFixed(0)}/s (${withTimeout.spread})`,
     `${raw.toFixed(0)}/s raw fetch`,
     withTimeout.median,
+  )
+  const canned = await cannedOverhead()
+  line(
+    'client-side CPU per call, canned response, no network (context)',
+    `${canned.client.toFixed(1)} µs (+${(canned.client - canned.fetch).toFixed(1)} µs)`,
+    `${canned.fetch.toFixed(1)} µs fetch + json()`,
+    canned.fetch / canned.client,
   )
   line(
     'client calls/s vs raw fetch (simulator, loopback; median ratio of paired rounds)',
