@@ -62,7 +62,7 @@ export interface UpbitClientOptions {
   baseUrl?: string
   /** fetch implementation. Default: `globalThis.fetch`. */
   fetch?: typeof globalThis.fetch
-  /** Per-attempt timeout in milliseconds; it may fire up to a tenth of it (at most 100 ms) late, never early. Default 10000. */
+  /** Per-attempt timeout in milliseconds; it may fire up to a tenth of it (at most 100 ms) late, never early. `Infinity` turns it off. Default 10000. */
   timeoutMs?: number
   /** Retries of safe calls on timeouts, dropped connections and 5xx. Default `{ retries: 2, minDelayMs: 200, maxDelayMs: 2000 }`. */
   retry?: RetryOptions

@@ -85,10 +85,42 @@ describe('shared timeout slots', () => {
   it('a timeout longer than setTimeout can hold means no timeout, not an instant one', () => {
     const clock = fakeClock()
     const timeouts = createTimeouts(Number.POSITIVE_INFINITY, { now: clock.now })
+    expect(timeouts.enabled).toBe(false)
     const slot = timeouts.enter()
     expect(vi.getTimerCount()).toBe(0)
     clock.advance(3_000_000_000)
     expect(slot.signal.aborted).toBe(false)
+  })
+})
+
+describe('which signal fetch receives', () => {
+  /** A fetch that records the signal it was given and answers an empty list. */
+  function recordingFetch() {
+    const signals: Array<AbortSignal | null | undefined> = []
+    const fetch = async (_url: string | URL | Request, init?: RequestInit) => {
+      signals.push(init?.signal)
+      return new Response('[]', { headers: { 'content-type': 'application/json' } })
+    }
+    return { fetch, signals }
+  }
+
+  it('calls that start together share one timeout signal', async () => {
+    const { fetch, signals } = recordingFetch()
+    const client = createUpbitClient({ baseUrl: 'http://127.0.0.1:9', fetch, rateLimit: { enabled: false } })
+    await Promise.all([client.getMarkets(), client.getMarkets(), client.getMarkets()])
+    expect(signals).toHaveLength(3)
+    expect(signals[0]).toBeInstanceOf(AbortSignal)
+    expect(new Set(signals).size).toBe(1)
+  })
+
+  it('with timeoutMs Infinity and no caller signal, fetch gets no signal at all', async () => {
+    const { fetch, signals } = recordingFetch()
+    const client = createUpbitClient({ baseUrl: 'http://127.0.0.1:9', fetch, timeoutMs: Number.POSITIVE_INFINITY })
+    await client.getMarkets()
+    const controller = new AbortController()
+    await client.getMarkets({}, { signal: controller.signal })
+    expect(signals[0]).toBeNull()
+    expect(signals[1]).toBeInstanceOf(AbortSignal) // follows the caller's signal
   })
 })
 

@@ -27,6 +27,8 @@ export interface Timeouts {
   leave(slot: TimeoutSlot): void
   /** How late a timeout may fire, in ms. */
   readonly slotMs: number
+  /** False when `timeoutMs` is too long for a timer (e.g. `Infinity`): slots then never abort. */
+  readonly enabled: boolean
 }
 
 export interface TimeoutOptions {
@@ -49,8 +51,10 @@ export function createTimeouts(timeoutMs: number, options: TimeoutOptions = {}):
   const now = options.now ?? (() => performance.now())
   const delay = timeoutMs + slotMs
   let open: OpenSlot | undefined
+  const enabled = delay <= MAX_TIMER_MS
   return {
     slotMs,
+    enabled,
     enter() {
       const at = now()
       let slot = open
@@ -59,7 +63,7 @@ export function createTimeouts(timeoutMs: number, options: TimeoutOptions = {}):
         slot = {
           signal: controller.signal,
           openedAt: at,
-          timer: delay <= MAX_TIMER_MS ? setTimeout(expire, delay, controller) : undefined,
+          timer: enabled ? setTimeout(expire, delay, controller) : undefined,
           entered: 0,
           active: 0,
         }

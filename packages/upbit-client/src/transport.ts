@@ -115,7 +115,8 @@ export function createTransport(config: TransportConfig): Transport {
         method: spec.method,
         headers: prepared.headers,
         body: prepared.body ?? null,
-        signal: linked ? linked.signal : slot.signal,
+        // Without a timeout or a caller's signal, fetch gets none: following one costs undici per request.
+        signal: linked ? linked.signal : timeouts.enabled ? slot.signal : null,
       })
       text = await response.text()
     } catch (cause) {
