@@ -42,13 +42,14 @@ export interface Figure {
   baseline: string
   ratio: string
   goal: string
-  pass: boolean
+  /** Undefined for a figure reported for context, with no goal of its own. */
+  pass: boolean | undefined
 }
 
 export function report(figures: Figure[]): void {
   console.log('')
   for (const figure of figures) {
-    console.log(`${figure.pass ? 'PASS' : 'MISS'}  ${figure.name}`)
+    console.log(`${figure.pass === undefined ? 'INFO' : figure.pass ? 'PASS' : 'MISS'}  ${figure.name}`)
     console.log(`      ours ${figure.ours}; baseline ${figure.baseline}; ratio ${figure.ratio}; goal ${figure.goal}`)
   }
 }

@@ -76,8 +76,9 @@ export function statistics(figures: Figure[]): void {
     ours: `${ours.toFixed(0)} ms median of 3`,
     baseline: `${parse.toFixed(0)} ms to iterate the same fills and parse volume, funds and fee with big.js`,
     ratio: `${(ours / parse).toFixed(1)}× the parse`,
-    goal: '< 200 ms',
-    pass: ours < 200,
+    // Issue 5 sets no goal for this: the < 200 ms cold goal is the server's /api/performance, measured in its bench.
+    goal: 'none here (context for the server’s < 200 ms cold /api/performance)',
+    pass: undefined,
   })
 
   // What a restarted server does with a checkpoint: restore the state saved after day 364 (from JSON text, as
@@ -102,7 +103,7 @@ export function statistics(figures: Figure[]): void {
     ours: `${resume.toFixed(1)} ms median of 5`,
     baseline: `${ours.toFixed(0)} ms for performance() over the whole year (above)`,
     ratio: `${(resume / ours).toFixed(4)}× of it`,
-    goal: '< 200 ms',
-    pass: resume < 200,
+    goal: 'none here (what a restarted server does; its goal is < 200 ms cold)',
+    pass: undefined,
   })
 }
