@@ -15,6 +15,7 @@ import { assertLiveAllowed } from './live-gate.js'
 import { type PaperSession, startPaperSession } from './paper.js'
 import { restoreState } from './restore-state.js'
 import { describeRiskLimits, PAPER_RISK_LIMITS, readRiskLimitsFile } from './risk-limits.js'
+import { createStatsCheckpoint } from './stats-checkpoint.js'
 import { createUpbitExchange } from './upbit-exchange.js'
 
 export interface StartBotOptions {
@@ -94,6 +95,7 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
   }
   const state = restored.stateAt(now())
   const writer = createTradeLogWriter({ dir: logDir, now })
+  const statsCheckpoint = createStatsCheckpoint({ dir: logDir, now, logger })
 
   banner(
     [
@@ -129,7 +131,11 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
     now,
     indicators: createIndicators(config.timeframes),
     ...(paper ? { beforeCycle: paper.beforeCycle } : {}),
-    ...(options.onStatus ? { onStatus: options.onStatus } : {}),
+    onStatus: (line, report) => {
+      statsCheckpoint.tick()
+      if (options.onStatus) options.onStatus(line, report)
+      else logger.info(line)
+    },
   })
   return {
     bot,
@@ -140,6 +146,7 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
       try {
         return await bot.run()
       } finally {
+        await statsCheckpoint.settled()
         await paper?.close()
       }
     },

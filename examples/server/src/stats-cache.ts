@@ -1,5 +1,6 @@
 import {
   createPerformanceIndex,
+  INDEX_CLOSED_TRADES,
   dayKey,
   type EquityEntry,
   formatDecimal,
@@ -31,8 +32,11 @@ const MEMO_LIMIT = 64
 const ALL_TIME: StatsRange = { period: 'all', from: undefined, to: undefined, market: undefined }
 /** Without a follower event, the all-time figures re-check the files at most this often. */
 const CHECK_EVERY_MS = 1_000
-/** The round trips a performance answer lists (the full list can be rebuilt from /api/trades). */
-const RECENT_TRADES = 20
+/**
+ * The round trips a performance answer lists (the full list can be rebuilt from /api/trades): the index's default,
+ * so this server shares its checkpoint with a bot that keeps one current (see examples/bot).
+ */
+const RECENT_TRADES = INDEX_CLOSED_TRADES
 
 export interface StatsCacheDeps {
   reader: TradeLogReader
@@ -73,7 +77,6 @@ export function createStatsCache(deps: StatsCacheDeps): StatsCache {
   const index = createPerformanceIndex({
     reader: deps.reader,
     timeZone: deps.timeZone,
-    keepClosedTrades: RECENT_TRADES,
     ...(deps.performanceCacheFile === undefined ? {} : { cacheFile: deps.performanceCacheFile }),
     ...(deps.onWarning ? { onWarning: deps.onWarning } : {}),
   })

@@ -47,6 +47,7 @@ export {
 } from './performance.js'
 export {
   createPerformanceIndex,
+  INDEX_CLOSED_TRADES,
   type PerformanceIndex,
   type PerformanceIndexOptions,
   type PerformanceIndexRefresh,

@@ -5,7 +5,7 @@ import { doctor } from './doctor.js'
 import { TradeLogUsageError } from './errors.js'
 import { listLogFiles } from './files.js'
 import { performance } from './performance.js'
-import { createPerformanceIndex, type PerformanceIndexOptions } from './performance-checkpoint.js'
+import { createPerformanceIndex, INDEX_CLOSED_TRADES, type PerformanceIndexOptions } from './performance-checkpoint.js'
 import { createTradeLogReader } from './reader.js'
 import type { EquityEntry, TradeEntry } from './schemas.js'
 import { AUG_1, DAY, HOUR, trade } from './test-support/entries.js'
@@ -278,5 +278,32 @@ describe('createPerformanceIndex', () => {
     expect(result).toEqual(performance(all, OPTIONS))
     expect(result.equitySource).toBe('equity-entries')
     expect(perf.lastRefresh?.mode).toBe('checkpoint')
+  })
+})
+
+describe('createPerformanceIndex defaults', () => {
+  it('keeps the newest INDEX_CLOSED_TRADES round trips by default, and processes with the same options share the checkpoint', async () => {
+    const dir = tempDir()
+    // 4 days × 8 hours of a full round trip each hour: 32 closed trades.
+    for (let d = 0; d < 4; d++) {
+      const fills: TradeEntry[] = []
+      for (let h = 0; h < 8; h++) {
+        const at = AUG_1 + d * DAY + h * HOUR
+        fills.push(trade(at, { side: 'buy', volume: '0.3', funds: '300', fee: '0.15', orderId: `b-${at}` }))
+        fills.push(trade(at + 1, { side: 'sell', volume: '0.3', funds: `${290 + 3 * h}`, fee: '0.15', orderId: `s-${at}` }))
+      }
+      writeFileSync(join(dir, `trades_${dayKeyOf(AUG_1 + d * DAY)}.jsonl`), lines(fills))
+    }
+    const { keepClosedTrades: _keep, ...withoutKeep } = OPTIONS
+    const first = createPerformanceIndex({ reader: createTradeLogReader({ dir }), ...withoutKeep })
+    const result = await first.result()
+    expect(INDEX_CLOSED_TRADES).toBe(20)
+    expect(result.tradeCount).toBeGreaterThan(INDEX_CLOSED_TRADES)
+    expect(result.closedTrades).toHaveLength(INDEX_CLOSED_TRADES)
+    // Another process passing the default explicitly lands on the same file and resumes from it.
+    const second = createPerformanceIndex({ reader: createTradeLogReader({ dir }), ...withoutKeep, keepClosedTrades: 20 })
+    expect(second.cacheFile).toBe(first.cacheFile)
+    expect(await second.result()).toEqual(result)
+    expect(second.lastRefresh?.mode).toBe('checkpoint')
   })
 })

@@ -14,8 +14,17 @@ import { createPerformanceTracker, type PerformanceTracker, type PerformanceTrac
 import type { LogRecord, TradeLogReader } from './reader.js'
 import type { EquityEntry, TradeEntry } from './schemas.js'
 
+/**
+ * Round trips an index keeps in `closedTrades` unless told otherwise: a dashboard's recent list, with a checkpoint
+ * that stays small. Processes that use the same options share one checkpoint file (a bot keeping it current, a
+ * server starting on the directory), so the default matters.
+ */
+export const INDEX_CLOSED_TRADES = 20
+
 /** Options of `createPerformanceIndex`: the reader, where to keep the checkpoint, and `performance()`'s options. */
 export interface PerformanceIndexOptions extends PerformanceOptions {
+  /** Keep only the newest this many round trips in `closedTrades`. Default: `INDEX_CLOSED_TRADES` (20), not all as in `performance()`. */
+  keepClosedTrades?: number
   /** Reader of the log directory (its trades and equity files are folded). Required. */
   reader: Pick<TradeLogReader, 'dir' | 'files' | 'stream'>
   /**
@@ -83,7 +92,7 @@ const sameFile = (a: Fingerprint, b: Fingerprint | undefined) => b !== undefined
 /** Creates the index; nothing is read until the first `result()`. */
 export function createPerformanceIndex(options: PerformanceIndexOptions): PerformanceIndex {
   const { reader, onWarning, cacheFile: cacheOption, ...rest } = options
-  const performanceOptions: PerformanceOptions = rest
+  const performanceOptions: PerformanceOptions = { keepClosedTrades: INDEX_CLOSED_TRADES, ...rest }
   // Checks the options once, up front (a bad option is the caller's error, not the cache's).
   const optionsRecord = createPerformanceTracker(performanceOptions).state().options
   const cacheFile =
