@@ -307,3 +307,18 @@ describe('createPerformanceIndex defaults', () => {
     expect(second.lastRefresh?.mode).toBe('checkpoint')
   })
 })
+
+describe('createPerformanceIndex: concurrent writers', () => {
+  it('two indexes in one process saving the same checkpoint at once leave one whole checkpoint', async () => {
+    const dir = tempDir()
+    const { all } = writeLog(dir, 4)
+    const a = createPerformanceIndex({ reader: createTradeLogReader({ dir }), ...OPTIONS })
+    const b = createPerformanceIndex({ reader: createTradeLogReader({ dir }), ...OPTIONS })
+    const [ra, rb] = await Promise.all([a.result(), b.result()])
+    expect(ra).toEqual(rb)
+    expect(readdirSync(join(dir, '.trade-log-cache'))).toHaveLength(1)
+    const third = createPerformanceIndex({ reader: createTradeLogReader({ dir }), ...OPTIONS })
+    expect(await third.result()).toEqual(performance(all, OPTIONS))
+    expect(third.lastRefresh?.mode).toBe('checkpoint')
+  })
+})

@@ -3,7 +3,7 @@
  * after the last closed day is saved with the size and mtime of every file folded into it, and a later process
  * that finds all of them unchanged resumes from it and reads only the newer files.
  */
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { z } from 'zod'
@@ -158,7 +158,8 @@ export function createPerformanceIndex(options: PerformanceIndexOptions): Perfor
   async function saveCheckpoint(saved: Checkpoint): Promise<void> {
     if (cacheFile === null) return
     const body = JSON.stringify({ format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, ...saved })
-    const temp = `${cacheFile}.${process.pid}.${Date.now()}.tmp`
+    // Unique per write: two indexes in one process (a bot and a server in the demo) may save in the same millisecond.
+    const temp = `${cacheFile}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`
     try {
       await mkdir(dirname(cacheFile), { recursive: true })
       // Write then rename: a reader sees the old checkpoint or the new one, never half of one.
