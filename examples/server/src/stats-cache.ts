@@ -1,9 +1,9 @@
 import {
   createPerformanceIndex,
-  INDEX_CLOSED_TRADES,
   dayKey,
   type EquityEntry,
   formatDecimal,
+  INDEX_CLOSED_TRADES,
   type Performance,
   type PerformanceIndexRefresh,
   parseDecimal,
