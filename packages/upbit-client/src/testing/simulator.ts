@@ -163,7 +163,8 @@ export async function startUpbitSimulator(options: UpbitSimulatorOptions = {}): 
   const marketsParam = (value: string | null) =>
     (value ?? reject(400, 'validation_error', 'markets is required')).split(',').map(requireMarket)
 
-  const unitCandleView = (market: string, unit: CandleUnit, c: UnitCandle) => ({
+  /** `older` is the candle of the unit just before `c` (undefined for the first), for the day-candle change fields. */
+  const unitCandleView = (market: string, unit: CandleUnit, c: UnitCandle, older: UnitCandle | undefined) => ({
     market,
     candle_date_time_utc: utcString(c.time),
     candle_date_time_kst: utcString(c.time + 9 * 3_600_000),
@@ -175,15 +176,14 @@ export async function startUpbitSimulator(options: UpbitSimulatorOptions = {}): 
     candle_acc_trade_price: num(c.volume.times(c.close)),
     candle_acc_trade_volume: num(c.volume),
     ...(unit.kind === 'minutes' ? { unit: unit.minutes } : {}),
-    ...(unit.kind === 'days' ? dayFields(market, c) : {}),
+    ...(unit.kind === 'days' ? dayFields(c, older) : {}),
     ...(unit.kind === 'weeks' || unit.kind === 'months' || unit.kind === 'years'
       ? { first_day_of_period: utcString(c.time).slice(0, 10) }
       : {}),
   })
-  /** Day candles also carry the change against the previous day's close (the feed's candle before the day began). */
-  const dayFields = (market: string, c: UnitCandle) => {
-    const before = unitCandles({ kind: 'days' }, (at) => candleOf(market, at), step, 1, c.time)[0]
-    const prev = before?.close ?? c.open
+  /** Day candles also carry the change against the previous day's close (the day's own open on the first day). */
+  const dayFields = (c: UnitCandle, older: UnitCandle | undefined) => {
+    const prev = older?.close ?? c.open
     const change = c.close.minus(prev)
     return {
       prev_closing_price: num(prev),
@@ -260,7 +260,9 @@ export async function startUpbitSimulator(options: UpbitSimulatorOptions = {}): 
       if (!Number.isInteger(count) || count < 1 || count > 200) reject(400, 'validation_error', 'count must be 1..200')
       const to = q.get('to')
       const toMs = to === null ? Number.POSITIVE_INFINITY : parseTime(/[zZ]|[+-]\d\d:?\d\d$/.test(to) ? to : `${to}Z`, 0)
-      return unitCandles(unit, (at) => candleOf(market, at), step, count, toMs).map((c) => unitCandleView(market, unit, c))
+      // One candle more than asked: each candle's older neighbour gives the day candles their previous close.
+      const candles = unitCandles(unit, (at) => candleOf(market, at), step, count + 1, toMs)
+      return candles.slice(0, count).map((c, i) => unitCandleView(market, unit, c, candles[i + 1]))
     }
     if (path === '/v1/trades/ticks') {
       const market = requireMarket(q.get('market'))
