@@ -1,3 +1,4 @@
+import { EventEmitter, once } from 'node:events'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { afterEach, describe, expect, it, vi } from 'vitest'
@@ -94,6 +95,10 @@ describe('shared timeout slots', () => {
 })
 
 describe('which signal fetch receives', () => {
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
   /** A fetch that records the signal it was given and answers an empty list. */
   function recordingFetch() {
     const signals: Array<AbortSignal | null | undefined> = []
@@ -105,12 +110,26 @@ describe('which signal fetch receives', () => {
   }
 
   it('calls that start together share one timeout signal', async () => {
+    // "Together" means within one slot of the monotonic clock. The clock is frozen here, so a busy machine that
+    // takes a while between the three calls cannot split them into two slots.
+    vi.useFakeTimers({ toFake: ['performance'] })
     const { fetch, signals } = recordingFetch()
     const client = createUpbitClient({ baseUrl: 'http://127.0.0.1:9', fetch, rateLimit: { enabled: false } })
     await Promise.all([client.getMarkets(), client.getMarkets(), client.getMarkets()])
     expect(signals).toHaveLength(3)
     expect(signals[0]).toBeInstanceOf(AbortSignal)
     expect(new Set(signals).size).toBe(1)
+  })
+
+  it('calls a slot apart get their own timeout signals', async () => {
+    vi.useFakeTimers({ toFake: ['performance'] })
+    const { fetch, signals } = recordingFetch()
+    const client = createUpbitClient({ baseUrl: 'http://127.0.0.1:9', fetch, rateLimit: { enabled: false } })
+    const first = client.getMarkets()
+    vi.advanceTimersByTime(100) // the default slot for the default 10 s timeout is 100 ms
+    await Promise.all([first, client.getMarkets()])
+    expect(signals).toHaveLength(2)
+    expect(signals[0]).not.toBe(signals[1])
   })
 
   it('with timeoutMs Infinity and no caller signal, fetch gets no signal at all', async () => {
@@ -127,24 +146,29 @@ describe('which signal fetch receives', () => {
 describe('timeouts against a real server', () => {
   let close: (() => Promise<void>) | undefined
   afterEach(async () => {
+    vi.useRealTimers()
     await close?.()
     close = undefined
   })
 
-  /** A loopback server that answers /v1/market/all at once and never answers /v1/ticker. */
+  /**
+   * A loopback server that answers /v1/market/all at once and never answers /v1/ticker. `received(url)` and
+   * `aborted(url)` resolve when the server saw that request arrive, or its connection go away unanswered: the
+   * tests wait for these events, never for time to pass.
+   */
   async function startServer() {
     const sockets = new Set<Socket>()
-    const aborted: string[] = []
-    const received: string[] = []
+    const events = new EventEmitter()
     const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-      received.push(req.url ?? '')
-      if (req.url?.startsWith('/v1/market/all')) {
+      const url = req.url ?? ''
+      events.emit(`received ${url}`)
+      if (url.startsWith('/v1/market/all')) {
         res.writeHead(200, { 'content-type': 'application/json' })
         res.end(JSON.stringify([{ market: 'KRW-BTC' }]))
         return
       }
       res.on('close', () => {
-        if (!res.writableEnded) aborted.push(req.url ?? '')
+        if (!res.writableEnded) events.emit(`aborted ${url}`)
       })
     })
     server.on('connection', (socket) => {
@@ -157,30 +181,54 @@ describe('timeouts against a real server', () => {
         for (const socket of sockets) socket.destroy()
         server.close(() => resolve())
       })
-    return { baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, aborted, received }
+    return {
+      baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      received: (url: string) => once(events, `received ${url}`),
+      aborted: (url: string) => once(events, `aborted ${url}`),
+    }
   }
 
   it('a timeout aborts the request on the wire, and a call that shared its slot but answered in time succeeds', async () => {
-    const { baseUrl, aborted } = await startServer()
-    const client = createUpbitClient({ baseUrl, timeoutMs: 100, retry: { retries: 0 }, rateLimit: { enabled: false } })
-    const [hung, quick] = await Promise.allSettled([client.getTicker({ markets: ['KRW-BTC'] }), client.getMarkets()])
-    expect(quick).toEqual({ status: 'fulfilled', value: [{ market: 'KRW-BTC' }] })
-    expect(hung.status).toBe('rejected')
-    const error = (hung as PromiseRejectedResult).reason
+    const server = await startServer()
+    // Fake timers and clock: the timeout fires when the test says time has passed, however slow the machine is.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] })
+    const client = createUpbitClient({
+      baseUrl: server.baseUrl,
+      timeoutMs: 100,
+      retry: { retries: 0 },
+      rateLimit: { enabled: false },
+    })
+    const ticker = '/v1/ticker?markets=KRW-BTC'
+    const arrived = server.received(ticker)
+    const aborted = server.aborted(ticker)
+    const hung = client.getTicker({ markets: ['KRW-BTC'] })
+    await expect(client.getMarkets()).resolves.toEqual([{ market: 'KRW-BTC' }])
+    await arrived
+    // A 100 ms timeout in a 10 ms slot fires by 110 ms (never early: see the slot tests above).
+    vi.advanceTimersByTime(110)
+    const error = await hung.catch((e: unknown) => e)
     expect(error).toBeInstanceOf(UpbitTimeoutError)
-    expect((error as UpbitTimeoutError).message).toContain('/v1/ticker?markets=KRW-BTC')
+    expect((error as UpbitTimeoutError).message).toContain(ticker)
     // The server saw the connection go away: the request was aborted, not just abandoned.
-    await vi.waitFor(() => expect(aborted).toEqual(['/v1/ticker?markets=KRW-BTC']))
+    await aborted
   })
 
   it('a caller signal still aborts a call whose timeout is far away', async () => {
-    const { baseUrl, aborted, received } = await startServer()
-    const client = createUpbitClient({ baseUrl, timeoutMs: 60_000, retry: { retries: 0 }, rateLimit: { enabled: false } })
+    const server = await startServer()
+    const client = createUpbitClient({
+      baseUrl: server.baseUrl,
+      timeoutMs: 60_000,
+      retry: { retries: 0 },
+      rateLimit: { enabled: false },
+    })
+    const ticker = '/v1/ticker?markets=KRW-BTC'
+    const arrived = server.received(ticker)
+    const aborted = server.aborted(ticker)
     const controller = new AbortController()
     const pending = client.getTicker({ markets: ['KRW-BTC'] }, { signal: controller.signal })
-    await vi.waitFor(() => expect(received).toEqual(['/v1/ticker?markets=KRW-BTC']))
+    await arrived
     controller.abort(new Error('bot shutting down'))
     await expect(pending).rejects.toThrow('bot shutting down')
-    await vi.waitFor(() => expect(aborted).toEqual(['/v1/ticker?markets=KRW-BTC']))
+    await aborted
   })
 })
