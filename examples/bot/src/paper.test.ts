@@ -1,7 +1,7 @@
 import type { MarketContext } from '@tradekit/ai-decider'
 import { createScriptedDecider } from '@tradekit/ai-decider/testing'
 import { toBig } from '@tradekit/upbit-client'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { startBot } from './app.js'
 import { BUNDLED_CANDLES, readCandleFile } from './candles.js'
 import { HISTORY_CANDLES } from './paper.js'
@@ -10,8 +10,13 @@ import { readKind } from './test-support/log-files.js'
 
 const heavy = process.env['TRADEKIT_NODE_MATRIX'] ? describe.skip : describe
 const tempDir = useTempDirs()
+/**
+ * Each test runs the real bot against the simulator over loopback HTTP: 0.2-0.5 s of CPU on an idle machine, many
+ * times that on a loaded one. Nothing here asserts on time; this bound only catches a hang.
+ */
+const HANG_GUARD = { timeout: 120_000 }
 
-heavy('paper trading against the upbit-client simulator', () => {
+heavy('paper trading against the upbit-client simulator', HANG_GUARD, () => {
   it('scripted decisions produce exactly the expected orders, fills and log entries', async () => {
     const dir = tempDir()
     const { config, secrets } = testConfig({ tradeLogDir: dir, maxCycles: 4 })
@@ -91,7 +96,7 @@ heavy('paper trading against the upbit-client simulator', () => {
   })
 })
 
-heavy('paper trading: market data', () => {
+heavy('paper trading: market data', HANG_GUARD, () => {
   it('the slow timeframe holds true 4 h candles built from the replayed hours, ending at the current candle', async () => {
     let seen: MarketContext | undefined
     const decider = createScriptedDecider([
@@ -129,10 +134,11 @@ heavy('paper trading: market data', () => {
   })
 })
 
-heavy('paper trading: orders that do not settle', () => {
+heavy('paper trading: orders that do not settle', HANG_GUARD, () => {
   it('with onShutdown "finish" a stop waits for the open order until its timeout, then cancels it', async () => {
     const dir = tempDir()
-    const running = await startRestingLimitBuyer(dir, 1500, 'finish')
+    // One cycle: however late the stop lands on a busy machine, no second order can follow the first.
+    const running = await startRestingLimitBuyer(dir, 1500, 'finish', 1)
     const simulator = running.paper!.simulator
     const done = running.run()
     await waitFor(() => simulator.orders().some((o) => o.state === 'wait'))
@@ -168,10 +174,10 @@ heavy('paper trading: orders that do not settle', () => {
 })
 
 /** A paper bot that tries to buy every cycle with passive limit orders 50 ticks under the bid (they rest). */
-function startRestingLimitBuyer(dir: string, orderTimeoutMs: number, onShutdown: 'cancel' | 'finish' = 'cancel') {
+function startRestingLimitBuyer(dir: string, orderTimeoutMs: number, onShutdown: 'cancel' | 'finish' = 'cancel', maxCycles = 3) {
   const { config, secrets } = testConfig({
     tradeLogDir: dir,
-    maxCycles: 3,
+    maxCycles,
     orderType: 'limit',
     limitOffsetTicks: 50,
     orderTimeoutMs,
@@ -181,7 +187,12 @@ function startRestingLimitBuyer(dir: string, orderTimeoutMs: number, onShutdown:
   return startBot({ config, secrets, decider, logger: silentLogger, onStatus: () => {} })
 }
 
+/** Polls the simulator's state until `condition` holds; the 60 s bound only catches a hang. */
 async function waitFor(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !condition(); i++) await new Promise((r) => setTimeout(r, 10))
-  if (!condition()) throw new Error('condition not reached')
+  await vi.waitFor(
+    () => {
+      if (!condition()) throw new Error('condition not reached')
+    },
+    { timeout: 60_000, interval: 5 },
+  )
 }
