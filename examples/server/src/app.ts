@@ -2,12 +2,13 @@ import express, { type Express, Router } from 'express'
 import pino, { type Logger } from 'pino'
 import { type Authenticator, type AuthOptions, createAuthenticator } from './auth.js'
 import { requireAuth } from './auth-middleware.js'
+import { compileTrustProxy, type TrustFunction, type TrustProxy } from './client-address.js'
 import { type CorsOptions, corsAllowlist } from './cors.js'
 import { createCursorCodec } from './cursor-codec.js'
 import { buildDashboard, createDashboardRouter, type DashboardAssets } from './dashboard.js'
 import { NotFoundError } from './errors.js'
 import { botCheck, createHealth, type Health } from './health.js'
-import { errorHandler, measureRequests, notFound, securityHeaders } from './http-middleware.js'
+import { errorHandler, measureRequests, notFound, requireJsonBody, securityHeaders } from './http-middleware.js'
 import { createLogStore, type LogStore } from './log-store.js'
 import { createMetrics, type Metrics } from './metrics.js'
 import { createPayments, type Payments, type PaymentsOptions } from './payments.js'
@@ -35,8 +36,11 @@ export interface AppOptions {
   rateLimit?: RateLimitOptions | false
   /** Largest accepted request body. Default: `'16kb'`. */
   bodyLimit?: string
-  /** Express `trust proxy` (set it when behind a reverse proxy so rate limits see client addresses). Default: `false`. */
-  trustProxy?: boolean | number | string
+  /**
+   * Which `X-Forwarded-For` hops to believe behind a reverse proxy: the number of proxies (`1` for one nginx) or
+   * their addresses. `true` is refused (any client could pick its rate-limit key). Default: `false`.
+   */
+  trustProxy?: TrustProxy
   /** BCH payments through an Electron Cash daemon; omitted means `/api/payments` and `/api/wallet` answer 404. */
   payments?: PaymentsOptions | undefined
   /** WebSocket push settings. */
@@ -60,6 +64,8 @@ export interface AppOptions {
 /** The parts shared by the routers and the WebSocket hub; `createApp` builds them, custom apps can too. */
 export interface Services {
   logger: Logger
+  /** The compiled `trustProxy` setting: Express's `req.ip` and the WebSocket upgrades' client key both use it. */
+  trust: TrustFunction
   authenticator: Authenticator
   /** The per-client request budget shared by HTTP and WebSocket upgrades (undefined when turned off). */
   rateBudget: RateBudget | undefined
@@ -82,9 +88,12 @@ export function createLogger(): Logger {
 export function createServices(options: AppOptions): Services {
   const logger = options.logger ?? createLogger()
   const authenticator = createAuthenticator(options.auth)
+  const trust = compileTrustProxy(options.trustProxy)
   const metrics = createMetrics()
-  const rateBudget = options.rateLimit === false ? undefined : createRateBudget(options.rateLimit)
-  const hub = createHub({ authenticator, metrics, logger, rateBudget, ...(options.ws ? { options: options.ws } : {}) })
+  const rateBudget = options.rateLimit === false ? undefined : createRateBudget(options.rateLimit, trust)
+  // One allowlist for the API and /ws: an origin allowed to call the API may open the socket too.
+  const origins = [...(options.cors?.origins ?? []), ...(options.ws?.origins ?? [])]
+  const hub = createHub({ authenticator, metrics, logger, rateBudget, options: { ...options.ws, origins } })
   const store = createLogStore({
     logDir: options.logDir,
     timeZone: options.timeZone ?? 'UTC',
@@ -127,6 +136,7 @@ export function createServices(options: AppOptions): Services {
 
   return {
     logger,
+    trust,
     authenticator,
     rateBudget,
     metrics,
@@ -170,7 +180,12 @@ export function createApiRouter(services: Services, options: Pick<AppOptions, 'b
   // Bodies are parsed only after authentication, and never beyond the size limit. Reads (almost every request)
   // skip the parser altogether.
   const json = express.json({ limit: options.bodyLimit ?? '16kb', strict: true })
-  router.use((req, res, next) => (req.method === 'GET' || req.method === 'HEAD' ? next() : json(req, res, next)))
+  const jsonOnly = requireJsonBody()
+  router.use((req, res, next) =>
+    req.method === 'GET' || req.method === 'HEAD'
+      ? next()
+      : jsonOnly(req, res, (error) => (error ? next(error) : json(req, res, next))),
+  )
   router.use(createLogRouter(services.store))
   router.use(createStatsRouter(services.store))
   router.use(services.payments ? createPaymentRouter(services.payments) : paymentsDisabled())
@@ -193,7 +208,7 @@ export function createApp(options: AppOptions): App {
   const { authenticator } = services
   const app = express()
   app.disable('x-powered-by')
-  app.set('trust proxy', options.trustProxy ?? false)
+  app.set('trust proxy', services.trust)
   app.set('json spaces', 0)
   // API bodies change with every append and a page is ~40 kB: hashing each for an ETag costs more than it saves.
   app.set('etag', false)

@@ -10,6 +10,8 @@ export interface AuthOptions {
   jwtSecret?: string | undefined
   /** PEM public key for RS256 JWTs. Default: none. */
   jwtPublicKey?: string | undefined
+  /** Longest JWT lifetime accepted (`exp` − `iat`, or `exp` − now without `iat`), in seconds. Default: `86_400`. */
+  jwtMaxLifetimeSeconds?: number | undefined
 }
 
 /** Who made a request: the static token, or the JWT subject. */
@@ -38,12 +40,20 @@ export function createAuthenticator(options: AuthOptions): Authenticator {
     throw new ServerConfigError('auth.token (API_TOKEN) is shorter than 16 characters: use a long random value.')
   }
   const tokenDigest = token ? digest(token) : undefined
+  const maxLifetime = options.jwtMaxLifetimeSeconds ?? 86_400
 
   function verifyJwt(candidate: string, key: string, algorithm: 'HS256' | 'RS256'): Principal | undefined {
     try {
       const payload = jwt.verify(candidate, key, { algorithms: [algorithm] })
       if (typeof payload === 'string' || typeof payload.exp !== 'number') {
         throw new UnauthorizedError('Token has no expiry (exp claim): issue tokens with an expiry.')
+      }
+      // A stolen long-lived token stays useful for its whole life: refuse lifetimes beyond the configured maximum.
+      const issuedAt = typeof payload.iat === 'number' ? payload.iat : Math.floor(Date.now() / 1000)
+      if (payload.exp - issuedAt > maxLifetime) {
+        throw new UnauthorizedError(
+          `Token lifetime exceeds this server's maximum of ${maxLifetime} s (JWT_MAX_LIFETIME_SECONDS): issue shorter-lived tokens.`,
+        )
       }
       return { kind: 'jwt', subject: typeof payload.sub === 'string' ? payload.sub : 'jwt' }
     } catch (error) {

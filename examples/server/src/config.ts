@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { z } from 'zod'
+import { compileTrustProxy, type TrustProxy } from './client-address.js'
 import { ServerConfigError } from './errors.js'
-import { describeIssues } from './query.js'
+import { describeIssues, wholeNumber } from './query.js'
 import type { StartOptions } from './server.js'
 
 const optionalText = z
@@ -11,7 +12,7 @@ const optionalText = z
   .optional()
 
 const envSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65_535).default(8001),
+  PORT: wholeNumber(0, 65_535).default(8001),
   HOST: z.string().default('127.0.0.1'),
   TRADE_LOG_DIR: optionalText,
   STATS_CACHE_FILE: optionalText,
@@ -29,17 +30,33 @@ const envSchema = z.object({
         .filter(Boolean),
     )
     .pipe(z.array(z.url({ message: 'each origin must be a URL such as https://dash.example.com' }))),
-  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
-  TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+  RATE_LIMIT_PER_MINUTE: wholeNumber(1, 1_000_000_000).default(600),
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .default('false')
+    .transform((value, ctx): TrustProxy => {
+      if (value === 'false' || value === '') return false
+      if (/^\d{1,3}$/.test(value)) return Number(value)
+      const list = value.split(',').map((item) => item.trim())
+      try {
+        compileTrustProxy(value === 'true' ? true : list)
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message })
+        return z.NEVER
+      }
+      return list
+    }),
   CURSOR_SECRET: optionalText,
   ELECTRONCASH_URL: optionalText,
   ELECTRONCASH_RPC_USER: optionalText,
   ELECTRONCASH_RPC_PASSWORD: optionalText,
   PAYMENTS_STORE: optionalText,
-  PAYMENT_CONFIRMATIONS: z.coerce.number().int().min(0).max(100).default(1),
+  PAYMENT_CONFIRMATIONS: wholeNumber(0, 100).default(1),
   PAYMENT_WEBHOOK_URL: optionalText.pipe(z.url({ message: 'must be an http(s) URL' }).optional()),
   PAYMENT_WEBHOOK_SECRET: optionalText,
-  BOT_STALE_AFTER_SECONDS: z.coerce.number().int().min(1).default(600),
+  BOT_STALE_AFTER_SECONDS: wholeNumber(1, 31_536_000).default(600),
+  JWT_MAX_LIFETIME_SECONDS: wholeNumber(1, 31_536_000).default(86_400),
 })
 
 /**
@@ -67,10 +84,10 @@ export function configFromEnv(env: Record<string, string | undefined> = process.
     logDir: e.TRADE_LOG_DIR,
     performanceCacheFile: e.STATS_CACHE_FILE,
     timeZone: e.LOG_TIME_ZONE,
-    auth: { token: e.API_TOKEN, jwtSecret: e.JWT_SECRET, jwtPublicKey },
+    auth: { token: e.API_TOKEN, jwtSecret: e.JWT_SECRET, jwtPublicKey, jwtMaxLifetimeSeconds: e.JWT_MAX_LIFETIME_SECONDS },
     cors: { origins: e.CORS_ORIGINS },
     rateLimit: { windowMs: 60_000, max: e.RATE_LIMIT_PER_MINUTE },
-    trustProxy: e.TRUST_PROXY === 'true',
+    trustProxy: e.TRUST_PROXY,
     cursorSecret: e.CURSOR_SECRET,
     botStaleAfterMs: e.BOT_STALE_AFTER_SECONDS * 1_000,
     payments: e.ELECTRONCASH_URL

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express'
 import type { Logger } from 'pino'
-import { NotFoundError, ServerError } from './errors.js'
+import { BadRequestError, NotFoundError, ServerError } from './errors.js'
 import type { Metrics } from './metrics.js'
 
 /** Records every request in the latency histogram, labelled by route template (never the raw URL). */
@@ -29,6 +29,25 @@ export function securityHeaders(): RequestHandler {
   }
 }
 
+/**
+ * Requests that carry a body must send JSON: anything else is a 415 that says so, before a route reads the body
+ * (body-parser would skip it silently and the route would then see no body at all).
+ */
+export function requireJsonBody(): RequestHandler {
+  return (req, _res, next) => {
+    const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0
+    if (hasBody && !req.is('application/json')) {
+      return next(
+        new ServerError('Unsupported request body: send Content-Type: application/json with a JSON body.', {
+          status: 415,
+          code: 'unsupported_media_type',
+        }),
+      )
+    }
+    next()
+  }
+}
+
 export function notFound(): RequestHandler {
   return (req, _res, next) => next(new NotFoundError(`No route for ${req.method} ${req.path}: see the README for the API.`))
 }
@@ -50,6 +69,10 @@ export function toServerError(error: unknown): ServerError {
   const type = (error as { type?: unknown } | null)?.type
   const known = typeof type === 'string' ? FRAMEWORK_ERRORS[type] : undefined
   if (known) return new ServerError(known.message, { status: known.status, code: known.code })
+  // Express's router could not decode a path parameter (`/api/payments/%ZZ`): the client's mistake, not ours.
+  if (error instanceof URIError && (error as { status?: unknown }).status === 400) {
+    return new BadRequestError('Malformed percent-encoding in the URL path: encode reserved characters as %XX.')
+  }
   return new ServerError('Internal server error: the details are in the server log.', { status: 500, code: 'internal' })
 }
 

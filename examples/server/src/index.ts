@@ -2,6 +2,7 @@ export type * from './api-types.js'
 export { type App, type AppOptions, createApiRouter, createApp, createLogger, createServices, type Services } from './app.js'
 export { type Authenticator, type AuthOptions, createAuthenticator, type Principal } from './auth.js'
 export { requireAuth } from './auth-middleware.js'
+export { clientAddress, compileTrustProxy, type TrustFunction, type TrustProxy } from './client-address.js'
 export { type CorsOptions, corsAllowlist } from './cors.js'
 export { buildDashboard, createDashboardRouter } from './dashboard.js'
 export {

@@ -90,3 +90,27 @@ describe('remembered query parsing', () => {
     expect(parses).toBe(4)
   })
 })
+
+describe('strict input (issue 18, item 14)', () => {
+  it.each([
+    [{ from: '2025-02-30' }, /query parameter from: 2025-02-30 is not a calendar date/],
+    [{ from: '2025-02-29' }, /not a calendar date/],
+    [{ from: '2025-13-01' }, /not a calendar date/],
+    [{ to: '2025-08-01T24:00:00Z' }, /not a valid time of day/],
+    [{ to: '2025-08-01T12:60Z' }, /not a valid time of day/],
+    [{ from: '2025-08-01T12:00:00+15:00' }, /offset/],
+    [{ limit: '0x10' }, /query parameter limit: expected a whole number in decimal digits/],
+    [{ limit: '1e2' }, /query parameter limit: expected a whole number/],
+    [{ limit: ' 16' }, /query parameter limit: expected a whole number/],
+    [{ limit: '16.0' }, /query parameter limit: expected a whole number/],
+  ])('error: %j is refused instead of being read leniently', (query, expected) => {
+    expect(messageOf(query)).toMatch(expected)
+  })
+
+  it('a leap day, a time without an offset (UTC) and a compact offset are read as written', () => {
+    expect(parse({ from: '2024-02-29' }).from).toBe(Date.UTC(2024, 1, 29))
+    expect(parse({ from: '2025-08-01T12:30' }).from).toBe(Date.UTC(2025, 7, 1, 12, 30))
+    expect(parse({ from: '2025-08-01T21:00:00+0900' }).from).toBe(Date.UTC(2025, 7, 1, 12))
+    expect(parse({ limit: '016' }).limit).toBe(16)
+  })
+})

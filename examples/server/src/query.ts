@@ -2,22 +2,52 @@ import type { Request } from 'express'
 import { z } from 'zod'
 import { BadRequestError } from './errors.js'
 
+const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|([+-])(\d{2}):?(\d{2}))?)?$/
+
+const daysIn = (year: number, month: number) => new Date(Date.UTC(year, month, 0)).getUTCDate()
+
+/**
+ * Epoch ms of an ISO-8601 date or date-time, or an error message. Every field is checked, so `2025-02-30` is refused
+ * rather than rolled over to March the way `Date.parse` does; a time without an offset is UTC, like a bare date.
+ */
+export function parseInstant(value: string): number | string {
+  if (/^\d{1,16}$/.test(value)) return Number(value)
+  const match = ISO_INSTANT.exec(value)
+  if (!match) return `expected an ISO-8601 date or epoch milliseconds, got "${value.slice(0, 40)}"`
+  const [, y, mo, d, h = '0', mi = '0', sec = '0', fraction = '', zone, sign, oh = '0', om = '0'] = match
+  const [year, month, day] = [Number(y), Number(mo), Number(d)]
+  if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month)) return `${value.slice(0, 10)} is not a calendar date`
+  if (Number(h) > 23 || Number(mi) > 59 || Number(sec) > 59) return `${value.slice(0, 40)} is not a valid time of day`
+  if (Number(oh) > 14 || Number(om) > 59) return `the offset of ${value.slice(0, 40)} is not a UTC offset (at most ±14:00)`
+  const offsetMs = zone === undefined || zone === 'Z' ? 0 : (sign === '-' ? -1 : 1) * (Number(oh) * 60 + Number(om)) * 60_000
+  const millis = Math.floor(Number(`0${fraction || '.0'}`) * 1000)
+  return Date.UTC(year, month - 1, day, Number(h), Number(mi), Number(sec), millis) - offsetMs
+}
+
 /** `2025-08-01`, `2025-08-01T12:00:00Z`, `2025-08-01T21:00:00+09:00` or epoch milliseconds. */
 const instant = z
   .string()
   .trim()
   .transform((value, ctx) => {
-    const ms = /^\d{1,16}$/.test(value)
-      ? Number(value)
-      : /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(value)
-        ? Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value)
-        : Number.NaN
-    if (!Number.isFinite(ms)) {
-      ctx.addIssue({ code: 'custom', message: `expected an ISO-8601 date or epoch milliseconds, got "${value.slice(0, 40)}"` })
+    const ms = parseInstant(value)
+    if (typeof ms === 'string') {
+      ctx.addIssue({ code: 'custom', message: ms })
       return z.NEVER
     }
     return ms
   })
+
+/**
+ * A whole number in decimal digits. `z.coerce.number()` would take `0x10`, `1e2`, ` 16` and `16.0` too: a client
+ * sending those has a bug we should tell it about.
+ */
+export function wholeNumber(min: number, max: number) {
+  return z
+    .string()
+    .regex(/^\d{1,16}$/, 'expected a whole number in decimal digits')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max))
+}
 
 /** Markets as Upbit writes them: quote-base in capitals, e.g. `KRW-BTC`. */
 export const marketSchema = z.string().regex(/^[A-Z0-9]{2,10}-[A-Z0-9]{1,20}$/, 'expected a market such as KRW-BTC')
@@ -32,7 +62,7 @@ export const listQuerySchema = z
     market: marketSchema.optional(),
     side: z.enum(['buy', 'sell']).optional(),
     ...range,
-    limit: z.coerce.number().int().min(1).max(1_000).default(100),
+    limit: wholeNumber(1, 1_000).default(100),
     cursor: z.string().min(1).max(1_024).optional(),
     order: z.enum(['desc', 'asc']).default('desc'),
   })
@@ -52,7 +82,7 @@ export const equityQuerySchema = z
   .strictObject({
     period: z.enum(PERIODS).default('all'),
     ...range,
-    points: z.coerce.number().int().min(2).max(5_000).default(500),
+    points: wholeNumber(2, 5_000).default(500),
   })
   .refine(checkRange, { message: 'from must not be after to', path: ['from'] })
 export type EquityQuery = z.output<typeof equityQuerySchema>

@@ -1,5 +1,7 @@
-import type { Request, RequestHandler } from 'express'
-import { rateLimit as expressRateLimit, ipKeyGenerator, MemoryStore } from 'express-rate-limit'
+import type { IncomingMessage } from 'node:http'
+import type { RequestHandler } from 'express'
+import { rateLimit as expressRateLimit, ipKeyGenerator, MemoryStore, type Store } from 'express-rate-limit'
+import { clientAddress, type TrustFunction } from './client-address.js'
 import { RateLimitError } from './errors.js'
 
 /** Per-client request budget (fixed window), counted by express-rate-limit. */
@@ -8,8 +10,16 @@ export interface RateLimitOptions {
   windowMs?: number
   /** Requests allowed per client per window. Default: `600`. */
   max?: number
-  /** How a client is recognized. Default: express-rate-limit's key, the address from `req.ip` (honours `trustProxy`). */
-  keyOf?: (req: Request) => string
+  /**
+   * How a client is recognized, for HTTP requests and WebSocket upgrades alike. Default: the client address that
+   * `trustProxy` allows (IPv6 grouped by /56, as express-rate-limit does).
+   */
+  keyOf?: (req: IncomingMessage) => string
+  /**
+   * Where the counts live: any express-rate-limit `Store` (e.g. a Redis store, so several server processes share
+   * one budget). Default: a `MemoryStore` in this process.
+   */
+  store?: Store
 }
 
 /** The outcome of counting one WebSocket upgrade. */
@@ -23,38 +33,40 @@ export interface RateDecision {
 export interface RateBudget {
   /** Express middleware: `RateLimit-*` headers, and a 429 with `Retry-After` beyond the budget. */
   middleware: RequestHandler
-  /** Counts an upgrade from a socket's remote address against the same budget. */
-  hitUpgrade(remoteAddress: string | undefined): Promise<RateDecision>
-  /** Stops the store's cleanup timer. */
+  /** Counts an upgrade against the same budget, keyed exactly as the HTTP requests of the same client. */
+  hitUpgrade(req: IncomingMessage): Promise<RateDecision>
+  /** Stops the store's timers (MemoryStore) or lets it release its connection. */
   close(): void
 }
 
 const secondsUntil = (resetTime: Date | undefined, now: number) =>
   resetTime === undefined ? 1 : Math.max(1, Math.ceil((resetTime.getTime() - now) / 1000))
 
-export function createRateBudget(options: RateLimitOptions = {}): RateBudget {
+/** `trust` is the compiled `trustProxy` setting: behind a proxy, both paths key on the forwarded client address. */
+export function createRateBudget(options: RateLimitOptions = {}, trust: TrustFunction = () => false): RateBudget {
   const max = options.max ?? 600
-  const store = new MemoryStore()
+  const store = options.store ?? new MemoryStore()
+  // One key function for both paths: an upgrade from a client costs the same budget as its HTTP requests.
+  const keyOf = options.keyOf ?? ((req: IncomingMessage) => ipKeyGenerator(clientAddress(req, trust)))
   const middleware = expressRateLimit({
     windowMs: options.windowMs ?? 60_000,
     limit: max,
     store,
     standardHeaders: 'draft-6',
     legacyHeaders: false,
-    ...(options.keyOf ? { keyGenerator: options.keyOf } : {}),
+    keyGenerator: (req) => keyOf(req),
     // Our error handler writes the body, so a 429 looks like every other error of this API.
     handler: (req, _res, next) => {
-      const info = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit
+      const info = (req as { rateLimit?: { resetTime?: Date } }).rateLimit
       next(new RateLimitError(secondsUntil(info?.resetTime, Date.now())))
     },
   })
   return {
     middleware,
-    async hitUpgrade(remoteAddress) {
-      // The same key express-rate-limit derives from an address (IPv6 grouped by /56).
-      const { totalHits, resetTime } = await store.increment(ipKeyGenerator(remoteAddress ?? 'unknown'))
+    async hitUpgrade(req) {
+      const { totalHits, resetTime } = await store.increment(keyOf(req))
       return { limited: totalHits > max, resetSeconds: secondsUntil(resetTime, Date.now()) }
     },
-    close: () => store.shutdown(),
+    close: () => void store.shutdown?.(),
   }
 }

@@ -165,7 +165,7 @@ export function createHub(deps: {
 
   /** Rate limit, origin and token checks, then the WebSocket handshake. */
   async function admit(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    const decision = deps.rateBudget ? await deps.rateBudget.hitUpgrade(req.socket.remoteAddress) : undefined
+    const decision = deps.rateBudget ? await deps.rateBudget.hitUpgrade(req) : undefined
     if (decision?.limited) {
       return rejectUpgrade(
         socket,

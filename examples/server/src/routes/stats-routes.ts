@@ -1,11 +1,11 @@
 import { Router } from 'express'
 import { z } from 'zod'
 import type { LogStore } from '../log-store.js'
-import { equityQuerySchema, marketSchema, parseQuery, statsQuerySchema } from '../query.js'
+import { equityQuerySchema, marketSchema, parseQuery, statsQuerySchema, wholeNumber } from '../query.js'
 
 const pricesQuerySchema = z.strictObject({
   market: marketSchema.optional(),
-  points: z.coerce.number().int().min(2).max(5_000).default(1_000),
+  points: wholeNumber(2, 5_000).default(1_000),
 })
 const portfolioQuerySchema = z.strictObject({})
 
