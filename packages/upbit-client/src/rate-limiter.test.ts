@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { UpbitBanError } from './errors.js'
-import { createRateLimiter, type LimiterClock } from './rate-limiter.js'
-
-/** A clock whose sleep advances virtual time at once: tests see the schedule, not wall time. */
-function virtualClock(start = 1_000_000): LimiterClock & { t: number } {
-  const clock = {
-    t: start,
-    now: () => clock.t,
-    sleep: async (ms: number) => {
-      clock.t += ms
-    },
-  }
-  return clock
-}
+import { createRateLimiter } from './rate-limiter.js'
+import { virtualClock } from './test-support/virtual-clock.js'
 
 describe('rate limiter', () => {
   it('a disabled limiter remembers no sends, so a long-running client does not grow memory', async () => {
@@ -158,5 +147,53 @@ describe('rate limiter', () => {
     await expect(limiter.acquire('x', controller.signal)).rejects.toThrow('stop')
     await limiter.acquire('x')
     expect(clock.now()).toBeGreaterThan(1_000_000)
+  })
+
+  it('a caller aborted while it waits gives its slot back: the next caller takes that slot', async () => {
+    const clock = virtualClock()
+    const limiter = createRateLimiter({ marginMs: 0, budgets: { g: { limit: 1, intervalMs: 1000 } } }, clock)
+    await limiter.acquire('g')
+    const controller = new AbortController()
+    const aborted = limiter.acquire('g', controller.signal) // holds the slot at +1000
+    const next = limiter.acquire('g') // holds the slot at +2000
+    controller.abort(new Error('stop'))
+    await expect(aborted).rejects.toThrow('stop')
+    expect(limiter.tracked('g')).toBe(2)
+    const third = limiter.acquire('g') // takes the slot the aborted caller gave back... after `next`: slots stay in order
+    await next
+    expect(clock.now()).toBe(1_002_000)
+    await third
+    expect(clock.now()).toBe(1_003_000)
+  })
+
+  it('a 429 pause that arrives while callers hold later slots moves them past the pause', async () => {
+    const clock = virtualClock()
+    const limiter = createRateLimiter({ marginMs: 0, backoffMs: 3000, budgets: { g: { limit: 1, intervalMs: 1000 } } }, clock)
+    await limiter.acquire('g')
+    const sent: number[] = []
+    const waiting = [limiter.acquire('g'), limiter.acquire('g')].map((p) => p.then(() => sent.push(clock.now())))
+    limiter.backoff('g') // no sends before 1_003_000; the 429 also widens the margin to 50 ms
+    await Promise.all(waiting)
+    // Both wake at their old slots, find the pause, and take new ones after it, a widened window apart.
+    expect(sent).toEqual([1_003_050, 1_004_100])
+  })
+
+  it('error: a ban that arrives while callers wait fails them with the ban', async () => {
+    const clock = virtualClock()
+    const limiter = createRateLimiter({ budgets: { g: { limit: 1, intervalMs: 1000 } } }, clock)
+    await limiter.acquire('g')
+    const waiting = limiter.acquire('g')
+    const ban = new UpbitBanError({
+      method: 'GET',
+      url: 'https://api.upbit.com/v1/accounts',
+      status: 418,
+      errorName: undefined,
+      upbitMessage: 'blocked',
+      group: 'g',
+      banMs: 60_000,
+      bannedUntil: clock.now() + 60_000,
+    })
+    limiter.ban('g', ban)
+    await expect(waiting).rejects.toBe(ban)
   })
 })

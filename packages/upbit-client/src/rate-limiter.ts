@@ -1,8 +1,10 @@
 /**
  * One limiter per Upbit rate-limit group. Starts from the documented budgets, follows the live `Remaining-Req`
- * header, queues callers in order instead of failing, pauses a group on 429 and stops it on a 418 ban.
+ * header, queues callers in order instead of failing, pauses a group on 429 and stops it on a 418 ban. The state
+ * lives in a `LimiterStore`: in memory by default, or shared by every process on a pocket.
  */
 import type { RemainingReq, UpbitBanError } from './errors.js'
+import { createMemoryLimiterStore, type LimiterStore, type SlotRequest } from './limiter-store.js'
 
 /** Upbit's rate-limit groups (any other string is accepted for groups Upbit adds later). */
 export type RateLimitGroup =
@@ -51,6 +53,11 @@ export interface RateLimitOptions {
   maxRetries429?: number
   /** First back-off after a 429, doubled per consecutive 429, capped at 5 s. Default 250 ms. */
   backoffMs?: number
+  /**
+   * Where the budgets live. Several processes on one pocket share one budget through a shared store
+   * (`createRedisLimiterStore` from `@tradekit/upbit-client/redis`). Default: an in-memory store for this client.
+   */
+  store?: LimiterStore
 }
 
 /** Clock and sleep, injectable so tests can drive the limiter without real waiting. */
@@ -76,108 +83,6 @@ export const realClock: LimiterClock = {
     }),
 }
 
-class GroupLimiter {
-  private readonly sent: number[] = []
-  private tail: Promise<void> = Promise.resolve()
-  private pausedUntil = 0
-  private liveSecond = -1
-  private liveRemaining = Number.POSITIVE_INFINITY
-  private consecutive429 = 0
-  ban: UpbitBanError | undefined
-
-  constructor(
-    readonly budget: GroupBudget,
-    private readonly margin: () => number,
-    private readonly clock: LimiterClock,
-    private readonly enabled: boolean,
-  ) {}
-
-  private queued = 0
-
-  /** Takes a slot if one is free now and nobody is waiting. False means: call `acquire` (wait, abort or ban). */
-  tryAcquire(signal?: AbortSignal): boolean {
-    if (this.queued !== 0 || signal?.aborted) return false
-    const now = this.clock.now()
-    if ((this.ban && now < this.ban.bannedUntil) || this.waitMs(now) > 0) return false
-    this.take(now)
-    return true
-  }
-
-  /** Waits for a slot. Callers are served first come, first served. Throws the ban error while banned. */
-  acquire(signal?: AbortSignal): Promise<void> {
-    return this.tryAcquire(signal) ? Promise.resolve() : this.acquireQueued(signal)
-  }
-
-  private take(now: number): void {
-    // A disabled limiter never prunes its window, so it must not record sends either.
-    if (this.enabled) this.sent.push(now)
-    if (Math.floor(now / 1000) === this.liveSecond) this.liveRemaining--
-  }
-
-  private async acquireQueued(signal?: AbortSignal): Promise<void> {
-    this.queued++
-    const previous = this.tail
-    let release!: () => void
-    this.tail = new Promise((resolve) => {
-      release = resolve
-    })
-    try {
-      await previous
-      for (;;) {
-        signal?.throwIfAborted()
-        const now = this.clock.now()
-        if (this.ban && now < this.ban.bannedUntil) throw this.ban
-        const wait = this.waitMs(now)
-        if (wait <= 0) return this.take(now)
-        await this.clock.sleep(wait, signal)
-      }
-    } finally {
-      this.queued--
-      release()
-    }
-  }
-
-  /** How many sends the limiter remembers for its window. */
-  get tracked(): number {
-    return this.sent.length
-  }
-
-  private waitMs(now: number): number {
-    if (now < this.pausedUntil) return this.pausedUntil - now
-    if (!this.enabled) return 0
-    const marginMs = this.margin()
-    const window = this.budget.intervalMs + marginMs
-    while (this.sent.length > 0 && this.sent[0]! <= now - window) this.sent.shift()
-    // The live header said how many are left in this second (others may share the pocket): respect it.
-    if (Math.floor(now / 1000) === this.liveSecond && this.liveRemaining <= 0) return 1000 - (now % 1000) + marginMs
-    if (this.sent.length < this.budget.limit) return 0
-    return this.sent[0]! + window - now
-  }
-
-  /** A response that was not a 429 ends a run of 429s (the next back-off starts small again). */
-  succeeded(): void {
-    this.consecutive429 = 0
-  }
-
-  /** Follows a `Remaining-Req` header: `sec=0` pauses until the next second. */
-  update(remaining: RemainingReq): void {
-    const now = this.clock.now()
-    const second = Math.floor(now / 1000)
-    if (second > this.liveSecond) {
-      this.liveSecond = second
-      this.liveRemaining = remaining.sec
-    } else if (second === this.liveSecond) this.liveRemaining = Math.min(this.liveRemaining, remaining.sec)
-    if (remaining.sec === 0) this.pausedUntil = Math.max(this.pausedUntil, (second + 1) * 1000 + this.margin())
-  }
-
-  /** After a 429: pause the whole group, doubling per consecutive 429. Returns the pause in ms. */
-  backoff(baseMs: number): number {
-    const delay = Math.min(5000, baseMs * 2 ** this.consecutive429++)
-    this.pausedUntil = Math.max(this.pausedUntil, this.clock.now() + delay)
-    return delay
-  }
-}
-
 /** A set of group limiters sharing one configuration. */
 export interface RateLimiter {
   acquire(group: RateLimitGroup, signal?: AbortSignal): Promise<void>
@@ -198,31 +103,75 @@ export interface RateLimiter {
 }
 
 export function createRateLimiter(options: RateLimitOptions = {}, clock: LimiterClock = realClock): RateLimiter {
-  const groups = new Map<string, GroupLimiter>()
+  const store = options.store ?? createMemoryLimiterStore()
+  const enabled = options.enabled ?? true
   const baseMargin = options.marginMs ?? 25
   // Learned from 429s: Upbit counted requests closer together than we sent them (jitter wider than the margin).
   let learned = 0
   let lastWiden = Number.NEGATIVE_INFINITY
   const margin = () => Math.min(500, baseMargin + learned)
   const backoffMs = options.backoffMs ?? 250
-  const get = (group: string) => {
-    let limiter = groups.get(group)
-    if (!limiter) {
-      const budget = options.budgets?.[group] ?? DEFAULT_BUDGETS[group] ?? DEFAULT_BUDGETS.default!
-      limiter = new GroupLimiter(budget, margin, clock, options.enabled ?? true)
-      groups.set(group, limiter)
+  const consecutive429 = new Map<string, number>()
+  const budgets = new Map<string, GroupBudget>()
+  const budgetOf = (group: string) => {
+    let budget = budgets.get(group)
+    if (!budget) {
+      budget = options.budgets?.[group] ?? DEFAULT_BUDGETS[group] ?? DEFAULT_BUDGETS.default!
+      budgets.set(group, budget)
     }
-    return limiter
+    return budget
   }
+  const slot = (group: string): SlotRequest => ({
+    group,
+    budget: budgetOf(group),
+    marginMs: margin(),
+    now: clock.now(),
+    counted: enabled,
+  })
+
+  async function acquire(group: string, signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      signal?.throwIfAborted()
+      const reservation = await store.reserve(slot(group))
+      if (reservation.kind === 'banned') throw reservation.error
+      if (reservation.kind === 'later') {
+        await clock.sleep(Math.max(0, reservation.retryAt - clock.now()), signal)
+        continue
+      }
+      const wait = reservation.at - clock.now()
+      if (wait <= 0) return
+      try {
+        await clock.sleep(wait, signal)
+      } catch (error) {
+        store.release(group, reservation.id, reservation.at)
+        throw error
+      }
+      // A 418 or a pause (429, sec=0) that arrived while we waited, seen by any process on the pocket, outranks
+      // the slot: give it back and wait for the end of the pause.
+      const hold = store.hold(group)
+      if (hold.ban && clock.now() < hold.ban.bannedUntil) {
+        store.release(group, reservation.id, reservation.at)
+        throw hold.ban
+      }
+      if (hold.pausedUntil <= reservation.at) return
+      store.release(group, reservation.id, reservation.at)
+    }
+  }
+
   return {
     maxRetries429: options.maxRetries429 ?? 4,
-    acquire: (group, signal) => get(group).acquire(signal),
-    tryAcquire: (group, signal) => get(group).tryAcquire(signal),
-    update: (group, remaining) => get(group).update(remaining),
+    acquire,
+    tryAcquire: (group, signal) => !signal?.aborted && store.tryReserve(slot(group)) !== undefined,
+    update(group, remaining) {
+      const now = clock.now()
+      store.report(group, { kind: 'remaining', sec: remaining.sec, at: now })
+      // sec=0: nothing more this second, for anyone on the pocket.
+      if (remaining.sec === 0) store.report(group, { kind: 'pause', until: (Math.floor(now / 1000) + 1) * 1000 + margin() })
+    },
     marginMs: margin,
     succeeded: (group) => {
       learned = Math.max(0, learned - 1)
-      get(group).succeeded()
+      consecutive429.delete(group)
     },
     backoff: (group) => {
       // One widening per episode: concurrent requests of the same burst all get their 429 together.
@@ -230,14 +179,16 @@ export function createRateLimiter(options: RateLimitOptions = {}, clock: Limiter
         learned = Math.min(500 - baseMargin, learned + 50)
         lastWiden = clock.now()
       }
-      return get(group).backoff(backoffMs)
+      const run = consecutive429.get(group) ?? 0
+      consecutive429.set(group, run + 1)
+      const delay = Math.min(5000, backoffMs * 2 ** run)
+      store.report(group, { kind: 'pause', until: clock.now() + delay })
+      return delay
     },
-    ban: (group, error) => {
-      get(group).ban = error
-    },
-    tracked: (group) => groups.get(group)?.tracked ?? 0,
+    ban: (group, error) => store.report(group, { kind: 'ban', error }),
+    tracked: (group) => store.tracked(group),
     bannedUntil: (group) => {
-      const ban = groups.get(group)?.ban
+      const ban = store.hold(group).ban
       return ban && ban.bannedUntil > clock.now() ? ban.bannedUntil : undefined
     },
   }
