@@ -9,7 +9,7 @@ import { InvalidResponseError, isDeciderError } from './errors.js'
 import { createPoster, type FetchLike } from './http.js'
 import { buildPrompt, type Prompt, type PromptBuilder, promptHash } from './prompt.js'
 import { classifyHttpError, type ErrorSource } from './provider-errors.js'
-import { redactValue, scrubError, urlSecrets } from './redact.js'
+import { createRedactor, urlSecrets } from './redact.js'
 import { type RetryEvent, type RetryOptions, withRetries } from './retry.js'
 import { runDecision } from './run.js'
 
@@ -82,16 +82,16 @@ export function createProviderDecider(spec: ProviderSpec, options: ProviderOptio
   const schema = decisionJsonSchema()
   const builder = options.prompt ?? buildPrompt
   const timeoutMs = options.timeoutMs ?? 20_000
+  // API keys, plus anything in the base URL that may be a credential (password, query string).
+  const redactor = createRedactor([...secrets, ...urlSecrets(spec.url)])
   const frame = {
     provider: spec.provider,
     model: spec.model,
     defaultBudgetMs: options.defaultDeadlineMs ?? 60_000,
     prices: options.prices,
     onAudit: options.onAudit,
+    redactor,
   }
-  // API keys, plus anything in the base URL that may be a credential (password, query string).
-  const hidden = [...secrets, ...urlSecrets(spec.url)]
-  const scrub = (error: unknown): unknown => scrubError(error, hidden)
 
   return {
     provider: spec.provider,
@@ -117,7 +117,7 @@ export function createProviderDecider(spec: ProviderSpec, options: ProviderOptio
             })
             status = answer.status
             requestId = answer.headers.get(spec.requestIdHeader) ?? undefined
-            audit.response = redactValue(answer.body, hidden)
+            audit.response = redactor.value(answer.body)
             if (status < 200 || status > 299) throw classifyHttpError(spec, answer, requestId)
             const read = spec.read(answer.body, { provider: spec.provider, ...(requestId ? { requestId } : {}) })
             audit.usage = read.usage
@@ -137,13 +137,14 @@ export function createProviderDecider(spec: ProviderSpec, options: ProviderOptio
               ...(status === undefined ? {} : { status }),
               ...(requestId ? { requestId } : {}),
             })
-            throw scrub(error)
+            // Scrubbed here already, so retry events built from it are clean too.
+            throw redactor.error(error)
           }
         }
         return withRetries(attempt, deadline, options.retry, (event) => {
           const last = audit.attempts.at(-1)
           if (last) last.retryInMs = event.delayMs
-          options.onRetry?.(event)
+          options.onRetry?.(redactor.value(event))
         })
       })
     },

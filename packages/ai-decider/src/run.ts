@@ -9,6 +9,7 @@ import type { AttemptRecord, AuditRecord, ClampEvent, DecideOptions, DecisionRes
 import { holdDecision, normalizeDecision } from './decision.js'
 import { DeciderAbortError, DeciderError, DeciderTimeoutError, isDeciderError } from './errors.js'
 import { costUsd } from './money.js'
+import type { Redactor } from './redact.js'
 
 /** What a decider's work fills in while it runs, for the audit record. */
 export interface AuditDraft {
@@ -54,6 +55,8 @@ export interface RunFrame {
    * off at its own share (see `runMember`). Default `true`.
    */
   cutOff?: boolean | undefined
+  /** Removes the decider's secrets from the result, the audit record and the error before they leave. Default: none. */
+  redactor?: Redactor | undefined
 }
 
 export function emptyUsage(): Usage {
@@ -117,6 +120,10 @@ function emitAudit(frame: RunFrame, record: AuditRecord): void {
   }
 }
 
+function redact(frame: RunFrame, result: DecisionResult): DecisionResult {
+  return frame.redactor ? frame.redactor.value(result) : result
+}
+
 /** Runs `work` inside the fail-closed frame and builds the `DecisionResult`. */
 export async function runDecision(
   frame: RunFrame,
@@ -156,8 +163,8 @@ export async function runDecision(
       decision,
       fallback: null,
     }
-    emitAudit(frame, record)
-    return {
+    // The one gate out: whatever a provider echoed (a key in the reason, the model id, a header) is redacted here.
+    const result = redact(frame, {
       decision,
       provider: record.provider,
       model,
@@ -167,16 +174,17 @@ export async function runDecision(
       fallback: null,
       clamps: [...(answer.clamps ?? []), ...clamps],
       audit: record,
-    }
+    })
+    emitAudit(frame, result.audit)
+    return result
   } catch (thrown) {
-    const error = toDeciderError(thrown, deadline, frame.provider)
+    const error = frame.redactor
+      ? frame.redactor.error(toDeciderError(thrown, deadline, frame.provider))
+      : toDeciderError(thrown, deadline, frame.provider)
     const decision = holdDecision(`No trade: the ${error.provider ?? frame.provider} decision failed (${error.code}).`)
     const fallback = { code: error.code, message: error.message }
-    const record: AuditRecord = { ...base, ...audit, decision, fallback, error: error.toJSON() }
-    emitAudit(frame, record)
-    if (options?.onFailure === 'throw') throw error
     const usage = audit.usage ?? emptyUsage()
-    return {
+    const result = redact(frame, {
       decision,
       provider: frame.provider,
       model: frame.model,
@@ -185,8 +193,11 @@ export async function runDecision(
       costUsd: audit.costUsd !== undefined ? audit.costUsd : audit.usage ? priceCall(frame, usage, frame.model) : null,
       fallback,
       clamps: [],
-      audit: record,
-    }
+      audit: { ...base, ...audit, decision, fallback, error: error.toJSON() },
+    })
+    emitAudit(frame, result.audit)
+    if (options?.onFailure === 'throw') throw error
+    return result
   } finally {
     deadline.dispose()
   }

@@ -2,7 +2,7 @@
  * Test-only helpers (not exported from the package): the provider fixtures in ./fixtures and msw handlers that
  * answer with them and record every request the adapters send.
  */
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { delay, HttpResponse, http } from 'msw'
 import { type SetupServer, setupServer } from 'msw/node'
 import { afterAll, afterEach, beforeAll, vi } from 'vitest'
@@ -26,6 +26,14 @@ export interface Fixture {
   status: number
   headers: Record<string, string>
   body: Record<string, unknown>
+}
+
+/** Every fixture's name (file name without `.json`), read from the folder: tests enumerate them, never a list. */
+export function fixtureNames(): string[] {
+  return readdirSync(new URL('./fixtures/', import.meta.url))
+    .filter((file) => file.endsWith('.json'))
+    .map((file) => file.slice(0, -'.json'.length))
+    .sort()
 }
 
 /** Loads `fixtures/<name>.json` (copied from the research notes; see fixtures/README.md). */
