@@ -30,7 +30,9 @@ export interface AppOptions {
   timeZone?: string
   /** All-time performance checkpoint file (for read-only log directories), or `false` for memory only. Default: `<logDir>/.trade-log-cache/`. */
   performanceCacheFile?: string | false | undefined
-  /** Browser origins allowed to call the API. Default: none. */
+  /** Bytes of serialized list pages kept for repeated queries (least recently used dropped first). Default: 32 MiB. */
+  pageCacheBytes?: number
+  /** Browser origins allowed to call the API (and to open /ws). Default: none. */
   cors?: CorsOptions
   /** Per-client request budget, or `false` to turn it off (benchmarks). Default: 600 requests per minute. */
   rateLimit?: RateLimitOptions | false
@@ -101,6 +103,7 @@ export function createServices(options: AppOptions): Services {
     metrics,
     logger,
     performanceCacheFile: options.performanceCacheFile,
+    pageCacheBytes: options.pageCacheBytes,
   })
   const payments = options.payments ? createPayments(options.payments, { metrics, logger, hub }) : undefined
   const staleAfterMs = options.botStaleAfterMs ?? 600_000

@@ -1,4 +1,5 @@
-import { stat } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { access, stat } from 'node:fs/promises'
 import {
   createTradeLogReader,
   type DecisionEntry,
@@ -10,6 +11,7 @@ import {
   type TradeEntry,
   type TradeLogReader,
 } from '@tradekit/trade-log'
+import { LRUCache } from 'lru-cache'
 import type { Logger } from 'pino'
 import type { EquityResponse, HealthCheck, Page, PricesResponse } from './api-types.js'
 import type { CursorCodec } from './cursor-codec.js'
@@ -32,14 +34,14 @@ export interface LogStoreOptions {
   logger: Logger
   /** Where the all-time performance checkpoint is kept; `false` keeps it in memory. Default: inside the log directory. */
   performanceCacheFile?: string | false | undefined
+  /** Bytes of serialized pages kept for repeated list queries. Default: 32 MiB. */
+  pageCacheBytes?: number | undefined
 }
 
 /** The server's view of the trade log: pages, statistics (cached), live follow and the directory's health. */
 export interface LogStore {
   /** Absolute directory read. */
   readonly dir: string
-  list<K extends ListedKind>(kind: K, query: ListQuery): Promise<Page<EntryByKind[K]>>
-  /** The same page already serialized (cached pages are not stringified again). */
   /** The page as UTF-8 JSON bytes, encoded once per cached page (a page is ~40 kB; encoding it per request showed up in profiles). */
   listJson(kind: ListedKind, query: ListQuery): Promise<Buffer>
   portfolio(): Promise<unknown>
@@ -86,68 +88,125 @@ export function createLogStore(options: LogStoreOptions): LogStore {
     ...(options.performanceCacheFile === undefined ? {} : { performanceCacheFile: options.performanceCacheFile }),
   })
 
-  /** Reading failed because of the directory, not the request: answer 503 and point at /health. */
+  // One gate for every data answer: while the directory cannot be read, every route says so (503) instead of some
+  // answering from memory and others failing. The check is shared for a moment so a busy server stats it rarely.
+  const CHECK_DIR_EVERY_MS = 500
+  let dirCheck: { at: number; result: Promise<void> } | undefined
+  let unavailableSince: number | undefined
+
+  function unavailableError(cause?: unknown): UnavailableError {
+    unavailableSince ??= Date.now()
+    return new UnavailableError(
+      'The trade-log directory cannot be read, and answers from memory would be stale: see GET /health (with a token) for the path and the fix.',
+      { cause, details: { stale: true, unavailableSince: new Date(unavailableSince).toISOString() } },
+    )
+  }
+
+  async function checkDir(): Promise<void> {
+    try {
+      if (!(await stat(dir)).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' })
+      await access(dir, constants.R_OK | constants.X_OK)
+      unavailableSince = undefined
+    } catch (error) {
+      throw unavailableError(error)
+    }
+  }
+
+  function available(): Promise<void> {
+    const now = Date.now()
+    if (!dirCheck || now - dirCheck.at >= CHECK_DIR_EVERY_MS) {
+      dirCheck = { at: now, result: checkDir() }
+      dirCheck.result.catch(() => undefined)
+    }
+    return dirCheck.result
+  }
+
+  /** Reading failed because of the directory, not the request: answer 503 and check the directory again next time. */
   function unavailable(error: unknown): never {
     if (error instanceof ServerError) throw error
     const code = (error as { code?: unknown }).code
     if (code === 'ENOENT' || code === 'EACCES' || code === 'ENOTDIR' || code === 'EPERM') {
-      throw new UnavailableError(
-        'The trade-log directory cannot be read: see GET /health (with a token) for the path and the fix.',
-      )
+      dirCheck = undefined
+      throw unavailableError(error)
     }
     throw error
   }
 
-  // Pages as served, per kind, dropped whenever the follower sees an append of that kind (and after a short TTL
-  // in case a change slips past it): the dashboard's and most clients' "newest 100" is then a map lookup.
-  type CachedPage = { at: number; page: Promise<Page<unknown>>; json?: Promise<Buffer> }
-  const pages = new Map<string, Map<string, CachedPage>>()
-  const PAGE_TTL_MS = 2_000
-  const PAGE_CACHE_SIZE = 256
-
-  function cachedPage(kind: ListedKind, query: ListQuery): CachedPage {
-    metrics.logReads.inc({ kind })
-    const key = JSON.stringify([query.limit, query.order, query.from, query.to, query.market, query.side, query.cursor])
-    const byKind = pages.get(kind) ?? new Map<string, CachedPage>()
-    pages.set(kind, byKind)
-    const hit = byKind.get(key)
-    if (hit && Date.now() - hit.at < PAGE_TTL_MS) return hit
-    const entry: CachedPage = { at: Date.now(), page: readPage(kind, query) }
-    byKind.set(key, entry)
-    if (byKind.size > PAGE_CACHE_SIZE) byKind.delete(byKind.keys().next().value!)
-    entry.page.catch(() => byKind.delete(key))
-    return entry
+  /** Runs `read` behind the directory gate, mapping a read that fails on the directory to the same 503. */
+  async function guarded<T>(read: () => Promise<T>): Promise<T> {
+    await available()
+    try {
+      return await read()
+    } catch (error) {
+      return unavailable(error)
+    }
   }
 
-  async function list<K extends ListedKind>(kind: K, query: ListQuery): Promise<Page<EntryByKind[K]>> {
-    return cachedPage(kind, query).page as Promise<Page<EntryByKind[K]>>
+  // Serialized pages, bounded by bytes (a flood of distinct large queries must not grow the heap), dropped per kind
+  // whenever the follower sees an append of that kind, and after a short TTL in case a change slips past it: the
+  // dashboard's and most clients' "newest 100" is then a map lookup with no encoding.
+  const PAGE_TTL_MS = 2_000
+  const pages = new LRUCache<string, Buffer>({
+    maxSize: options.pageCacheBytes ?? 32 * 1024 * 1024,
+    sizeCalculation: (value, key) => value.length + key.length,
+    ttl: PAGE_TTL_MS,
+    ttlAutopurge: true,
+    dispose: () => reportCacheSize(),
+  })
+  const reading = new Map<string, Promise<Buffer>>()
+  const generation: Record<ListedKind, number> = { trades: 0, decisions: 0, errors: 0 }
+  const reportCacheSize = () => metrics.pageCacheBytes.set(pages.calculatedSize)
+
+  function dropPages(kind: string) {
+    if (!(kind in generation)) return
+    generation[kind as ListedKind] += 1
+    for (const key of [...pages.keys()]) if (key.startsWith(`${kind}|`)) pages.delete(key)
+    for (const key of [...reading.keys()]) if (key.startsWith(`${kind}|`)) reading.delete(key)
+  }
+
+  function pageBytes(kind: ListedKind, query: ListQuery): Promise<Buffer> {
+    const key = `${kind}|${JSON.stringify([query.limit, query.order, query.from, query.to, query.market, query.side, query.cursor])}`
+    const hit = pages.get(key)
+    if (hit) return Promise.resolve(hit)
+    const pending = reading.get(key)
+    if (pending) return pending
+    const seen = generation[kind]
+    const read = readPage(kind, query).then((page) => Buffer.from(JSON.stringify(page)))
+    reading.set(key, read)
+    read.then(
+      (bytes) => {
+        if (reading.get(key) === read) reading.delete(key)
+        // A page read before an append of its kind may miss the new entry: serve it once, never cache it.
+        if (seen === generation[kind]) pages.set(key, bytes)
+        reportCacheSize()
+      },
+      () => {
+        if (reading.get(key) === read) reading.delete(key)
+      },
+    )
+    return read
   }
 
   function listJson(kind: ListedKind, query: ListQuery): Promise<Buffer> {
-    const entry = cachedPage(kind, query)
-    entry.json ??= entry.page.then((page) => Buffer.from(JSON.stringify(page)))
-    return entry.json
+    metrics.logReads.inc({ kind })
+    return guarded(() => pageBytes(kind, query))
   }
 
   async function readPage<K extends ListedKind>(kind: K, query: ListQuery): Promise<Page<EntryByKind[K]>> {
-    try {
-      const page = await reader.readEntries({
-        kind,
-        limit: query.limit,
-        order: query.order,
-        ...(query.from === undefined ? {} : { from: query.from }),
-        ...(query.to === undefined ? {} : { to: query.to }),
-        ...(query.market === undefined ? {} : { market: query.market }),
-        ...(query.side === undefined ? {} : { side: query.side }),
-        ...(query.cursor === undefined ? {} : { cursor: cursors.decode(query.cursor) }),
-      })
-      return {
-        items: page.entries as EntryByKind[K][],
-        nextCursor: page.nextCursor === null ? null : cursors.encode(page.nextCursor),
-        skippedLines: page.diagnostics.length,
-      }
-    } catch (error) {
-      return unavailable(error)
+    const page = await reader.readEntries({
+      kind,
+      limit: query.limit,
+      order: query.order,
+      ...(query.from === undefined ? {} : { from: query.from }),
+      ...(query.to === undefined ? {} : { to: query.to }),
+      ...(query.market === undefined ? {} : { market: query.market }),
+      ...(query.side === undefined ? {} : { side: query.side }),
+      ...(query.cursor === undefined ? {} : { cursor: cursors.decode(query.cursor) }),
+    })
+    return {
+      items: page.entries as EntryByKind[K][],
+      nextCursor: page.nextCursor === null ? null : cursors.encode(page.nextCursor),
+      skippedLines: page.diagnostics.length,
     }
   }
 
@@ -158,43 +217,12 @@ export function createLogStore(options: LogStoreOptions): LogStore {
 
   return {
     dir,
-    list,
     listJson,
-    async portfolio() {
-      try {
-        return await stats.portfolio()
-      } catch (error) {
-        return unavailable(error)
-      }
-    },
-    async performance(query) {
-      try {
-        return await stats.performance(rangeOf(query))
-      } catch (error) {
-        return unavailable(error)
-      }
-    },
-    async daily(query) {
-      try {
-        return await stats.daily(rangeOf(query))
-      } catch (error) {
-        return unavailable(error)
-      }
-    },
-    async equity(query) {
-      try {
-        return await stats.equity(rangeOf(query), query.points)
-      } catch (error) {
-        return unavailable(error)
-      }
-    },
-    async prices(query) {
-      try {
-        return await stats.prices(query.market, query.points)
-      } catch (error) {
-        return unavailable(error)
-      }
-    },
+    portfolio: () => guarded(() => stats.portfolio()),
+    performance: (query) => guarded(() => stats.performance(rangeOf(query))),
+    daily: (query) => guarded(() => stats.daily(rangeOf(query))),
+    equity: (query) => guarded(() => stats.equity(rangeOf(query), query.points)),
+    prices: (query) => guarded(() => stats.prices(query.market, query.points)),
     warm() {
       void Promise.all([stats.performance(rangeOf({ period: 'all' })), stats.portfolio()]).catch(() => undefined)
     },
@@ -220,7 +248,7 @@ export function createLogStore(options: LogStoreOptions): LogStore {
       for (const kind of FOLLOWED) {
         const follower = reader.follow({ kind, from: 'now' })
         follower.on('entry', (record) => {
-          pages.delete(kind)
+          dropPages(kind)
           stats.invalidate(kind)
           listener(kind, record.entry)
         })

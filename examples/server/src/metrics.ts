@@ -7,6 +7,7 @@ export interface Metrics {
   rpcCalls: Counter<'method' | 'outcome'>
   logReads: Counter<'kind'>
   logDiagnostics: Counter<'kind' | 'reason'>
+  pageCacheBytes: Gauge
   wsClients: Gauge
   wsDropped: Counter<'reason'>
   wsMessages: Counter<'type'>
@@ -40,6 +41,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: 'tradelog_read_diagnostics_total',
       help: 'Invalid lines skipped while reading the trade log, by kind and reason.',
       labelNames: ['kind', 'reason'],
+      registers: [registry],
+    }),
+    pageCacheBytes: new Gauge({
+      name: 'tradelog_page_cache_bytes',
+      help: 'Bytes held by the cache of serialized log pages (bounded by pageCacheBytes).',
       registers: [registry],
     }),
     wsClients: new Gauge({ name: 'ws_clients', help: 'Connected WebSocket clients.', registers: [registry] }),

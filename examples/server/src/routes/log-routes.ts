@@ -2,6 +2,9 @@ import { type Request, type Response, Router } from 'express'
 import type { ListedKind, LogStore } from '../log-store.js'
 import { createQueryParser, listQuerySchema } from '../query.js'
 
+/** The paths this router serves (the tests enumerate them). */
+export const LOG_ROUTES = ['/trades', '/decisions', '/analysis', '/errors'] as const
+
 /** `GET /trades`, `/decisions` (and `/analysis`, the old API's name), `/errors`: filtered, cursor-paginated. */
 export function createLogRouter(store: LogStore): Router {
   const router = Router()

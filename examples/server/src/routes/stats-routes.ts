@@ -9,6 +9,9 @@ const pricesQuerySchema = z.strictObject({
 })
 const portfolioQuerySchema = z.strictObject({})
 
+/** The paths this router serves (the tests enumerate them). */
+export const STATS_ROUTES = ['/portfolio', '/performance', '/equity', '/daily', '/prices'] as const
+
 /** `GET /portfolio`, `/performance`, `/equity`, `/daily`, `/prices`: statistics over the trade log. */
 export function createStatsRouter(store: LogStore): Router {
   const router = Router()
