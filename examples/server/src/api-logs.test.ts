@@ -142,7 +142,11 @@ describe('statistics', () => {
     const expected = portfolio(trades, { 'KRW-BTC': last.price })
     const { status, body } = await server.get('/api/portfolio')
     expect(status).toBe(200)
-    expect(body).toMatchObject({ realizedPnl: expected.realizedPnl, cash: expected.cash, unrealizedPnl: expected.unrealizedPnl })
+    expect(body).toMatchObject({
+      realizedPnl: expected.realizedPnl,
+      netCashFlow: expected.cash,
+      unrealizedPnl: expected.unrealizedPnl,
+    })
     expect(body.positions[0]).toMatchObject({ market: 'KRW-BTC', volume: '0.001', markPrice: last.price })
   })
 

@@ -30,6 +30,8 @@ export interface AppOptions {
   timeZone?: string
   /** All-time performance checkpoint file (for read-only log directories), or `false` for memory only. Default: `<logDir>/.trade-log-cache/`. */
   performanceCacheFile?: string | false | undefined
+  /** Quote-currency cash before the bot's first fill, for `/api/portfolio`. Default: derived from the bot's equity log. */
+  startingBalance?: string | undefined
   /** Bytes of serialized list pages kept for repeated queries (least recently used dropped first). Default: 32 MiB. */
   pageCacheBytes?: number
   /** Browser origins allowed to call the API (and to open /ws). Default: none. */
@@ -104,6 +106,7 @@ export function createServices(options: AppOptions): Services {
     logger,
     performanceCacheFile: options.performanceCacheFile,
     pageCacheBytes: options.pageCacheBytes,
+    startingBalance: options.startingBalance,
   })
   const payments = options.payments ? createPayments(options.payments, { metrics, logger, hub }) : undefined
   const staleAfterMs = options.botStaleAfterMs ?? 600_000

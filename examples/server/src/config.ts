@@ -55,6 +55,12 @@ const envSchema = z.object({
   PAYMENT_CONFIRMATIONS: wholeNumber(0, 100).default(1),
   PAYMENT_WEBHOOK_URL: optionalText.pipe(z.url({ message: 'must be an http(s) URL' }).optional()),
   PAYMENT_WEBHOOK_SECRET: optionalText,
+  STARTING_BALANCE: optionalText.pipe(
+    z
+      .string()
+      .regex(/^\d{1,20}(\.\d{1,12})?$/, 'expected the quote-currency cash before the first fill, e.g. 1000000')
+      .optional(),
+  ),
   BOT_STALE_AFTER_SECONDS: wholeNumber(1, 31_536_000).default(600),
   JWT_MAX_LIFETIME_SECONDS: wholeNumber(1, 31_536_000).default(86_400),
 })
@@ -83,6 +89,7 @@ export function configFromEnv(env: Record<string, string | undefined> = process.
     host: e.HOST,
     logDir: e.TRADE_LOG_DIR,
     performanceCacheFile: e.STATS_CACHE_FILE,
+    startingBalance: e.STARTING_BALANCE,
     timeZone: e.LOG_TIME_ZONE,
     auth: { token: e.API_TOKEN, jwtSecret: e.JWT_SECRET, jwtPublicKey, jwtMaxLifetimeSeconds: e.JWT_MAX_LIFETIME_SECONDS },
     cors: { origins: e.CORS_ORIGINS },

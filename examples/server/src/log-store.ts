@@ -36,6 +36,8 @@ export interface LogStoreOptions {
   performanceCacheFile?: string | false | undefined
   /** Bytes of serialized pages kept for repeated list queries. Default: 32 MiB. */
   pageCacheBytes?: number | undefined
+  /** Quote-currency cash before the first fill. Default: derived from the bot's equity log. */
+  startingBalance?: string | undefined
 }
 
 /** The server's view of the trade log: pages, statistics (cached), live follow and the directory's health. */
@@ -85,6 +87,7 @@ export function createLogStore(options: LogStoreOptions): LogStore {
     timeZone: options.timeZone,
     // A checkpoint that cannot be used or written costs a slow first request: say why in the server log.
     onWarning: (message) => logger.warn(message),
+    startingBalance: options.startingBalance,
     ...(options.performanceCacheFile === undefined ? {} : { performanceCacheFile: options.performanceCacheFile }),
   })
 

@@ -28,6 +28,38 @@ export interface StatsCache {
   readonly allTimeRefresh: PerformanceIndexRefresh | undefined
 }
 
+/** Where the portfolio's starting balance came from. */
+export interface StartingBalance {
+  /** Quote-currency cash before the first fill, or null when neither the configuration nor the log tells. */
+  amount: string | null
+  source: 'configuration' | 'equity-log' | 'unknown'
+  /** Time of the equity snapshot it was derived from (source `equity-log`). */
+  at: string | null
+}
+
+/**
+ * The configured starting balance, else the bot's first equity snapshot less the fills it already contains. The
+ * bot logs a snapshot after each cycle's fills settle and starts the next cycle later, so every fill before the
+ * second snapshot is in the first one's cash.
+ */
+export function startingBalanceOf(
+  configured: string | undefined,
+  trades: readonly TradeEntry[],
+  equity: readonly EquityEntry[],
+): StartingBalance {
+  if (configured !== undefined) return { amount: formatDecimal(parseDecimal(configured)), source: 'configuration', at: null }
+  const first = equity[0]
+  if (first === undefined) return { amount: null, source: 'unknown', at: null }
+  const next = equity.find((entry) => entry.tsMs > first.tsMs)?.tsMs ?? Number.POSITIVE_INFINITY
+  let cash = parseDecimal(first.cash)
+  for (const trade of trades) {
+    if (trade.tsMs >= next) break
+    const flow = parseDecimal(trade.funds)
+    cash = trade.side === 'buy' ? cash.plus(flow).plus(trade.fee) : cash.minus(flow).plus(trade.fee)
+  }
+  return { amount: formatDecimal(cash), source: 'equity-log', at: first.ts }
+}
+
 const MEMO_LIMIT = 64
 const ALL_TIME: StatsRange = { period: 'all', from: undefined, to: undefined, market: undefined }
 /** Without a follower event, the all-time figures re-check the files at most this often. */
@@ -45,6 +77,8 @@ export interface StatsCacheDeps {
   performanceCacheFile?: string | false
   /** Told when the checkpoint is not used or cannot be written. Default: ignored. */
   onWarning?: (message: string) => void
+  /** Quote-currency cash before the first fill (configuration). Default: derived from the bot's equity log. */
+  startingBalance?: string | undefined
 }
 
 /**
@@ -180,7 +214,15 @@ export function createStatsCache(deps: StatsCacheDeps): StatsCache {
         for (const trade of allTrades) prices.set(trade.market, trade.price)
         const latest = allEquity.at(-1)
         for (const position of latest?.positions ?? []) prices.set(position.market, position.price)
-        return { ...portfolio(allTrades, prices), pricesAt: latest?.ts ?? allTrades.at(-1)?.ts ?? null }
+        const pricesAt = latest?.ts ?? allTrades.at(-1)?.ts ?? null
+        const start = startingBalanceOf(deps.startingBalance, allTrades, allEquity)
+        const flows = portfolio(allTrades, prices)
+        if (start.amount === null) {
+          // Without a starting balance, "cash" would be the net flow of the fills and "equity" cumulative PnL.
+          return { ...flows, cash: null, equity: null, netCashFlow: flows.cash, startingBalance: start, pricesAt }
+        }
+        const account = portfolio(allTrades, prices, { startingCash: start.amount })
+        return { ...account, netCashFlow: flows.cash, startingBalance: start, pricesAt }
       }),
 
     daily: (range) =>
