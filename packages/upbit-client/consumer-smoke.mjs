@@ -10,6 +10,11 @@ export default {
       /^Bearer /,
     )
   },
+  './redis': (m) => {
+    // ioredis is an optional peer: the entry loads without it, and the store refuses to start without a client.
+    assert.deepEqual(m.fallbackShare({ limit: 30, intervalMs: 1000 }, 4), { limit: 7, intervalMs: 1000 })
+    assert.throws(() => m.createRedisLimiterStore({ pocket: 'p' }), /needs `redis`/)
+  },
   './testing': async (m) => {
     const sim = await m.startUpbitSimulator()
     try {

@@ -48,9 +48,21 @@ export {
   UpbitRequestError,
   UpbitResponseError,
   UpbitServerError,
+  UpbitStreamAuthError,
+  UpbitStreamError,
+  UpbitStreamOverflowError,
+  UpbitStreamRequestError,
   UpbitTimeoutError,
   UpbitValidationError,
 } from './errors.js'
+export {
+  createMemoryLimiterStore,
+  type GroupHold,
+  type LimiterReport,
+  type LimiterStore,
+  type Reservation,
+  type SlotRequest,
+} from './limiter-store.js'
 export {
   type BestOrderParams,
   type CreateOrderParams,
@@ -63,7 +75,14 @@ export {
   type TimeInForce,
 } from './order-params.js'
 export { type CallOptions, isDuplicateIdentifier, type OrderRecoveryOptions, type OrderRef } from './orders.js'
-export { DEFAULT_BUDGETS, type GroupBudget, type RateLimitGroup, type RateLimitOptions } from './rate-limiter.js'
+export {
+  DEFAULT_BUDGETS,
+  type GroupBudget,
+  IP_GROUPS,
+  type LimiterClock,
+  type RateLimitGroup,
+  type RateLimitOptions,
+} from './rate-limiter.js'
 export { formatRemainingReq, parseRemainingReq } from './remaining-req.js'
 export type {
   Account,
@@ -94,5 +113,47 @@ export {
   type SigningKeys,
   signingKeyFrom,
 } from './signing.js'
+export type { StreamClock } from './stream/clock.js'
+export type {
+  ConnectionState,
+  ReconnectOptions,
+  WebSocketConstructor,
+  WebSocketLike,
+} from './stream/connection.js'
+export { type DecodedFrame, decodeFrame } from './stream/decode.js'
+export type { OverflowPolicy } from './stream/event-queue.js'
+export type { ReconcileClient } from './stream/my-orders.js'
+export {
+  createUpbitStreams,
+  defaultOverflow,
+  type IterateOptions,
+  type StreamStateChange,
+  StreamSubscription,
+  type StreamsEvents,
+  type SubscribeOptions,
+  UPBIT_WS_HOSTS,
+  UpbitStreams,
+  type UpbitStreamsOptions,
+} from './stream/streams.js'
+export type {
+  AssetBalance,
+  CandleEvent,
+  CandleInterval,
+  CandleType,
+  MyAssetEvent,
+  MyOrderEvent,
+  MyOrderState,
+  OrderbookEvent,
+  OrderbookUnit,
+  PrivateStreamType,
+  PublicStreamType,
+  StreamEvent,
+  StreamEventMap,
+  StreamFormat,
+  StreamKind,
+  StreamType,
+  TickerEvent,
+  TradeEvent,
+} from './stream/types.js'
 export { isOnTick, MIN_ORDER_TOTAL, minOrderTotalFor, quoteCurrency, roundToTick, tickSizeFor } from './tick-size.js'
 export type { RequestInfo, RetryOptions, UpbitHooks } from './transport.js'

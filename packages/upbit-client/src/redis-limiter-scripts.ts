@@ -1,0 +1,136 @@
+/**
+ * The Lua scripts behind the Redis limiter store. Each runs atomically inside Redis, so no two processes can take
+ * the same slot: the check and the write are one step. Times are the callers' epoch milliseconds.
+ *
+ * Keys of one scope (a pocket, or the IP the quotation groups are counted for) share a `{scope}` hash tag, so they
+ * live in one slot of a Redis Cluster too:
+ * - `<prefix>{<scope>}:<group>:log`   sorted set of send slots (score = send time, possibly in the near future)
+ * - `<prefix>{<scope>}:<group>:state` hash: `paused` (no sends before), `liveSec`/`liveRem` (Remaining-Req),
+ *                                     `banUntil` and `ban` (the 418 as JSON)
+ * - `<prefix>{<scope>}:members`        sorted set of the processes on the scope (score = last contact)
+ * - `<prefix>{<scope>}:shares`         hash: process → how many processes it saw (its share if it falls back)
+ */
+
+/** Shared by the scripts: registers the caller, forgets the long silent, and sums the shares held back for the silent. */
+const MEMBERS = `
+local function members(membersKey, sharesKey, me, now, staleMs, presumeMs, limit)
+  redis.call('ZADD', membersKey, now, me)
+  local gone = redis.call('ZRANGEBYSCORE', membersKey, '-inf', now - presumeMs)
+  for _, m in ipairs(gone) do redis.call('HDEL', sharesKey, m) end
+  redis.call('ZREMRANGEBYSCORE', membersKey, '-inf', now - presumeMs)
+  local n = redis.call('ZCARD', membersKey)
+  redis.call('HSET', sharesKey, me, n)
+  redis.call('PEXPIRE', membersKey, presumeMs * 2)
+  redis.call('PEXPIRE', sharesKey, presumeMs * 2)
+  -- A process silent for longer than staleMs may have lost Redis and be sending on its local share.
+  local held = 0
+  if limit > 0 then
+    for _, m in ipairs(redis.call('ZRANGEBYSCORE', membersKey, '-inf', now - staleMs)) do
+      local seen = tonumber(redis.call('HGET', sharesKey, m)) or n
+      if limit >= seen then held = held + math.floor(limit / seen) else held = held + 1 end
+    end
+  end
+  return n, held
+end
+`
+
+/**
+ * KEYS: log, state, members, shares.
+ * ARGV: now, limit, window (interval + margin), margin, slot id, process id, ahead (furthest reservation), reported
+ * sec (-1: none), reported at, staleMs, presumeMs, counted (1/0).
+ * Returns {0, at, '', n} for a slot, {1, retryAt, '', n} for "ask again", {2, banUntil, banJson, n} while banned.
+ */
+export const RESERVE = `${MEMBERS}
+local now = tonumber(ARGV[1])
+local limit = tonumber(ARGV[2])
+local window = tonumber(ARGV[3])
+local margin = tonumber(ARGV[4])
+local ahead = tonumber(ARGV[7])
+local n, held = members(KEYS[3], KEYS[4], ARGV[6], now, tonumber(ARGV[10]), tonumber(ARGV[11]), limit)
+
+local st = redis.call('HMGET', KEYS[2], 'paused', 'liveSec', 'liveRem', 'banUntil', 'ban')
+local paused = tonumber(st[1]) or 0
+local liveSec = tonumber(st[2]) or -1
+local liveRem = tonumber(st[3]) or -1
+local banUntil = tonumber(st[4]) or 0
+-- A Remaining-Req this process saw since its last call: the fewest left in a second wins.
+local reported = tonumber(ARGV[8])
+if reported >= 0 then
+  local second = math.floor(tonumber(ARGV[9]) / 1000)
+  if second > liveSec then
+    liveSec = second
+    liveRem = reported
+  elseif second == liveSec and (liveRem < 0 or reported < liveRem) then
+    liveRem = reported
+  end
+end
+if now < banUntil then return {2, banUntil, st[5], n} end
+
+local at = math.max(now, paused)
+if ARGV[12] == '1' then
+  local cap = limit - held
+  if cap < 1 then return {1, now + 100, '', n} end
+  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+  local count = redis.call('ZCARD', KEYS[1])
+  if count > 0 then
+    -- Slots are handed out in order: never before a slot already promised.
+    at = math.max(at, tonumber(redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')[2]))
+  end
+  if count >= cap then
+    -- At most cap sends in any window: the cap-th most recent send must have left the window.
+    at = math.max(at, tonumber(redis.call('ZRANGE', KEYS[1], count - cap, count - cap, 'WITHSCORES')[2]) + window)
+  end
+  if liveRem == 0 and math.floor(at / 1000) == liveSec then at = (liveSec + 1) * 1000 + margin end
+  if at - now > ahead then
+    redis.call('HSET', KEYS[2], 'liveSec', liveSec, 'liveRem', liveRem)
+    return {1, at - ahead, '', n}
+  end
+  redis.call('ZADD', KEYS[1], at, ARGV[5])
+  redis.call('PEXPIRE', KEYS[1], math.ceil(at - now + window) + 1000)
+  if liveRem > 0 and math.floor(at / 1000) == liveSec then liveRem = liveRem - 1 end
+end
+redis.call('HSET', KEYS[2], 'liveSec', liveSec, 'liveRem', liveRem)
+redis.call('PEXPIRE', KEYS[2], math.max(banUntil - now, 0) + 86400000)
+return {0, at, '', n}
+`
+
+/**
+ * KEYS: state. ARGV: kind ('pause' | 'ban'), until, ban JSON, channel, message, now.
+ * Records a pause (the later end wins) or a ban, and tells every process on the scope at once.
+ */
+export const REPORT = `
+local now = tonumber(ARGV[6])
+local untilMs = tonumber(ARGV[2])
+if ARGV[1] == 'pause' then
+  local paused = tonumber(redis.call('HGET', KEYS[1], 'paused')) or 0
+  if untilMs > paused then redis.call('HSET', KEYS[1], 'paused', untilMs) end
+else
+  local banUntil = tonumber(redis.call('HGET', KEYS[1], 'banUntil')) or 0
+  if untilMs > banUntil then redis.call('HSET', KEYS[1], 'banUntil', untilMs, 'ban', ARGV[3]) end
+end
+redis.call('PEXPIRE', KEYS[1], math.max(untilMs - now, 0) + 86400000)
+redis.call('PUBLISH', ARGV[4], ARGV[5])
+return 1
+`
+
+/**
+ * KEYS: members, shares. ARGV: now, process id, staleMs, presumeMs, then pairs of (process, processes it saw) for the
+ * processes this one knew before it lost Redis. A process rejoining an empty Redis (restarted without persistence)
+ * enters the others as already silent, so their local shares stay held back until they rejoin too.
+ * Returns {n, process, seen, process, seen, ...}: the processes on the scope now.
+ */
+export const BEAT = `${MEMBERS}
+local now = tonumber(ARGV[1])
+local staleMs = tonumber(ARGV[3])
+for i = 5, #ARGV, 2 do
+  if not redis.call('ZSCORE', KEYS[1], ARGV[i]) then
+    redis.call('ZADD', KEYS[1], now - staleMs - 1, ARGV[i])
+    redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
+  end
+end
+local n = members(KEYS[1], KEYS[2], ARGV[2], now, staleMs, tonumber(ARGV[4]), 0)
+local out = {n}
+local all = redis.call('HGETALL', KEYS[2])
+for i = 1, #all do out[#out + 1] = all[i] end
+return out
+`

@@ -1,0 +1,416 @@
+/**
+ * A limiter store in Redis, so every process on one Upbit pocket draws from one budget. One atomic Lua script per
+ * request reserves the send slot (one round trip); 429 pauses and 418 bans are written to Redis and published, so
+ * every process applies them at once. When Redis cannot be reached, each process sends on a local share of the
+ * budget (budget ÷ processes seen), warns, and rejoins when Redis answers again.
+ */
+import { randomBytes } from 'node:crypto'
+import { hostname } from 'node:os'
+import type { Redis } from 'ioredis'
+import { UpbitBanError, UpbitRequestError } from './errors.js'
+import {
+  createMemoryLimiterStore,
+  type GroupHold,
+  type LimiterReport,
+  type LimiterStore,
+  type Reservation,
+  type SlotRequest,
+} from './limiter-store.js'
+import { type GroupBudget, IP_GROUPS } from './rate-limiter.js'
+import { BEAT, REPORT, RESERVE } from './redis-limiter-scripts.js'
+
+export interface RedisLimiterStoreOptions {
+  /**
+   * An ioredis client for the Redis all processes share. The store opens two connections of its own with
+   * `duplicate()` (requests fail fast while disconnected; one connection listens for pauses and bans) and leaves
+   * yours untouched. Required.
+   */
+  redis: Redis
+  /** Name of the pocket (sub-account) this process trades on; processes with the same name share its budgets. Required. */
+  pocket: string
+  /** Name of the public IP the quotation groups (counted per IP by Upbit) are shared under. Default: the host name. */
+  ipScope?: string
+  /** Prefix of every key and channel. Default `'tradekit:upbit:'`. */
+  prefix?: string
+  /** How far ahead a slot may be reserved; a caller further back in the queue asks again later. Default 1000 ms. */
+  reserveAheadMs?: number
+  /** A Redis call that takes longer than this counts as Redis unavailable. Default 1000 ms. */
+  commandTimeoutMs?: number
+  /** How often the process tells Redis it is alive (and, after a failure, tries to rejoin). Default 500 ms. */
+  heartbeatMs?: number
+  /** A process silent for longer than this is presumed to be sending on its local share. Default 3 × heartbeatMs. */
+  staleMs?: number
+  /** A process silent for longer than this is presumed gone, and its share returns to the others. Default 30000 ms. */
+  presumeGoneMs?: number
+  /** Processes to assume when Redis is lost before any contact. Default 1 (then: the processes last seen). */
+  fallbackProcesses?: number
+  /** Told when the store falls back to its local share or rejoins Redis. Default: `console.warn`. */
+  onStatus?: (event: RedisLimiterStoreEvent) => void
+  /** Clock for heartbeats and reports, epoch ms. Default `Date.now` (give every process on a pocket the same clock source: NTP). */
+  now?: () => number
+}
+
+/** A change of the store's mode. `message` is safe to log (no URL, no password). */
+export interface RedisLimiterStoreEvent {
+  mode: 'shared' | 'fallback'
+  message: string
+  /** The processes the local share is computed from (fallback), or seen on the pocket (shared). */
+  processes: number
+  cause?: unknown
+}
+
+export interface RedisLimiterStore extends LimiterStore {
+  /** `'shared'` while Redis answers, `'fallback'` while the process is on its local share. */
+  mode(): 'shared' | 'fallback'
+  /** Stops the heartbeat and closes the store's own connections (not the client you passed). */
+  close(): Promise<void>
+}
+
+interface BanJson {
+  method: string
+  url: string
+  status: number
+  errorName: string | number | undefined
+  upbitMessage: string
+  group: string
+  banMs: number | undefined
+  bannedUntil: number
+}
+
+type ScriptReply = [number, number, string, number]
+
+/** The local share of a budget when `processes` split it: never more than budget ÷ processes, never zero. */
+export function fallbackShare(budget: GroupBudget, processes: number): GroupBudget {
+  const n = Math.max(1, processes)
+  if (budget.limit >= n) return { limit: Math.floor(budget.limit / n), intervalMs: budget.intervalMs }
+  return { limit: 1, intervalMs: Math.ceil((budget.intervalMs * n) / budget.limit) }
+}
+
+function timeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms)
+  })
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer))
+}
+
+export function createRedisLimiterStore(options: RedisLimiterStoreOptions): RedisLimiterStore {
+  if (!options?.redis) {
+    throw new UpbitRequestError(
+      'createRedisLimiterStore needs `redis`: an ioredis client for the shared Redis.',
+      'invalid_option',
+    )
+  }
+  if (!options.pocket) {
+    throw new UpbitRequestError(
+      'createRedisLimiterStore needs `pocket`: the name every process on the same Upbit pocket shares.',
+      'invalid_option',
+    )
+  }
+  const now = options.now ?? Date.now
+  const prefix = options.prefix ?? 'tradekit:upbit:'
+  const ahead = options.reserveAheadMs ?? 1000
+  const commandTimeoutMs = options.commandTimeoutMs ?? 1000
+  const heartbeatMs = options.heartbeatMs ?? 500
+  const staleMs = options.staleMs ?? 3 * heartbeatMs
+  const presumeGoneMs = options.presumeGoneMs ?? 30_000
+  const onStatus =
+    options.onStatus ??
+    ((event: RedisLimiterStoreEvent) => console.warn(`[@tradekit/upbit-client] rate-limit store: ${event.message}`))
+  const me = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`
+  const scopes = { pocket: `pocket:${options.pocket}`, ip: `ip:${options.ipScope ?? hostname()}` }
+  const scopeOf = (group: string) => (IP_GROUPS.has(group) ? scopes.ip : scopes.pocket)
+  const key = (scope: string, suffix: string) => `${prefix}{${scope}}:${suffix}`
+  const channelOf = (scope: string) => key(scope, 'events')
+
+  // Our own connections: a request must fail at once while Redis is away (the offline queue would hold it).
+  const commands = options.redis.duplicate({ enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: false })
+  const events = options.redis.duplicate({ lazyConnect: false })
+  commands.defineCommand('tradekitReserve', { numberOfKeys: 4, lua: RESERVE })
+  commands.defineCommand('tradekitReport', { numberOfKeys: 1, lua: REPORT })
+  commands.defineCommand('tradekitBeat', { numberOfKeys: 2, lua: BEAT })
+  type Scripted = Redis & {
+    tradekitReserve(...args: Array<string | number>): Promise<ScriptReply>
+    tradekitReport(...args: Array<string | number>): Promise<number>
+    tradekitBeat(...args: Array<string | number>): Promise<Array<string | number>>
+  }
+  const redis = commands as Scripted
+  // Swallow connection errors on our connections: the store reports them itself through onStatus.
+  commands.on('error', () => {})
+  events.on('error', () => {})
+
+  let mode: 'shared' | 'fallback' = 'shared'
+  let everReady = false
+  const ready = new Promise<void>((resolve) =>
+    commands.once('ready', () => {
+      everReady = true
+      resolve()
+    }),
+  )
+  /** Processes seen per scope at the last contact, with what each of them saw (re-entered after a Redis restart). */
+  const seen = new Map<string, Map<string, number>>([
+    [scopes.pocket, new Map()],
+    [scopes.ip, new Map()],
+  ])
+  /** The count the last reservation reply gave, per scope (between heartbeats). */
+  const counted = new Map<string, number>()
+  const processesOn = (scope: string) =>
+    Math.max(options.fallbackProcesses ?? 1, seen.get(scope)?.size ?? 1, counted.get(scope) ?? 1)
+
+  const holds = new Map<string, GroupHold>()
+  const holdOf = (group: string) => {
+    let hold = holds.get(group)
+    if (!hold) {
+      hold = { pausedUntil: 0, ban: undefined }
+      holds.set(group, hold)
+    }
+    return hold
+  }
+  const pendingRemaining = new Map<string, { sec: number; at: number }>()
+
+  // Fallback: a local store on this process's share, its sends kept to be written to Redis on rejoining.
+  let local = createMemoryLimiterStore()
+  let fallbackSince = 0
+  const localSends = new Map<string, Array<{ at: number; id: string; window: number }>>()
+
+  const banFromJson = (json: string): UpbitBanError | undefined => {
+    try {
+      const ban = JSON.parse(json) as BanJson
+      return new UpbitBanError(ban)
+    } catch {
+      return undefined
+    }
+  }
+  const applyBan = (group: string, error: UpbitBanError) => {
+    const hold = holdOf(group)
+    if (!hold.ban || hold.ban.bannedUntil < error.bannedUntil) hold.ban = error
+  }
+
+  function enterFallback(cause: unknown): void {
+    if (mode === 'fallback') return
+    mode = 'fallback'
+    fallbackSince = now()
+    local = createMemoryLimiterStore()
+    localSends.clear()
+    const processes = processesOn(scopes.pocket)
+    onStatus({
+      mode: 'fallback',
+      processes,
+      cause,
+      message: `Redis is unavailable (${cause instanceof Error ? cause.message : String(cause)}); sending on this process's local share (1/${processes} of each budget) until it returns.`,
+    })
+  }
+
+  function reserveLocally(request: SlotRequest): Reservation {
+    const hold = holdOf(request.group)
+    if (hold.ban && request.now < hold.ban.bannedUntil) return { kind: 'banned', error: hold.ban }
+    // Slots other processes reserved before Redis went away may lie up to `ahead` in the future (and a late
+    // command up to its timeout): start after they have left the window.
+    const notBefore = fallbackSince + ahead + commandTimeoutMs + request.budget.intervalMs + request.marginMs
+    const budget = fallbackShare(request.budget, processesOn(scopeOf(request.group)))
+    const reservation = local.reserve({
+      ...request,
+      budget,
+      now: Math.max(request.now, notBefore, hold.pausedUntil),
+    }) as Reservation
+    if (reservation.kind === 'slot' && request.counted) {
+      let sends = localSends.get(request.group)
+      if (!sends) {
+        sends = []
+        localSends.set(request.group, sends)
+      }
+      sends.push({ at: reservation.at, id: `${me}:fallback:${reservation.id}`, window: budget.intervalMs + request.marginMs })
+    }
+    return reservation
+  }
+
+  async function reserve(request: SlotRequest): Promise<Reservation> {
+    if (mode === 'fallback') return reserveLocally(request)
+    const scope = scopeOf(request.group)
+    const pending = pendingRemaining.get(request.group)
+    pendingRemaining.delete(request.group)
+    const id = `${me}:${nextSlot++}`
+    let reply: ScriptReply
+    try {
+      if (!everReady) await timeout(ready, commandTimeoutMs)
+      reply = await timeout(
+        redis.tradekitReserve(
+          key(scope, `${request.group}:log`),
+          key(scope, `${request.group}:state`),
+          key(scope, 'members'),
+          key(scope, 'shares'),
+          request.now,
+          request.budget.limit,
+          request.budget.intervalMs + request.marginMs,
+          request.marginMs,
+          id,
+          me,
+          ahead,
+          pending?.sec ?? -1,
+          pending?.at ?? 0,
+          staleMs,
+          presumeGoneMs,
+          request.counted ? 1 : 0,
+        ),
+        commandTimeoutMs,
+      )
+    } catch (error) {
+      enterFallback(error)
+      return reserveLocally(request)
+    }
+    const [kind, value, banJson, processes] = reply
+    counted.set(scope, Number(processes))
+    if (kind === 2) {
+      const error = banFromJson(banJson)
+      if (error) {
+        applyBan(request.group, error)
+        return { kind: 'banned', error: holdOf(request.group).ban! }
+      }
+      return { kind: 'later', retryAt: Number(value) }
+    }
+    if (kind === 1) return { kind: 'later', retryAt: Number(value) }
+    return { kind: 'slot', at: Number(value), id }
+  }
+  let nextSlot = 0
+
+  function publish(group: string, report: Exclude<LimiterReport, { kind: 'remaining' }>): void {
+    const scope = scopeOf(group)
+    const until = report.kind === 'pause' ? report.until : report.error.bannedUntil
+    const ban = report.kind === 'ban' ? JSON.stringify(banJson(report.error)) : ''
+    const message = JSON.stringify({ group, kind: report.kind, until, ban, from: me })
+    const sent = redis.tradekitReport(key(scope, `${group}:state`), report.kind, until, ban, channelOf(scope), message, now())
+    timeout(sent, commandTimeoutMs).catch(enterFallback)
+  }
+
+  function banJson(error: UpbitBanError): BanJson {
+    return {
+      method: error.method,
+      url: error.url,
+      status: error.status,
+      errorName: error.errorName,
+      upbitMessage: error.upbitMessage,
+      group: error.group,
+      banMs: error.banMs,
+      bannedUntil: error.bannedUntil,
+    }
+  }
+
+  // Pauses and bans from the other processes, as they happen.
+  events.on('message', (channel: string, text: string) => {
+    if (channel !== channelOf(scopes.pocket) && channel !== channelOf(scopes.ip)) return
+    try {
+      const message = JSON.parse(text) as { group: string; kind: string; until: number; ban: string; from: string }
+      if (message.from === me || scopeOf(message.group) !== (channel === channelOf(scopes.ip) ? scopes.ip : scopes.pocket)) return
+      if (message.kind === 'pause') {
+        const hold = holdOf(message.group)
+        hold.pausedUntil = Math.max(hold.pausedUntil, message.until)
+      } else if (message.kind === 'ban') {
+        const error = banFromJson(message.ban)
+        if (error) applyBan(message.group, error)
+      }
+    } catch {
+      // Not ours: ignore.
+    }
+  })
+  void events.subscribe(channelOf(scopes.pocket), channelOf(scopes.ip)).catch(() => {})
+
+  /** Heartbeat on both scopes; after a failure, the same call rejoins: it writes this process's local sends first. */
+  async function beat(): Promise<void> {
+    const rejoining = mode === 'fallback'
+    const t = now()
+    const multi = commands.multi()
+    if (rejoining) {
+      for (const [group, sends] of localSends) {
+        const scope = scopeOf(group)
+        const recent = sends.filter((send) => send.at > t - send.window)
+        if (recent.length === 0) continue
+        const logKey = key(scope, `${group}:log`)
+        multi.zadd(logKey, ...recent.flatMap((send) => [send.at, send.id]))
+        multi.pexpire(logKey, Math.max(...recent.map((send) => send.at + send.window - t)) + 1000)
+      }
+    }
+    for (const scope of [scopes.pocket, scopes.ip]) {
+      const others = rejoining ? [...seen.get(scope)!].filter(([id]) => id !== me).flat() : []
+      ;(multi as unknown as { tradekitBeat(...args: Array<string | number>): void }).tradekitBeat(
+        key(scope, 'members'),
+        key(scope, 'shares'),
+        t,
+        me,
+        staleMs,
+        presumeGoneMs,
+        ...others,
+      )
+    }
+    const results = await timeout(multi.exec(), commandTimeoutMs)
+    if (!results) throw new Error('Redis discarded the heartbeat transaction')
+    const beats = results.slice(-2)
+    for (const [i, scope] of [scopes.pocket, scopes.ip].entries()) {
+      const [error, reply] = beats[i]!
+      if (error) throw error
+      const [, ...pairs] = reply as Array<string | number>
+      const members = new Map<string, number>()
+      for (let j = 0; j + 1 < pairs.length; j += 2) members.set(String(pairs[j]), Number(pairs[j + 1]))
+      seen.set(scope, members)
+    }
+    if (rejoining) {
+      mode = 'shared'
+      localSends.clear()
+      // Bans and pauses this process learnt while away still hold: tell the others.
+      for (const [group, hold] of holds) {
+        if (hold.ban && hold.ban.bannedUntil > t) publish(group, { kind: 'ban', error: hold.ban })
+        if (hold.pausedUntil > t) publish(group, { kind: 'pause', until: hold.pausedUntil })
+      }
+      const processes = processesOn(scopes.pocket)
+      onStatus({
+        mode: 'shared',
+        processes,
+        message: `Redis is back; sharing the pocket's budgets with ${processes} process(es).`,
+      })
+    }
+  }
+  let beating = false
+  const heartbeat = setInterval(() => {
+    if (beating || (mode === 'shared' && !everReady)) return
+    beating = true
+    beat()
+      .catch(enterFallback)
+      .finally(() => {
+        beating = false
+      })
+  }, heartbeatMs)
+  heartbeat.unref()
+
+  return {
+    reserve,
+    tryReserve: () => undefined,
+    release(group, id, at) {
+      // Slots from Redis carry this process's id; the others came from the local store.
+      if (!id.startsWith(me)) return local.release(group, id, at)
+      timeout(commands.zrem(key(scopeOf(group), `${group}:log`), id), commandTimeoutMs).catch(() => {})
+    },
+    report(group, report) {
+      if (report.kind === 'remaining') {
+        if (mode === 'fallback') local.report(group, report)
+        else {
+          // Sent with this process's next request in the group (no extra round trip); it only matters within its second.
+          const previous = pendingRemaining.get(group)
+          const sameSecond = previous && Math.floor(previous.at / 1000) === Math.floor(report.at / 1000)
+          pendingRemaining.set(group, sameSecond && previous.sec < report.sec ? previous : report)
+        }
+        return
+      }
+      const hold = holdOf(group)
+      if (report.kind === 'pause') hold.pausedUntil = Math.max(hold.pausedUntil, report.until)
+      else applyBan(group, report.error)
+      if (mode === 'shared') publish(group, report)
+    },
+    hold: (group) => holdOf(group),
+    tracked: (group) => local.tracked(group),
+    mode: () => mode,
+    async close() {
+      clearInterval(heartbeat)
+      events.disconnect()
+      commands.disconnect()
+    },
+  }
+}
