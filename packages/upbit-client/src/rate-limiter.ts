@@ -19,6 +19,9 @@ export type RateLimitGroup =
   | 'order-cancel-all'
   | (string & {})
 
+/** The quotation groups: Upbit counts them per IP; every other group per pocket (sub-account). */
+export const IP_GROUPS: ReadonlySet<string> = new Set(['market', 'candle', 'trade', 'ticker', 'orderbook'])
+
 /** At most `limit` requests in any `intervalMs` window. */
 export interface GroupBudget {
   limit: number
