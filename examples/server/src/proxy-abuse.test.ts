@@ -2,6 +2,7 @@
  * Issue 18, items 8–11 and 14: behind a reverse proxy and under abuse. Every test runs the real server on
  * 127.0.0.1 port 0 and plays the proxy itself (it connects from 127.0.0.1 and writes X-Forwarded-For).
  */
+import { MemoryStore } from 'express-rate-limit'
 import jwt from 'jsonwebtoken'
 import { describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
@@ -88,6 +89,23 @@ describe('item 9: /ws upgrades are keyed like HTTP behind a proxy', () => {
     expect(await upgrade(app.url, headers)).toBe(101)
     expect(await upgrade(app.url, headers)).toBe(429)
     expect((await app.get('/api/trades?limit=1', { headers })).status).toBe(429)
+  })
+})
+
+describe('rate-limit store is pluggable (issue 19 adds Redis)', () => {
+  it('a given store counts HTTP requests and upgrades under one key per client', async () => {
+    const keys: string[] = []
+    const store = new MemoryStore()
+    const increment = store.increment.bind(store)
+    store.increment = (key) => {
+      keys.push(key)
+      return increment(key)
+    }
+    const app = await server({ trustProxy: 1, rateLimit: { max: 10, windowMs: 60_000, store } })
+    const headers = { 'x-forwarded-for': '203.0.113.9' }
+    expect((await app.get('/api/trades?limit=1', { headers })).status).toBe(200)
+    expect(await upgrade(app.url, headers)).toBe(101)
+    expect(keys).toEqual(['203.0.113.9', '203.0.113.9'])
   })
 })
 
