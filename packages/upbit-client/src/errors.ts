@@ -256,6 +256,38 @@ export class UpbitOrderUnknownError extends UpbitError {
   }
 }
 
+/** An error frame on a WebSocket stream (`{"error":{"name","message"}}`), or a stream the client had to end. */
+export class UpbitStreamError extends UpbitError {
+  override name: string = 'UpbitStreamError'
+  /** Upbit's error name, e.g. `'WRONG_FORMAT'`; undefined for errors raised by the client itself. */
+  readonly errorName: string | undefined
+  /** The stream URL (never carries credentials: the JWT travels in the upgrade's Authorization header). */
+  readonly url: string
+  constructor(init: { url: string; errorName?: string | undefined; message: string; code?: string; cause?: unknown }) {
+    super(init.message, { code: init.code ?? 'stream', cause: init.cause })
+    this.errorName = init.errorName
+    this.url = init.url
+  }
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), errorName: this.errorName, url: this.url }
+  }
+}
+
+/** `INVALID_AUTH` on a private stream: the key pair, its permissions or the IP allowlist. Not retried. */
+export class UpbitStreamAuthError extends UpbitStreamError {
+  override name = 'UpbitStreamAuthError' as const
+}
+
+/** `WRONG_FORMAT`, `NO_TICKET`, `NO_TYPE`, `NO_CODES`, `INVALID_PARAM`: Upbit refused the subscription request. */
+export class UpbitStreamRequestError extends UpbitStreamError {
+  override name = 'UpbitStreamRequestError' as const
+}
+
+/** A slow consumer let an iterator's buffer fill on a stream whose policy is to fail rather than drop (myOrder, myAsset). */
+export class UpbitStreamOverflowError extends UpbitStreamError {
+  override name = 'UpbitStreamOverflowError' as const
+}
+
 const UPBIT_ERROR_NAMES = new Set<string>([
   'UpbitError',
   'UpbitDecimalError',
@@ -272,6 +304,10 @@ const UPBIT_ERROR_NAMES = new Set<string>([
   'UpbitResponseError',
   'UpbitRequestError',
   'UpbitOrderUnknownError',
+  'UpbitStreamError',
+  'UpbitStreamAuthError',
+  'UpbitStreamRequestError',
+  'UpbitStreamOverflowError',
 ])
 
 /** True for any error thrown by this package, even across duplicated copies of it (checks `name` too). */

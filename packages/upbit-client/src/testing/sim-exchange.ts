@@ -70,10 +70,20 @@ function decimalField(name: string, value: unknown): Big | null {
   return new Big(text)
 }
 
+/** What the exchange reports as it happens (the simulator's streams turn these into myOrder and myAsset frames). */
+export interface SimExchangeListener {
+  /** An order event: `wait` when placed, `trade` per fill (with the trade), `done` or `cancel` when it ends. */
+  order(order: SimOrder, state: 'wait' | 'trade' | 'done' | 'cancel', trade?: SimTrade): void
+  /** Balances of these currencies changed. */
+  balances(currencies: string[]): void
+}
+
 export class SimExchange {
   private readonly balances = new Map<string, Balance>()
   readonly orders: SimOrder[] = []
   private readonly usedIdentifiers = new Set<string>()
+  /** Set by the simulator to stream order and balance changes. */
+  listener: SimExchangeListener | undefined
 
   constructor(
     balances: Record<string, DecimalInput>,
@@ -194,6 +204,8 @@ export class SimExchange {
     funding.balance = funding.balance.minus(reserve)
     funding.locked = funding.locked.plus(reserve)
     this.orders.push(order)
+    this.listener?.order(order, 'wait')
+    this.listener?.balances([sideName === 'bid' ? quote : base])
 
     const marketable = ordType !== 'limit' || (sideName === 'bid' ? price!.gte(close) : price!.lte(close))
     if (marketable && tif === 'post_only') this.cancel(order)
@@ -231,8 +243,12 @@ export class SimExchange {
     order.executedVolume = order.executedVolume.plus(volume)
     order.executedFunds = order.executedFunds.plus(funds)
     order.paidFee = order.paidFee.plus(paidFee)
-    order.trades.push({ uuid: randomUUID(), price: at, volume, funds, createdAt: this.now() })
+    const trade = { uuid: randomUUID(), price: at, volume, funds, createdAt: this.now() }
+    order.trades.push(trade)
     order.state = 'done'
+    this.listener?.order(order, 'trade', trade)
+    this.listener?.order(order, 'done')
+    this.listener?.balances([quote, base])
   }
 
   /** Cancels a waiting order and releases what it reserved. */
@@ -244,6 +260,8 @@ export class SimExchange {
     account.balance = account.balance.plus(order.locked)
     order.locked = ZERO
     order.state = 'cancel'
+    this.listener?.order(order, 'cancel')
+    this.listener?.balances([order.side === 'bid' ? quote : order.market.slice(quote.length + 1)])
     return order
   }
 

@@ -17,6 +17,7 @@ import { reject, SimulatorHttpError } from './sim-errors.js'
 import { type CreateOrderInput, kstIso, SimExchange, type SimOrder } from './sim-exchange.js'
 import { candleAt, type FeedCandle, flatCandle, type SimulatorFeed } from './sim-feed.js'
 import { type SimRateLimitOptions, SimRateLimits } from './sim-rate-limit.js'
+import { type SimOrderEventRecord, type SimStreamStats, SimStreams } from './sim-websocket.js'
 
 export interface UpbitSimulatorOptions {
   /** Markets and their price feeds. Default `{ 'KRW-BTC': () => '100000000' }`. */
@@ -68,9 +69,26 @@ export interface SimulatorStats {
   byStatus: Record<number, number>
 }
 
+/** Controls of the simulator's WebSocket streams. */
+export interface UpbitSimulatorStreams {
+  /** Terminates the open stream connections (all, or only public or private ones), as a network failure would. */
+  drop(kind?: 'public' | 'private' | 'all'): void
+  /** While stalled, connections stay open but carry nothing: no frames, no answers, no pongs. */
+  stall(stalled: boolean): void
+  /** Refuses the next `times` upgrades with `status` (default 429). */
+  refuseUpgrades(times: number, status?: number): void
+  /** Every myOrder event the exchange produced so far (whether or not anyone was connected). */
+  orderEvents(): SimOrderEventRecord[]
+  stats(): SimStreamStats
+}
+
 export interface UpbitSimulator {
   /** `http://127.0.0.1:<port>`: pass as `baseUrl` to `createUpbitClient`. */
   readonly baseUrl: string
+  /** `ws://127.0.0.1:<port>/websocket/v1`: pass as `url` to `createUpbitStreams` (private: `<wsUrl>/private`). */
+  readonly wsUrl: string
+  /** The WebSocket streams: faults and counters. */
+  readonly streams: UpbitSimulatorStreams
   readonly accessKey: string
   readonly secretKey: string
   /** The current candle index of every feed. */
@@ -536,6 +554,27 @@ export async function startUpbitSimulator(options: UpbitSimulatorOptions = {}): 
     send(res, status, payload, remainingHeader)
   }
 
+  const streams = new SimStreams({
+    markets: marketNames,
+    step: () => step,
+    candleOf,
+    ticker: tickerView,
+    orderbook: orderbookView,
+    verify: (authorization) => verifyAuthorization(authorization, '', verifyKeys, usedNonces),
+    accessKey: keys.accessKey,
+    fee: (market) => exchange.feeFor(market),
+    balances: (currencies) =>
+      currencies.map((currency) => {
+        const a = exchange.account(currency)
+        return { currency, balance: toDecimalString(a.balance), locked: toDecimalString(a.locked) }
+      }),
+    now: clock,
+  })
+  exchange.listener = {
+    order: (order, state, trade) => streams.orderEvent(order, state, trade),
+    balances: (currencies) => streams.balancesChanged(currencies),
+  }
+
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       if (!res.headersSent) send(res, 500, { error: { name: 'server_error', message: String(error) } })
@@ -545,15 +584,25 @@ export async function startUpbitSimulator(options: UpbitSimulatorOptions = {}): 
     sockets.add(socket)
     socket.on('close', () => sockets.delete(socket))
   })
+  server.on('upgrade', (req, socket, head) => streams.handleUpgrade(req, socket, head))
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
 
   const fillCrossed = () => {
     for (const market of marketNames) exchange.match(market, candleOf(market))
+    streams.marketsChanged()
   }
 
   return {
     baseUrl: `http://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${port}/websocket/v1`,
+    streams: {
+      drop: (kind) => streams.drop(kind),
+      stall: (stalled) => streams.stall(stalled),
+      refuseUpgrades: (times, status) => streams.refuseUpgrades(times, status),
+      orderEvents: () => streams.orderEvents(),
+      stats: () => ({ ...streams.stats, refused: { ...streams.stats.refused } }),
+    },
     accessKey: keys.accessKey,
     secretKey: keys.secretKey,
     get step() {
@@ -581,6 +630,7 @@ export async function startUpbitSimulator(options: UpbitSimulatorOptions = {}): 
     stats: () => ({ requests: stats.requests, byStatus: { ...stats.byStatus } }),
     close: () =>
       new Promise<void>((resolve, reject) => {
+        streams.close()
         for (const socket of sockets) socket.destroy()
         server.close((error) => (error ? reject(error) : resolve()))
       }),
