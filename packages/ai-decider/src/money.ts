@@ -58,6 +58,14 @@ export interface SizeLimits {
 /** Which bound decided an order's size; the first is the requested size itself. */
 export type SizeBound = 'requested' | 'max_order_quote' | 'max_position_fraction' | 'available_balance'
 
+/**
+ * The sizing guards, by name. Only the risk property's mutation check switches any off (see `risk.ts`); every real
+ * call runs them all.
+ */
+export type SizeGuard = 'max_order_quote' | 'max_position_fraction' | 'fee_reserve' | 'fee_rounding' | 'round_down'
+
+const ALL_ON: ReadonlySet<string> = new Set<SizeGuard>()
+
 export interface SizedOrder {
   quoteAmount: string
   baseQuantity: string
@@ -65,29 +73,51 @@ export interface SizedOrder {
   boundedBy: SizeBound[]
 }
 
+/** `value` rounded to `decimals` places: down, so an amount never grows (up only when a mutation check asks). */
+function roundAmount(value: Big, decimals: number, off: ReadonlySet<string>): Big {
+  return value.round(decimals, off.has('round_down') ? Big.roundHalfUp : Big.roundDown)
+}
+
+/**
+ * The largest amount, at `decimals` places, that the balance pays together with its fee, even when the exchange
+ * rounds the fee up to the quote currency's decimals. Rounding `balance / (1 + fee)` down leaves the exact fee
+ * covered; a fee rounded up adds less than one unit, so taking one unit off is always enough.
+ */
+function affordableAmount(balance: Big, feeRate: Big, decimals: number, off: ReadonlySet<string>): Big {
+  if (off.has('fee_reserve')) return balance
+  const amount = roundAmount(balance.div(feeRate.plus(1)), decimals, off)
+  if (off.has('fee_rounding')) return amount
+  const fee = amount.times(feeRate).round(decimals, Big.roundUp)
+  return amount.plus(fee).gt(balance) ? amount.minus(new Big(10).pow(-decimals)) : amount
+}
+
 /**
  * Sizes a buy: `fraction` of free quote, cut to the max order, to the room left under the max position fraction
  * of equity and to what the balance can pay including fees. Rounded down to the quote currency's decimals.
  */
-export function sizeBuy(holdings: Holdings, fraction: number, limits: SizeLimits): SizedOrder {
+export function sizeBuy(holdings: Holdings, fraction: number, limits: SizeLimits, off = ALL_ON): SizedOrder {
   const boundedBy: SizeBound[] = []
   let amount = holdings.quote.times(fraction)
   const positionValue = holdings.base.times(holdings.price)
   const equity = holdings.quote.plus(positionValue)
   const room = equity.times(limits.maxPositionFraction).minus(positionValue)
-  const affordable = holdings.quote.div(limits.feeRate.plus(1))
-  const caps: [SizeBound, Big][] = [
-    ['max_order_quote', limits.maxOrderQuote],
-    ['max_position_fraction', room.lt(0) ? new Big(0) : room],
-    ['available_balance', affordable],
+  const caps: [SizeBound, Big | undefined][] = [
+    ['max_order_quote', off.has('max_order_quote') ? undefined : limits.maxOrderQuote],
+    ['max_position_fraction', off.has('max_position_fraction') ? undefined : room.lt(0) ? new Big(0) : room],
   ]
   for (const [bound, cap] of caps) {
-    if (amount.gt(cap)) {
+    if (cap !== undefined && amount.gt(cap)) {
       amount = cap
       boundedBy.push(bound)
     }
   }
-  const quoteAmount = amount.round(limits.quoteDecimals, Big.roundDown)
+  let quoteAmount = roundAmount(amount, limits.quoteDecimals, off)
+  // The balance bound is applied after rounding, because it already is a rounded amount that covers the fee.
+  const affordable = affordableAmount(holdings.quote, limits.feeRate, limits.quoteDecimals, off)
+  if (quoteAmount.gt(affordable)) {
+    quoteAmount = affordable
+    boundedBy.push('available_balance')
+  }
   return {
     quoteAmount: quoteAmount.toFixed(),
     baseQuantity: formatDown(quoteAmount.div(holdings.price), limits.baseDecimals),
@@ -96,15 +126,15 @@ export function sizeBuy(holdings: Holdings, fraction: number, limits: SizeLimits
 }
 
 /** Sizes a sell: `fraction` of the free base, cut so its value stays within the max order. Rounded down. */
-export function sizeSell(holdings: Holdings, fraction: number, limits: SizeLimits): SizedOrder {
+export function sizeSell(holdings: Holdings, fraction: number, limits: SizeLimits, off = ALL_ON): SizedOrder {
   const boundedBy: SizeBound[] = []
   let quantity = holdings.base.times(fraction)
   const maxQuantity = limits.maxOrderQuote.div(holdings.price)
-  if (quantity.gt(maxQuantity)) {
+  if (!off.has('max_order_quote') && quantity.gt(maxQuantity)) {
     quantity = maxQuantity
     boundedBy.push('max_order_quote')
   }
-  const baseQuantity = quantity.round(limits.baseDecimals, Big.roundDown)
+  const baseQuantity = roundAmount(quantity, limits.baseDecimals, off)
   return {
     baseQuantity: baseQuantity.toFixed(),
     quoteAmount: formatDown(baseQuantity.times(holdings.price), limits.quoteDecimals),

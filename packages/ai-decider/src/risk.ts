@@ -79,6 +79,30 @@ export interface RiskCheckedDecision {
   clamps: ClampEvent[]
 }
 
+/**
+ * Every guard `applyRiskLimits` enforces, by name. The property test in `risk.test.ts` switches each one off in turn
+ * (through `applyRiskLimitsWithout`) and must then find an order outside the limits: no guard is decoration.
+ */
+export const RISK_GUARDS = [
+  'decision_validation',
+  'daily_loss_limit',
+  'max_orders_per_day',
+  'cooldown',
+  'min_confidence',
+  'max_order_quote',
+  'max_position_fraction',
+  'fee_reserve',
+  'fee_rounding',
+  'round_down',
+  'min_order_quote',
+  'stop_loss_side',
+  'take_profit_side',
+] as const satisfies readonly (string & {})[]
+
+export type RiskGuard = (typeof RISK_GUARDS)[number]
+
+const ALL_GUARDS_ON: ReadonlySet<RiskGuard> = new Set()
+
 interface ResolvedLimits extends SizeLimits {
   minOrderQuote: Big
   minConfidence: number
@@ -141,21 +165,32 @@ function readState(state: RiskState): { holdings: Holdings; dailyPnl: Big } | st
 }
 
 /** Why no trade may happen now, checked before sizing: kill switch, order count, cooldown, confidence. */
-function blockingRule(decision: Decision, state: RiskState, dailyPnl: Big, limits: ResolvedLimits): ClampEvent | undefined {
-  if (limits.dailyLossLimitQuote !== undefined && lossLimitReached(dailyPnl, limits.dailyLossLimitQuote)) {
+function blockingRule(
+  decision: Decision,
+  state: RiskState,
+  dailyPnl: Big,
+  limits: ResolvedLimits,
+  off: ReadonlySet<RiskGuard>,
+): ClampEvent | undefined {
+  const on = (guard: RiskGuard) => !off.has(guard)
+  if (
+    on('daily_loss_limit') &&
+    limits.dailyLossLimitQuote !== undefined &&
+    lossLimitReached(dailyPnl, limits.dailyLossLimitQuote)
+  ) {
     return {
       rule: 'daily_loss_limit',
       detail: `today's PnL ${dailyPnl.toFixed()} reached the daily loss limit of ${limits.dailyLossLimitQuote.toFixed()}: trading is stopped for today`,
     }
   }
-  if (state.ordersToday >= limits.maxOrdersPerDay) {
+  if (on('max_orders_per_day') && state.ordersToday >= limits.maxOrdersPerDay) {
     return { rule: 'max_orders_per_day', detail: `${state.ordersToday} orders today, the limit is ${limits.maxOrdersPerDay}` }
   }
-  if (state.lastTradeAt !== null && state.now - state.lastTradeAt < limits.cooldownMs) {
+  if (on('cooldown') && state.lastTradeAt !== null && state.now - state.lastTradeAt < limits.cooldownMs) {
     const waitMs = limits.cooldownMs - (state.now - state.lastTradeAt)
     return { rule: 'cooldown', detail: `the last trade was too recent; next trade allowed in ${waitMs} ms` }
   }
-  if (decision.confidence < limits.minConfidence) {
+  if (on('min_confidence') && decision.confidence < limits.minConfidence) {
     return {
       rule: 'min_confidence',
       detail: `confidence ${decision.confidence} is below the minimum ${limits.minConfidence}`,
@@ -166,10 +201,16 @@ function blockingRule(decision: Decision, state: RiskState, dailyPnl: Big, limit
 }
 
 /** Stop-loss below and take-profit above the price for a buy; the reverse for a sell. Wrong-side levels become null. */
-function checkLevels(decision: Decision, price: number, clamps: ClampEvent[]): Pick<Decision, 'stopLoss' | 'takeProfit'> {
+function checkLevels(
+  decision: Decision,
+  price: number,
+  clamps: ClampEvent[],
+  off: ReadonlySet<RiskGuard>,
+): Pick<Decision, 'stopLoss' | 'takeProfit'> {
   const below = decision.action === 'buy'
   const level = (name: 'stopLoss' | 'takeProfit', shouldBeBelow: boolean) => {
     const value = decision[name]
+    if (off.has(name === 'stopLoss' ? 'stop_loss_side' : 'take_profit_side')) return value
     if (value === null || (shouldBeBelow ? value < price : value > price)) return value
     clamps.push({
       rule: name === 'stopLoss' ? 'stop_loss_side' : 'take_profit_side',
@@ -200,9 +241,22 @@ function hold(decision: Decision | undefined, clamp: ClampEvent, clamps: ClampEv
  * a bad state fails closed to hold.
  */
 export function applyRiskLimits(decision: Decision, state: RiskState, limits: RiskLimits): RiskCheckedDecision {
+  return applyRiskLimitsWithout(decision, state, limits, ALL_GUARDS_ON)
+}
+
+/**
+ * Test-only seam (not exported from the package): `applyRiskLimits` with the guards in `off` switched off, so the
+ * property test can prove that removing any single guard lets an order outside the limits through.
+ */
+export function applyRiskLimitsWithout(
+  decision: Decision,
+  state: RiskState,
+  limits: RiskLimits,
+  off: ReadonlySet<RiskGuard>,
+): RiskCheckedDecision {
   const resolved = resolveLimits(limits)
   const clamps: ClampEvent[] = []
-  const parsed = Decision.safeParse(decision)
+  const parsed = off.has('decision_validation') ? { success: true as const, data: decision } : Decision.safeParse(decision)
   if (!parsed.success) {
     return hold(undefined, { rule: 'invalid_decision', detail: 'the decision failed validation', from: decision }, clamps)
   }
@@ -210,7 +264,7 @@ export function applyRiskLimits(decision: Decision, state: RiskState, limits: Ri
   if (valid.action === 'hold') return { decision: valid, order: null, clamps }
   const read = readState(state)
   if (typeof read === 'string') return hold(valid, { rule: 'invalid_state', detail: read }, clamps)
-  const blocked = blockingRule(valid, state, read.dailyPnl, resolved)
+  const blocked = blockingRule(valid, state, read.dailyPnl, resolved, off)
   if (blocked) return hold(valid, blocked, clamps)
 
   const buying = valid.action === 'buy'
@@ -218,12 +272,12 @@ export function applyRiskLimits(decision: Decision, state: RiskState, limits: Ri
     const detail = buying ? 'no free quote balance to buy with' : 'no base balance to sell'
     return hold(valid, { rule: buying ? 'no_balance' : 'no_position', detail }, clamps)
   }
-  const sized: SizedOrder = (buying ? sizeBuy : sizeSell)(read.holdings, valid.size, resolved)
+  const sized: SizedOrder = (buying ? sizeBuy : sizeSell)(read.holdings, valid.size, resolved, off)
   for (const bound of sized.boundedBy) {
     clamps.push({ rule: bound, detail: `order ${BOUND_DETAIL[bound] ?? bound}`, from: valid.size })
   }
   const value = toDecimal(sized.quoteAmount) ?? resolved.minOrderQuote
-  if (value.lt(resolved.minOrderQuote) || value.lte(0)) {
+  if (!off.has('min_order_quote') && (value.lt(resolved.minOrderQuote) || value.lte(0))) {
     return hold(
       valid,
       {
@@ -236,7 +290,7 @@ export function applyRiskLimits(decision: Decision, state: RiskState, limits: Ri
   const size = buying
     ? effectiveFraction(sized.quoteAmount, read.holdings.quote)
     : effectiveFraction(sized.baseQuantity, read.holdings.base)
-  const levels = checkLevels(valid, state.price, clamps)
+  const levels = checkLevels(valid, state.price, clamps, off)
   const clamped: Decision = { ...valid, ...levels, size: Math.min(size, valid.size) }
   return {
     decision: clamped,
