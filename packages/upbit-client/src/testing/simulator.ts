@@ -16,6 +16,7 @@ import { type CandleUnit, candleUnitOf, type UnitCandle, unitCandles } from './s
 import { reject, SimulatorHttpError } from './sim-errors.js'
 import { type CreateOrderInput, kstIso, SimExchange, type SimOrder } from './sim-exchange.js'
 import { candleAt, type FeedCandle, flatCandle, type SimulatorFeed } from './sim-feed.js'
+import { type SimApiKey, SimPockets } from './sim-pocket-limits.js'
 import { type SimRateLimitOptions, SimRateLimits } from './sim-rate-limit.js'
 import { type SimOrderEventRecord, type SimStreamStats, SimStreams } from './sim-websocket.js'
 
@@ -35,6 +36,11 @@ export interface UpbitSimulatorOptions {
    * sending 1 s after its first 429 is banned (418) for 30 s after 10 more 429s.
    */
   rateLimit?: false | SimRateLimitOptions
+  /**
+   * More API keys, each in a pocket (`'main'`, the default key's pocket, unless named). Exchange groups are counted
+   * per pocket across all its keys and connections, quotation groups per IP, as Upbit does. Default: none.
+   */
+  apiKeys?: SimApiKey[]
   /** Start time of candle step 0 (epoch ms) for feeds without times. Default 2026-01-01T00:00:00Z. */
   startTime?: number
   /** Candle length for feeds without times. Default 60000 (1 minute). */
@@ -156,6 +162,7 @@ export async function startUpbitSimulator(options: UpbitSimulatorOptions = {}): 
   }
   // A KeyObject: jsonwebtoken verifies a string secret ~60× slower (it first tries to parse it as a PEM key).
   const verifyKeys = { accessKey: keys.accessKey, secretKey: signingKeyFrom(keys.secretKey) }
+  const pockets = new SimPockets(verifyKeys, options.apiKeys)
   const overrides = new Map<string, FeedCandle>()
   let step = 0
 
@@ -511,8 +518,8 @@ export async function startUpbitSimulator(options: UpbitSimulatorOptions = {}): 
     const group = quotationGroup ?? exchangeGroup(method, path)
     let remainingHeader: Record<string, string> = {}
     if (limits) {
-      // Quotation limits count per IP; exchange limits per pocket (the simulator has one: its access key).
-      const caller = quotationGroup ? (req.socket.remoteAddress ?? 'ip') : keys.accessKey
+      // Quotation limits count per IP; exchange limits per pocket, across its keys and connections.
+      const caller = pockets.callerOf(req, quotationGroup !== undefined)
       const verdict = limits.take(group, caller)
       if (verdict.kind === 'banned') {
         const seconds = verdict.retryAfterSeconds
@@ -538,7 +545,8 @@ export async function startUpbitSimulator(options: UpbitSimulatorOptions = {}): 
           }
         }
         const hashString = method === 'POST' ? hashStringFromBody(body) : hashStringFromQuery(rawQuery)
-        verifyAuthorization(req.headers.authorization, hashString, verifyKeys, usedNonces)
+        const key = pockets.keyOf(req.headers.authorization) ?? verifyKeys
+        verifyAuthorization(req.headers.authorization, hashString, key, usedNonces)
         payload = privateApi(method, path, query, body)
         if (method === 'POST' && path === '/v1/orders') status = 201
       }
