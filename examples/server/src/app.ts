@@ -12,6 +12,7 @@ import { errorHandler, measureRequests, notFound, requireJsonBody, securityHeade
 import { createLogStore, type LogStore } from './log-store.js'
 import { createMetrics, type Metrics } from './metrics.js'
 import { createPayments, type Payments, type PaymentsOptions } from './payments.js'
+import { listQuerySchema } from './query.js'
 import { createRateBudget, type RateBudget, type RateLimitOptions } from './rate-limit.js'
 import { createHealthRouter } from './routes/health-routes.js'
 import { createLogRouter } from './routes/log-routes.js'
@@ -79,8 +80,13 @@ export interface Services {
   payments: Payments | undefined
   health: Health
   dashboard: () => Promise<DashboardAssets>
-  /** Starts following the log and watching invoices; resolves once the first pass is done. */
-  start(): Promise<void>
+  /**
+   * Starts following the log and watching invoices; resolves once the first pass is done. Unless `warm` is false
+   * (or `warmStatistics` is), it also starts reading the whole log in the background for the statistics.
+   */
+  start(options?: { warm?: boolean }): Promise<void>
+  /** Reads the newest page of trades into the page cache, then the whole log for the statistics, in the background. */
+  warm(): Promise<void>
   /** Stops everything started and closes WebSocket clients. */
   close(): Promise<void>
 }
@@ -140,6 +146,12 @@ export function createServices(options: AppOptions): Services {
     }
   }
 
+  async function warm() {
+    // The page a dashboard asks for first is read before the year, so it does not queue behind it.
+    await store.listJson('trades', listQuerySchema.parse({})).catch(() => undefined)
+    store.warm()
+  }
+
   return {
     logger,
     trust,
@@ -151,14 +163,15 @@ export function createServices(options: AppOptions): Services {
     payments,
     health,
     dashboard,
-    async start() {
+    warm,
+    async start(startOptions = {}) {
       await store.follow((kind, entry) =>
         hub.broadcast(
           kind === 'trades' ? 'trade' : kind === 'decisions' ? 'decision' : kind === 'errors' ? 'error' : kind,
           entry,
         ),
       )
-      if (options.warmStatistics ?? true) store.warm()
+      if ((startOptions.warm ?? true) && (options.warmStatistics ?? true)) void warm()
       await payments?.start()
       healthTimer = setInterval(() => void pushHealth().catch(() => undefined), options.healthIntervalMs ?? 5_000)
       healthTimer.unref()

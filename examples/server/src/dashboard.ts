@@ -13,8 +13,27 @@ export interface DashboardAssets {
 
 const DASHBOARD_DIR = fileURLToPath(new URL('../dashboard/', import.meta.url))
 
-/** Bundles `dashboard/main.ts` with esbuild (about 100 ms); the server calls it once at start. */
+const etagOf = (html: string, js: string, css: string) =>
+  `"${createHash('sha256').update(html).update(js).update(css).digest('base64url').slice(0, 16)}"`
+
+/**
+ * The dashboard's assets: read from `dist/dashboard/` in the built server (`pnpm build`), bundled from source with
+ * esbuild otherwise (development, tests). The server calls it once at start.
+ */
 export async function buildDashboard(): Promise<DashboardAssets> {
+  // Set by scripts/build.ts: esbuild, a development dependency, is then never loaded.
+  if ((globalThis as { TRADEKIT_PREBUILT_DASHBOARD?: boolean }).TRADEKIT_PREBUILT_DASHBOARD) {
+    const dir = new URL('./dashboard/', import.meta.url)
+    const [html, js, css] = await Promise.all(
+      ['index.html', 'app.js', 'app.css'].map((name) => readFile(new URL(name, dir), 'utf8')),
+    )
+    return { html: html!, js: js!, css: css!, etag: etagOf(html!, js!, css!) }
+  }
+  return bundleDashboard()
+}
+
+/** Bundles `dashboard/main.ts` with esbuild (about 100 ms). */
+export async function bundleDashboard(): Promise<DashboardAssets> {
   // esbuild is a development dependency of this example; import it only when the dashboard is served.
   const esbuild = await import('esbuild')
   const result = await esbuild.build({
@@ -36,8 +55,7 @@ export async function buildDashboard(): Promise<DashboardAssets> {
   const html = await readFile(`${DASHBOARD_DIR}index.html`, 'utf8')
   const js = file('app.js')
   const css = file('app.css')
-  const etag = `"${createHash('sha256').update(html).update(js).update(css).digest('base64url').slice(0, 16)}"`
-  return { html, js, css, etag }
+  return { html, js, css, etag: etagOf(html, js, css) }
 }
 
 /** Serves `/`, `/assets/app.js` and `/assets/app.css`; the build runs on first use unless `assets` is given. */

@@ -34,7 +34,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     }
     app.services.hub.handleUpgrade(req, socket, head)
   })
-  await app.services.start()
+  // Listen first: the statistics' background read of the log starts once the server can answer.
+  await app.services.start({ warm: false })
   if (options.dashboard ?? true) {
     // Build the dashboard now so the first page load is fast and a broken build shows at start-up.
     await app.services.dashboard()
@@ -50,6 +51,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
   const url = `http://${host}:${address.port}`
   app.services.logger.info({ url, logDir: app.services.store.dir }, 'server listening')
+  if (options.warmStatistics ?? true) void app.services.warm()
   let closing: Promise<void> | undefined
   return {
     url,
