@@ -12,6 +12,8 @@ import { replayCycle } from './test-support/replay-cycle.js'
 
 const ANTHROPIC_KEY = 'sk-ant-test-key-do-not-log-4471'
 const OPENAI_KEY = 'sk-openai-test-key-do-not-log-9120'
+const KEYS = { ANTHROPIC_API_KEY: ANTHROPIC_KEY, OPENAI_API_KEY: OPENAI_KEY }
+const MODELS = { ANTHROPIC_MODEL: 'claude-sonnet-5-5', OPENAI_MODEL: 'gpt-6' }
 
 // No request may leave the machine: Anthropic and OpenAI answer from these handlers, anything else fails.
 const server = setupServer(
@@ -36,11 +38,19 @@ describe('choosing the decider', () => {
     expect(choice.decider.provider).toBe('rules')
   })
 
-  it('with both keys it chains Claude, GPT and the rules', () => {
-    const { config, secrets } = loadConfig({ env: { ANTHROPIC_API_KEY: ANTHROPIC_KEY, OPENAI_API_KEY: OPENAI_KEY } })
+  it('with both keys and models it chains Claude, GPT and the rules', () => {
+    const { config, secrets } = loadConfig({ env: { ...KEYS, ...MODELS } })
     const choice = chooseDecider(config, secrets)
     expect(choice.decider.provider).toBe('fallback')
-    expect(choice.description).toMatch(/^Claude .* -> GPT .* -> rules/)
+    expect(choice.description).toMatch(/^Claude claude-sonnet-5-5 -> GPT gpt-6 -> rules/)
+  })
+
+  it('error: a key without its model id names the setting and the variable (the bot picks no model for you)', () => {
+    const claudeOnly = loadConfig({ env: { ANTHROPIC_API_KEY: ANTHROPIC_KEY } })
+    expect(() => chooseDecider(claudeOnly.config, claudeOnly.secrets)).toThrow(ConfigError)
+    expect(() => chooseDecider(claudeOnly.config, claudeOnly.secrets)).toThrow(/"claudeModel" \(ANTHROPIC_MODEL\) is not/)
+    const gptOnly = loadConfig({ env: { OPENAI_API_KEY: OPENAI_KEY, ANTHROPIC_MODEL: 'claude-sonnet-5-5' } })
+    expect(() => chooseDecider(gptOnly.config, gptOnly.secrets)).toThrow(/"gptModel" \(OPENAI_MODEL\) is not/)
   })
 
   it('error: decider "claude" without ANTHROPIC_API_KEY names the setting and the variable', () => {
@@ -50,7 +60,7 @@ describe('choosing the decider', () => {
   })
 
   it('when Claude and GPT both fail, the rules answer and the decision log says who failed, without the keys', async () => {
-    const { config, secrets } = loadConfig({ env: { ANTHROPIC_API_KEY: ANTHROPIC_KEY, OPENAI_API_KEY: OPENAI_KEY } })
+    const { config, secrets } = loadConfig({ env: { ...KEYS, ...MODELS } })
     const dir = tempDir()
     const { deps, log } = replayCycle(chooseDecider(config, secrets).decider, dir)
     const report = await runCycle('KRW-BTC', deps)

@@ -3,8 +3,6 @@ import {
   createFallbackDecider,
   createGptDecider,
   createRuleDecider,
-  DEFAULT_CLAUDE_MODEL,
-  DEFAULT_GPT_MODEL,
   type Decider,
 } from '@tradekit/ai-decider'
 import type { BotConfig, BotSecrets } from './config.js'
@@ -36,18 +34,31 @@ export function chooseDecider(config: BotConfig, secrets: BotSecrets, deps: Deci
   if (config.decider === 'gpt' && !secrets.openaiApiKey) {
     throw new ConfigError('configuration: setting "decider" is "gpt" but OPENAI_API_KEY is not set', 'decider')
   }
+  const wantClaude = config.decider === 'claude' || (config.decider === 'auto' && secrets.anthropicApiKey)
+  const wantGpt = config.decider === 'gpt' || (config.decider === 'auto' && secrets.openaiApiKey)
+  // Model ids retire every few months: the bot never picks one for you (ai-decider has no default either).
+  if (wantClaude && !config.claudeModel) {
+    throw new ConfigError(
+      'configuration: Claude is used (ANTHROPIC_API_KEY is set) but setting "claudeModel" (ANTHROPIC_MODEL) is not: set a current model id, e.g. claude-sonnet-5-5',
+      'claudeModel',
+    )
+  }
+  if (wantGpt && !config.gptModel) {
+    throw new ConfigError(
+      'configuration: GPT is used (OPENAI_API_KEY is set) but setting "gptModel" (OPENAI_MODEL) is not: set a current model id from your OpenAI model list',
+      'gptModel',
+    )
+  }
   const chain: Decider[] = []
   const names: string[] = []
   const fetch = deps.fetch ? { fetch: deps.fetch } : {}
-  const wantClaude = config.decider === 'claude' || (config.decider === 'auto' && secrets.anthropicApiKey)
-  const wantGpt = config.decider === 'gpt' || (config.decider === 'auto' && secrets.openaiApiKey)
-  if (wantClaude) {
-    const model = config.claudeModel ?? DEFAULT_CLAUDE_MODEL
+  if (wantClaude && config.claudeModel) {
+    const model = config.claudeModel
     chain.push(createClaudeDecider({ apiKey: secrets.anthropicApiKey, model, ...fetch }))
     names.push(`Claude ${model}`)
   }
-  if (wantGpt) {
-    const model = config.gptModel ?? DEFAULT_GPT_MODEL
+  if (wantGpt && config.gptModel) {
+    const model = config.gptModel
     chain.push(createGptDecider({ apiKey: secrets.openaiApiKey, model, ...fetch }))
     names.push(`GPT ${model}`)
   }

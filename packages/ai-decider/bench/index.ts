@@ -82,11 +82,11 @@ async function overhead(): Promise<void> {
   const pipeline = perCall('context + prompt build + hash + JSON.parse + decision check', 300, () => {
     MarketContext.parse(context)
     const prompt = buildPrompt(context, { schema })
-    promptHash(prompt, 'anthropic', 'claude-sonnet-4-6')
+    promptHash(prompt, 'anthropic', 'claude-sonnet-5-5')
     return normalizeDecision(JSON.parse(answer))
   })
   const fakeFetch = async () => new Response(responseBody, { status: 200, headers: { 'content-type': 'application/json' } })
-  const claude = createClaudeDecider({ apiKey: 'bench-key', fetch: fakeFetch })
+  const claude = createClaudeDecider({ apiKey: 'bench-key', model: 'claude-sonnet-5-5', fetch: fakeFetch })
   const whole = await perCallAsync('whole Claude decide() with an in-process fetch', 150, () => claude.decide(context))
   console.log(
     `  context validation + prompt + parse + decision validation: ${(pipeline * 1000).toFixed(1)} µs = ${(pipeline / baseline).toFixed(1)}× baseline; goal < 1000 µs: ${verdict(pipeline < 1)}`,
@@ -136,7 +136,12 @@ async function chain(): Promise<void> {
     console.log(`  baseline: a bare 3000 ms timer took ${baseline.toFixed(1)} ms`)
     const rules = createRuleDecider({ fastPeriod: 5, slowPeriod: 20 })
     const claude = (path: string): Decider =>
-      createClaudeDecider({ apiKey: 'bench-key', baseUrl: `${provider.origin}/${path}`, timeoutMs: 10_000 })
+      createClaudeDecider({
+        apiKey: 'bench-key',
+        model: 'claude-sonnet-5-5',
+        baseUrl: `${provider.origin}/${path}`,
+        timeoutMs: 10_000,
+      })
     const settings: { label: string; shares?: number[] }[] = [
       { label: 'equal shares (second gets ~1.5 s: too little)' },
       { label: 'shares [1, 4] (second gets ~2.4 s: enough)', shares: [1, 4] },

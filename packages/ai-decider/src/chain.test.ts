@@ -22,8 +22,8 @@ describe('Claude → GPT → rules, then risk limits', () => {
     server.use(claude.handler, gpt.handler)
     const prices = { 'gpt-5.1': { input: '1.25', output: '10' } }
     const decider = createFallbackDecider([
-      createClaudeDecider({ apiKey: 'sk-ant-chain-test', ...fastRetry }),
-      createGptDecider({ apiKey: 'sk-chain-test', prices, ...fastRetry }),
+      createClaudeDecider({ apiKey: 'sk-ant-chain-test', model: 'claude-sonnet-5-5', ...fastRetry }),
+      createGptDecider({ apiKey: 'sk-chain-test', model: 'gpt-5.1', prices, ...fastRetry }),
       createRuleDecider(),
     ])
     const result = await decider.decide(context, { deadlineMs: 10_000 })

@@ -9,6 +9,7 @@ import { sampleContext } from './testing/context.js'
 import { anthropicText, edit, fastRetry, fixture, replying, useMswServer, wireDecision } from './testing/provider-fixtures.js'
 
 const URL_MESSAGES = 'https://api.anthropic.com/v1/messages'
+const MODEL = 'claude-sonnet-5-5'
 const KEY = 'sk-ant-test-0123456789abcdef'
 const server = useMswServer()
 
@@ -23,13 +24,13 @@ function serve(...replies: Parameters<typeof replying>[1]) {
 describe('createClaudeDecider: requests', () => {
   it('structured mode sends the reference body: system, one user message and output_config.format with the zod schema', async () => {
     const captured = serve(anthropicText())
-    await createClaudeDecider({ apiKey: KEY }).decide(context)
+    await createClaudeDecider({ apiKey: KEY, model: MODEL }).decide(context)
     const prompt = buildPrompt(context, { schema: decisionJsonSchema() })
     const reference = fixture('anthropic.request.output_config')
     expect(captured).toHaveLength(1)
     expect(Object.keys(captured[0]!.body as object).sort()).toEqual(Object.keys(reference.body).sort())
     expect(captured[0]!.body).toEqual({
-      model: 'claude-sonnet-4-6',
+      model: MODEL,
       max_tokens: 1024,
       system: prompt.system,
       messages: [{ role: 'user', content: prompt.user }],
@@ -39,11 +40,29 @@ describe('createClaudeDecider: requests', () => {
 
   it('sends x-api-key, anthropic-version 2023-06-01 and JSON content type, and no Authorization or sampling parameters', async () => {
     const captured = serve(anthropicText())
-    await createClaudeDecider({ apiKey: KEY }).decide(context)
+    await createClaudeDecider({ apiKey: KEY, model: MODEL }).decide(context)
     const { headers, body } = captured[0]!
     expect(headers).toMatchObject({ 'x-api-key': KEY, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' })
     expect(headers.authorization).toBeUndefined()
     expect(body).not.toHaveProperty('temperature')
+  })
+
+  it("auth 'bearer' sends Authorization: Bearer and no x-api-key, with API version 2026-10-21 as Anthropic's SDK 1.x does", async () => {
+    const captured = serve(anthropicText())
+    const result = await createClaudeDecider({ apiKey: KEY, model: MODEL, auth: 'bearer', apiVersion: '2026-10-21' }).decide(
+      context,
+    )
+    expect(result.fallback).toBeNull()
+    const { headers } = captured[0]!
+    expect(headers).toMatchObject({ authorization: `Bearer ${KEY}`, 'anthropic-version': '2026-10-21' })
+    expect(headers['x-api-key']).toBeUndefined()
+    expect(JSON.stringify(result)).not.toContain(KEY)
+  })
+
+  it("error: an unknown auth scheme throws DeciderConfigError naming 'x-api-key' and 'bearer'", () => {
+    expect(() => createClaudeDecider({ apiKey: KEY, model: MODEL, auth: 'basic' as never })).toThrow(
+      /auth must be 'x-api-key' or 'bearer', got "basic"/,
+    )
   })
 
   it('tool mode forces the strict submit_decision tool like the reference forced-tool request', async () => {
@@ -89,7 +108,7 @@ describe('createClaudeDecider: requests', () => {
 
   it("mode 'auto' keeps other 400s as failures", async () => {
     const captured = serve(fixture('anthropic.error.400'))
-    const result = await createClaudeDecider({ apiKey: KEY, mode: 'auto' }).decide(context)
+    const result = await createClaudeDecider({ apiKey: KEY, model: MODEL, mode: 'auto' }).decide(context)
     expect(result.fallback?.code).toBe('bad_request')
     expect(captured).toHaveLength(1)
   })
@@ -106,10 +125,10 @@ describe('createClaudeDecider: requests', () => {
   it('takes the key from ANTHROPIC_API_KEY, and without any key refuses to start', async () => {
     vi.stubEnv('ANTHROPIC_API_KEY', 'sk-ant-from-env-123456')
     const captured = serve(anthropicText())
-    await createClaudeDecider().decide(context)
+    await createClaudeDecider({ model: MODEL }).decide(context)
     expect(captured[0]!.headers['x-api-key']).toBe('sk-ant-from-env-123456')
     vi.stubEnv('ANTHROPIC_API_KEY', '')
-    expect(() => createClaudeDecider()).toThrow(DeciderConfigError)
+    expect(() => createClaudeDecider({ model: MODEL })).toThrow(DeciderConfigError)
   })
 })
 
@@ -122,6 +141,7 @@ describe('createClaudeDecider: answers', () => {
     )
     const result = await createClaudeDecider({
       apiKey: KEY,
+      model: MODEL,
       prices: { 'claude-sonnet-4-6': { input: '3', output: '15', cacheRead: '0.3', cacheWrite: '3.75' } },
     }).decide(context)
     expect(result.decision).toEqual(wireDecision)
@@ -148,7 +168,7 @@ describe('createClaudeDecider: answers', () => {
         ;(f.body.content as object[]).unshift({ type: 'thinking', thinking: '{"action":"buy"}', signature: 'x' })
       }),
     )
-    expect((await createClaudeDecider({ apiKey: KEY }).decide(context)).decision).toEqual(wireDecision)
+    expect((await createClaudeDecider({ apiKey: KEY, model: MODEL }).decide(context)).decision).toEqual(wireDecision)
   })
 
   it('refusal: stop_reason refusal holds with the category and is not retried', async () => {
@@ -158,7 +178,7 @@ describe('createClaudeDecider: answers', () => {
         f.body.stop_details = { type: 'refusal', category: 'general_harms' }
       }),
     )
-    const result = await createClaudeDecider({ apiKey: KEY, ...fast }).decide(context)
+    const result = await createClaudeDecider({ apiKey: KEY, model: MODEL, ...fast }).decide(context)
     expect(result.decision).toMatchObject({ action: 'hold', size: 0 })
     expect(result.fallback).toEqual({ code: 'refusal', message: expect.stringContaining('general_harms') })
     expect(result.usage.inputTokens).toBe(812)
@@ -171,27 +191,27 @@ describe('createClaudeDecider: answers', () => {
         f.body.stop_reason = 'max_tokens'
       }),
     )
-    const result = await createClaudeDecider({ apiKey: KEY }).decide(context)
+    const result = await createClaudeDecider({ apiKey: KEY, model: MODEL }).decide(context)
     expect(result.fallback?.code).toBe('truncated')
     expect(result.decision.action).toBe('hold')
   })
 
   it('invalid JSON holds with invalid_json', async () => {
     serve(anthropicText('{"action": "buy", "confidence": 0.9, "size": 1'))
-    const result = await createClaudeDecider({ apiKey: KEY }).decide(context)
+    const result = await createClaudeDecider({ apiKey: KEY, model: MODEL }).decide(context)
     expect(result.fallback?.code).toBe('invalid_json')
   })
 
   it('out-of-range values hold with schema, naming the fields', async () => {
     serve(anthropicText(JSON.stringify({ ...wireDecision, action: 'buy', confidence: 1.5, size: 2 })))
-    const result = await createClaudeDecider({ apiKey: KEY }).decide(context)
+    const result = await createClaudeDecider({ apiKey: KEY, model: MODEL }).decide(context)
     expect(result.fallback?.code).toBe('schema')
     expect(result.fallback?.message).toMatch(/confidence.*size/)
   })
 
   it('forced-tool answer without the tool call holds', async () => {
     serve(anthropicText())
-    const result = await createClaudeDecider({ apiKey: KEY, mode: 'tool' }).decide(context)
+    const result = await createClaudeDecider({ apiKey: KEY, model: MODEL, mode: 'tool' }).decide(context)
     expect(result.fallback?.code).toBe('invalid_json')
   })
 })
@@ -199,7 +219,7 @@ describe('createClaudeDecider: answers', () => {
 describe('createClaudeDecider: HTTP errors and retries', () => {
   it('400 invalid_request_error holds at once with the message and request id, no retry', async () => {
     const captured = serve(fixture('anthropic.error.400'))
-    const result = await createClaudeDecider({ apiKey: KEY, ...fast }).decide(context)
+    const result = await createClaudeDecider({ apiKey: KEY, model: MODEL, ...fast }).decide(context)
     expect(captured).toHaveLength(1)
     expect(result.fallback?.code).toBe('bad_request')
     expect(result.fallback?.message).toContain('POST https://api.anthropic.com/v1/messages answered 400 invalid_request_error')
@@ -214,7 +234,13 @@ describe('createClaudeDecider: HTTP errors and retries', () => {
     })
     const audits: AuditRecord[] = []
     const retries: RetryEvent[] = []
-    const decider = createClaudeDecider({ apiKey: KEY, ...fast, onAudit: (r) => audits.push(r), onRetry: (e) => retries.push(e) })
+    const decider = createClaudeDecider({
+      apiKey: KEY,
+      model: MODEL,
+      ...fast,
+      onAudit: (r) => audits.push(r),
+      onRetry: (e) => retries.push(e),
+    })
     const result = await decider.decide(context)
     expect(captured).toHaveLength(1)
     expect(result.fallback?.code).toBe('auth')
@@ -245,6 +271,7 @@ describe('createClaudeDecider: HTTP errors and retries', () => {
     const events: unknown[] = []
     const result = await createClaudeDecider({
       apiKey: KEY,
+      model: MODEL,
       ...fast,
       onRetry: (event) => events.push(event),
       onAudit: (record) => events.push(record),
@@ -258,7 +285,7 @@ describe('createClaudeDecider: HTTP errors and retries', () => {
   it('a custom prompt builder replaces the default one', async () => {
     const captured = serve(anthropicText())
     const prompt = () => ({ system: 'custom system', user: 'custom user', estimatedTokens: 4, version: 'mine-1' })
-    await createClaudeDecider({ apiKey: KEY, prompt }).decide(context)
+    await createClaudeDecider({ apiKey: KEY, model: MODEL, prompt }).decide(context)
     expect(captured[0]!.body).toMatchObject({ system: 'custom system', messages: [{ role: 'user', content: 'custom user' }] })
   })
 
@@ -269,7 +296,9 @@ describe('createClaudeDecider: HTTP errors and retries', () => {
     })
     const captured = serve(limited, anthropicText())
     const retries: RetryEvent[] = []
-    const result = await createClaudeDecider({ apiKey: KEY, ...fast, onRetry: (e) => retries.push(e) }).decide(context)
+    const result = await createClaudeDecider({ apiKey: KEY, model: MODEL, ...fast, onRetry: (e) => retries.push(e) }).decide(
+      context,
+    )
     expect(captured).toHaveLength(2)
     expect(result.fallback).toBeNull()
     expect(retries).toEqual([{ attempt: 1, delayMs: 5, error: expect.objectContaining({ code: 'rate_limit', retryAfterMs: 5 }) }])
@@ -281,7 +310,7 @@ describe('createClaudeDecider: HTTP errors and retries', () => {
 
   it('429 whose retry-after (17 s) does not fit the deadline fails over at once instead of waiting', async () => {
     const captured = serve(fixture('anthropic.error.429'), anthropicText())
-    const result = await createClaudeDecider({ apiKey: KEY, ...fast }).decide(context, { deadlineMs: 2000 })
+    const result = await createClaudeDecider({ apiKey: KEY, model: MODEL, ...fast }).decide(context, { deadlineMs: 2000 })
     expect(captured).toHaveLength(1)
     expect(result.fallback?.code).toBe('rate_limit')
     expect(result.audit.error).toMatchObject({ retryAfterMs: 17_000, requestId: 'req_011CExample4' })
@@ -290,7 +319,7 @@ describe('createClaudeDecider: HTTP errors and retries', () => {
   it('429 without retry-after retries with backoff', async () => {
     const limited = edit(fixture('anthropic.error.429'), (f) => void delete f.headers['retry-after'])
     const captured = serve(limited, anthropicText())
-    expect((await createClaudeDecider({ apiKey: KEY, ...fast }).decide(context)).fallback).toBeNull()
+    expect((await createClaudeDecider({ apiKey: KEY, model: MODEL, ...fast }).decide(context)).fallback).toBeNull()
     expect(captured).toHaveLength(2)
   })
 
@@ -299,14 +328,14 @@ describe('createClaudeDecider: HTTP errors and retries', () => {
       ;(f.body.error as Record<string, unknown>).details = { error_code: 'enforced_spend_limit_reached' }
     })
     const captured = serve(spend, anthropicText())
-    const result = await createClaudeDecider({ apiKey: KEY, ...fast }).decide(context)
+    const result = await createClaudeDecider({ apiKey: KEY, model: MODEL, ...fast }).decide(context)
     expect(captured).toHaveLength(1)
     expect(result.fallback?.code).toBe('quota')
   })
 
   it('529 overloaded is retried with backoff', async () => {
     const captured = serve(fixture('anthropic.error.529'), fixture('anthropic.error.529'), anthropicText())
-    const result = await createClaudeDecider({ apiKey: KEY, ...fast }).decide(context)
+    const result = await createClaudeDecider({ apiKey: KEY, model: MODEL, ...fast }).decide(context)
     expect(captured).toHaveLength(3)
     expect(result.decision).toEqual(wireDecision)
   })
@@ -314,7 +343,7 @@ describe('createClaudeDecider: HTTP errors and retries', () => {
   it('500 is retried, then holds with server once the retries are used up', async () => {
     const failure = { status: 500, headers: {}, body: { type: 'error', error: { type: 'api_error', message: 'Internal' } } }
     const captured = serve(failure)
-    const result = await createClaudeDecider({ apiKey: KEY, retry: { ...fast.retry, retries: 2 } }).decide(context)
+    const result = await createClaudeDecider({ apiKey: KEY, model: MODEL, retry: { ...fast.retry, retries: 2 } }).decide(context)
     expect(captured).toHaveLength(3)
     expect(result.fallback?.code).toBe('server')
     expect(result.audit.attempts).toHaveLength(3)
@@ -327,7 +356,7 @@ describe('createClaudeDecider: HTTP errors and retries', () => {
   ])('%i is retried (%s)', async (status, code) => {
     const failure = { status, headers: {}, body: { type: 'error', error: { type: 'api_error', message: 'try again' } } }
     const captured = serve(failure, anthropicText())
-    const result = await createClaudeDecider({ apiKey: KEY, ...fast }).decide(context)
+    const result = await createClaudeDecider({ apiKey: KEY, model: MODEL, ...fast }).decide(context)
     expect(result.fallback).toBeNull()
     expect(result.audit.attempts[0]?.error).toBe(code)
     expect(captured).toHaveLength(2)
@@ -339,7 +368,7 @@ describe('createClaudeDecider: HTTP errors and retries', () => {
     [402, 'billing_error', 'quota'],
   ])('%i %s is not retried (%s)', async (status, type, code) => {
     const captured = serve({ status, headers: {}, body: { type: 'error', error: { type, message: 'no' } } }, anthropicText())
-    expect((await createClaudeDecider({ apiKey: KEY, ...fast }).decide(context)).fallback?.code).toBe(code)
+    expect((await createClaudeDecider({ apiKey: KEY, model: MODEL, ...fast }).decide(context)).fallback?.code).toBe(code)
     expect(captured).toHaveLength(1)
   })
 
@@ -348,13 +377,18 @@ describe('createClaudeDecider: HTTP errors and retries', () => {
       f.headers['x-should-retry'] = 'false'
     })
     const captured = serve(final, anthropicText())
-    const result = await createClaudeDecider({ apiKey: KEY, ...fast }).decide(context)
+    const result = await createClaudeDecider({ apiKey: KEY, model: MODEL, ...fast }).decide(context)
     expect(captured).toHaveLength(1)
     expect(result.fallback?.code).toBe('overloaded')
   })
 
   it('error: messages show the URL without credentials or query string', async () => {
-    const decider = createClaudeDecider({ apiKey: KEY, baseUrl: 'https://user:hunter22@proxy.example', retry: false })
+    const decider = createClaudeDecider({
+      apiKey: KEY,
+      model: MODEL,
+      baseUrl: 'https://user:hunter22@proxy.example',
+      retry: false,
+    })
     const error = (await decider.decide(context, { onFailure: 'throw' }).catch((thrown: unknown) => thrown)) as Error
     expect(error).toBeInstanceOf(NetworkError)
     expect(error.message).toContain('POST https://proxy.example/v1/messages')
@@ -364,13 +398,15 @@ describe('createClaudeDecider: HTTP errors and retries', () => {
 
   it('a network error is retried', async () => {
     const captured = serve('network', anthropicText())
-    expect((await createClaudeDecider({ apiKey: KEY, ...fast }).decide(context)).fallback).toBeNull()
+    expect((await createClaudeDecider({ apiKey: KEY, model: MODEL, ...fast }).decide(context)).fallback).toBeNull()
     expect(captured).toHaveLength(2)
   })
 
   it('retry: false makes exactly one attempt', async () => {
     const captured = serve(fixture('anthropic.error.529'), anthropicText())
-    expect((await createClaudeDecider({ apiKey: KEY, retry: false }).decide(context)).fallback?.code).toBe('overloaded')
+    expect((await createClaudeDecider({ apiKey: KEY, model: MODEL, retry: false }).decide(context)).fallback?.code).toBe(
+      'overloaded',
+    )
     expect(captured).toHaveLength(1)
   })
 })
@@ -378,14 +414,16 @@ describe('createClaudeDecider: HTTP errors and retries', () => {
 describe('createClaudeDecider: deadlines and abort', () => {
   it('timeout: a hanging provider holds with timeout when the deadline passes', async () => {
     serve('hang')
-    const result = await createClaudeDecider({ apiKey: KEY, ...fast }).decide(context, { deadlineMs: 100 })
+    const result = await createClaudeDecider({ apiKey: KEY, model: MODEL, ...fast }).decide(context, { deadlineMs: 100 })
     expect(result.fallback?.code).toBe('timeout')
     expect(result.decision.action).toBe('hold')
   })
 
   it('a per-attempt timeout is retried inside the deadline', async () => {
     const captured = serve('hang', anthropicText())
-    const result = await createClaudeDecider({ apiKey: KEY, timeoutMs: 50, ...fast }).decide(context, { deadlineMs: 5000 })
+    const result = await createClaudeDecider({ apiKey: KEY, model: MODEL, timeoutMs: 50, ...fast }).decide(context, {
+      deadlineMs: 5000,
+    })
     expect(result.fallback).toBeNull()
     expect(captured).toHaveLength(2)
     expect(result.audit.attempts[0]?.error).toBe('timeout')
@@ -393,7 +431,7 @@ describe('createClaudeDecider: deadlines and abort', () => {
 
   it('abort: the caller aborting mid-request holds with aborted, or throws DeciderAbortError when asked', async () => {
     serve('hang')
-    const decider = createClaudeDecider({ apiKey: KEY })
+    const decider = createClaudeDecider({ apiKey: KEY, model: MODEL })
     const controller = new AbortController()
     const pending = decider.decide(context, { signal: controller.signal })
     setTimeout(() => controller.abort(), 20)

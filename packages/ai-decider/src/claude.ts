@@ -2,16 +2,29 @@
 
 import type { Decider, Usage } from './decider.js'
 import { DeciderConfigError, InvalidResponseError, isDeciderError, RefusalError, TruncationError } from './errors.js'
-import { createProviderDecider, type ProviderOptions, parseJsonText, type ReadAnswer, resolveApiKey } from './provider.js'
+import {
+  createProviderDecider,
+  type ProviderOptions,
+  parseJsonText,
+  type ReadAnswer,
+  requireModel,
+  resolveApiKey,
+} from './provider.js'
 
-/** Documented default model id; pass `model` to use another (ids change often, so treat this as configuration). */
-export const DEFAULT_CLAUDE_MODEL = 'claude-sonnet-4-6'
 /** The tool name used in forced-tool mode. */
 export const DECISION_TOOL_NAME = 'submit_decision'
 
 export interface ClaudeDeciderOptions extends ProviderOptions {
-  /** `anthropic-version` header. Default `'2023-06-01'` (newer versions may reject sampling parameters; none are sent). */
+  /**
+   * `anthropic-version` header. Default `'2023-06-01'`, the version of the API docs' examples; Anthropic's SDK 1.x
+   * sends `'2026-10-21'` (which rejects sampling parameters; none are sent).
+   */
   apiVersion?: string | undefined
+  /**
+   * How the key is sent: `'x-api-key'` (default, with any API version) or `'bearer'` (`Authorization: Bearer`, as
+   * Anthropic's SDK 1.x sends it together with API version `'2026-10-21'`).
+   */
+  auth?: 'x-api-key' | 'bearer' | undefined
   /**
    * `'structured'` (default): native structured output via `output_config.format`.
    * `'tool'`: a strict tool the model is forced to call, for models without native structured output
@@ -95,7 +108,6 @@ function readClaude(mode: 'structured' | 'tool') {
   }
 }
 
-/** Creates a decider backed by Claude. Throws `DeciderConfigError` when no API key is given or set. */
 /** A 400 saying the model does not support native structured output. */
 function rejectsStructuredOutput(failure: { code: string; message: string }): boolean {
   return failure.code === 'bad_request' && /output_config|output_format|structured output/i.test(failure.message)
@@ -123,7 +135,15 @@ function autoModeDecider(structured: Decider, tool: Decider): Decider {
   }
 }
 
-export function createClaudeDecider(options: ClaudeDeciderOptions = {}): Decider {
+/** Creates a decider backed by Claude. Throws `DeciderConfigError` when the model, or the API key, is missing. */
+export function createClaudeDecider(options: ClaudeDeciderOptions): Decider {
+  const model = requireModel(options?.model, 'createClaudeDecider', 'anthropic', 'claude-sonnet-5-5')
+  if (options.auth !== undefined && options.auth !== 'x-api-key' && options.auth !== 'bearer') {
+    throw new DeciderConfigError(
+      `createClaudeDecider: auth must be 'x-api-key' or 'bearer', got ${JSON.stringify(options.auth)}.`,
+      { provider: 'anthropic' },
+    )
+  }
   if (options.mode === 'auto') {
     return autoModeDecider(
       createClaudeDecider({ ...options, mode: 'structured' }),
@@ -137,7 +157,6 @@ export function createClaudeDecider(options: ClaudeDeciderOptions = {}): Decider
     })
   }
   const mode = options.mode ?? 'structured'
-  const model = options.model ?? DEFAULT_CLAUDE_MODEL
   const maxTokens = options.maxTokens ?? 1024
   const baseUrl = (options.baseUrl ?? 'https://api.anthropic.com').replace(/\/+$/, '')
   return createProviderDecider(
@@ -148,7 +167,7 @@ export function createClaudeDecider(options: ClaudeDeciderOptions = {}): Decider
       model,
       url: `${baseUrl}/v1/messages`,
       headers: {
-        'x-api-key': apiKey,
+        ...(options.auth === 'bearer' ? { authorization: `Bearer ${apiKey}` } : { 'x-api-key': apiKey }),
         'anthropic-version': options.apiVersion ?? '2023-06-01',
         'content-type': 'application/json',
       },

@@ -8,6 +8,7 @@ import { edit, type Fixture, fastRetry, fixture, replying, useMswServer, wireDec
 
 const RESPONSES = 'https://api.openai.com/v1/responses'
 const CHAT = 'https://api.openai.com/v1/chat/completions'
+const MODEL = 'gpt-6'
 const KEY = 'sk-proj-test-abcdef0123456789'
 const server = useMswServer()
 
@@ -32,12 +33,12 @@ const chatOk = (text = answerText): Fixture =>
 describe('createGptDecider: Responses API (default)', () => {
   it('sends the reference body: instructions, input, text.format strict json_schema, max_output_tokens, store false', async () => {
     const captured = serve(RESPONSES, responsesOk())
-    await createGptDecider({ apiKey: KEY }).decide(context)
+    await createGptDecider({ apiKey: KEY, model: MODEL }).decide(context)
     const prompt = buildPrompt(context, { schema: decisionJsonSchema() })
     const reference = fixture('openai.responses.request')
     expect(Object.keys(captured[0]!.body as object).sort()).toEqual(Object.keys(reference.body).sort())
     expect(captured[0]!.body).toEqual({
-      model: 'gpt-5.1',
+      model: MODEL,
       instructions: prompt.system,
       input: prompt.user,
       text: { format: { type: 'json_schema', name: 'trade_decision', strict: true, schema: decisionJsonSchema() } },
@@ -48,10 +49,10 @@ describe('createGptDecider: Responses API (default)', () => {
 
   it('sends Authorization: Bearer and JSON content type; organization and project only when given', async () => {
     const captured = serve(RESPONSES, responsesOk())
-    await createGptDecider({ apiKey: KEY }).decide(context)
+    await createGptDecider({ apiKey: KEY, model: MODEL }).decide(context)
     expect(captured[0]!.headers).toMatchObject({ authorization: `Bearer ${KEY}`, 'content-type': 'application/json' })
     expect(captured[0]!.headers['openai-organization']).toBeUndefined()
-    await createGptDecider({ apiKey: KEY, organization: 'org_1', project: 'proj_1' }).decide(context)
+    await createGptDecider({ apiKey: KEY, model: MODEL, organization: 'org_1', project: 'proj_1' }).decide(context)
     expect(captured[1]!.headers).toMatchObject({ 'openai-organization': 'org_1', 'openai-project': 'proj_1' })
   })
 
@@ -64,7 +65,8 @@ describe('createGptDecider: Responses API (default)', () => {
     )
     const result = await createGptDecider({
       apiKey: KEY,
-      prices: { 'gpt-5.1': { input: '1.25', output: '10', cacheRead: '0.125' } },
+      model: MODEL,
+      prices: { [MODEL]: { input: '1.25', output: '10', cacheRead: '0.125' } },
     }).decide(context)
     expect(result.decision).toEqual(wireDecision)
     expect(result.model).toBe('gpt-5.1-2025-11-13')
@@ -82,7 +84,7 @@ describe('createGptDecider: Responses API (default)', () => {
 
   it('incomplete (max_output_tokens) holds with truncated', async () => {
     serve(RESPONSES, fixture('openai.responses.incomplete'))
-    const result = await createGptDecider({ apiKey: KEY }).decide(context)
+    const result = await createGptDecider({ apiKey: KEY, model: MODEL }).decide(context)
     expect(result.fallback?.code).toBe('truncated')
     expect(result.usage.reasoningTokens).toBe(1024)
   })
@@ -95,13 +97,13 @@ describe('createGptDecider: Responses API (default)', () => {
         message.content = [{ type: 'refusal', refusal: 'I cannot help with trading.' }]
       }),
     )
-    const result = await createGptDecider({ apiKey: KEY }).decide(context)
+    const result = await createGptDecider({ apiKey: KEY, model: MODEL }).decide(context)
     expect(result.fallback).toEqual({ code: 'refusal', message: expect.stringContaining('I cannot help with trading.') })
   })
 
   it('out-of-range values and invalid JSON hold', async () => {
     serve(RESPONSES, responsesOk(JSON.stringify({ ...wireDecision, action: 'sell', size: -1 })), responsesOk('not json'))
-    const decider = createGptDecider({ apiKey: KEY })
+    const decider = createGptDecider({ apiKey: KEY, model: MODEL })
     expect((await decider.decide(context)).fallback?.code).toBe('schema')
     expect((await decider.decide(context)).fallback?.code).toBe('invalid_json')
   })
@@ -110,12 +112,12 @@ describe('createGptDecider: Responses API (default)', () => {
 describe('createGptDecider: Chat Completions', () => {
   it('sends the reference body: developer + user messages, response_format json_schema, max_completion_tokens', async () => {
     const captured = serve(CHAT, chatOk())
-    const result = await createGptDecider({ apiKey: KEY, api: 'chat' }).decide(context)
+    const result = await createGptDecider({ apiKey: KEY, model: MODEL, api: 'chat' }).decide(context)
     const prompt = buildPrompt(context, { schema: decisionJsonSchema() })
     const reference = fixture('openai.chat.request')
     expect(Object.keys(captured[0]!.body as object).sort()).toEqual(Object.keys(reference.body).sort())
     expect(captured[0]!.body).toEqual({
-      model: 'gpt-5.1',
+      model: MODEL,
       messages: [
         { role: 'developer', content: prompt.system },
         { role: 'user', content: prompt.user },
@@ -133,7 +135,7 @@ describe('createGptDecider: Chat Completions', () => {
 
   it('refusal (content null, refusal text) holds and is not retried', async () => {
     const captured = serve(CHAT, fixture('openai.chat.refusal'))
-    const result = await createGptDecider({ apiKey: KEY, api: 'chat', ...fast }).decide(context)
+    const result = await createGptDecider({ apiKey: KEY, model: MODEL, api: 'chat', ...fast }).decide(context)
     expect(result.fallback?.code).toBe('refusal')
     expect(captured).toHaveLength(1)
   })
@@ -145,14 +147,14 @@ describe('createGptDecider: Chat Completions', () => {
         ;(f.body.choices as { finish_reason: string }[])[0]!.finish_reason = 'length'
       }),
     )
-    expect((await createGptDecider({ apiKey: KEY, api: 'chat' }).decide(context)).fallback?.code).toBe('truncated')
+    expect((await createGptDecider({ apiKey: KEY, model: MODEL, api: 'chat' }).decide(context)).fallback?.code).toBe('truncated')
   })
 })
 
 describe('createGptDecider: errors', () => {
   it('429 insufficient_quota is a quota error and is never retried', async () => {
     const captured = serve(RESPONSES, fixture('openai.error.429.quota'), responsesOk())
-    const result = await createGptDecider({ apiKey: KEY, ...fast }).decide(context)
+    const result = await createGptDecider({ apiKey: KEY, model: MODEL, ...fast }).decide(context)
     expect(captured).toHaveLength(1)
     expect(result.fallback?.code).toBe('quota')
     expect(result.audit.error).toMatchObject({ status: 429, type: 'insufficient_quota', requestId: 'req_jkl012' })
@@ -160,22 +162,22 @@ describe('createGptDecider: errors', () => {
 
   it('429 rate_limit_exceeded with retry-after 2 s is retried when the deadline allows, not otherwise', async () => {
     const short = serve(RESPONSES, fixture('openai.error.429.rate_limit'), responsesOk())
-    expect((await createGptDecider({ apiKey: KEY, ...fast }).decide(context, { deadlineMs: 1000 })).fallback?.code).toBe(
-      'rate_limit',
-    )
+    expect(
+      (await createGptDecider({ apiKey: KEY, model: MODEL, ...fast }).decide(context, { deadlineMs: 1000 })).fallback?.code,
+    ).toBe('rate_limit')
     expect(short).toHaveLength(1)
     server.resetHandlers()
     const quick = edit(fixture('openai.error.429.rate_limit'), (f) => {
       f.headers['retry-after-ms'] = '3'
     })
     const retried = serve(RESPONSES, quick, responsesOk())
-    expect((await createGptDecider({ apiKey: KEY, ...fast }).decide(context)).fallback).toBeNull()
+    expect((await createGptDecider({ apiKey: KEY, model: MODEL, ...fast }).decide(context)).fallback).toBeNull()
     expect(retried).toHaveLength(2)
   })
 
   it('400 invalid schema holds with bad_request, not retried', async () => {
     const captured = serve(CHAT, fixture('openai.error.400.schema'))
-    const result = await createGptDecider({ apiKey: KEY, api: 'chat', ...fast }).decide(context)
+    const result = await createGptDecider({ apiKey: KEY, model: MODEL, api: 'chat', ...fast }).decide(context)
     expect(captured).toHaveLength(1)
     expect(result.fallback?.code).toBe('bad_request')
     expect(result.fallback?.message).toContain("Invalid schema for response_format 'trade_decision'")
@@ -187,7 +189,7 @@ describe('createGptDecider: errors', () => {
       headers: { 'x-request-id': 'req_401' },
       body: { error: { message: `Incorrect API key provided: ${KEY}.`, type: 'invalid_request_error', code: 'invalid_api_key' } },
     })
-    const decider = createGptDecider({ apiKey: KEY })
+    const decider = createGptDecider({ apiKey: KEY, model: MODEL })
     const result = await decider.decide(context)
     const error = await decider.decide(context, { onFailure: 'throw' }).catch((thrown: unknown) => thrown)
     expect(error).toBeInstanceOf(AuthError)
@@ -210,17 +212,17 @@ describe('createGptDecider: errors', () => {
       { status: 500, headers: {}, body: { error: { message: 'boom', type: 'server_error' } } },
       responsesOk(),
     )
-    expect((await createGptDecider({ apiKey: KEY, ...fast }).decide(context)).fallback).toBeNull()
+    expect((await createGptDecider({ apiKey: KEY, model: MODEL, ...fast }).decide(context)).fallback).toBeNull()
     expect(captured).toHaveLength(2)
   })
 
   it('takes the key from OPENAI_API_KEY, and without any key refuses to start', async () => {
     vi.stubEnv('OPENAI_API_KEY', 'sk-from-env-0000')
     const captured = serve(RESPONSES, responsesOk())
-    await createGptDecider().decide(context)
+    await createGptDecider({ model: MODEL }).decide(context)
     expect(captured[0]!.headers.authorization).toBe('Bearer sk-from-env-0000')
     vi.stubEnv('OPENAI_API_KEY', '')
-    expect(() => createGptDecider()).toThrow(DeciderConfigError)
+    expect(() => createGptDecider({ model: MODEL })).toThrow(DeciderConfigError)
   })
 
   it('a response with status failed holds with server', async () => {
@@ -231,20 +233,22 @@ describe('createGptDecider: errors', () => {
         f.body.error = { code: 'server_error', message: 'The model failed.' }
       }),
     )
-    const result = await createGptDecider({ apiKey: KEY, retry: false }).decide(context)
+    const result = await createGptDecider({ apiKey: KEY, model: MODEL, retry: false }).decide(context)
     expect(result.fallback).toEqual({ code: 'server', message: expect.stringContaining('The model failed.') })
   })
 
   it('abort: the caller aborting holds with aborted', async () => {
     serve(CHAT, 'hang')
     const controller = new AbortController()
-    const pending = createGptDecider({ apiKey: KEY, api: 'chat' }).decide(context, { signal: controller.signal })
+    const pending = createGptDecider({ apiKey: KEY, model: MODEL, api: 'chat' }).decide(context, { signal: controller.signal })
     setTimeout(() => controller.abort(), 10)
     expect((await pending).fallback?.code).toBe('aborted')
   })
 
   it('timeout: a hanging provider holds with timeout at the deadline', async () => {
     serve(RESPONSES, 'hang')
-    expect((await createGptDecider({ apiKey: KEY }).decide(context, { deadlineMs: 80 })).fallback?.code).toBe('timeout')
+    expect((await createGptDecider({ apiKey: KEY, model: MODEL }).decide(context, { deadlineMs: 80 })).fallback?.code).toBe(
+      'timeout',
+    )
   })
 })

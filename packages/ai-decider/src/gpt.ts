@@ -2,10 +2,15 @@
 
 import type { Decider, Usage } from './decider.js'
 import { DeciderConfigError, InvalidResponseError, ProviderHttpError, RefusalError, TruncationError } from './errors.js'
-import { createProviderDecider, type ProviderOptions, parseJsonText, type ReadAnswer, resolveApiKey } from './provider.js'
+import {
+  createProviderDecider,
+  type ProviderOptions,
+  parseJsonText,
+  type ReadAnswer,
+  requireModel,
+  resolveApiKey,
+} from './provider.js'
 
-/** Documented default model id; pass `model` to use another (ids change often, so treat this as configuration). */
-export const DEFAULT_GPT_MODEL = 'gpt-5.1'
 /** `json_schema.name` sent to OpenAI. */
 export const DECISION_SCHEMA_NAME = 'trade_decision'
 
@@ -129,14 +134,14 @@ function readChat(body: unknown, details: Details): ReadAnswer {
   }
 }
 
-/** Creates a decider backed by GPT. Throws `DeciderConfigError` when no API key is given or set. */
-export function createGptDecider(options: GptDeciderOptions = {}): Decider {
+/** Creates a decider backed by GPT. Throws `DeciderConfigError` when the model, or the API key, is missing. */
+export function createGptDecider(options: GptDeciderOptions): Decider {
+  const model = requireModel(options?.model, 'createGptDecider', 'openai', 'gpt-6')
   const apiKey = resolveApiKey(options.apiKey, 'OPENAI_API_KEY')
   if (apiKey === undefined) {
     throw new DeciderConfigError('createGptDecider: no API key. Pass apiKey or set OPENAI_API_KEY.', { provider: 'openai' })
   }
   const api = options.api ?? 'responses'
-  const model = options.model ?? DEFAULT_GPT_MODEL
   const maxTokens = options.maxTokens ?? 1024
   const baseUrl = (options.baseUrl ?? 'https://api.openai.com').replace(/\/+$/, '')
   return createProviderDecider(

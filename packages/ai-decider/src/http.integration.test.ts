@@ -52,7 +52,11 @@ const context = sampleContext()
 describe('over real HTTP (127.0.0.1)', () => {
   it('Claude: posts the body and reads the answer and request id', async () => {
     routes.set('/ok', (_request, response) => json(response, 200, anthropicText().body, { 'request-id': 'req_real' }))
-    const result = await createClaudeDecider({ apiKey: 'sk-ant-real-123456', baseUrl: `${origin}/ok` }).decide(context)
+    const result = await createClaudeDecider({
+      apiKey: 'sk-ant-real-123456',
+      model: 'claude-sonnet-4-6',
+      baseUrl: `${origin}/ok`,
+    }).decide(context)
     expect(result.fallback).toBeNull()
     expect(result.audit.attempts[0]).toMatchObject({ status: 200, requestId: 'req_real' })
     expect(seen.at(-1)).toMatchObject({ path: '/ok/v1/messages', body: { model: 'claude-sonnet-4-6' } })
@@ -61,9 +65,12 @@ describe('over real HTTP (127.0.0.1)', () => {
   it('a hanging provider: the deadline holds and the connection is closed, not left open', async () => {
     routes.set('/hang', () => {})
     const before = seen.length
-    const result = await createGptDecider({ apiKey: 'sk-real-123456', baseUrl: `${origin}/hang` }).decide(context, {
-      deadlineMs: 150,
-    })
+    const result = await createGptDecider({ apiKey: 'sk-real-123456', model: 'gpt-6', baseUrl: `${origin}/hang` }).decide(
+      context,
+      {
+        deadlineMs: 150,
+      },
+    )
     expect(result.fallback?.code).toBe('timeout')
     expect(seen.length - before).toBe(1)
     expect(await seen.at(-1)!.closedEarly).toBe(true)
@@ -77,7 +84,11 @@ describe('over real HTTP (127.0.0.1)', () => {
         json(response, 503, { type: 'error', error: { type: 'api_error', message: 'busy' } }, { 'retry-after-ms': '5' })
       else json(response, 200, fixture('anthropic.response.text').body)
     })
-    const result = await createClaudeDecider({ apiKey: 'sk-ant-real-123456', baseUrl: `${origin}/flaky` }).decide(context)
+    const result = await createClaudeDecider({
+      apiKey: 'sk-ant-real-123456',
+      model: 'claude-sonnet-4-6',
+      baseUrl: `${origin}/flaky`,
+    }).decide(context)
     expect(calls).toBe(2)
     expect(result.audit.attempts.map((attempt) => attempt.status)).toEqual([503, 200])
   })
@@ -89,8 +100,8 @@ describe('over real HTTP (127.0.0.1)', () => {
       response.on('close', () => clearTimeout(timer))
     })
     const chain = createFallbackDecider([
-      createClaudeDecider({ apiKey: 'sk-ant-real-123456', baseUrl: `${origin}/hang` }),
-      createClaudeDecider({ apiKey: 'sk-ant-real-123456', baseUrl: `${origin}/late` }),
+      createClaudeDecider({ apiKey: 'sk-ant-real-123456', model: 'claude-sonnet-4-6', baseUrl: `${origin}/hang` }),
+      createClaudeDecider({ apiKey: 'sk-ant-real-123456', model: 'claude-sonnet-4-6', baseUrl: `${origin}/late` }),
       createRuleDecider({ fastPeriod: 5, slowPeriod: 20 }),
     ])
     const result = await chain.decide(context, { deadlineMs: 300 })

@@ -1,4 +1,4 @@
-export { type ClaudeDeciderOptions, createClaudeDecider, DECISION_TOOL_NAME, DEFAULT_CLAUDE_MODEL } from './claude.js'
+export { type ClaudeDeciderOptions, createClaudeDecider, DECISION_TOOL_NAME } from './claude.js'
 export { Candle, MarketContext, NewsItem } from './context.js'
 export type {
   AttemptRecord,
@@ -42,7 +42,7 @@ export {
   TruncationError,
 } from './errors.js'
 export { createFallbackDecider, type FallbackDeciderOptions } from './fallback.js'
-export { createGptDecider, DECISION_SCHEMA_NAME, DEFAULT_GPT_MODEL, type GptDeciderOptions } from './gpt.js'
+export { createGptDecider, DECISION_SCHEMA_NAME, type GptDeciderOptions } from './gpt.js'
 export type { FetchLike } from './http.js'
 export {
   buildPrompt,

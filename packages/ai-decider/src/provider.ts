@@ -5,7 +5,7 @@
 
 import type { AuditRecord, Decider, PriceTable, Usage } from './decider.js'
 import { decisionJsonSchema } from './decision.js'
-import { InvalidResponseError, isDeciderError } from './errors.js'
+import { DeciderConfigError, InvalidResponseError, isDeciderError } from './errors.js'
 import { createPoster, type FetchLike } from './http.js'
 import { buildPrompt, type Prompt, type PromptBuilder, promptHash } from './prompt.js'
 import { classifyHttpError, type ErrorSource } from './provider-errors.js'
@@ -17,8 +17,11 @@ import { runDecision } from './run.js'
 export interface ProviderOptions {
   /** API key. Default: the provider's environment variable (`ANTHROPIC_API_KEY` / `OPENAI_API_KEY`). */
   apiKey?: string | undefined
-  /** Model id. Default: the documented default of each factory; model ids are configuration, pass your own. */
-  model?: string | undefined
+  /**
+   * Model id, e.g. `'claude-sonnet-5-5'` or an OpenAI id from your account's model list. Required: ids retire every
+   * few months, so the package has no default that could silently point at a retired model.
+   */
+  model: string
   /** API origin without the path, e.g. a proxy. Default: the provider's public API. */
   baseUrl?: string | undefined
   /** Output token cap. Default `1024`. */
@@ -68,6 +71,15 @@ export function parseJsonText(text: string, details: { provider: string; request
       { ...details, cause: error },
     )
   }
+}
+
+/** The model id from the options; throws `DeciderConfigError` naming the option when it is missing. */
+export function requireModel(model: unknown, factory: string, provider: string, example: string): string {
+  if (typeof model === 'string' && model.trim() !== '') return model
+  throw new DeciderConfigError(
+    `${factory}: no model id. Pass model (for example '${example}'); model ids change every few months, so there is no default.`,
+    { provider },
+  )
 }
 
 /** The API key from options or the environment; undefined when neither has one. */
