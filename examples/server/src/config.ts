@@ -31,6 +31,9 @@ const envSchema = z.object({
     )
     .pipe(z.array(z.url({ message: 'each origin must be a URL such as https://dash.example.com' }))),
   RATE_LIMIT_PER_MINUTE: wholeNumber(1, 1_000_000_000).default(600),
+  RATE_LIMIT_REDIS_URL: optionalText.pipe(
+    z.url({ protocol: /^rediss?$/, message: 'must be a redis:// or rediss:// URL' }).optional(),
+  ),
   TRUST_PROXY: z
     .string()
     .trim()
@@ -93,7 +96,7 @@ export function configFromEnv(env: Record<string, string | undefined> = process.
     timeZone: e.LOG_TIME_ZONE,
     auth: { token: e.API_TOKEN, jwtSecret: e.JWT_SECRET, jwtPublicKey, jwtMaxLifetimeSeconds: e.JWT_MAX_LIFETIME_SECONDS },
     cors: { origins: e.CORS_ORIGINS },
-    rateLimit: { windowMs: 60_000, max: e.RATE_LIMIT_PER_MINUTE },
+    rateLimit: { windowMs: 60_000, max: e.RATE_LIMIT_PER_MINUTE, redisUrl: e.RATE_LIMIT_REDIS_URL },
     trustProxy: e.TRUST_PROXY,
     cursorSecret: e.CURSOR_SECRET,
     botStaleAfterMs: e.BOT_STALE_AFTER_SECONDS * 1_000,

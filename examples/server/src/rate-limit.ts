@@ -3,6 +3,7 @@ import type { RequestHandler } from 'express'
 import { rateLimit as expressRateLimit, ipKeyGenerator, MemoryStore, type Store } from 'express-rate-limit'
 import { clientAddress, type TrustFunction } from './client-address.js'
 import { RateLimitError } from './errors.js'
+import { createRedisRateLimitStore } from './rate-limit-redis.js'
 
 /** Per-client request budget (fixed window), counted by express-rate-limit. */
 export interface RateLimitOptions {
@@ -20,6 +21,12 @@ export interface RateLimitOptions {
    * one budget). Default: a `MemoryStore` in this process.
    */
   store?: Store
+  /**
+   * Redis shared by every server process (`RATE_LIMIT_REDIS_URL`): counts go to Redis through rate-limit-redis, so N
+   * replicas behind a load balancer enforce one budget per client. Ignored when `store` is given. Default: none
+   * (a `MemoryStore` in this process).
+   */
+  redisUrl?: string | undefined
 }
 
 /** The outcome of counting one WebSocket upgrade. */
@@ -45,7 +52,7 @@ const secondsUntil = (resetTime: Date | undefined, now: number) =>
 /** `trust` is the compiled `trustProxy` setting: behind a proxy, both paths key on the forwarded client address. */
 export function createRateBudget(options: RateLimitOptions = {}, trust: TrustFunction = () => false): RateBudget {
   const max = options.max ?? 600
-  const store = options.store ?? new MemoryStore()
+  const store = options.store ?? (options.redisUrl ? createRedisRateLimitStore({ url: options.redisUrl }) : new MemoryStore())
   // One key function for both paths: an upgrade from a client costs the same budget as its HTTP requests.
   const keyOf = options.keyOf ?? ((req: IncomingMessage) => ipKeyGenerator(clientAddress(req, trust)))
   const middleware = expressRateLimit({
