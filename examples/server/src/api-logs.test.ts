@@ -200,3 +200,26 @@ describe('statistics', () => {
     expect(newest.body.items[0].orderId).toBe('late')
   })
 })
+
+describe('lean performance answer (issue 18 item 16)', () => {
+  it('the headline figures by default; daily returns and round trips only when asked with include=', async () => {
+    const { server } = await fixtureServer(3, 10)
+    const lean = await server.get('/api/performance')
+    expect(lean.body).not.toHaveProperty('dailyReturns')
+    expect(lean.body).not.toHaveProperty('recentClosedTrades')
+    expect(lean.body).toMatchObject({ fills: 30, tradeCount: 15, sharpe: null, maxDrawdown: expect.any(Object) })
+    const full = await server.get('/api/performance?include=dailyReturns,closedTrades')
+    // Three days make two day-over-day returns.
+    expect(full.body.dailyReturns).toHaveLength(2)
+    expect(full.body.recentClosedTrades).toHaveLength(15)
+    expect({ ...full.body, dailyReturns: undefined, recentClosedTrades: undefined }).toEqual({
+      ...lean.body,
+      dailyReturns: undefined,
+      recentClosedTrades: undefined,
+    })
+    expect(lean.text.length).toBeLessThan(full.text.length / 2)
+    const bad = await server.get('/api/performance?include=everything')
+    expect(bad.status).toBe(400)
+    expect(bad.body.error.message).toMatch(/query parameter include/)
+  })
+})

@@ -73,10 +73,26 @@ export type ListQuery = z.output<typeof listQuerySchema>
 export const PERIODS = ['day', 'week', 'month', 'year', 'all'] as const
 export type Period = (typeof PERIODS)[number]
 
+const statsShape = { period: z.enum(PERIODS).default('all'), market: marketSchema.optional(), ...range }
 export const statsQuerySchema = z
-  .strictObject({ period: z.enum(PERIODS).default('all'), market: marketSchema.optional(), ...range })
+  .strictObject(statsShape)
   .refine(checkRange, { message: 'from must not be after to', path: ['from'] })
 export type StatsQuery = z.output<typeof statsQuerySchema>
+
+/** The long parts of a performance answer, sent only when asked for, and the fields they are sent in. */
+export const PERFORMANCE_INCLUDES = { dailyReturns: 'dailyReturns', closedTrades: 'recentClosedTrades' } as const
+
+/** `/api/performance`: a statistics query plus `include=dailyReturns,closedTrades`. */
+export const performanceQuerySchema = z
+  .strictObject({
+    ...statsShape,
+    include: z
+      .string()
+      .default('')
+      .transform((value) => value.split(',').filter(Boolean))
+      .pipe(z.array(z.enum(Object.keys(PERFORMANCE_INCLUDES) as [keyof typeof PERFORMANCE_INCLUDES]))),
+  })
+  .refine(checkRange, { message: 'from must not be after to', path: ['from'] })
 
 export const equityQuerySchema = z
   .strictObject({
