@@ -30,11 +30,17 @@ export interface Spawned {
  * launcher process in between), from the repository root, in its own process group.
  */
 export function spawnScript(script: string, args: string[], env: Record<string, string>): Spawned {
+  const entry = fileURLToPath(new URL(`../${script}`, import.meta.url))
+  return spawnNode(['--import', 'tsx', entry, ...args], { TSX_TSCONFIG_PATH: TSCONFIG, ...env })
+}
+
+/** Runs `node <args>` from the repository root in its own process group, without the real services' settings. */
+export function spawnNode(args: string[], env: Record<string, string>): Spawned {
   const cleanEnv = { ...process.env }
   for (const name of REAL_SERVICE_VARIABLES) delete cleanEnv[name]
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(`../${script}`, import.meta.url)), ...args], {
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
-    env: { ...cleanEnv, TSX_TSCONFIG_PATH: TSCONFIG, ...env },
+    env: { ...cleanEnv, ...env },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
