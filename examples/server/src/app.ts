@@ -2,18 +2,20 @@ import express, { type Express, Router } from 'express'
 import pino, { type Logger } from 'pino'
 import { type Authenticator, type AuthOptions, createAuthenticator } from './auth.js'
 import { requireAuth } from './auth-middleware.js'
+import { ALL_BOTS, BOT_ID, type BotOptions, type Bots, createBots, DEFAULT_BOT } from './bots.js'
 import { compileTrustProxy, type TrustFunction, type TrustProxy } from './client-address.js'
 import { type CorsOptions, corsAllowlist } from './cors.js'
-import { createCursorCodec } from './cursor-codec.js'
+import { type CursorCodec, createCursorCodec } from './cursor-codec.js'
 import { buildDashboard, createDashboardRouter, type DashboardAssets } from './dashboard.js'
-import { NotFoundError } from './errors.js'
-import { botCheck, createHealth, type Health } from './health.js'
+import { NotFoundError, ServerConfigError } from './errors.js'
+import { botCheck, combineChecks, createHealth, type Health } from './health.js'
 import { errorHandler, measureRequests, notFound, requireJsonBody, securityHeaders } from './http-middleware.js'
 import { createLogStore, type LogStore } from './log-store.js'
 import { createMetrics, type Metrics } from './metrics.js'
 import { createPayments, type Payments, type PaymentsOptions } from './payments.js'
 import { listQuerySchema } from './query.js'
 import { createRateBudget, type RateBudget, type RateLimitOptions } from './rate-limit.js'
+import { createBotsRouter } from './routes/bots-routes.js'
 import { createHealthRouter } from './routes/health-routes.js'
 import { createLogRouter } from './routes/log-routes.js'
 import { createMetricsRouter } from './routes/metrics-routes.js'
@@ -25,8 +27,13 @@ import { createHub, type Hub, type HubOptions } from './ws-hub.js'
 export interface AppOptions {
   /** How clients authenticate (static token and/or JWT). Required. */
   auth: AuthOptions
-  /** Trade-log directory. Default: trade-log's `resolveLogDir()` (`TRADE_LOG_DIR`, else `./logs`). */
+  /** Trade-log directory. Default: trade-log's `resolveLogDir()` (`TRADE_LOG_DIR`, else `./logs`). Ignored with `bots`. */
   logDir?: string | undefined
+  /**
+   * Several bots, one log directory each (`?bot=<id>` in the API, a selector in the dashboard, `GET /api/bots` and
+   * `?bot=all` for the combined view). Default: one bot, `default`, over `logDir`.
+   */
+  bots?: readonly BotOptions[] | undefined
   /** IANA time zone of the log's daily files and daily statistics. Default: `'UTC'`. */
   timeZone?: string
   /** All-time performance checkpoint file (for read-only log directories), or `false` for memory only. Default: `<logDir>/.trade-log-cache/`. */
@@ -69,6 +76,8 @@ export interface AppOptions {
 /** The parts shared by the routers and the WebSocket hub; `createApp` builds them, custom apps can too. */
 export interface Services {
   logger: Logger
+  /** Signs page cursors (shared by every bot and the merged view). */
+  cursors: CursorCodec
   /** The compiled `trustProxy` setting: Express's `req.ip` and the WebSocket upgrades' client key both use it. */
   trust: TrustFunction
   authenticator: Authenticator
@@ -76,7 +85,10 @@ export interface Services {
   rateBudget: RateBudget | undefined
   metrics: Metrics
   hub: Hub
+  /** The first bot's store (the only one without `bots`). */
   store: LogStore
+  /** Every bot's store, by id. */
+  bots: Bots
   payments: Payments | undefined
   health: Health
   dashboard: () => Promise<DashboardAssets>
@@ -104,22 +116,45 @@ export function createServices(options: AppOptions): Services {
   // One allowlist for the API and /ws: an origin allowed to call the API may open the socket too.
   const origins = [...(options.cors?.origins ?? []), ...(options.ws?.origins ?? [])]
   const hub = createHub({ authenticator, metrics, logger, rateBudget, options: { ...options.ws, origins } })
-  const store = createLogStore({
-    logDir: options.logDir,
-    timeZone: options.timeZone ?? 'UTC',
-    cursors: createCursorCodec(options.cursorSecret),
-    metrics,
-    logger,
-    performanceCacheFile: options.performanceCacheFile,
-    pageCacheBytes: options.pageCacheBytes,
-    startingBalance: options.startingBalance,
-  })
+  const cursors = createCursorCodec(options.cursorSecret)
+  const botList: readonly BotOptions[] = options.bots ?? [
+    {
+      id: DEFAULT_BOT,
+      logDir: options.logDir as string,
+      startingBalance: options.startingBalance,
+      performanceCacheFile: options.performanceCacheFile,
+    },
+  ]
+  const stores = new Map<string, LogStore>()
+  for (const bot of botList) {
+    if (!BOT_ID.test(bot.id) || bot.id === ALL_BOTS || stores.has(bot.id)) {
+      throw new ServerConfigError(
+        `Bot id "${bot.id.slice(0, 40)}" must be unique, lowercase letters, digits, - or _ (at most 32), and not "${ALL_BOTS}".`,
+      )
+    }
+    stores.set(
+      bot.id,
+      createLogStore({
+        logDir: bot.logDir,
+        timeZone: options.timeZone ?? 'UTC',
+        cursors,
+        metrics,
+        logger: options.bots ? logger.child({ bot: bot.id }) : logger,
+        performanceCacheFile: bot.performanceCacheFile,
+        pageCacheBytes: options.pageCacheBytes,
+        startingBalance: bot.startingBalance,
+      }),
+    )
+  }
+  if (stores.size === 0) throw new ServerConfigError('bots is empty: give at least one { id, logDir }.')
+  const bots = createBots(stores)
+  const store = bots.store(undefined)
   const payments = options.payments ? createPayments(options.payments, { metrics, logger, hub }) : undefined
   const staleAfterMs = options.botStaleAfterMs ?? 600_000
   const health = createHealth({
-    logDir: () => store.doctor(),
+    logDir: () => combineChecks(bots, (bot) => bot.doctor()),
     electronCash: async () => (payments ? payments.check() : { status: 'disabled', summary: 'payments not configured' }),
-    bot: async () => botCheck(await store.lastCycle(), staleAfterMs, Date.now()),
+    bot: () => combineChecks(bots, async (bot) => botCheck(await bot.lastCycle(), staleAfterMs, Date.now())),
   })
   let dashboardBuild: Promise<DashboardAssets> | undefined
   const dashboard = () => {
@@ -148,28 +183,37 @@ export function createServices(options: AppOptions): Services {
 
   async function warm() {
     // The page a dashboard asks for first is read before the year, so it does not queue behind it.
-    await store.listJson('trades', listQuerySchema.parse({})).catch(() => undefined)
-    store.warm()
+    for (const [, bot] of bots.entries()) await bot.listJson('trades', listQuerySchema.parse({})).catch(() => undefined)
+    for (const [, bot] of bots.entries()) bot.warm()
   }
 
   return {
     logger,
     trust,
+    cursors,
     authenticator,
     rateBudget,
     metrics,
     hub,
     store,
+    bots,
     payments,
     health,
     dashboard,
     warm,
     async start(startOptions = {}) {
-      await store.follow((kind, entry) =>
-        hub.broadcast(
-          kind === 'trades' ? 'trade' : kind === 'decisions' ? 'decision' : kind === 'errors' ? 'error' : kind,
-          entry,
-        ),
+      await Promise.all(
+        bots
+          .entries()
+          .map(([id, bot]) =>
+            bot.follow((kind, entry) =>
+              hub.broadcast(
+                kind === 'trades' ? 'trade' : kind === 'decisions' ? 'decision' : kind === 'errors' ? 'error' : kind,
+                entry,
+                id,
+              ),
+            ),
+          ),
       )
       if ((startOptions.warm ?? true) && (options.warmStatistics ?? true)) void warm()
       await payments?.start()
@@ -179,7 +223,7 @@ export function createServices(options: AppOptions): Services {
     async close() {
       clearInterval(healthTimer)
       rateBudget?.close()
-      await Promise.allSettled([store.close(), payments?.close(), hub.close()])
+      await Promise.allSettled([...bots.entries().map(([, bot]) => bot.close()), payments?.close(), hub.close()])
     },
   }
 }
@@ -205,8 +249,9 @@ export function createApiRouter(services: Services, options: Pick<AppOptions, 'b
       ? next()
       : jsonOnly(req, res, (error) => (error ? next(error) : json(req, res, next))),
   )
-  router.use(createLogRouter(services.store))
-  router.use(createStatsRouter(services.store))
+  router.use(createBotsRouter(services.bots))
+  router.use(createLogRouter(services.bots, services.cursors))
+  router.use(createStatsRouter(services.bots))
   router.use(services.payments ? createPaymentRouter(services.payments) : paymentsDisabled())
   return router
 }

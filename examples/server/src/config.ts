@@ -61,7 +61,19 @@ const envSchema = z.object({
   STARTING_BALANCE: optionalText.pipe(
     z
       .string()
-      .regex(/^\d{1,20}(\.\d{1,12})?$/, 'expected the quote-currency cash before the first fill, e.g. 1000000')
+      .regex(
+        /^(\d{1,20}(\.\d{1,12})?|[a-z0-9][a-z0-9_-]{0,31}=\d{1,20}(\.\d{1,12})?(,\s*[a-z0-9][a-z0-9_-]{0,31}=\d{1,20}(\.\d{1,12})?)*)$/,
+        'expected the quote-currency cash before the first fill, e.g. 1000000 (with BOTS: alpha=1000000,beta=500000)',
+      )
+      .optional(),
+  ),
+  BOTS: optionalText.pipe(
+    z
+      .string()
+      .regex(
+        /^[a-z0-9][a-z0-9_-]{0,31}=[^,=]+(,\s*[a-z0-9][a-z0-9_-]{0,31}=[^,=]+)*$/,
+        'expected id=directory pairs, e.g. alpha=/srv/alpha/logs,beta=/srv/beta/logs',
+      )
       .optional(),
   ),
   BOT_STALE_AFTER_SECONDS: wholeNumber(1, 31_536_000).default(600),
@@ -79,6 +91,21 @@ export function configFromEnv(env: Record<string, string | undefined> = process.
   if (e.PAYMENT_WEBHOOK_URL && !e.PAYMENT_WEBHOOK_SECRET) {
     throw new ServerConfigError('PAYMENT_WEBHOOK_URL is set but PAYMENT_WEBHOOK_SECRET is not: webhooks are always signed.')
   }
+  if (e.BOTS && e.TRADE_LOG_DIR) {
+    throw new ServerConfigError(
+      'TRADE_LOG_DIR and BOTS are both set: use BOTS (id=directory pairs) for several bots, TRADE_LOG_DIR for one.',
+    )
+  }
+  const pairs = (text: string) =>
+    new Map(text.split(',').map((pair) => pair.split('=').map((part) => part.trim()) as [string, string]))
+  const balances = e.STARTING_BALANCE?.includes('=') ? pairs(e.STARTING_BALANCE) : undefined
+  if (balances && !e.BOTS) throw new ServerConfigError('STARTING_BALANCE names bots (id=amount) but BOTS is not set.')
+  if (e.BOTS && e.STARTING_BALANCE && !balances) {
+    throw new ServerConfigError('With BOTS, STARTING_BALANCE takes id=amount pairs, e.g. alpha=1000000,beta=500000.')
+  }
+  const bots = e.BOTS ? [...pairs(e.BOTS)].map(([id, logDir]) => ({ id, logDir, startingBalance: balances?.get(id) })) : undefined
+  const unknown = [...(balances?.keys() ?? [])].find((id) => !bots?.some((bot) => bot.id === id))
+  if (unknown !== undefined) throw new ServerConfigError(`STARTING_BALANCE names bot "${unknown}", which BOTS does not list.`)
   let jwtPublicKey: string | undefined
   if (e.JWT_PUBLIC_KEY_FILE) {
     try {
@@ -92,7 +119,8 @@ export function configFromEnv(env: Record<string, string | undefined> = process.
     host: e.HOST,
     logDir: e.TRADE_LOG_DIR,
     performanceCacheFile: e.STATS_CACHE_FILE,
-    startingBalance: e.STARTING_BALANCE,
+    startingBalance: balances ? undefined : e.STARTING_BALANCE,
+    bots,
     timeZone: e.LOG_TIME_ZONE,
     auth: { token: e.API_TOKEN, jwtSecret: e.JWT_SECRET, jwtPublicKey, jwtMaxLifetimeSeconds: e.JWT_MAX_LIFETIME_SECONDS },
     cors: { origins: e.CORS_ORIGINS },

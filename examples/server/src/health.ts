@@ -1,4 +1,6 @@
 import type { HealthCheck, HealthResponse } from './api-types.js'
+import type { Bots } from './bots.js'
+import type { LogStore } from './log-store.js'
 
 /** One dependency's health, computed on demand. */
 export type HealthProbe = () => Promise<HealthCheck>
@@ -69,4 +71,31 @@ export function botCheck(
     }
   }
   return { status: 'ok', summary: `last cycle written ${Math.round(ageMs / 1000)} s ago`, ...facts }
+}
+
+const SEVERITY: Record<HealthCheck['status'], number> = { disabled: 0, ok: 1, warn: 2, down: 3 }
+
+/**
+ * One check over every bot: with a single bot its own check unchanged; with several, the worst status, a summary
+ * naming each bot that is not ok, and every bot's check under `bots`.
+ */
+export async function combineChecks(bots: Bots, probe: (store: LogStore) => Promise<HealthCheck>): Promise<HealthCheck> {
+  const checks = await Promise.all(
+    bots.entries().map(async ([id, store]) => {
+      try {
+        return [id, await probe(store)] as const
+      } catch (error) {
+        return [id, { status: 'down', summary: `check failed: ${(error as Error).message}` } as HealthCheck] as const
+      }
+    }),
+  )
+  if (checks.length === 1) return checks[0]![1]
+  const worst = checks.reduce((a, b) => (SEVERITY[b[1].status] > SEVERITY[a[1].status] ? b : a))
+  const troubled = checks.filter(([, check]) => check.status === 'warn' || check.status === 'down')
+  return {
+    status: worst[1].status,
+    summary:
+      troubled.length === 0 ? `${checks.length} bots ok` : troubled.map(([id, check]) => `${id}: ${check.summary}`).join('; '),
+    bots: Object.fromEntries(checks),
+  }
 }

@@ -44,6 +44,8 @@ export interface LogStoreOptions {
 export interface LogStore {
   /** Absolute directory read. */
   readonly dir: string
+  /** One page, parsed and not cached (the merged view of several bots reads it). */
+  list(kind: ListedKind, query: ListQuery): Promise<Page<EntryByKind[ListedKind]>>
   /** The page as UTF-8 JSON bytes, encoded once per cached page (a page is ~40 kB; encoding it per request showed up in profiles). */
   listJson(kind: ListedKind, query: ListQuery): Promise<Buffer>
   portfolio(): Promise<unknown>
@@ -221,6 +223,7 @@ export function createLogStore(options: LogStoreOptions): LogStore {
   return {
     dir,
     listJson,
+    list: (kind, query) => guarded(() => readPage(kind, query)),
     portfolio: () => guarded(() => stats.portfolio()),
     performance: (query) => guarded(() => stats.performance(rangeOf(query))),
     daily: (query) => guarded(() => stats.daily(rangeOf(query))),

@@ -52,6 +52,8 @@ export function wholeNumber(min: number, max: number) {
 /** Markets as Upbit writes them: quote-base in capitals, e.g. `KRW-BTC`. */
 export const marketSchema = z.string().regex(/^[A-Z0-9]{2,10}-[A-Z0-9]{1,20}$/, 'expected a market such as KRW-BTC')
 
+/** `?bot=<id>` on a server with several bots (default: the first). */
+export const botSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'expected a bot id as listed by GET /api/bots')
 const range = { from: instant.optional(), to: instant.optional() }
 const checkRange = (value: { from?: number | undefined; to?: number | undefined }) =>
   value.from === undefined || value.to === undefined || value.from <= value.to
@@ -59,6 +61,8 @@ const checkRange = (value: { from?: number | undefined; to?: number | undefined 
 /** Query of `/api/trades`, `/api/decisions`, `/api/errors`. Unknown parameters are refused, not ignored. */
 export const listQuerySchema = z
   .strictObject({
+    /** A bot id, or `all` for every bot's entries merged newest first. */
+    bot: botSchema.optional(),
     market: marketSchema.optional(),
     side: z.enum(['buy', 'sell']).optional(),
     ...range,
@@ -73,7 +77,12 @@ export type ListQuery = z.output<typeof listQuerySchema>
 export const PERIODS = ['day', 'week', 'month', 'year', 'all'] as const
 export type Period = (typeof PERIODS)[number]
 
-const statsShape = { period: z.enum(PERIODS).default('all'), market: marketSchema.optional(), ...range }
+const statsShape = {
+  bot: botSchema.optional(),
+  period: z.enum(PERIODS).default('all'),
+  market: marketSchema.optional(),
+  ...range,
+}
 export const statsQuerySchema = z
   .strictObject(statsShape)
   .refine(checkRange, { message: 'from must not be after to', path: ['from'] })
@@ -96,6 +105,7 @@ export const performanceQuerySchema = z
 
 export const equityQuerySchema = z
   .strictObject({
+    bot: botSchema.optional(),
     period: z.enum(PERIODS).default('all'),
     ...range,
     points: wholeNumber(2, 5_000).default(500),

@@ -24,12 +24,14 @@ export interface HubOptions {
 export interface HubMessage {
   type: string
   cursor: string
+  /** The bot whose log the event came from (log events only). */
+  bot?: string
   data?: unknown
 }
 
 export interface Hub {
-  /** Sends an event to every client and keeps it for resuming clients. */
-  broadcast(type: string, data: unknown): void
+  /** Sends an event to every client and keeps it for resuming clients; `bot` names the log it came from. */
+  broadcast(type: string, data: unknown, bot?: string): void
   /** Completes a WebSocket upgrade after checking the token; call it from the HTTP server's `upgrade` event. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void
   /** Clients connected now. */
@@ -191,9 +193,14 @@ export function createHub(deps: {
     get cursor() {
       return cursorOf(seq)
     },
-    broadcast(type, data) {
+    broadcast(type, data, bot) {
       seq += 1
-      const text = JSON.stringify({ type, cursor: cursorOf(seq), data } satisfies HubMessage)
+      const text = JSON.stringify({
+        type,
+        cursor: cursorOf(seq),
+        ...(bot === undefined ? {} : { bot }),
+        data,
+      } satisfies HubMessage)
       history.push({ seq, text })
       if (history.length > historySize) history.splice(0, history.length - historySize)
       metrics.wsMessages.inc({ type })

@@ -1,7 +1,8 @@
 import { Router } from 'express'
 import { z } from 'zod'
-import type { LogStore } from '../log-store.js'
+import type { Bots } from '../bots.js'
 import {
+  botSchema,
   equityQuerySchema,
   marketSchema,
   PERFORMANCE_INCLUDES,
@@ -12,10 +13,11 @@ import {
 } from '../query.js'
 
 const pricesQuerySchema = z.strictObject({
+  bot: botSchema.optional(),
   market: marketSchema.optional(),
   points: wholeNumber(2, 5_000).default(1_000),
 })
-const portfolioQuerySchema = z.strictObject({})
+const portfolioQuerySchema = z.strictObject({ bot: botSchema.optional() })
 
 /**
  * Serialized performance answers per computed value and `include`: the value object stays the same until the log
@@ -42,25 +44,28 @@ function performanceBytes() {
 export const STATS_ROUTES = ['/portfolio', '/performance', '/equity', '/daily', '/prices'] as const
 
 /** `GET /portfolio`, `/performance`, `/equity`, `/daily`, `/prices`: statistics over the trade log. */
-export function createStatsRouter(store: LogStore): Router {
+export function createStatsRouter(bots: Bots): Router {
   const router = Router()
   router.get('/portfolio', async (req, res) => {
-    parseQuery(portfolioQuerySchema, req)
-    res.json(await store.portfolio())
+    const { bot } = parseQuery(portfolioQuerySchema, req)
+    res.json(await bots.store(bot).portfolio())
   })
   const serialize = performanceBytes()
   router.get('/performance', async (req, res) => {
     const { include, ...query } = parseQuery(performanceQuerySchema, req)
-    res.type('json').send(serialize(await store.performance(query), include))
+    res.type('json').send(serialize(await bots.store(query.bot).performance(query), include))
   })
   router.get('/equity', async (req, res) => {
-    res.json(await store.equity(parseQuery(equityQuerySchema, req)))
+    const query = parseQuery(equityQuerySchema, req)
+    res.json(await bots.store(query.bot).equity(query))
   })
   router.get('/daily', async (req, res) => {
-    res.json(await store.daily(parseQuery(statsQuerySchema, req)))
+    const query = parseQuery(statsQuerySchema, req)
+    res.json(await bots.store(query.bot).daily(query))
   })
   router.get('/prices', async (req, res) => {
-    res.json(await store.prices(parseQuery(pricesQuerySchema, req)))
+    const query = parseQuery(pricesQuerySchema, req)
+    res.json(await bots.store(query.bot).prices(query))
   })
   return router
 }
