@@ -1,43 +1,21 @@
-/** `createUpbitClient`: every endpoint of Upbit's REST API, typed, signed, rate-limited and validated. */
-import { z } from 'zod'
-import { type DecimalInput, type DecimalString, toDecimalString } from './decimal.js'
-import { type CreateOrderParams, type MarketRules, type SmpType, sellsByVolume, type TimeInForce } from './order-params.js'
-import { type CallOptions, cancelOrder, createOrder, getOrder, type OrderRecoveryOptions, type OrderRef } from './orders.js'
+/**
+ * `createUpbitClient`: every endpoint of Upbit's REST API, typed, signed, rate-limited and validated. The methods
+ * live with their API area in `src/api/` (quotation, trading, transfers, pockets, service); this file holds the
+ * options and composes them over one transport and one limiter.
+ */
+import type { ApiContext } from './api/context.js'
+import { type PocketsApi, pocketsApi } from './api/pockets.js'
+import { type CandlesParams, type QuotationApi, quotationApi, type TradesParams } from './api/quotation.js'
+import { type ServiceApi, serviceApi } from './api/service.js'
+import { type ClosedOrdersParams, type TradingApi, tradingApi } from './api/trading.js'
+import { type TransfersApi, transfersApi } from './api/transfers.js'
+import { type DecimalString, toDecimalString } from './decimal.js'
+import { type CreateOrderParams, type MarketRules, sellsByVolume } from './order-params.js'
+import type { CallOptions, OrderRecoveryOptions } from './orders.js'
 import { iterateCandles, iterateClosedOrders, iterateTrades } from './pagination.js'
 import { createRateLimiter, type RateLimitGroup, type RateLimitOptions } from './rate-limiter.js'
-import {
-  type Account,
-  type ApiKeyInfo,
-  accountSchema,
-  apiKeySchema,
-  type BatchCancelResult,
-  batchCancelSchema,
-  type CancelAndNewResult,
-  type Candle,
-  cancelAndNewSchema,
-  candleSchema,
-  type LooseObject,
-  looseObjectSchema,
-  type Market,
-  marketSchema,
-  type Order,
-  type Orderbook,
-  type OrderbookInstrument,
-  type OrderChance,
-  orderbookInstrumentSchema,
-  orderbookSchema,
-  orderChanceSchema,
-  orderSchema,
-  type Ticker,
-  type TradeTick,
-  type Transfer,
-  tickerSchema,
-  tradeTickSchema,
-  transferSchema,
-  type WalletStatus,
-  walletStatusSchema,
-} from './schemas.js'
-import { type JwtAlgorithm, type Params, signingKeyFrom } from './signing.js'
+import type { Candle, Order, TradeTick } from './schemas.js'
+import { type JwtAlgorithm, signingKeyFrom } from './signing.js'
 import { minOrderTotalFor, quoteCurrency } from './tick-size.js'
 import { createTransport, type RetryOptions, type UpbitHooks } from './transport.js'
 
@@ -85,103 +63,40 @@ export interface UpbitClientOptions {
   rulesTtlMs?: number
 }
 
-export type CandleUnit = 'seconds' | 1 | 3 | 5 | 10 | 15 | 30 | 60 | 240 | 'days' | 'weeks' | 'months' | 'years'
-export type OrderState = 'wait' | 'watch' | 'done' | 'cancel'
-export type OrderBy = 'asc' | 'desc'
-/** A time parameter: ISO 8601 string (with `:` and `+`, hashed unencoded) or a Date. */
-export type TimeInput = string | Date
+export type { OrderBy, TimeInput } from './api/context.js'
+export type { PocketTransferListParams, PocketTransferParams, PocketTransferState } from './api/pockets.js'
+export type { CandlesParams, CandleUnit, TradesParams } from './api/quotation.js'
+export type {
+  CancelAndNewParams,
+  CancelOpenOrdersParams,
+  ClosedOrdersParams,
+  OpenOrdersParams,
+  OrderListRef,
+  OrderState,
+} from './api/trading.js'
+export type { TransferListParams, TransferRef, TwoFactorType } from './api/transfers.js'
 
-export interface CandlesParams {
-  market: string
-  unit: CandleUnit
-  /** Exclusive end time of the last candle. Default: now. */
-  to?: TimeInput
-  /** Up to 200. Default 1 (Upbit's). */
-  count?: number
-  /** Days only: convert prices, e.g. `'KRW'`. */
-  convertingPriceUnit?: string
-}
-export interface TradesParams {
-  market: string
-  /** `HHmmss` or `HH:mm:ss` (UTC). */
-  to?: string
-  count?: number
-  /** `sequential_id` to continue from. */
-  cursor?: string | number
-  daysAgo?: 1 | 2 | 3 | 4 | 5 | 6 | 7
-}
-export interface OpenOrdersParams {
-  market?: string
-  state?: 'wait' | 'watch'
-  states?: Array<'wait' | 'watch'>
-  page?: number
-  limit?: number
-  orderBy?: OrderBy
-}
-export interface ClosedOrdersParams {
-  market?: string
-  state?: 'done' | 'cancel'
-  states?: Array<'done' | 'cancel'>
-  /** Window at most 7 days. */
-  startTime?: TimeInput | number
-  endTime?: TimeInput | number
-  limit?: number
-  orderBy?: OrderBy
-}
-export type OrderListRef = { uuids: string[]; identifiers?: never } | { identifiers: string[]; uuids?: never }
-export interface CancelAndNewParams {
-  prevOrderUuid?: string
-  prevOrderIdentifier?: string
-  newOrdType: 'limit' | 'price' | 'market' | 'best'
-  newVolume?: DecimalInput | 'remain_only'
-  newPrice?: DecimalInput
-  newIdentifier?: string
-  newTimeInForce?: TimeInForce
-  newSmpType?: SmpType
-}
-export interface CancelOpenOrdersParams {
-  cancelSide?: 'all' | 'ask' | 'bid'
-  pairs?: string[]
-  excludedPairs?: string[]
-  quoteCurrencies?: string[]
-  count?: number
-  orderBy?: OrderBy
-}
-export interface TransferListParams {
-  currency?: string
-  state?: string
-  uuids?: string[]
-  txids?: string[]
-  limit?: number
-  page?: number
-  orderBy?: OrderBy
-}
-export interface TransferRef {
-  uuid?: string
-  txid?: string
-  currency?: string
+/** Iterators over Upbit's paged endpoints. */
+export interface PaginationApi {
+  /** Candles newest first beyond 200, walking `to` back until `limit` candles or the start of history. */
+  iterateCandles(p: Omit<CandlesParams, 'count'> & { limit?: number }, o?: CallOptions): AsyncGenerator<Candle>
+  /** Closed orders across any span, one 7-day window at a time, newest first. */
+  iterateClosedOrders(
+    p: Omit<ClosedOrdersParams, 'startTime' | 'endTime' | 'orderBy'> & { since: Date | number; until?: Date | number },
+    o?: CallOptions,
+  ): AsyncGenerator<Order>
+  /** Recent trades newest first, following `cursor`. */
+  iterateTrades(p: Omit<TradesParams, 'cursor' | 'count'> & { limit?: number }, o?: CallOptions): AsyncGenerator<TradeTick>
 }
 
-const iso = (value: TimeInput | number | undefined): string | number | undefined =>
-  value instanceof Date ? value.toISOString() : value
-const list = (values: string[] | undefined): string | undefined => values?.join(',')
-
-// Built once: constructing zod schemas per call costs more than validating.
-const accountSchemaList = z.array(accountSchema)
-const apiKeySchemaList = z.array(apiKeySchema)
-const candleSchemaList = z.array(candleSchema)
-const looseObjectSchemaList = z.array(looseObjectSchema)
-const marketSchemaList = z.array(marketSchema)
-const orderSchemaList = z.array(orderSchema)
-const orderbookInstrumentSchemaList = z.array(orderbookInstrumentSchema)
-const orderbookSchemaList = z.array(orderbookSchema)
-const tickerSchemaList = z.array(tickerSchema)
-const tradeTickSchemaList = z.array(tradeTickSchema)
-const transferSchemaList = z.array(transferSchema)
-const walletStatusSchemaList = z.array(walletStatusSchema)
+/** The client: every Upbit REST endpoint as a typed method (see the README's endpoint table). */
+export interface UpbitClient extends QuotationApi, TradingApi, TransfersApi, PocketsApi, ServiceApi, PaginationApi {
+  /** Epoch ms until which a rate-limit group is banned (after a 418), or undefined. */
+  bannedUntil(group: RateLimitGroup): number | undefined
+}
 
 /** Builds a client. Holds no global state: each client has its own limiter and caches. */
-export function createUpbitClient(options: UpbitClientOptions = {}) {
+export function createUpbitClient(options: UpbitClientOptions = {}): UpbitClient {
   const env = typeof process === 'undefined' ? {} : process.env
   const accessKey = options.accessKey ?? env.UPBIT_ACCESS_KEY
   const secretKey = options.secretKey ?? env.UPBIT_SECRET_KEY
@@ -196,17 +111,6 @@ export function createUpbitClient(options: UpbitClientOptions = {}) {
     retry: options.retry ?? {},
     hooks: options.hooks ?? {},
   })
-
-  const quote = <T>(path: string, group: RateLimitGroup, params: Params, schema: z.ZodType<T>, o?: CallOptions) =>
-    transport.call({ method: 'GET', path, group, auth: false, params, schema, signal: o?.signal })
-  const exchange = <T>(
-    method: 'GET' | 'POST' | 'DELETE',
-    path: string,
-    params: Params | undefined,
-    schema: z.ZodType<T>,
-    o?: CallOptions,
-    group: RateLimitGroup = 'default',
-  ) => transport.call({ method, path, group, auth: true, params, schema, signal: o?.signal, retrySafe: method !== 'POST' })
 
   const rulesCache = new Map<
     string,
@@ -248,243 +152,27 @@ export function createUpbitClient(options: UpbitClientOptions = {}) {
     ])
     return { tickSize: rules?.tick, minTotal: rules?.[order.side] ?? minOrderTotalFor(order.market), bestBid: bid }
   }
-  const orderDeps = { transport, rules: orderChecks === false ? undefined : rulesFor, recovery: options.orderRecovery ?? {} }
 
-  const client = {
-    // ---- Quotation (no keys needed) ----
-    /** GET /market/all */
-    getMarkets: (p: { isDetails?: boolean } = {}, o?: CallOptions): Promise<Market[]> =>
-      quote('/v1/market/all', 'market', { is_details: p.isDetails }, marketSchemaList, o),
-    /** GET /candles/{seconds|minutes/N|days|weeks|months|years}: newest first, at most 200. */
-    getCandles: (p: CandlesParams, o?: CallOptions): Promise<Candle[]> =>
-      quote(
-        typeof p.unit === 'number' ? `/v1/candles/minutes/${p.unit}` : `/v1/candles/${p.unit}`,
-        'candle',
-        { market: p.market, to: iso(p.to), count: p.count, converting_price_unit: p.convertingPriceUnit },
-        candleSchemaList,
-        o,
-      ),
-    /** GET /trades/ticks */
-    getTrades: (p: TradesParams, o?: CallOptions): Promise<TradeTick[]> =>
-      quote(
-        '/v1/trades/ticks',
-        'trade',
-        { market: p.market, to: p.to, count: p.count, cursor: p.cursor, days_ago: p.daysAgo },
-        tradeTickSchemaList,
-        o,
-      ),
-    /** GET /ticker */
-    getTicker: (p: { markets: string[] }, o?: CallOptions): Promise<Ticker[]> =>
-      quote('/v1/ticker', 'ticker', { markets: list(p.markets) }, tickerSchemaList, o),
-    /** GET /ticker/all: every pair quoted in the given currencies. */
-    getTickersByQuote: (p: { quoteCurrencies: string[] }, o?: CallOptions): Promise<Ticker[]> =>
-      quote('/v1/ticker/all', 'ticker', { quote_currencies: list(p.quoteCurrencies) }, tickerSchemaList, o),
-    /** GET /orderbook */
-    getOrderbook: (p: { markets: string[]; level?: DecimalInput; count?: number }, o?: CallOptions): Promise<Orderbook[]> =>
-      quote('/v1/orderbook', 'orderbook', { markets: list(p.markets), level: p.level, count: p.count }, orderbookSchemaList, o),
-    /** GET /orderbook/instruments: `tick_size` per market, the source of truth for ticks. */
-    getOrderbookInstruments: (p: { markets: string[] }, o?: CallOptions): Promise<OrderbookInstrument[]> =>
-      quote('/v1/orderbook/instruments', 'orderbook', { markets: list(p.markets) }, orderbookInstrumentSchemaList, o),
+  const ctx: ApiContext = {
+    transport,
+    limiter,
+    quote: (path, group, params, schema, o) =>
+      transport.call({ method: 'GET', path, group, auth: false, params, schema, signal: o?.signal }),
+    exchange: (method, path, params, schema, o, group = 'default') =>
+      transport.call({ method, path, group, auth: true, params, schema, signal: o?.signal, retrySafe: method !== 'POST' }),
+    orderDeps: { transport, rules: orderChecks === false ? undefined : rulesFor, recovery: options.orderRecovery ?? {} },
+  }
 
-    // ---- Exchange: accounts and orders ----
-    /** GET /accounts */
-    getAccounts: (o?: CallOptions): Promise<Account[]> => exchange('GET', '/v1/accounts', undefined, accountSchemaList, o),
-    /** GET /orders/chance: fees, minimums and balances for a market. */
-    getOrderChance: (p: { market: string }, o?: CallOptions): Promise<OrderChance> =>
-      exchange('GET', '/v1/orders/chance', { market: p.market }, orderChanceSchema, o),
-    /** GET /order by uuid or identifier (with `trades`). */
-    getOrder: (ref: OrderRef, o?: CallOptions): Promise<Order> => getOrder(transport, ref, o),
-    /** POST /orders exactly once: identifier generated if absent; ambiguous failures reconciled by identifier. */
-    createOrder: (order: CreateOrderParams, o?: CallOptions): Promise<Order> => createOrder(orderDeps, order, o),
-    /** POST /orders/test: validates an order without placing it. */
-    testOrder: (order: CreateOrderParams, o?: CallOptions): Promise<Order> => createOrder(orderDeps, order, o, '/v1/orders/test'),
-    /** DELETE /order; an already-cancelled order resolves instead of failing. */
-    cancelOrder: (ref: OrderRef, o?: CallOptions): Promise<Order> => cancelOrder(transport, ref, o),
-    /** POST /orders/cancel_and_new: cancel and replace on the same market and side. */
-    cancelAndNewOrder: (p: CancelAndNewParams, o?: CallOptions): Promise<CancelAndNewResult> =>
-      exchange(
-        'POST',
-        '/v1/orders/cancel_and_new',
-        {
-          prev_order_uuid: p.prevOrderUuid,
-          prev_order_identifier: p.prevOrderIdentifier,
-          new_ord_type: p.newOrdType,
-          new_volume: p.newVolume,
-          new_price: p.newPrice,
-          new_identifier: p.newIdentifier,
-          new_time_in_force: p.newTimeInForce,
-          new_smp_type: p.newSmpType,
-        },
-        cancelAndNewSchema,
-        o,
-        'order',
-      ),
-    /** GET /orders/open */
-    getOpenOrders: (p: OpenOrdersParams = {}, o?: CallOptions): Promise<Order[]> =>
-      exchange(
-        'GET',
-        '/v1/orders/open',
-        { market: p.market, state: p.state, states: p.states, page: p.page, limit: p.limit, order_by: p.orderBy },
-        orderSchemaList,
-        o,
-      ),
-    /** GET /orders/closed (window at most 7 days; use `iterateClosedOrders` for longer). */
-    getClosedOrders: (p: ClosedOrdersParams = {}, o?: CallOptions): Promise<Order[]> =>
-      exchange(
-        'GET',
-        '/v1/orders/closed',
-        {
-          market: p.market,
-          state: p.state,
-          states: p.states,
-          start_time: iso(p.startTime),
-          end_time: iso(p.endTime),
-          limit: p.limit,
-          order_by: p.orderBy,
-        },
-        orderSchemaList,
-        o,
-      ),
-    /** GET /orders/uuids: up to 100 uuids or identifiers. */
-    getOrdersByIds: (p: OrderListRef & { market?: string; orderBy?: OrderBy }, o?: CallOptions): Promise<Order[]> =>
-      exchange(
-        'GET',
-        '/v1/orders/uuids',
-        { market: p.market, uuids: p.uuids, identifiers: p.identifiers, order_by: p.orderBy },
-        orderSchemaList,
-        o,
-      ),
-    /** DELETE /orders/uuids: cancel up to 20 by uuid or identifier. */
-    cancelOrdersByIds: (p: OrderListRef, o?: CallOptions): Promise<BatchCancelResult> =>
-      exchange('DELETE', '/v1/orders/uuids', { uuids: p.uuids, identifiers: p.identifiers }, batchCancelSchema, o),
-    /** DELETE /orders/open: batch cancel (its own group: 1 request per 2 s). */
-    cancelOpenOrders: (p: CancelOpenOrdersParams = {}, o?: CallOptions): Promise<BatchCancelResult> =>
-      exchange(
-        'DELETE',
-        '/v1/orders/open',
-        {
-          cancel_side: p.cancelSide,
-          pairs: list(p.pairs),
-          excluded_pairs: list(p.excludedPairs),
-          quote_currencies: list(p.quoteCurrencies),
-          count: p.count,
-          order_by: p.orderBy,
-        },
-        batchCancelSchema,
-        o,
-        'order-cancel-all',
-      ),
-
-    // ---- Exchange: withdrawals and deposits ----
-    getWithdraws: (p: TransferListParams = {}, o?: CallOptions): Promise<Transfer[]> =>
-      exchange('GET', '/v1/withdraws', transferListParams(p), transferSchemaList, o),
-    getWithdraw: (p: TransferRef, o?: CallOptions): Promise<Transfer> =>
-      exchange('GET', '/v1/withdraw', { uuid: p.uuid, txid: p.txid, currency: p.currency }, transferSchema, o),
-    getWithdrawChance: (p: { currency: string; netType: string }, o?: CallOptions): Promise<LooseObject> =>
-      exchange('GET', '/v1/withdraws/chance', { currency: p.currency, net_type: p.netType }, looseObjectSchema, o),
-    /** POST /withdraws/coin: never retried automatically (it moves money). */
-    withdrawCoin: (
-      p: {
-        currency: string
-        netType: string
-        amount: DecimalInput
-        address: string
-        secondaryAddress?: string
-        transactionType?: 'default' | 'internal'
-      },
-      o?: CallOptions,
-    ): Promise<Transfer> =>
-      exchange(
-        'POST',
-        '/v1/withdraws/coin',
-        {
-          currency: p.currency,
-          net_type: p.netType,
-          amount: p.amount,
-          address: p.address,
-          secondary_address: p.secondaryAddress,
-          transaction_type: p.transactionType,
-        },
-        transferSchema,
-        o,
-      ),
-    cancelWithdraw: (p: { uuid: string }, o?: CallOptions): Promise<Transfer> =>
-      exchange('DELETE', '/v1/withdraws/coin', { uuid: p.uuid }, transferSchema, o),
-    withdrawKrw: (p: { amount: DecimalInput; twoFactorType: 'kakao' | 'naver' | 'hana' }, o?: CallOptions): Promise<Transfer> =>
-      exchange('POST', '/v1/withdraws/krw', { amount: p.amount, two_factor_type: p.twoFactorType }, transferSchema, o),
-    getWithdrawAddresses: (o?: CallOptions): Promise<LooseObject[]> =>
-      exchange('GET', '/v1/withdraws/coin_addresses', undefined, looseObjectSchemaList, o),
-    getDeposits: (p: TransferListParams = {}, o?: CallOptions): Promise<Transfer[]> =>
-      exchange('GET', '/v1/deposits', transferListParams(p), transferSchemaList, o),
-    getDeposit: (p: TransferRef, o?: CallOptions): Promise<Transfer> =>
-      exchange('GET', '/v1/deposit', { uuid: p.uuid, txid: p.txid, currency: p.currency }, transferSchema, o),
-    getDepositChance: (p: { currency: string; netType: string }, o?: CallOptions): Promise<LooseObject> =>
-      exchange('GET', '/v1/deposits/chance/coin', { currency: p.currency, net_type: p.netType }, looseObjectSchema, o),
-    generateDepositAddress: (p: { currency: string; netType: string }, o?: CallOptions): Promise<LooseObject> =>
-      exchange('POST', '/v1/deposits/generate_coin_address', { currency: p.currency, net_type: p.netType }, looseObjectSchema, o),
-    getDepositAddresses: (o?: CallOptions): Promise<LooseObject[]> =>
-      exchange('GET', '/v1/deposits/coin_addresses', undefined, looseObjectSchemaList, o),
-    getDepositAddress: (p: { currency: string; netType: string }, o?: CallOptions): Promise<LooseObject> =>
-      exchange('GET', '/v1/deposits/coin_address', { currency: p.currency, net_type: p.netType }, looseObjectSchema, o),
-    depositKrw: (p: { amount: DecimalInput; twoFactorType: 'kakao' | 'naver' | 'hana' }, o?: CallOptions): Promise<Transfer> =>
-      exchange('POST', '/v1/deposits/krw', { amount: p.amount, two_factor_type: p.twoFactorType }, transferSchema, o),
-    getTravelRuleVasps: (o?: CallOptions): Promise<LooseObject[]> =>
-      exchange('GET', '/v1/travel_rule/vasps', undefined, looseObjectSchemaList, o),
-    verifyTravelRuleByUuid: (p: { depositUuid: string; vaspUuid: string }, o?: CallOptions): Promise<LooseObject> =>
-      exchange(
-        'POST',
-        '/v1/travel_rule/deposit/uuid',
-        { deposit_uuid: p.depositUuid, vasp_uuid: p.vaspUuid },
-        looseObjectSchema,
-        o,
-      ),
-    verifyTravelRuleByTxid: (
-      p: { vaspUuid: string; txid: string; currency: string; netType: string },
-      o?: CallOptions,
-    ): Promise<LooseObject> =>
-      exchange(
-        'POST',
-        '/v1/travel_rule/deposit/txid',
-        { vasp_uuid: p.vaspUuid, txid: p.txid, currency: p.currency, net_type: p.netType },
-        looseObjectSchema,
-        o,
-      ),
-
-    // ---- Exchange: service ----
-    /** GET /status/wallet (needs keys). */
-    getWalletStatus: (o?: CallOptions): Promise<WalletStatus[]> =>
-      exchange('GET', '/v1/status/wallet', undefined, walletStatusSchemaList, o),
-    /** GET /api_keys (KR only). */
-    getApiKeys: (o?: CallOptions): Promise<ApiKeyInfo[]> => exchange('GET', '/v1/api_keys', undefined, apiKeySchemaList, o),
-
-    // ---- Pagination ----
-    /** Candles newest first beyond 200, walking `to` back until `limit` candles or the start of history. */
-    iterateCandles: (p: Omit<CandlesParams, 'count'> & { limit?: number }, o?: CallOptions) => iterateCandles(client, p, o),
-    /** Closed orders across any span, one 7-day window at a time, newest first. */
-    iterateClosedOrders: (
-      p: Omit<ClosedOrdersParams, 'startTime' | 'endTime' | 'orderBy'> & { since: Date | number; until?: Date | number },
-      o?: CallOptions,
-    ) => iterateClosedOrders(client, p, o),
-    /** Recent trades newest first, following `cursor`. */
-    iterateTrades: (p: Omit<TradesParams, 'cursor' | 'count'> & { limit?: number }, o?: CallOptions) =>
-      iterateTrades(client, p, o),
-
-    /** Epoch ms until which a rate-limit group is banned (after a 418), or undefined. */
-    bannedUntil: (group: RateLimitGroup): number | undefined => limiter.bannedUntil(group),
+  const client: UpbitClient = {
+    ...quotationApi(ctx),
+    ...tradingApi(ctx),
+    ...transfersApi(ctx),
+    ...pocketsApi(ctx),
+    ...serviceApi(ctx),
+    iterateCandles: (p, o) => iterateCandles(client, p, o),
+    iterateClosedOrders: (p, o) => iterateClosedOrders(client, p, o),
+    iterateTrades: (p, o) => iterateTrades(client, p, o),
+    bannedUntil: (group) => limiter.bannedUntil(group),
   }
   return client
 }
-
-function transferListParams(p: TransferListParams): Params {
-  return {
-    currency: p.currency,
-    state: p.state,
-    uuids: p.uuids,
-    txids: p.txids,
-    limit: p.limit,
-    page: p.page,
-    order_by: p.orderBy,
-  }
-}
-
-export type UpbitClient = ReturnType<typeof createUpbitClient>

@@ -28,10 +28,20 @@ export class UpbitDecimalError extends UpbitError {
   override name = 'UpbitDecimalError' as const
   /** The rejected input. */
   readonly value: unknown
+  /** The client method whose parameter was rejected, when the amount gate rejected it. */
+  readonly method: string | undefined
+  /** The rejected parameter, e.g. `'newVolume'`. */
+  readonly field: string | undefined
 
-  constructor(message: string, options: { value: unknown; cause?: unknown }) {
+  constructor(message: string, options: { value: unknown; cause?: unknown; method?: string; field?: string }) {
     super(`Invalid decimal: ${message}.`, { code: 'decimal', cause: options.cause })
     this.value = options.value
+    this.method = options.method
+    this.field = options.field
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), method: this.method, field: this.field }
   }
 }
 

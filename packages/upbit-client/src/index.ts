@@ -1,3 +1,9 @@
+export { type AmountRule, currencyDecimals, exactAmount, PRICE_DECIMALS, VOLUME_DECIMALS } from './amounts.js'
+export type { PocketsApi } from './api/pockets.js'
+export type { QuotationApi } from './api/quotation.js'
+export type { ServiceApi } from './api/service.js'
+export type { TradingApi } from './api/trading.js'
+export type { TransfersApi } from './api/transfers.js'
 export { AUTH_ERROR_NAMES, parseBanMs, parseErrorBody } from './api-errors.js'
 export {
   type CancelAndNewParams,
@@ -10,10 +16,15 @@ export {
   type OrderBy,
   type OrderListRef,
   type OrderState,
+  type PaginationApi,
+  type PocketTransferListParams,
+  type PocketTransferParams,
+  type PocketTransferState,
   type TimeInput,
   type TradesParams,
   type TransferListParams,
   type TransferRef,
+  type TwoFactorType,
   UPBIT_HOSTS,
   type UpbitClient,
   type UpbitClientOptions,
@@ -90,16 +101,27 @@ export type {
   BatchCancelResult,
   CancelAndNewResult,
   Candle,
+  DepositAddress,
+  DepositChance,
+  GenerateDepositAddressResult,
   LooseObject,
   Market,
   Order,
   Orderbook,
   OrderbookInstrument,
   OrderChance,
+  Pocket,
+  PocketApiKey,
+  PocketAsset,
+  PocketTransfer,
   Ticker,
   TradeTick,
   Transfer,
+  TravelRuleVasp,
+  TravelRuleVerification,
   WalletStatus,
+  WithdrawAddress,
+  WithdrawChance,
 } from './schemas.js'
 export {
   createToken,

@@ -1,9 +1,10 @@
 /** Create-order parameters, Upbit's order-type rules, and the checks made before an order is sent. */
 import { randomUUID } from 'node:crypto'
+import { currencyDecimals, exactAmount, PRICE_DECIMALS, VOLUME_DECIMALS } from './amounts.js'
 import { compareDecimal, type DecimalInput, type DecimalString, multiplyDecimal, toDecimalString } from './decimal.js'
 import { UpbitRequestError } from './errors.js'
 import type { Params } from './signing.js'
-import { isOnTick, roundToTick } from './tick-size.js'
+import { isOnTick, quoteCurrency, roundToTick } from './tick-size.js'
 
 export type OrderSide = 'bid' | 'ask'
 export type TimeInForce = 'ioc' | 'fok' | 'post_only'
@@ -49,6 +50,22 @@ export type CreateOrderParams = LimitOrderParams | MarketBuyOrderParams | Market
 
 const fail = (message: string): never => {
   throw new UpbitRequestError(`Order not sent: ${message}`, 'order_check')
+}
+
+/**
+ * The order with its amounts through the amount gate: volume at most 8 decimals; a limit price at most 8 (the
+ * tick check then holds it to the grid); a total to spend (`price` of a market or best buy) at most the quote
+ * currency's decimals (KRW: whole won). Returns a copy whose amounts are plain decimal strings.
+ */
+export function exactOrderAmounts<T extends CreateOrderParams>(method: string, order: T): T {
+  const o = { ...order } as T & { price?: DecimalInput; volume?: DecimalInput }
+  if (o.volume !== undefined) o.volume = exactAmount(method, 'volume', o.volume, { decimals: VOLUME_DECIMALS })
+  if (o.price !== undefined) {
+    const total = o.ordType === 'price' || (o.ordType === 'best' && o.side === 'bid')
+    const decimals = total ? currencyDecimals(quoteCurrency(o.market)) : PRICE_DECIMALS
+    o.price = exactAmount(method, 'price', o.price, { decimals })
+  }
+  return o
 }
 
 /** Applies Upbit's order-type rules locally so a malformed order is never sent. */

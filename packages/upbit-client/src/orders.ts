@@ -8,6 +8,7 @@ import {
   type CreateOrderParams,
   checkOrderAgainstRules,
   checkOrderShape,
+  exactOrderAmounts,
   type MarketRules,
   newIdentifier,
   orderWireParams,
@@ -66,10 +67,11 @@ export interface CreateOrderDeps {
 /** Places an order exactly once. Resolves to the order Upbit holds under the identifier. */
 export async function createOrder(
   deps: CreateOrderDeps,
-  order: CreateOrderParams,
+  input: CreateOrderParams,
   options: CallOptions = {},
   path: '/v1/orders' | '/v1/orders/test' = '/v1/orders',
 ): Promise<Order> {
+  const order = exactOrderAmounts(path === '/v1/orders' ? 'createOrder' : 'testOrder', input)
   checkOrderShape(order)
   if (deps.rules) checkOrderAgainstRules(order, await deps.rules(order))
   const identifier = order.identifier ?? newIdentifier()

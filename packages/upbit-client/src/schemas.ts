@@ -170,16 +170,163 @@ export const transferSchema = z.looseObject({
 })
 export type Transfer = z.infer<typeof transferSchema>
 
+/** A count Upbit changed from a string to a JSON number (SDK 1.2): either is accepted, a number comes out. */
+const count = z.union([
+  z.number(),
+  z
+    .string()
+    .regex(/^-?\d+$/)
+    .transform(Number),
+])
+
 export const walletStatusSchema = z.looseObject({
   currency: z.string(),
   wallet_state: z.string(),
   block_state: z.string().nullable().optional(),
+  /** A number since SDK 1.2 (was a string). */
+  block_height: count.nullable().optional(),
+  block_updated_at: z.string().nullable().optional(),
+  block_elapsed_minutes: z.number().nullable().optional(),
   net_type: z.string().optional(),
+  network_name: z.string().optional(),
 })
 export type WalletStatus = z.infer<typeof walletStatusSchema>
 
 export const apiKeySchema = z.looseObject({ access_key: z.string(), expire_at: z.string() })
 export type ApiKeyInfo = z.infer<typeof apiKeySchema>
+
+/** GET /withdraws/chance. */
+export const withdrawChanceSchema = z.looseObject({
+  member_level: z.looseObject({
+    security_level: z.number().optional(),
+    fee_level: z.number().optional(),
+    email_verified: z.boolean().optional(),
+    identity_auth_verified: z.boolean().optional(),
+    bank_account_verified: z.boolean().optional(),
+    two_factor_auth_verified: z.boolean().optional(),
+    locked: z.boolean().optional(),
+    wallet_locked: z.boolean().optional(),
+  }),
+  currency: z.looseObject({
+    code: z.string(),
+    withdraw_fee: decimal,
+    is_coin: z.boolean().optional(),
+    wallet_state: z.string().optional(),
+    wallet_support: z.array(z.string()).optional(),
+  }),
+  account: z.looseObject({ currency: z.string(), balance: decimal, locked: decimal }),
+  withdraw_limit: z.looseObject({
+    currency: z.string(),
+    minimum: optionalDecimal,
+    onetime: optionalDecimal,
+    daily: optionalDecimal,
+    remaining_daily: optionalDecimal,
+    remaining_daily_krw: optionalDecimal,
+    /** Decimal places a withdrawal amount may have; a number since SDK 1.2 (was a string). */
+    fixed: count.nullable().optional(),
+    can_withdraw: z.boolean().optional(),
+  }),
+})
+export type WithdrawChance = z.infer<typeof withdrawChanceSchema>
+
+/** GET /withdraws/coin_addresses: the allow-listed withdrawal addresses. */
+export const withdrawAddressSchema = z.looseObject({
+  currency: z.string(),
+  net_type: z.string(),
+  network_name: z.string().optional(),
+  withdraw_address: z.string(),
+  secondary_address: z.string().nullable().optional(),
+})
+export type WithdrawAddress = z.infer<typeof withdrawAddressSchema>
+
+/** GET /deposits/chance/coin. */
+export const depositChanceSchema = z.looseObject({
+  currency: z.string(),
+  net_type: z.string(),
+  is_deposit_possible: z.boolean(),
+  deposit_impossible_reason: z.string().nullable().optional(),
+  minimum_deposit_amount: optionalDecimal,
+  minimum_deposit_confirmations: z.number().optional(),
+  decimal_precision: z.number().optional(),
+})
+export type DepositChance = z.infer<typeof depositChanceSchema>
+
+/** GET /deposits/coin_address(es): an address may still be being generated (`null`). */
+export const depositAddressSchema = z.looseObject({
+  currency: z.string(),
+  net_type: z.string(),
+  deposit_address: z.string().nullable(),
+  secondary_address: z.string().nullable().optional(),
+})
+export type DepositAddress = z.infer<typeof depositAddressSchema>
+
+/** POST /deposits/generate_coin_address: the address, or `{ success, message }` while it is being created. */
+export const generateDepositAddressSchema = z.union([
+  depositAddressSchema,
+  z.looseObject({ success: z.boolean(), message: z.string() }),
+])
+export type GenerateDepositAddressResult = z.infer<typeof generateDepositAddressSchema>
+
+/** GET /travel_rule/vasps. */
+export const travelRuleVaspSchema = z.looseObject({
+  vasp_name: z.string(),
+  vasp_uuid: z.string(),
+  depositable: z.boolean(),
+  withdrawable: z.boolean(),
+})
+export type TravelRuleVasp = z.infer<typeof travelRuleVaspSchema>
+
+/** POST /travel_rule/deposit/{uuid,txid}: the verification outcome. */
+export const travelRuleVerificationSchema = z.looseObject({
+  deposit_uuid: z.string(),
+  verification_result: z.string(),
+  deposit_state: z.string(),
+})
+export type TravelRuleVerification = z.infer<typeof travelRuleVerificationSchema>
+
+/**
+ * Pockets (sub-accounts, since 2026-06-01). Upbit's reference notes list the endpoints but not their fields: the
+ * fields below are assumed (see the README) and kept loose, so Upbit's real extra fields pass through untouched.
+ */
+export const pocketSchema = z.looseObject({
+  uuid: z.string(),
+  name: z.string().optional(),
+  /** `main` or `sub` (assumed). */
+  type: z.string().optional(),
+  created_at: z.string().optional(),
+})
+export type Pocket = z.infer<typeof pocketSchema>
+
+export const pocketApiKeySchema = z.looseObject({
+  access_key: z.string(),
+  expire_at: z.string().optional(),
+  pocket_uuid: z.string().optional(),
+  permissions: z.array(z.string()).optional(),
+})
+export type PocketApiKey = z.infer<typeof pocketApiKeySchema>
+
+/** A sub-pocket balance: Upbit documents the fields currency, balance, locked, avg_buy_price, unit_currency. */
+export const pocketAssetSchema = z.looseObject({
+  currency: z.string(),
+  balance: decimal,
+  locked: decimal,
+  avg_buy_price: optionalDecimal,
+  unit_currency: z.string().optional(),
+})
+export type PocketAsset = z.infer<typeof pocketAssetSchema>
+
+/** A transfer between pockets: states `submitted`, `processing`, `done`, `failed` (documented); fields assumed. */
+export const pocketTransferSchema = z.looseObject({
+  uuid: z.string(),
+  identifier: z.string().nullable().optional(),
+  from: z.string().nullable().optional(),
+  to: z.string().nullable().optional(),
+  currency: z.string(),
+  amount: decimal,
+  state: z.string(),
+  created_at: z.string().optional(),
+})
+export type PocketTransfer = z.infer<typeof pocketTransferSchema>
 
 /** Endpoints whose documented shape is not pinned down: any JSON object, kept as-is. */
 export const looseObjectSchema = z.looseObject({})

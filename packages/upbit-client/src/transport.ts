@@ -91,6 +91,9 @@ export interface Transport {
 export function createTransport(config: TransportConfig): Transport {
   const base = config.baseUrl.replace(/\/+$/, '')
   const timeouts = createTimeouts(config.timeoutMs)
+  // The rate-limit group Upbit named in `Remaining-Req` per endpoint, when it differs from the one assigned: the
+  // live budget belongs to Upbit's group, so later calls of that endpoint queue there too.
+  const namedGroups = new Map<string, RateLimitGroup>()
 
   async function attempt<T>(spec: CallSpec<T>, info: RequestInfo): Promise<T> {
     if (spec.auth && !config.keys) {
@@ -130,7 +133,10 @@ export function createTransport(config: TransportConfig): Transport {
     }
     const durationMs = performance.now() - started
     const remaining = parseRemainingReq(response.headers.get('remaining-req'))
-    if (remaining) config.limiter.update(spec.group, remaining)
+    if (remaining) {
+      if (remaining.group !== spec.group) namedGroups.set(`${spec.method} ${spec.path}`, remaining.group)
+      config.limiter.update(remaining.group, remaining)
+    }
     if (response.status !== 429) config.limiter.succeeded(spec.group)
     config.hooks.onResponse?.({ ...info, url, status: response.status, remaining, durationMs })
     if (!response.ok) {
@@ -162,7 +168,9 @@ export function createTransport(config: TransportConfig): Transport {
     return parsed.data
   }
 
-  async function call<T>(spec: CallSpec<T>): Promise<T> {
+  async function call<T>(assigned: CallSpec<T>): Promise<T> {
+    const named = namedGroups.get(`${assigned.method} ${assigned.path}`)
+    const spec = named === undefined ? assigned : { ...assigned, group: named }
     const info: RequestInfo = { method: spec.method, url: `${base}${spec.path}`, group: spec.group, attempt: 1 }
     try {
       // Fast path: most calls succeed at once and never pay for the retry machinery.
