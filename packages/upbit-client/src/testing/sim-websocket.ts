@@ -67,7 +67,8 @@ export interface SimStreamSource {
   orderbook(market: string): Record<string, unknown>
   /** Throws `SimulatorHttpError` (401) for a bad Authorization header. */
   verify(authorization: string | undefined): void
-  accessKey: string
+  /** Whose connect budget an upgrade counts in: the IP when anonymous, the key's pocket when authenticated. */
+  callerOf(request: IncomingMessage, quotation: boolean): string
   fee(market: string): Big
   balances(currencies: string[]): Array<{ currency: string; balance: string; locked: string }>
   now(): number
@@ -156,8 +157,8 @@ export class SimStreams {
       if (--injected.left <= 0) this.refusals.shift()
       return this.refuse(socket, injected.status, 'too_many_requests', 'Too many requests.')
     }
-    // Connect limit: 5 per second, per IP when anonymous and per pocket (the simulator's one key) when authenticated.
-    const caller = isPrivate ? `key:${this.source.accessKey}` : `ip:${request.socket.remoteAddress ?? ''}`
+    // Connect limit: 5 per second, per IP when anonymous and per pocket when authenticated.
+    const caller = this.source.callerOf(request, !isPrivate)
     const now = this.source.now()
     const recent = (this.upgrades.get(caller) ?? []).filter((t) => t > now - 1000)
     if (recent.length >= 5) {

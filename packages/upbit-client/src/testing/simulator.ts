@@ -568,8 +568,9 @@ export async function startUpbitSimulator(options: UpbitSimulatorOptions = {}): 
     candleOf,
     ticker: tickerView,
     orderbook: orderbookView,
-    verify: (authorization) => verifyAuthorization(authorization, '', verifyKeys, usedNonces),
-    accessKey: keys.accessKey,
+    verify: (authorization) =>
+      verifyAuthorization(authorization, '', pockets.keyOf(authorization) ?? verifyKeys, usedNonces),
+    callerOf: (request, quotation) => pockets.callerOf(request, quotation),
     fee: (market) => exchange.feeFor(market),
     balances: (currencies) =>
       currencies.map((currency) => {
