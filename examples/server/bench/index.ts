@@ -9,6 +9,11 @@
  *    performance() in process (goals < 200 ms cold, < 10 ms unchanged).
  * 3. 100 WebSocket clients: append a trade, time until each client has it; baseline: trade-log follow()
  *    alone on the same directory (goal p99 < 100 ms).
+ * 4. Start-up: process start of the built server (`pnpm build`, `node dist/main.js`) → first correct
+ *    /api/trades on the year of logs; baseline: a bare node:http process started the same way (goal < 1 s).
+ *    The same through tsx (`pnpm dev`) for comparison.
+ * 5. A week of logs (7 daily files × 1,000 trades): /api/trades and /api/performance req/s against a one-route
+ *    Express app serving the same bytes.
  * The server and the baseline server run in child processes so autocannon does not share their event loop.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
@@ -23,6 +28,7 @@ import {
 } from '@tradekit/trade-log'
 import autocannon from 'autocannon'
 import WebSocket from 'ws'
+import { buildServer } from '../scripts/build.js'
 import { writeLogFixture } from '../src/test-support/log-fixture.js'
 
 const DAYS = 365
@@ -63,6 +69,35 @@ function stop(proc: ChildProcess): Promise<void> {
     proc.once('exit', () => resolve())
     proc.kill('SIGINT')
   })
+}
+
+/**
+ * Spawns `args` and times process start → the first /api/trades whose newest entry is `expectedOrderId` (the
+ * process prints its URL; requests are retried until the answer is right).
+ */
+async function timeToFirstTrades(args: string[], env: Record<string, string>, expectedOrderId: string | undefined) {
+  const start = performance.now()
+  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } })
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = ''
+      proc.stdout!.on('data', (chunk: Buffer) => {
+        out += chunk.toString()
+        const match = /http:\/\/127\.0\.0\.1:\d+/.exec(out)
+        if (match) resolve(match[0])
+      })
+      proc.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}`)))
+    })
+    for (;;) {
+      const response = await fetch(`${url}/api/trades?limit=100`, { headers })
+      if (response.ok) {
+        const body = (await response.json()) as { items?: { orderId?: string }[] }
+        if (expectedOrderId === undefined || body.items?.[0]?.orderId === expectedOrderId) return performance.now() - start
+      } else await response.arrayBuffer()
+    }
+  } finally {
+    await stop(proc)
+  }
 }
 
 async function cannon(url: string, withAuth: boolean) {
@@ -232,11 +267,50 @@ async function main() {
     await writer.close()
     await follower.close()
     for (const socket of clients) socket.terminate()
+    await stop(server.process)
     const wsP99 = percentile(wsLatencies, 99)
     const followP99 = percentile(followLatencies, 99)
     console.log(
       `WS: 100 clients × 20 appended trades, append → received p50 ${percentile(wsLatencies, 50).toFixed(1)} ms, p99 ${wsP99.toFixed(1)} ms | baseline trade-log follow() in process p99 ${followP99.toFixed(1)} ms | ratio ${(wsP99 / followP99).toFixed(2)} | goal p99 < 100 ms | ${verdict(wsP99 < 100)}`,
     )
+
+    // 4. Start-up: process start → first correct /api/trades, built server vs tsx vs a bare node:http process.
+    const entry = await buildServer()
+    const newestOrderId = (await reader.readEntries({ kind: 'trades', limit: 1 })).entries[0]?.orderId
+    const env = { TRADE_LOG_DIR: dir, API_TOKEN: BENCH_TOKEN, PORT: '0', LOG_LEVEL: 'silent' }
+    const built: number[] = []
+    const floorRuns: number[] = []
+    for (let i = 0; i < 3; i++) {
+      built.push(await timeToFirstTrades([entry], env, newestOrderId))
+      floorRuns.push(await timeToFirstTrades(['bench/bare-start.mjs'], {}, undefined))
+    }
+    const viaTsx = await timeToFirstTrades(['--import', 'tsx', 'src/main.ts'], env, newestOrderId)
+    const builtMedian = percentile(built, 50)
+    const floorMedian = percentile(floorRuns, 50)
+    console.log(
+      `start-up, process start → first correct /api/trades (year of logs): built server median ${builtMedian.toFixed(0)} ms (${built.map((ms) => ms.toFixed(0)).join(', ')}) | baseline bare node:http process ${floorMedian.toFixed(0)} ms | ratio ${(builtMedian / floorMedian).toFixed(2)} | through tsx ${viaTsx.toFixed(0)} ms | goal < 1000 ms | ${verdict(builtMedian < 1_000)}`,
+    )
+
+    // 5. A week of logs: the small end of the range.
+    const weekDir = mkdtempSync(join(tmpdir(), 'example-server-bench-week-'))
+    cleanup.unshift(() => rmSync(weekDir, { recursive: true, force: true }))
+    writeLogFixture(weekDir, { days: 7, tradesPerDay: PER_DAY, withDecisions: false, end: Date.UTC(2025, 11, 31, 23, 59, 59) })
+    const week = await child('server', weekDir)
+    cleanup.unshift(() => week.process.kill())
+    await fetch(`${week.url}/api/portfolio`, { headers }).then((r) => r.json())
+    for (const route of ['/api/trades?limit=100', '/api/performance']) {
+      const body = await fetch(`${week.url}${route}`, { headers }).then((r) => r.text())
+      const file = join(weekDir, 'baseline-body.json')
+      writeFileSync(file, body)
+      const floor = await child('express', file)
+      const framework = await cannon(`${floor.url}${route.split('?')[0]}`, false)
+      await stop(floor.process)
+      const ours = await cannon(`${week.url}${route}`, true)
+      console.log(
+        `GET ${route} (week of logs, ${body.length} B body): ${ours.rps.toFixed(0)} req/s, p99 ${ours.p99} ms, ${ours.errors} errors | one-route Express app, same body ${framework.rps.toFixed(0)} req/s | ratio ${(ours.rps / framework.rps).toFixed(3)} | INFO`,
+      )
+    }
+    await stop(week.process)
   } finally {
     for (const fn of cleanup) fn()
   }

@@ -23,7 +23,7 @@ if (mode === 'baseline') {
   const body = readFileSync(path!, 'utf8')
   const app = express()
   app.set('etag', false)
-  app.get('/api/trades', (_req, res) => {
+  app.get(['/api/trades', '/api/performance'], (_req, res) => {
     res.type('json').send(body)
   })
   const server = app.listen(0, '127.0.0.1', () => console.log(`http://127.0.0.1:${(server.address() as AddressInfo).port}`))
