@@ -142,7 +142,10 @@ export function createRateLimiter(options: RateLimitOptions = {}, clock: Limiter
         continue
       }
       const wait = reservation.at - clock.now()
-      if (wait <= 0) return
+      if (wait <= 0) {
+        store.late?.(group, -wait)
+        return
+      }
       try {
         await clock.sleep(wait, signal)
       } catch (error) {
@@ -156,7 +159,10 @@ export function createRateLimiter(options: RateLimitOptions = {}, clock: Limiter
         store.release(group, reservation.id, reservation.at)
         throw hold.ban
       }
-      if (hold.pausedUntil <= reservation.at) return
+      if (hold.pausedUntil <= reservation.at) {
+        store.late?.(group, Math.max(0, clock.now() - reservation.at))
+        return
+      }
       store.release(group, reservation.id, reservation.at)
     }
   }

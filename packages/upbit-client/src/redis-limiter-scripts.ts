@@ -37,7 +37,8 @@ end
 /**
  * KEYS: log, state, members, shares.
  * ARGV: now, limit, window (interval + margin), margin, slot id, process id, ahead (furthest reservation), reported
- * sec (-1: none), reported at, staleMs, presumeMs, counted (1/0).
+ * sec (-1: none), reported at, staleMs, presumeMs, counted (1/0), lateness (ms the caller's sends recently left
+ * after their slots; the largest of the pocket's last 10 s widens every window).
  * Returns {0, at, '', n} for a slot, {1, retryAt, '', n} for "ask again", {2, banUntil, banJson, n} while banned.
  */
 export const RESERVE = `${MEMBERS}
@@ -48,11 +49,20 @@ local margin = tonumber(ARGV[4])
 local ahead = tonumber(ARGV[7])
 local n, held = members(KEYS[3], KEYS[4], ARGV[6], now, tonumber(ARGV[10]), tonumber(ARGV[11]), limit)
 
-local st = redis.call('HMGET', KEYS[2], 'paused', 'liveSec', 'liveRem', 'banUntil', 'ban')
+local st = redis.call('HMGET', KEYS[2], 'paused', 'liveSec', 'liveRem', 'banUntil', 'ban', 'late', 'lateAt')
 local paused = tonumber(st[1]) or 0
 local liveSec = tonumber(st[2]) or -1
 local liveRem = tonumber(st[3]) or -1
 local banUntil = tonumber(st[4]) or 0
+-- One late send anywhere on the pocket and the next window's on-time sends could land in one second at Upbit.
+local late = tonumber(ARGV[13]) or 0
+local sharedLate = tonumber(st[6]) or 0
+if now - (tonumber(st[7]) or 0) < 10000 and sharedLate > late then
+  late = sharedLate
+else
+  redis.call('HSET', KEYS[2], 'late', late, 'lateAt', now)
+end
+window = window + late
 -- A Remaining-Req this process saw since its last call: the fewest left in a second wins.
 local reported = tonumber(ARGV[8])
 if reported >= 0 then

@@ -140,13 +140,9 @@ export function createRedisLimiterStore(options: RedisLimiterStoreOptions): Redi
   events.on('error', () => {})
 
   let mode: 'shared' | 'fallback' = 'shared'
+  /** True once the first connection is up and the event channel subscribed. */
   let everReady = false
-  const ready = new Promise<void>((resolve) =>
-    commands.once('ready', () => {
-      everReady = true
-      resolve()
-    }),
-  )
+  const ready = new Promise<void>((resolve) => commands.once('ready', () => resolve()))
   /** Processes seen per scope at the last contact, with what each of them saw (re-entered after a Redis restart). */
   const seen = new Map<string, Map<string, number>>([
     [scopes.pocket, new Map()],
@@ -167,6 +163,12 @@ export function createRedisLimiterStore(options: RedisLimiterStoreOptions): Redi
     return hold
   }
   const pendingRemaining = new Map<string, { sec: number; at: number }>()
+  // A request leaves later than its slot: a free slot is granted at the time asked but used after the reply, and a
+  // busy event loop wakes a waiting caller late. If one send leaves late and the next window's leaves on time, Upbit
+  // counts both in one second. So windows are widened by the latest recent lateness, shared by the pocket in Redis.
+  const lateness = new Float64Array(32)
+  let latenessIndex = 0
+  const latenessAllowance = () => Math.ceil(Math.max(...lateness))
 
   // Fallback: a local store on this process's share, its sends kept to be written to Redis on rejoining.
   let local = createMemoryLimiterStore()
@@ -232,7 +234,7 @@ export function createRedisLimiterStore(options: RedisLimiterStoreOptions): Redi
     const id = `${me}:${nextSlot++}`
     let reply: ScriptReply
     try {
-      if (!everReady) await timeout(ready, commandTimeoutMs)
+      if (!everReady) await timeout(started, commandTimeoutMs)
       reply = await timeout(
         redis.tradekitReserve(
           key(scope, `${request.group}:log`),
@@ -251,6 +253,7 @@ export function createRedisLimiterStore(options: RedisLimiterStoreOptions): Redi
           staleMs,
           presumeGoneMs,
           request.counted ? 1 : 0,
+          latenessAllowance(),
         ),
         commandTimeoutMs,
       )
@@ -312,7 +315,11 @@ export function createRedisLimiterStore(options: RedisLimiterStoreOptions): Redi
       // Not ours: ignore.
     }
   })
-  void events.subscribe(channelOf(scopes.pocket), channelOf(scopes.ip)).catch(() => {})
+  // Listening before the first reservation: a ban published while we were not yet subscribed would be missed.
+  const started = Promise.all([ready, events.subscribe(channelOf(scopes.pocket), channelOf(scopes.ip))]).then(() => {
+    everReady = true
+  })
+  started.catch(() => {})
 
   /** Heartbeat on both scopes; after a failure, the same call rejoins: it writes this process's local sends first. */
   async function beat(): Promise<void> {
@@ -383,6 +390,9 @@ export function createRedisLimiterStore(options: RedisLimiterStoreOptions): Redi
   return {
     reserve,
     tryReserve: () => undefined,
+    late(_group, ms) {
+      lateness[latenessIndex++ % lateness.length] = ms
+    },
     release(group, id, at) {
       // Slots from Redis carry this process's id; the others came from the local store.
       if (!id.startsWith(me)) return local.release(group, id, at)
