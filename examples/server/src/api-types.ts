@@ -57,6 +57,29 @@ export interface PricesResponse {
   fills: FillMarker[]
 }
 
+export interface CandleBar {
+  /** Bucket start, epoch ms. */
+  time: number
+  open: string
+  high: string
+  low: string
+  close: string
+  /** Prices the bot logged in the bucket. */
+  ticks: number
+}
+
+export interface CandlesResponse {
+  market: string
+  /** `1m`, `5m`, `15m`, `1h`, `4h` or `1d`. */
+  interval: string
+  intervalMs: number
+  /** `equity-log`: the prices the bot logged each cycle; `none`: the bot logs no equity snapshots, so no price line. */
+  source: 'equity-log' | 'none'
+  candles: CandleBar[]
+  /** Fills in the candles' time range, as markers. */
+  fills: FillMarker[]
+}
+
 export type CheckStatus = 'ok' | 'warn' | 'down' | 'disabled'
 
 export interface HealthCheck {

@@ -13,7 +13,8 @@ import {
 } from '@tradekit/trade-log'
 import { LRUCache } from 'lru-cache'
 import type { Logger } from 'pino'
-import type { EquityResponse, HealthCheck, Page, PricesResponse } from './api-types.js'
+import type { CandlesResponse, EquityResponse, HealthCheck, Page, PricesResponse } from './api-types.js'
+import type { CandleInterval } from './candle-buckets.js'
 import type { CursorCodec } from './cursor-codec.js'
 import { ServerError, UnavailableError } from './errors.js'
 import { diagnoseLogDir } from './log-doctor.js'
@@ -53,6 +54,7 @@ export interface LogStore {
   equity(query: EquityQuery): Promise<EquityResponse>
   daily(query: StatsQuery): Promise<unknown>
   prices(query: { market?: string | undefined; points: number }): Promise<PricesResponse>
+  candles(query: { market?: string | undefined; interval: CandleInterval | 'auto'; limit: number }): Promise<CandlesResponse>
   doctor(): Promise<HealthCheck>
   /** Computes the all-time statistics in the background so the first dashboard load does not wait for them. */
   warm(): void
@@ -229,6 +231,7 @@ export function createLogStore(options: LogStoreOptions): LogStore {
     daily: (query) => guarded(() => stats.daily(rangeOf(query))),
     equity: (query) => guarded(() => stats.equity(rangeOf(query), query.points)),
     prices: (query) => guarded(() => stats.prices(query.market, query.points)),
+    candles: (query) => guarded(() => stats.candles(query.market, query.interval, query.limit)),
     warm() {
       void Promise.all([stats.performance(rangeOf({ period: 'all' })), stats.portfolio()]).catch(() => undefined)
     },

@@ -12,7 +12,9 @@ import {
   type TradeEntry,
   type TradeLogReader,
 } from '@tradekit/trade-log'
-import type { DailyResponse, EquityResponse, PricesResponse } from './api-types.js'
+import type { CandlesResponse, DailyResponse, EquityResponse, PricesResponse } from './api-types.js'
+import { CANDLE_INTERVALS, type CandleInterval, pickInterval } from './candle-buckets.js'
+import { toCandles } from './candles.js'
 import { downsample, inRange, type StatsRange } from './series.js'
 import { createSnapshot } from './snapshot.js'
 
@@ -22,6 +24,7 @@ export interface StatsCache {
   daily(range: StatsRange): Promise<DailyResponse>
   equity(range: StatsRange, points: number): Promise<EquityResponse>
   prices(market: string | undefined, points: number): Promise<PricesResponse>
+  candles(market: string | undefined, interval: CandleInterval | 'auto', limit: number): Promise<CandlesResponse>
   /** Called by the follower when an entry of `kind` was appended. */
   invalidate(kind: string): void
   /** What the all-time performance index did last: resumed from its checkpoint, folded everything, … */
@@ -294,6 +297,31 @@ export function createStatsCache(deps: StatsCacheDeps): StatsCache {
         fills.reverse()
         // Without equity snapshots the fills themselves draw the price line.
         return { market, points: series.length > 0 ? series : fills.map(({ tsMs, price }) => ({ tsMs, price })), fills }
+      }),
+
+    candles: (requested, interval, limit) =>
+      cached(`candles|${requested ?? ''}|${interval}|${limit}`, (allTrades, allEquity): CandlesResponse => {
+        const market = requested ?? allTrades.at(-1)?.market ?? allEquity.at(-1)?.positions[0]?.market ?? 'KRW-BTC'
+        // Prices come from the bot's equity snapshots (the ticker it saw each cycle), never from fills: a line drawn
+        // from fill to fill looks like data and is not.
+        const points: { tsMs: number; price: string }[] = []
+        for (const entry of allEquity) {
+          const position = entry.positions.find((p) => p.market === market)
+          if (position) points.push({ tsMs: entry.tsMs, price: position.price })
+        }
+        const name = interval === 'auto' ? pickInterval(points[0]?.tsMs ?? 0, points.at(-1)?.tsMs ?? 0, limit) : interval
+        const intervalMs = CANDLE_INTERVALS[name]
+        const candles = toCandles(points, intervalMs).slice(-limit)
+        const since = candles[0]?.time ?? Number.POSITIVE_INFINITY
+        const fills: CandlesResponse['fills'] = []
+        for (let i = allTrades.length - 1; i >= 0; i--) {
+          const trade = allTrades[i]!
+          if (trade.tsMs < since) break
+          if (trade.market === market)
+            fills.push({ tsMs: trade.tsMs, side: trade.side, price: trade.price, volume: trade.volume })
+        }
+        fills.reverse()
+        return { market, interval: name, intervalMs, source: points.length > 0 ? 'equity-log' : 'none', candles, fills }
       }),
 
     invalidate(kind) {

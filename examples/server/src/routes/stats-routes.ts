@@ -1,6 +1,7 @@
 import { Router } from 'express'
 import { z } from 'zod'
 import type { Bots } from '../bots.js'
+import { CANDLE_INTERVALS, type CandleInterval } from '../candle-buckets.js'
 import {
   botSchema,
   equityQuerySchema,
@@ -18,6 +19,13 @@ const pricesQuerySchema = z.strictObject({
   points: wholeNumber(2, 5_000).default(1_000),
 })
 const portfolioQuerySchema = z.strictObject({ bot: botSchema.optional() })
+
+const candlesQuerySchema = z.strictObject({
+  bot: botSchema.optional(),
+  market: marketSchema.optional(),
+  interval: z.enum(['auto', ...(Object.keys(CANDLE_INTERVALS) as CandleInterval[])]).default('auto'),
+  limit: wholeNumber(1, 2_000).default(300),
+})
 
 /**
  * Serialized performance answers per computed value and `include`: the value object stays the same until the log
@@ -41,7 +49,7 @@ function performanceBytes() {
 }
 
 /** The paths this router serves (the tests enumerate them). */
-export const STATS_ROUTES = ['/portfolio', '/performance', '/equity', '/daily', '/prices'] as const
+export const STATS_ROUTES = ['/portfolio', '/performance', '/equity', '/daily', '/prices', '/candles'] as const
 
 /** `GET /portfolio`, `/performance`, `/equity`, `/daily`, `/prices`: statistics over the trade log. */
 export function createStatsRouter(bots: Bots): Router {
@@ -66,6 +74,10 @@ export function createStatsRouter(bots: Bots): Router {
   router.get('/prices', async (req, res) => {
     const query = parseQuery(pricesQuerySchema, req)
     res.json(await bots.store(query.bot).prices(query))
+  })
+  router.get('/candles', async (req, res) => {
+    const query = parseQuery(candlesQuerySchema, req)
+    res.json(await bots.store(query.bot).candles(query))
   })
   return router
 }
