@@ -6,6 +6,7 @@ import {
   type DecisionResult,
   holdDecision,
   type MarketContext,
+  markFormingCandles,
   type RiskLimits,
   type RiskOrder,
   riskStateFromContext,
@@ -88,7 +89,11 @@ export async function runCycle(market: string, deps: CycleDeps): Promise<CycleRe
   const context: MarketContext = {
     market,
     asOf: now,
-    candles: { [timeframeLabel(settings.timeframes[0])]: fast, [timeframeLabel(settings.timeframes[1])]: slow },
+    // The exchange serves data as of now: its current candles are still forming, and the decider is told so.
+    candles: {
+      [timeframeLabel(settings.timeframes[0])]: markFormingCandles(fast, timeframeLabel(settings.timeframes[0]), now),
+      [timeframeLabel(settings.timeframes[1])]: markFormingCandles(slow, timeframeLabel(settings.timeframes[1]), now),
+    },
     orderbook,
     ticker,
     balances: { quote: free(accounts, quote), base: free(accounts, base) },

@@ -6,7 +6,10 @@ import { z } from 'zod'
 
 const decimalString = z.string().regex(/^\d+(\.\d+)?$/, 'must be a non-negative decimal string such as "0.0025"')
 
-/** One OHLCV bar; `time` is the bar's open time in UTC milliseconds. */
+/**
+ * One OHLCV bar; `time` is the bar's open time in UTC milliseconds. A bar counts as known at its close (open time +
+ * the timeframe's length), so a bar still forming at the decision time must carry `updatedAt`.
+ */
 export const Candle = z.object({
   time: z.number().int(),
   open: z.number().positive(),
@@ -14,6 +17,8 @@ export const Candle = z.object({
   low: z.number().positive(),
   close: z.number().positive(),
   volume: z.number().nonnegative(),
+  /** For a bar still forming at the decision time: when its data were last updated (its last trade), UTC ms. */
+  updatedAt: z.number().int().optional(),
 })
 export type Candle = z.infer<typeof Candle>
 
@@ -29,9 +34,15 @@ export type NewsItem = z.infer<typeof NewsItem>
 export const MarketContext = z.object({
   /** Market code, e.g. `KRW-BTC` (quote-base, Upbit style). */
   market: z.string().min(1),
-  /** When this snapshot was taken, UTC milliseconds. */
+  /**
+   * The decision time, UTC milliseconds: when this snapshot was taken. Nothing in the context may be stamped later
+   * (candle closes, `updatedAt`, news `publishedAt`, past decisions and fills); deciders refuse such a context.
+   */
   asOf: z.number().int(),
-  /** Candles per timeframe, oldest first, e.g. `{ '1h': [...], '1d': [...] }`. */
+  /**
+   * Candles per timeframe, oldest first, e.g. `{ '1h': [...], '1d': [...] }`. Name timeframes `<n>m`, `<n>h`,
+   * `<n>d` or `<n>w` so each bar's close is known, or give every bar `updatedAt`.
+   */
   candles: z.record(z.string(), z.array(Candle)),
   /** Precomputed indicators by name, e.g. `{ rsi14: 48.2 }`. Optional: the rule decider computes its own. */
   indicators: z.record(z.string(), z.number().nullable()).optional(),

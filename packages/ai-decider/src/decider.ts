@@ -62,8 +62,10 @@ export interface AttemptRecord {
 export interface AuditRecord {
   /** Random id of this decision. */
   id: string
-  /** When the decision was asked for, UTC milliseconds. */
+  /** When the decision was asked for (wall clock), UTC milliseconds. */
   at: number
+  /** The context's decision time (`asOf`), UTC milliseconds: in a backtest, the replayed moment. */
+  asOf?: number
   market: string
   provider: string
   model: string
@@ -78,12 +80,45 @@ export interface AuditRecord {
   fallback: FallbackReason | null
   /** The error's safe JSON, when the call failed. */
   error?: Record<string, unknown>
-  /** Tokens spent, when a provider answered. */
+  /** Tokens spent by this decision (all zero when no provider was asked, e.g. a replay from a recording). */
   usage?: Usage
-  /** Cost in US dollars when a composite decider summed its members'. */
+  /** Cost of this decision in US dollars from your price table (members summed); null when a model is not in it. */
   costUsd?: string | null
+  /** How a replay decider answered: from the recording, by recording it, or not at all. */
+  replay?: ReplayInfo
   /** For chains and ensembles: the audit records of the members that ran. */
   members?: AuditRecord[]
+}
+
+/** What a replay decider's key covers: everything that shaped the answer. A recording is replayed only on a match. */
+export interface ReplayFingerprint {
+  provider: string
+  model: string
+  /** The prompt template's version (`Prompt.version`). */
+  promptVersion: string
+  /** sha256 of the system and user parts of the prompt (the data included). */
+  promptHash: string
+  /** sha256 of the decision JSON schema the model was asked to follow. */
+  schemaVersion: string
+  /** The decision time (`asOf`), ISO 8601. */
+  decisionTime: string
+  /** The newest data stamp in the context (a candle close, `updatedAt`, a news item), ISO 8601. */
+  dataCutoff: string
+}
+
+/** How a replay decider answered one decision. */
+export interface ReplayInfo {
+  /** `recording`: from the recording, at $0; `recorded`: the inner decider answered and was recorded; `missing`: no recording. */
+  source: 'recording' | 'recorded' | 'missing'
+  /** The recording file (existing or written). */
+  file: string
+  fingerprint: ReplayFingerprint
+  /** When the recording was made, ISO 8601 (for `recording` and `recorded`). */
+  recordedAt?: string
+  /** For `recording`: the tokens the original call spent, which this replay did not. */
+  savedUsage?: Usage
+  /** For `recording`: the original call's cost at your price table (or as recorded), which this replay saved. */
+  savedUsd?: string | null
 }
 
 /** What `decide` resolves to. */

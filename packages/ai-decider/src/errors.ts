@@ -194,6 +194,46 @@ export class ReplayMissError extends DeciderError {
   }
 }
 
+/** The context holds data stamped after its decision time (`asOf`): refused before any request, never retried. */
+export class LookAheadError extends DeciderError {
+  override name = 'LookAheadError' as const
+  /** Where the offending data is, e.g. `candles["1h"][59]` or `news[2]`. */
+  readonly field: string
+  /** When that data became known, UTC milliseconds. */
+  readonly stampedAt: number
+  /** The context's decision time, UTC milliseconds. */
+  readonly asOf: number
+  constructor(message: string, details: { provider?: string; field: string; stampedAt: number; asOf: number }) {
+    super(message, { code: 'look_ahead', ...(details.provider === undefined ? {} : { provider: details.provider }) })
+    this.field = details.field
+    this.stampedAt = details.stampedAt
+    this.asOf = details.asOf
+  }
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), field: this.field, stampedAt: this.stampedAt, asOf: this.asOf }
+  }
+}
+
+/** A recording exists for this decision point but was made with different inputs: replaying it would mislead. */
+export class ReplayMismatchError extends DeciderError {
+  override name = 'ReplayMismatchError' as const
+  /** The recording file. */
+  readonly file: string
+  /** Each fingerprint field that differs: `{ field, recorded, now }`. */
+  readonly differences: readonly { field: string; recorded: unknown; now: unknown }[]
+  constructor(
+    message: string,
+    details: { provider?: string; file: string; differences: readonly { field: string; recorded: unknown; now: unknown }[] },
+  ) {
+    super(message, { code: 'replay_mismatch', ...(details.provider === undefined ? {} : { provider: details.provider }) })
+    this.file = details.file
+    this.differences = details.differences
+  }
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), file: this.file, differences: this.differences }
+  }
+}
+
 /** One member's failure inside a fallback chain or ensemble. */
 export interface MemberFailure {
   provider: string
@@ -231,6 +271,8 @@ const DECIDER_ERROR_NAMES = new Set<string>([
   'NetworkError',
   'DeciderConfigError',
   'ReplayMissError',
+  'ReplayMismatchError',
+  'LookAheadError',
   'AllDecidersFailedError',
 ])
 

@@ -10,6 +10,8 @@ export type {
   FallbackReason,
   ModelPrice,
   PriceTable,
+  ReplayFingerprint,
+  ReplayInfo,
   Usage,
 } from './decider.js'
 export {
@@ -31,6 +33,7 @@ export {
   DecisionSchemaError,
   InvalidResponseError,
   isDeciderError,
+  LookAheadError,
   type MemberFailure,
   NetworkError,
   OverloadedError,
@@ -38,12 +41,15 @@ export {
   QuotaError,
   RateLimitError,
   RefusalError,
+  ReplayMismatchError,
   ReplayMissError,
   TruncationError,
 } from './errors.js'
 export { createFallbackDecider, type FallbackDeciderOptions } from './fallback.js'
 export { createGptDecider, DECISION_SCHEMA_NAME, type GptDeciderOptions } from './gpt.js'
 export type { FetchLike } from './http.js'
+export { type CostLedger, createCostLedger, type LedgerEntry, type LedgerTotals } from './ledger.js'
+export { markFormingCandles, timeframeMs } from './point-in-time.js'
 export {
   buildPrompt,
   createPromptBuilder,
@@ -55,7 +61,7 @@ export {
   promptHash,
 } from './prompt.js'
 export type { ProviderOptions } from './provider.js'
-export { createReplayDecider, type Recording, type ReplayDeciderOptions } from './replay.js'
+export { createReplayDecider, type Recording, type ReplayDeciderOptions, replayFingerprint } from './replay.js'
 export type { RetryEvent, RetryOptions } from './retry.js'
 export {
   applyRiskLimits,

@@ -141,7 +141,7 @@ async function everythingLeaving(target: Target, answer: Fixture, run: string): 
   const recorder = createReplayDecider({ dir, mode: 'record', inner: target.create(extra), onAudit: extra.onAudit })
   const result = await recorder.decide(context)
   const out = [JSON.stringify(result), inspect(result, { depth: null }), JSON.stringify(payloads)]
-  for (const file of safeList(dir)) out.push(readFileSync(join(dir, file), 'utf8'))
+  for (const file of recordingFiles(dir)) out.push(readFileSync(join(dir, file), 'utf8'))
   if (result.fallback !== null) {
     const thrown = await target
       .create(extra)
@@ -158,9 +158,12 @@ async function everythingLeaving(target: Target, answer: Fixture, run: string): 
   return out
 }
 
-function safeList(dir: string): string[] {
+/** Every file the recorder wrote under `dir` (none when nothing was recorded). */
+function recordingFiles(dir: string): string[] {
   try {
-    return readdirSync(dir)
+    return readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => join(entry.parentPath, entry.name).slice(dir.length + 1))
   } catch {
     return []
   }

@@ -5,10 +5,20 @@
 import { randomUUID } from 'node:crypto'
 import { MarketContext } from './context.js'
 import { createDeadline, type Deadline, raceSignal } from './deadline.js'
-import type { AttemptRecord, AuditRecord, ClampEvent, DecideOptions, DecisionResult, PriceTable, Usage } from './decider.js'
+import type {
+  AttemptRecord,
+  AuditRecord,
+  ClampEvent,
+  DecideOptions,
+  DecisionResult,
+  PriceTable,
+  ReplayInfo,
+  Usage,
+} from './decider.js'
 import { holdDecision, normalizeDecision } from './decision.js'
 import { DeciderAbortError, DeciderError, DeciderTimeoutError, isDeciderError } from './errors.js'
 import { costUsd } from './money.js'
+import { assertPointInTime } from './point-in-time.js'
 import type { Redactor } from './redact.js'
 
 /** What a decider's work fills in while it runs, for the audit record. */
@@ -22,6 +32,8 @@ export interface AuditDraft {
   usage?: Usage
   /** Cost already known to a composite decider (sum of its members). */
   costUsd?: string | null
+  /** Set by the replay decider. */
+  replay?: ReplayInfo
 }
 
 export interface RunScope {
@@ -137,10 +149,20 @@ export async function runDecision(
   const deadline = createDeadline(options?.signal, options?.deadlineMs ?? frame.defaultBudgetMs, { timer: cutOff })
   const audit: AuditDraft = { attempts: [] }
   const market = typeof context?.market === 'string' ? context.market : ''
-  const base = { id: randomUUID(), at, market, provider: frame.provider, model: frame.model }
+  const asOf = typeof context?.asOf === 'number' ? context.asOf : undefined
+  const base = {
+    id: randomUUID(),
+    at,
+    ...(asOf === undefined ? {} : { asOf }),
+    market,
+    provider: frame.provider,
+    model: frame.model,
+  }
   try {
     if (options?.signal?.aborted) throw options.signal.reason
     checkContext(context, frame.provider)
+    // Before any work: a decider must never see data from after its decision time (and never pay to see it).
+    assertPointInTime(context, frame.provider)
     const age = at - context.asOf
     if (options?.maxContextAgeMs !== undefined && age > options.maxContextAgeMs) {
       throw new DeciderError(
@@ -155,11 +177,14 @@ export async function runDecision(
     const usage = answer.usage ?? emptyUsage()
     const model = answer.model ?? frame.model
     const cost = answer.costUsd !== undefined ? answer.costUsd : priceCall(frame, usage, model)
+    // The cost ledger of this decision: tokens and dollars, in the audit record as in the result.
     const record: AuditRecord = {
       ...base,
       ...audit,
       provider: answer.provider ?? frame.provider,
       model,
+      usage,
+      costUsd: cost,
       decision,
       fallback: null,
     }
@@ -184,16 +209,18 @@ export async function runDecision(
     const decision = holdDecision(`No trade: the ${error.provider ?? frame.provider} decision failed (${error.code}).`)
     const fallback = { code: error.code, message: error.message }
     const usage = audit.usage ?? emptyUsage()
+    // A failure after the provider answered (a refusal, a bad answer) still cost its tokens.
+    const cost = audit.costUsd !== undefined ? audit.costUsd : audit.usage ? priceCall(frame, usage, frame.model) : null
     const result = redact(frame, {
       decision,
       provider: frame.provider,
       model: frame.model,
       latencyMs: performance.now() - started,
       usage,
-      costUsd: audit.costUsd !== undefined ? audit.costUsd : audit.usage ? priceCall(frame, usage, frame.model) : null,
+      costUsd: cost,
       fallback,
       clamps: [],
-      audit: { ...base, ...audit, decision, fallback, error: error.toJSON() },
+      audit: { ...base, ...audit, usage, costUsd: cost, decision, fallback, error: error.toJSON() },
     })
     emitAudit(frame, result.audit)
     if (options?.onFailure === 'throw') throw error

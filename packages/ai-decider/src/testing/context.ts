@@ -24,21 +24,28 @@ export function sampleCloses(count = 60): number[] {
   return Array.from({ length: count }, (_, index) => Math.round(135_000_000 + Math.sin(index / 4) * 1_500_000))
 }
 
-/** A complete KRW-BTC context; pass `closes` for the '1h' candles and any field to override. */
+/** Candles still open at `asOf` carry `updatedAt: asOf`, as an exchange's current candle would (point-in-time rule). */
+function formingAt(candles: Candle[], intervalMs: number, asOf: number): Candle[] {
+  return candles.map((candle) => (candle.time + intervalMs > asOf ? { ...candle, updatedAt: asOf } : candle))
+}
+
+/**
+ * A complete KRW-BTC context whose `asOf` is the close of the last hourly candle, so every candle is known by then
+ * (the day still forming is stamped `updatedAt`); pass `closes` for the '1h' candles and any field to override.
+ */
 export function sampleContext(overrides: Partial<MarketContext> & { closes?: readonly number[] } = {}): MarketContext {
   const { closes = sampleCloses(), ...rest } = overrides
   const candles = candlesFrom(closes)
   const price = closes.at(-1) ?? 135_000_000
+  const asOf = START + closes.length * HOUR
+  const daily = candlesFrom(
+    closes.filter((_, index) => index % 24 === 0),
+    24 * HOUR,
+  )
   return {
     market: 'KRW-BTC',
-    asOf: START + closes.length * HOUR,
-    candles: {
-      '1h': candles,
-      '1d': candlesFrom(
-        closes.filter((_, index) => index % 24 === 0),
-        24 * HOUR,
-      ),
-    },
+    asOf,
+    candles: { '1h': candles, '1d': formingAt(daily, 24 * HOUR, asOf) },
     indicators: { rsi14: 48.2, macdHist: -1200 },
     orderbook: { bestBid: price * 0.9999, bestAsk: price * 1.0001, bidSize: 1.2, askSize: 0.9 },
     ticker: { price, change24h: -0.012, volume24h: 2100 },
