@@ -28,9 +28,41 @@ describe('bchToSats', () => {
   it.each(['', '.', 'abc', '1e-7', '0.000000019', '1.2.3', '--'])('error: rejects %j with AmountError', (text) => {
     expect(() => bchToSats(text)).toThrow(AmountError)
   })
+
+  it.each([
+    ['0.29 (number)', 0.29],
+    ['29000000n (bigint)', 29_000_000n],
+    ['null', null],
+    ['undefined', undefined],
+    ['an object', { amount: '0.29' }],
+  ])('error: %s, not a string, throws the documented AmountError, not a TypeError', (_label, value) => {
+    {
+      const error = (() => {
+        try {
+          bchToSats(value as never)
+        } catch (e) {
+          return e
+        }
+      })()
+      expect(error).toBeInstanceOf(AmountError)
+      expect((error as AmountError).value).toBe(value)
+      expect((error as Error).message).toMatch(/^Invalid amount: bchToSats needs a decimal BCH string/)
+    }
+  })
+
+  it('error: bchToSats(0.29) says why a number cannot be used and what to pass instead', () => {
+    expect(() => bchToSats(0.29 as never)).toThrow(
+      'Invalid amount: bchToSats needs a decimal BCH string, got the number 0.29; a JS number cannot hold BCH exactly ' +
+        '(0.29 is 0.28999999...): pass the decimal string "0.29" or bigint satoshis.',
+    )
+  })
 })
 
 describe('satsToBch', () => {
+  it('error: a JS number is refused with AmountError', () => {
+    expect(() => satsToBch(29_000_000 as never)).toThrow(AmountError)
+  })
+
   it.each([
     [29_000_000n, '0.29'],
     [100_000_000n, '1'],
@@ -88,6 +120,10 @@ describe('toRpcAmount', () => {
 })
 
 describe('Python Decimal strings (getbalance)', () => {
+  it('error: a JS number is refused with AmountError', () => {
+    expect(() => pythonDecimalToSats(1e-8 as never)).toThrow(AmountError)
+  })
+
   it.each([
     [1n, '1E-8'],
     [10n, '1E-7'],

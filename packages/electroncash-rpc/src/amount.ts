@@ -19,11 +19,29 @@ export type Amount = bigint | BchString
 
 const DECIMAL = /^([+-])?(\d*)(?:\.(\d*))?$/
 
+/** Refuses anything but a string before it is parsed: a JS number has already lost the satoshis it stood for. */
+function requireText(value: unknown, fn: string): string {
+  if (typeof value === 'string') return value
+  const hint =
+    typeof value === 'number'
+      ? `; a JS number cannot hold BCH exactly (0.29 is 0.28999999...): pass the decimal string "${String(value)}" or bigint satoshis`
+      : ''
+  throw new AmountError(`${fn} needs a decimal BCH string, got ${describe(value)}${hint}`, { value })
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'bigint') return `the bigint ${value}n`
+  if (typeof value === 'number') return `the number ${String(value)}`
+  if (value === null) return 'null'
+  return `a ${typeof value}`
+}
+
 /**
  * Parses a decimal BCH string (`"0.29"`, `"1."`, `"+0.29"`, `"-0.000015"`, `".5"`) to satoshis.
- * Throws `AmountError` on anything else, including more than 8 decimal places.
+ * Throws `AmountError` on anything else, including more than 8 decimal places and JS numbers.
  */
 export function bchToSats(text: string): bigint {
+  requireText(text, 'bchToSats')
   const match = DECIMAL.exec(text.trim())
   const [, sign, whole = '', fraction = ''] = match ?? []
   if (!match || (whole === '' && fraction === '')) {
@@ -38,6 +56,7 @@ export function bchToSats(text: string): bigint {
 
 /** Formats satoshis as the shortest decimal BCH string: `29000000n` → `"0.29"`, `100000000n` → `"1"`. */
 export function satsToBch(sats: bigint): string {
+  if (typeof sats !== 'bigint') throw new AmountError(`satsToBch needs bigint satoshis, got ${describe(sats)}`, { value: sats })
   const negative = sats < 0n
   const abs = negative ? -sats : sats
   const whole = abs / SATS_PER_BCH
@@ -52,6 +71,7 @@ const PYTHON_EXPONENT = /^([+-])?(\d+)(?:\.(\d+))?[eE]([+-]?\d+)$/
  * (`str(Decimal(1) / 100000000)` is `"1E-8"`). Throws `AmountError` below one satoshi.
  */
 export function pythonDecimalToSats(text: string): bigint {
+  requireText(text, 'pythonDecimalToSats')
   const match = PYTHON_EXPONENT.exec(text.trim())
   if (!match) return bchToSats(text)
   const [, sign, whole = '', fraction = '', exponentText = '0'] = match

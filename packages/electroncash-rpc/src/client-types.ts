@@ -20,10 +20,23 @@ export interface RetryOptions {
 }
 
 export interface CallOptions {
-  /** Aborts the call, including while it waits in the queue. */
+  /**
+   * Aborts the call. While it waits in the queue it is never sent; once sent, the caller gets the abort reason at
+   * once while the daemon finishes the request (the endpoint counts as busy until then).
+   */
   signal?: AbortSignal
   /** Per-attempt timeout, counted from when the request leaves the queue. Default: the client's `timeoutMs` or `networkTimeoutMs`. */
   timeoutMs?: number
+  /**
+   * Longest wait for the endpoint's queue (the daemon serves one request at a time). When it passes, the call
+   * rejects with `DaemonBusyError` and was never sent. Default: no limit.
+   */
+  queueTimeoutMs?: number
+  /**
+   * Budget of each attempt, queue wait included: the request gets what the wait left (and at most `timeoutMs`).
+   * Use it with `queueTimeoutMs` for a call that must answer within a fixed time, like a health probe. Default: none.
+   */
+  totalTimeoutMs?: number
   /** Overrides the client's retry policy for this call; `false` disables retries. */
   retry?: RetryOptions | false
 }
@@ -99,6 +112,12 @@ export interface ElectronCashClientOptions {
   concurrency?: number
   /** How long a failed endpoint is skipped before the client tries it (the primary first) again. Default 5000 ms. */
   failoverCooldownMs?: number
+  /**
+   * After a call times out, the daemon may still be executing it: the client keeps that request open and treats the
+   * endpoint as busy until the daemon answers. Past this long it gives up on the daemon as hung, closes the
+   * connection and marks the endpoint failed. Default 120000 ms (four times the daemon's own 30 s network limit).
+   */
+  busyLimitMs?: number
   /** The fetch implementation. Default `globalThis.fetch`. */
   fetch?: typeof globalThis.fetch
   /** Logging and metrics hooks. A throwing hook never breaks a call. */
@@ -117,12 +136,14 @@ type Outcomes<E extends readonly BatchEntry[]> = { [K in keyof E]: E[K] extends 
 
 type OptionalIfEmpty<P> =
   Record<never, never> extends P ? [params?: P, options?: CallOptions] : [params: P, options?: CallOptions]
-export type TypedMethods = {
-  [K in MethodName]: (...args: OptionalIfEmpty<MethodParams<K>>) => Promise<MethodResult<K>>
-}
-export type PreparedMethods = {
-  [K in MethodName]: (...args: OptionalIfEmpty<MethodParams<K>>) => BatchEntry<MethodResult<K>>
-}
+/** The arguments of a typed method: its params (optional when every field is) and per-call options. */
+export type MethodArgs<K extends MethodName> = OptionalIfEmpty<MethodParams<K>>
+/** One typed method, e.g. `TypedMethod<'getBalance'>`. */
+export type TypedMethod<K extends MethodName> = (...args: MethodArgs<K>) => Promise<MethodResult<K>>
+/** One prepared-entry builder, e.g. `PreparedMethod<'getBalance'>`. */
+export type PreparedMethod<K extends MethodName> = (...args: MethodArgs<K>) => BatchEntry<MethodResult<K>>
+export type TypedMethods = { [K in MethodName]: TypedMethod<K> }
+export type PreparedMethods = { [K in MethodName]: PreparedMethod<K> }
 
 export interface EndpointStatus {
   url: string
@@ -135,6 +156,8 @@ export interface EndpointStatus {
   waiting: number
   /** performance.now() when the oldest executing call started, if any. */
   busySince: number | undefined
+  /** Requests whose caller gave up (timeout, abort) that the daemon is still executing; nothing is re-sent meanwhile. */
+  abandoned: number
 }
 
 export interface ElectronCashClient extends TypedMethods {
@@ -155,8 +178,10 @@ export interface ElectronCashClient extends TypedMethods {
    * backoff. Rejects with `NotReadyError` naming the URLs, attempts and last cause.
    */
   waitUntilReady(options?: WaitUntilReadyOptions): Promise<ProbeResult>
-  /** One health probe of one endpoint (default: the primary): up, degraded (no wallet, offline, busy) or down. */
+  /** One health probe of one endpoint (default: the primary): up, degraded (busy, no wallet, not as configured) or down. */
   probe(options?: ProbeOptions): Promise<ProbeResult>
   /** Like `batch`, to one endpoint only, without retry or failover. */
   batchEndpoint(url: string, entries: readonly BatchEntry[], options?: CallOptions): Promise<BatchOutcome[]>
+  /** Closes requests still open after their caller gave up (the CLI calls it before exiting). Calls still work after. */
+  close(): void
 }

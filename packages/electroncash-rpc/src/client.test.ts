@@ -410,6 +410,7 @@ describe('secrets never leak', () => {
     daemon.setOffline(false)
     daemon.inject({ type: 'hang' }, { times: 1 })
     await capture(client.getBalance({}, { retry: false, timeoutMs: 50 })) // TimeoutError
+    daemon.clearFaults() // the hung request's connection drops: the daemon is free again
     daemon.inject({ type: 'cut' }, { times: 1 })
     await capture(client.getBalance({}, { retry: false })) // ConnectionError
     await capture(client.call('getconfig', ['rpcpassword'])) // succeeds; its result must be redacted in hooks

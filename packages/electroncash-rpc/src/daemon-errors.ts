@@ -3,7 +3,13 @@
  * line N, in f | Class: msg`) and the results that mean failure (`{"error": ...}`, `[false, "error: ..."]`,
  * `false` from addrequest, `"Daemon offline"`).
  */
-import { DaemonOfflineError, type RequestPlace, RpcError, WalletNotLoadedError } from './errors.js'
+import { DaemonOfflineError, LOAD_WALLET_HINT, type RequestPlace, RpcError, WalletNotLoadedError } from './errors.js'
+
+/** Ends a daemon text with exactly one full stop (the daemon's own texts sometimes end with one already). */
+export function sentence(text: string): string {
+  const trimmed = text.trim()
+  return /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`
+}
 
 const SERVER_ERROR = /^Server error: File "[^"]*", line \d+, in \S+ \| ([\w.]+)(?::\s?([\s\S]*?))?\s*$/
 
@@ -43,10 +49,10 @@ export function rpcErrorFrom(error: { code?: unknown; message?: unknown }, place
   const options = { ...place, rpcCode, rpcMessage, exceptionClass: parsed?.exceptionClass }
   const where = `${place.method} on ${place.url}`
   if (parsed?.detail.startsWith('Wallet not loaded')) {
-    return new WalletNotLoadedError(
-      `${where} failed: no wallet is loaded in the daemon; run \`electron-cash daemon load_wallet\` (or call loadWallet()).`,
-      { ...options, code: 'wallet_not_loaded' },
-    )
+    return new WalletNotLoadedError(`${where} failed: no wallet is loaded in the daemon. ${LOAD_WALLET_HINT}`, {
+      ...options,
+      code: 'wallet_not_loaded',
+    })
   }
   if (parsed?.detail === 'Daemon offline' || parsed?.exceptionClass === 'electroncash.util.timeout') {
     const why =
@@ -62,7 +68,10 @@ export function rpcErrorFrom(error: { code?: unknown; message?: unknown }, place
       : rpcCode === -32602
         ? 'invalid parameters'
         : `JSON-RPC error ${rpcCode}`
-  return new RpcError(`${where} failed (${kind}): ${rpcMessage.replace(/\.$/, '')}${hint ? ` (${hint})` : ''}.`, options)
+  return new RpcError(
+    `${where} failed (${kind}): ${hint ? `${rpcMessage.replace(/\.$/, '')} (${hint}).` : sentence(rpcMessage)}`,
+    options,
+  )
 }
 
 /** Detects results that mean failure; returns the error to throw or undefined for a genuine result. */
@@ -81,9 +90,9 @@ export function failureInResult(result: unknown, place: RequestPlace): RpcError 
       )
     }
     if (/is not loaded/.test(message)) {
-      return new WalletNotLoadedError(`${where} failed: ${message}.`, { ...options, code: 'wallet_not_loaded' })
+      return new WalletNotLoadedError(`${where} failed: ${sentence(message)}`, { ...options, code: 'wallet_not_loaded' })
     }
-    return new RpcError(`${where} failed: ${message}.`, options)
+    return new RpcError(`${where} failed: ${sentence(message)}`, options)
   }
   if (result === 'Daemon offline') {
     return new DaemonOfflineError(`${where} failed: the daemon runs offline (no network).`, {
@@ -103,7 +112,7 @@ export function failureInResult(result: unknown, place: RequestPlace): RpcError 
         { ...options, code: 'daemon_offline' },
       )
     }
-    return new RpcError(`${where} was rejected: ${message}.`, { ...options, code: 'broadcast_rejected' })
+    return new RpcError(`${where} was rejected: ${sentence(message)}`, { ...options, code: 'broadcast_rejected' })
   }
   if (place.method === 'addrequest' && result === false) {
     return new RpcError(

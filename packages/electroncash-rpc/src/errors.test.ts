@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
+import { runInNewContext } from 'node:vm'
 import { describe, expect, it } from 'vitest'
-import { parseServerError } from './daemon-errors.js'
+import { failureInResult, parseServerError, rpcErrorFrom } from './daemon-errors.js'
 import {
   AmountError,
   AuthError,
@@ -28,6 +29,9 @@ import {
   WalletNotLoadedError,
 } from './errors.js'
 
+/** The brand every copy of this package puts on its errors. */
+const BRAND = Symbol.for('@tradekit/electroncash-rpc/error')
+
 describe('ElectronCashError', () => {
   it('chains the cause and keeps a stable code', () => {
     const cause = new Error('boom')
@@ -50,11 +54,46 @@ describe('ElectronCashError', () => {
     expect(error.value).toBe('x')
   })
 
-  it('isElectronCashError recognises errors by name across package copies', () => {
-    const foreign = Object.assign(new Error('x'), { name: 'AmountError', code: 'amount' })
-    expect(isElectronCashError(foreign)).toBe(true)
+  it("isElectronCashError recognises this package's errors from another copy by the package brand", () => {
+    const otherCopy = Object.assign(new Error('x'), { name: 'AmountError', code: 'amount', [BRAND]: true })
+    expect(isElectronCashError(otherCopy)).toBe(true)
     expect(isElectronCashError(new Error('x'))).toBe(false)
     expect(isElectronCashError(new AmountError('y', { value: 1 }))).toBe(true)
+  })
+
+  it("error guards never match another package's errors with the same name (ai-decider's AuthError, TimeoutError, ...)", () => {
+    // The shape of @tradekit/ai-decider's errors: a base class with a string `code`, subclasses with literal names.
+    class DeciderError extends Error {
+      readonly code: string
+      constructor(message: string, code: string) {
+        super(message)
+        this.code = code
+      }
+    }
+    class AuthErrorElsewhere extends DeciderError {
+      override name = 'AuthError' as const
+    }
+    class TimeoutErrorElsewhere extends DeciderError {
+      override name = 'TimeoutError' as const
+    }
+    class ConnectionErrorElsewhere extends DeciderError {
+      override name = 'ConnectionError' as const
+    }
+    expect(isAuthError(new AuthErrorElsewhere('401 from Anthropic', 'auth'))).toBe(false)
+    expect(isTimeoutError(new TimeoutErrorElsewhere('slow', 'timeout'))).toBe(false)
+    expect(isConnectionError(new ConnectionErrorElsewhere('reset', 'connection'))).toBe(false)
+    expect(isElectronCashError(new AuthErrorElsewhere('x', 'auth'))).toBe(false)
+  })
+
+  it("guards match this package's errors across realms (an error made in another vm context)", () => {
+    const made = (branded: boolean) =>
+      runInNewContext(
+        `const e = new Error('x'); e.name = 'AuthError'; e.code = 'auth'; ${branded ? "e[Symbol.for('@tradekit/electroncash-rpc/error')] = true;" : ''} e`,
+      ) as unknown
+    expect(made(true) instanceof Error).toBe(false) // another realm's Error
+    expect(isAuthError(made(true))).toBe(true)
+    expect(isElectronCashError(made(true))).toBe(true)
+    expect(isAuthError(made(false))).toBe(false)
   })
 })
 
@@ -101,8 +140,10 @@ describe('error classes', () => {
   it('each type guard accepts its own class (and RpcError its subclasses) and nothing else', () => {
     for (const [guard, expected] of guards) {
       expect(all.filter((error) => guard(error)).map((error) => error.name)).toEqual(expected)
-      // Also across package copies: a plain Error with the same name and a code.
-      expect(guard(Object.assign(new Error('x'), { name: expected[0], code: 'x' }))).toBe(true)
+      // Also across package copies: an error with the same name and the package brand...
+      expect(guard(Object.assign(new Error('x'), { name: expected[0], code: 'x', [BRAND]: true }))).toBe(true)
+      // ...but not one with the same name from elsewhere.
+      expect(guard(Object.assign(new Error('x'), { name: expected[0], code: 'x' }))).toBe(false)
     }
   })
 
@@ -115,7 +156,52 @@ describe('error classes', () => {
     })
     expect(error.message).toBe(
       'Electron Cash daemon at http://ec:7777 was not ready after 5 attempts in 2000 ms: daemon up but no wallet loaded. ' +
-        'Run `electron-cash daemon load_wallet` or call loadWallet().',
+        "Load it with `electron-cash daemon load_wallet` or client.daemon({ subcommand: 'load_wallet', electronCashPath: " +
+        "'<the daemon data directory>' }), which work offline too (loadWallet() needs the network).",
+    )
+  })
+
+  it('the wallet-not-loaded hints name a way that works on an offline daemon', () => {
+    const error = rpcErrorFrom(
+      {
+        code: -32603,
+        message:
+          'Server error: File "/opt/electron-cash/electroncash/commands.py", line 119, in func_wrapper | BaseException: ' +
+          "Wallet not loaded. Use 'electron-cash daemon load_wallet'\n",
+      },
+      { url: 'http://ec:7777', method: 'getbalance' },
+    )
+    expect(error).toBeInstanceOf(WalletNotLoadedError)
+    expect(error.message).toContain("client.daemon({ subcommand: 'load_wallet'")
+    expect(error.message).toContain('work offline too')
+    expect(error.message).not.toMatch(/or call loadWallet\(\)/)
+  })
+
+  it.each([
+    [
+      { error: 'This wallet is not an RPA wallet.' },
+      'rpa_generate_paycode on http://ec:7777 failed: This wallet is not an RPA wallet.',
+    ],
+    [{ error: 'Password required' }, 'rpa_generate_paycode on http://ec:7777 failed: the wallet is encrypted'],
+    [{ error: 'no stop at the end' }, 'rpa_generate_paycode on http://ec:7777 failed: no stop at the end.'],
+  ])('a failure reported in a result ends with one full stop: %j', (result, start) => {
+    const error = failureInResult(result, { url: 'http://ec:7777', method: 'rpa_generate_paycode' })
+    expect(error?.message.startsWith(start)).toBe(true)
+    expect(error?.message).not.toMatch(/\.\.$/)
+  })
+
+  it('a daemon error text that ends with a full stop does not get a second one', () => {
+    const error = rpcErrorFrom(
+      {
+        code: -32603,
+        message:
+          'Server error: File "/opt/electron-cash/electroncash/rpa/paycode.py", line 80, in generate_paycode | ' +
+          'RuntimeError: This is not an RPA wallet.\n',
+      },
+      { url: 'http://ec:7777', method: 'rpa_generate_paycode' },
+    )
+    expect(error.message).toBe(
+      'rpa_generate_paycode on http://ec:7777 failed (JSON-RPC error -32603): RuntimeError: This is not an RPA wallet.',
     )
   })
 })

@@ -1,6 +1,15 @@
+/**
+ * Marks errors made by this package. `Symbol.for` is shared by every copy of the package and every realm (vm
+ * contexts, workers' structured clones excepted), while another package's `AuthError` or `TimeoutError` never
+ * carries it: the guards match this package's errors only, by brand rather than by name.
+ */
+const BRAND: unique symbol = Symbol.for('@tradekit/electroncash-rpc/error') as never
+
 /** Every error this package throws extends `ElectronCashError` and carries a stable `code`. */
 export class ElectronCashError extends Error {
   override name = 'ElectronCashError'
+  /** The package brand the guards check (see `isElectronCashError`). */
+  readonly [BRAND] = true as const
   /** Stable machine-readable code, e.g. `'connection'`, `'timeout'`, `'auth'`, `'rpc'`, `'amount'`. */
   readonly code: string
 
@@ -33,10 +42,17 @@ export class AmountError extends ElectronCashError {
   override name = 'AmountError' as const
   /** The rejected input. */
   readonly value: unknown
+  /** The daemon method whose parameter was refused (e.g. `'addrequest'`), when the amount was a call parameter. */
+  readonly method: string | undefined
+  /** The refused parameter as the daemon names it (e.g. `'amount'`, `'fee'`, `'outputs[0][1]'`). */
+  readonly param: string | undefined
 
-  constructor(message: string, options: { value: unknown; cause?: unknown }) {
-    super(`Invalid amount: ${message}.`, { code: 'amount', cause: options.cause })
+  constructor(message: string, options: { value: unknown; method?: string; param?: string; cause?: unknown }) {
+    const where = options.method ? `${options.method} ${options.param ?? 'amount'}: ` : ''
+    super(`Invalid amount: ${where}${message}.`, { code: 'amount', cause: options.cause })
     this.value = options.value
+    this.method = options.method
+    this.param = options.param
   }
 }
 
@@ -57,23 +73,31 @@ export interface RequestPlace {
 }
 
 /**
- * The daemon could not be reached or the connection broke. `sent` is false only when the failure proves the
- * request never reached the daemon (connection refused, DNS failure): only then may a non-idempotent call be retried.
+ * The daemon could not be reached or the connection broke. `sent` is false only when the failure proves that no
+ * attempt of the call reached the daemon (connection refused, DNS failure on every attempt): only then may a
+ * non-idempotent call be repeated. After retries, `sent` and the message cover every attempt, not just the last.
  */
 export class ConnectionError extends ElectronCashError {
   override name = 'ConnectionError' as const
+  /** The endpoint of the last attempt. */
   readonly url: string
   readonly method: string
-  /** False when the request provably never reached the daemon. */
+  /** False when no attempt reached the daemon; true when any attempt may have. */
   readonly sent: boolean
-  /** The system error code, e.g. `'ECONNREFUSED'`, `'ECONNRESET'`, `'ENOTFOUND'`. */
+  /** The system error code of the last attempt, e.g. `'ECONNREFUSED'`, `'ECONNRESET'`, `'ENOTFOUND'`. */
   readonly errno: string | undefined
-  constructor(message: string, options: RequestPlace & { sent: boolean; errno?: string | undefined; cause?: unknown }) {
+  /** Requests sent (or tried) for this call, retries and failovers included. */
+  readonly attempts: number
+  constructor(
+    message: string,
+    options: RequestPlace & { sent: boolean; errno?: string | undefined; attempts?: number; cause?: unknown },
+  ) {
     super(message, { code: 'connection', cause: options.cause })
     this.url = options.url
     this.method = options.method
     this.sent = options.sent
     this.errno = options.errno
+    this.attempts = options.attempts ?? 1
   }
 }
 
@@ -83,15 +107,48 @@ export class TimeoutError extends ElectronCashError {
   readonly url: string
   readonly method: string
   readonly timeoutMs: number
-  constructor(options: RequestPlace & { timeoutMs: number; cause?: unknown }) {
+  /** Always true: a request that timed out reached the daemon, which may still be executing it. */
+  readonly sent = true as const
+  /** Requests sent (or tried) for this call, retries and failovers included. */
+  readonly attempts: number
+  constructor(options: RequestPlace & { timeoutMs: number; attempts?: number; cause?: unknown }) {
+    const attempts = options.attempts ?? 1
     super(
-      `${options.method} on ${options.url} timed out after ${options.timeoutMs} ms; the daemon may still be executing it ` +
-        '(it serves one request at a time and network calls can take 30 s). Raise timeoutMs or check the daemon.',
+      `${options.method} on ${options.url} timed out after ${options.timeoutMs} ms` +
+        `${attempts > 1 ? ` (attempt ${attempts})` : ''}; the daemon may still be executing it ` +
+        '(it serves one request at a time and network calls can take 30 s): it is not sent again while the daemon is busy ' +
+        'with it. Raise timeoutMs or check the daemon.',
       { code: 'timeout', cause: options.cause },
     )
     this.url = options.url
     this.method = options.method
     this.timeoutMs = options.timeoutMs
+    this.attempts = attempts
+  }
+}
+
+/**
+ * The call was never sent: the endpoint stayed busy with another request (the daemon serves one at a time)
+ * for longer than the call's `queueTimeoutMs`. Nothing reached the daemon, so any call may be retried.
+ */
+export class DaemonBusyError extends ElectronCashError {
+  override name = 'DaemonBusyError' as const
+  readonly url: string
+  readonly method: string
+  /** Always false: the request did not leave the client's queue. */
+  readonly sent = false as const
+  /** How long the daemon had been busy with the request ahead when this call gave up, ms. */
+  readonly busyForMs: number
+  constructor(options: RequestPlace & { busyForMs: number; waitedMs: number }) {
+    super(
+      `${options.method} was not sent to ${options.url}: the daemon has been busy with another request for ` +
+        `${Math.round(options.busyForMs)} ms (it serves one request at a time) and this call waited ` +
+        `${Math.round(options.waitedMs)} ms; retry later or raise queueTimeoutMs.`,
+      { code: 'busy' },
+    )
+    this.url = options.url
+    this.method = options.method
+    this.busyForMs = options.busyForMs
   }
 }
 
@@ -185,6 +242,7 @@ export type NotReadyReason =
   | 'timed out'
   | 'wrong credentials (401)'
   | 'daemon up but no wallet loaded'
+  | 'wallet not synchronized'
   | 'daemon offline (no network)'
   | 'daemon not connected to a server'
   | 'unexpected reply'
@@ -208,12 +266,22 @@ export class NotReadyError extends ElectronCashError {
   }
 }
 
+/**
+ * How to load a wallet, offline or not: `load_wallet` (the RPC method, `loadWallet()`) needs the network, while the
+ * `daemon` method works in every mode.
+ */
+export const LOAD_WALLET_HINT =
+  "Load it with `electron-cash daemon load_wallet` or client.daemon({ subcommand: 'load_wallet', electronCashPath: " +
+  "'<the daemon data directory>' }), which work offline too (loadWallet() needs the network)."
+
 const NEXT_STEP: Record<NotReadyReason, string> = {
   'connection refused': 'Start the daemon (electron-cash daemon start) and check rpcport.',
   unreachable: 'Check the host name and that the daemon container is on the same network.',
   'timed out': 'The daemon accepted the connection but did not answer: it may be busy or hung; check its logs.',
   'wrong credentials (401)': 'Check rpcuser/rpcpassword (ELECTRONCASH_RPC_USER / ELECTRONCASH_RPC_PASSWORD).',
-  'daemon up but no wallet loaded': 'Run `electron-cash daemon load_wallet` or call loadWallet().',
+  'daemon up but no wallet loaded': LOAD_WALLET_HINT,
+  'wallet not synchronized':
+    'The wallet is still catching up with its Electrum server; wait, or check the server connection (getinfo).',
   'daemon offline (no network)': 'The daemon runs with --offline; restart it online or set requireNetwork: false.',
   'daemon not connected to a server': 'The daemon has no Electrum server; check its network or set requireNetwork: false.',
   'unexpected reply': 'The URL may not point at an Electron Cash daemon.',
@@ -232,47 +300,31 @@ export class StoreError extends ElectronCashError {
   }
 }
 
-/** True for any error thrown by this package, even across duplicated copies of it (checks `name` too). */
+/**
+ * True for any error thrown by this package, including errors from another copy of it or another realm. Another
+ * package's errors never match, even with the same `name` (`AuthError`, `TimeoutError`, ...).
+ */
 export function isElectronCashError(error: unknown): error is ElectronCashError {
   return (
     error instanceof ElectronCashError ||
-    (error instanceof Error && typeof (error as { code?: unknown }).code === 'string' && ELECTRONCASH_ERROR_NAMES.has(error.name))
+    (typeof error === 'object' && error !== null && (error as { [BRAND]?: unknown })[BRAND] === true)
   )
 }
 
-function guard<T extends ElectronCashError>(name: string, klass: abstract new (...args: never[]) => T) {
-  return (error: unknown): error is T => error instanceof klass || (isElectronCashError(error) && error.name === name)
+function guard<T extends ElectronCashError>(names: readonly string[], klass: abstract new (...args: never[]) => T) {
+  return (error: unknown): error is T => error instanceof klass || (isElectronCashError(error) && names.includes(error.name))
 }
 
-export const isConnectionError = guard('ConnectionError', ConnectionError)
-export const isTimeoutError = guard('TimeoutError', TimeoutError)
-export const isAuthError = guard('AuthError', AuthError)
-export const isProtocolError = guard('ProtocolError', ProtocolError)
-export const isParamsError = guard('ParamsError', ParamsError)
-export const isNotReadyError = guard('NotReadyError', NotReadyError)
-export const isStoreError = guard('StoreError', StoreError)
-export const isWalletNotLoadedError = guard('WalletNotLoadedError', WalletNotLoadedError)
-export const isDaemonOfflineError = guard('DaemonOfflineError', DaemonOfflineError)
+export const isConnectionError = guard(['ConnectionError'], ConnectionError)
+export const isTimeoutError = guard(['TimeoutError'], TimeoutError)
+export const isDaemonBusyError = guard(['DaemonBusyError'], DaemonBusyError)
+export const isAuthError = guard(['AuthError'], AuthError)
+export const isProtocolError = guard(['ProtocolError'], ProtocolError)
+export const isParamsError = guard(['ParamsError'], ParamsError)
+export const isAmountError = guard(['AmountError'], AmountError)
+export const isNotReadyError = guard(['NotReadyError'], NotReadyError)
+export const isStoreError = guard(['StoreError'], StoreError)
+export const isWalletNotLoadedError = guard(['WalletNotLoadedError'], WalletNotLoadedError)
+export const isDaemonOfflineError = guard(['DaemonOfflineError'], DaemonOfflineError)
 /** True for `RpcError` and its subclasses `WalletNotLoadedError` and `DaemonOfflineError`. */
-export function isRpcError(error: unknown): error is RpcError {
-  return (
-    error instanceof RpcError ||
-    (isElectronCashError(error) && ['RpcError', 'WalletNotLoadedError', 'DaemonOfflineError'].includes(error.name))
-  )
-}
-
-const ELECTRONCASH_ERROR_NAMES = new Set<string>([
-  'ElectronCashError',
-  'AmountError',
-  'ConfigError',
-  'ConnectionError',
-  'TimeoutError',
-  'AuthError',
-  'RpcError',
-  'WalletNotLoadedError',
-  'DaemonOfflineError',
-  'ProtocolError',
-  'ParamsError',
-  'NotReadyError',
-  'StoreError',
-])
+export const isRpcError = guard(['RpcError', 'WalletNotLoadedError', 'DaemonOfflineError'], RpcError)

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createHealthMonitor, type HealthChange, type HealthMonitor } from './health-monitor.js'
 import { useFakeDaemons } from './test-support/daemons.js'
+import type { FakeDaemon } from './testing/fake-daemon.js'
 
 const fakes = useFakeDaemons()
 
@@ -116,5 +117,85 @@ describe('health monitor', () => {
     const after = probes
     await new Promise((resolve) => setTimeout(resolve, 20))
     expect(probes).toBe(after)
+  })
+})
+
+describe('health monitor: an event on every transition', () => {
+  type Step = [string, (daemon: FakeDaemon) => Promise<void> | void, string[]]
+  /** Each step changes the daemon, runs one probe round and expects exactly these events (change:<to>, then the named one). */
+  const STEPS: Step[] = [
+    ['first probe of a daemon with a wallet', () => undefined, ['change:up', 'up']],
+    ['wallet unloaded', (d) => d.setWalletLoaded(false), ['change:degraded', 'degraded']],
+    ['wallet loaded again', (d) => d.setWalletLoaded(true), ['change:up', 'up', 'recovered']],
+    ['daemon stops', (d) => d.stop(), ['change:down', 'down']],
+    [
+      'daemon back with no wallet',
+      async (d) => {
+        d.setWalletLoaded(false)
+        await d.start()
+      },
+      ['change:degraded', 'degraded'],
+    ],
+    [
+      'no wallet, and now offline too (another reason, same state)',
+      (d) => {
+        d.setWalletLoaded(true)
+        d.setOffline(true)
+      },
+      ['change:degraded'],
+    ],
+    ['daemon stops while degraded', (d) => d.stop(), ['change:down', 'down']],
+    [
+      'daemon back, online, with its wallet',
+      async (d) => {
+        d.setOffline(false)
+        await d.start()
+      },
+      ['change:up', 'up', 'recovered'],
+    ],
+    ['nothing changes', () => undefined, []],
+  ]
+
+  it('walks up → degraded → up → down → degraded → degraded(other reason) → down → up (expectNetwork)', async () => {
+    const daemon = await fakes.start()
+    const monitor = createHealthMonitor(fakes.connect(daemon, { retry: false }), { failuresBeforeDown: 1, expectNetwork: true })
+    const events: string[] = []
+    monitor.on('change', (c) => events.push(`change:${c.to}`))
+    for (const name of ['up', 'down', 'degraded', 'recovered'] as const) monitor.on(name, () => events.push(name))
+    for (const [label, act, expected] of STEPS) {
+      await act(daemon)
+      events.length = 0
+      await monitor.check()
+      expect({ step: label, events }).toEqual({ step: label, events: expected })
+    }
+  })
+
+  it('a daemon running offline as configured is up, and up/recovered fire for it', async () => {
+    const daemon = await fakes.start({ offline: true })
+    const monitor = createHealthMonitor(fakes.connect(daemon, { retry: false }), { failuresBeforeDown: 1 })
+    const events: string[] = []
+    for (const name of ['up', 'down', 'degraded', 'recovered'] as const)
+      monitor.on(name, (c) => events.push(`${name}:${c.reason}`))
+    await monitor.check()
+    await daemon.stop()
+    await monitor.check()
+    await daemon.start()
+    await monitor.check()
+    expect(events).toEqual(['up:ok', 'down:connection refused', 'up:ok', 'recovered:ok'])
+  })
+
+  it('change carries the previous and the new reason', async () => {
+    const daemon = await fakes.start({ walletLoaded: false })
+    const monitor = createHealthMonitor(fakes.connect(daemon), { expectNetwork: true })
+    const changes: HealthChange[] = []
+    monitor.on('change', (c) => changes.push(c))
+    await monitor.check()
+    daemon.setWalletLoaded(true)
+    daemon.setNetworkStall(30)
+    await monitor.check()
+    expect(changes.map((c) => [c.from, c.fromReason, c.to, c.reason])).toEqual([
+      ['unknown', undefined, 'degraded', 'daemon up but no wallet loaded'],
+      ['degraded', 'daemon up but no wallet loaded', 'degraded', 'daemon not connected to a server'],
+    ])
   })
 })

@@ -1,10 +1,11 @@
 /**
  * `createHealthMonitor`: probes every endpoint on an interval, with hysteresis, tells the client which endpoints
- * to prefer, emits up/down/degraded/recovered/change, and can run the operator's recovery command with backoff.
+ * to prefer, emits an event on every transition (up/down/degraded/recovered/change), and can run the operator's
+ * recovery command with backoff.
  */
 import { EventEmitter } from 'eventemitter3'
 import type { ElectronCashClient } from './client.js'
-import type { ProbeResult } from './readiness.js'
+import type { ProbeReason, ProbeResult } from './readiness.js'
 
 export type HealthState = 'unknown' | 'up' | 'degraded' | 'down'
 
@@ -12,6 +13,10 @@ export interface HealthChange {
   url: string
   from: HealthState
   to: HealthState
+  /** The reason of the previous state (`undefined` before the first). */
+  fromReason: ProbeReason | undefined
+  /** The reason of the new state, e.g. `'daemon up but no wallet loaded'`. */
+  reason: ProbeReason
   probe: ProbeResult
 }
 
@@ -30,8 +35,15 @@ export interface HealthMonitorOptions {
   failuresBeforeDown?: number
   /** Consecutive `up` probes before a down or degraded endpoint is declared up again. Default 1. */
   successesBeforeUp?: number
-  /** Probe timeout. Default 5000 ms. */
+  /** Probe timeout (queue wait included). Default 5000 ms. */
   probeTimeoutMs?: number
+  /** Treat a missing wallet as degraded. Default true. */
+  requireWallet?: boolean
+  /**
+   * The daemons are meant to be online: offline mode, no Electrum server or an unsynchronized wallet count as
+   * degraded. Default false: daemons running offline or without a server as configured are `up`.
+   */
+  expectNetwork?: boolean
   /** Called once per outage when an endpoint goes down (e.g. send an alert). Errors are emitted as `error`. */
   onDown?: (change: HealthChange) => void | Promise<void>
   /** The operator's recovery command (e.g. restart the container), run while an endpoint is down, with backoff. */
@@ -42,6 +54,11 @@ export interface HealthMonitorOptions {
   recoveryMaxDelayMs?: number
 }
 
+/**
+ * `change` fires on every transition: a new state, or a new reason within `degraded`. `up`, `down` and `degraded`
+ * fire when an endpoint enters that state; `recovered` when it becomes `up` after `down` or `degraded`. A `busy`
+ * probe (the daemon is executing another call) keeps the current state.
+ */
 export interface HealthMonitorEvents {
   probe: [ProbeResult]
   up: [HealthChange]
@@ -65,6 +82,7 @@ export interface HealthMonitor extends EventEmitter<HealthMonitorEvents> {
 
 interface EndpointHealth {
   state: HealthState
+  reason: ProbeReason | undefined
   failures: number
   successes: number
   recoveryAttempt: number
@@ -87,7 +105,7 @@ export function createHealthMonitor(client: ElectronCashClient, options: HealthM
   const entry = (url: string): EndpointHealth => {
     let found = health.get(url)
     if (!found) {
-      found = { state: 'unknown', failures: 0, successes: 0, recoveryAttempt: 0, nextRecoveryAt: 0 }
+      found = { state: 'unknown', reason: undefined, failures: 0, successes: 0, recoveryAttempt: 0, nextRecoveryAt: 0 }
       health.set(url, found)
     }
     return found
@@ -102,10 +120,17 @@ export function createHealthMonitor(client: ElectronCashClient, options: HealthM
   }
 
   function transition(url: string, h: EndpointHealth, to: HealthState, probe: ProbeResult): HealthChange | undefined {
-    if (h.state === to) return undefined
-    const change = { url, from: h.state, to, probe }
+    const sameReason = to !== 'degraded' || h.reason === probe.reason
+    if (h.state === to && sameReason) {
+      h.reason = probe.reason
+      return undefined
+    }
+    const change: HealthChange = { url, from: h.state, to, fromReason: h.reason, reason: probe.reason, probe }
+    const entered = h.state !== to
     h.state = to
+    h.reason = probe.reason
     emitter.emit('change', change)
+    if (!entered) return change
     if (to === 'down') emitter.emit('down', change)
     if (to === 'degraded') emitter.emit('degraded', change)
     if (to === 'up') {
@@ -157,7 +182,13 @@ export function createHealthMonitor(client: ElectronCashClient, options: HealthM
     for (const { url } of client.endpoints()) {
       if (controller.signal.aborted) break
       try {
-        const probe = await client.probe({ url, signal: controller.signal, timeoutMs: options.probeTimeoutMs ?? 5_000 })
+        const probe = await client.probe({
+          url,
+          signal: controller.signal,
+          timeoutMs: options.probeTimeoutMs ?? 5_000,
+          requireWallet: options.requireWallet ?? true,
+          expectNetwork: options.expectNetwork ?? false,
+        })
         results.push(probe)
         await observe(probe)
       } catch (error) {

@@ -10,6 +10,7 @@ export {
   satsToBch,
   toRpcAmount,
 } from './amount.js'
+export { EXIT as CLI_EXIT_CODES } from './cli-exit-codes.js'
 export {
   type BatchEntry,
   type BatchOutcome,
@@ -20,11 +21,14 @@ export {
   type ElectronCashClientOptions,
   type EndpointStatus,
   type ErrorEvent,
+  type MethodArgs,
+  type PreparedMethod,
   type PreparedMethods,
   type RequestEvent,
   type ResponseEvent,
   type RetryEvent,
   type RetryOptions,
+  type TypedMethod,
   type TypedMethods,
 } from './client.js'
 export { parseServerError } from './daemon-errors.js'
@@ -33,10 +37,13 @@ export {
   AuthError,
   ConfigError,
   ConnectionError,
+  DaemonBusyError,
   DaemonOfflineError,
   ElectronCashError,
+  isAmountError,
   isAuthError,
   isConnectionError,
+  isDaemonBusyError,
   isDaemonOfflineError,
   isElectronCashError,
   isNotReadyError,
@@ -68,10 +75,23 @@ export {
   createJsonlInvoiceStore,
   createMemoryInvoiceStore,
   type Invoice,
+  type InvoiceEvent,
   type InvoiceState,
   type InvoiceStore,
+  type InvoiceStoreChange,
+  type InvoiceStoreContents,
+  type OutboxEntry,
 } from './invoice-store.js'
-export { METHODS, type MethodName, type MethodParams, type MethodResult } from './methods.js'
+export {
+  METHODS,
+  type MethodName,
+  type MethodParams,
+  type MethodResult,
+  type MethodSpec,
+  type MoneyKind,
+  type MoneyParam,
+} from './methods.js'
+export { moneyParamsOf } from './money-params.js'
 export type { EndpointOptions } from './options.js'
 export {
   type CreateInvoiceOptions,
@@ -81,21 +101,29 @@ export {
   type PaymentWatcherEvents,
   type PaymentWatcherOptions,
 } from './payment-watcher.js'
+export { decodePythonStringRepr } from './python-repr.js'
 export {
+  type NetworkState,
   type ProbeOptions,
   type ProbeReason,
   type ProbeResult,
+  type ProbeStatus,
   probe,
   type WaitUntilReadyOptions,
   waitUntilReady,
 } from './readiness.js'
+export { isSecretResult } from './redact.js'
 export { isRetryable, NETWORK_BOUND_METHODS, RETRY_SAFETY, type RetrySafety, retrySafety } from './retry-policy.js'
 export type {
   AddressBalance,
+  Alias,
   Balance,
   BuiltTransaction,
+  Contact,
   DaemonInfo,
   HistoryItem,
+  JsonObject,
+  JsonValue,
   ListedAddress,
   PaymentRequest,
   PaymentRequestStatus,

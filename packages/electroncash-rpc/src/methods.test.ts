@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs'
-import { describe, expect, it } from 'vitest'
-import { METHODS, type MethodName, resultSchemaFor, toWireName } from './methods.js'
+import { describe, expect, expectTypeOf, it } from 'vitest'
+import type { z } from 'zod'
+import type { ElectronCashClient } from './client.js'
+import { METHODS, type MethodName, type MethodResult, resultSchemaFor, toWireName } from './methods.js'
 import { RETRY_SAFETY } from './retry-policy.js'
+import type { Alias, BuiltTransaction, Contact, JsonObject, JsonValue } from './schemas.js'
 
 /** Copied from /work/shared/reference/electroncash/captured.json (Electron Cash 4.4.5). */
 const CAPTURED: { name: string; request: { body: unknown }; responseBody: unknown }[] = JSON.parse(
@@ -74,5 +77,68 @@ describe('method catalogue', () => {
     ['includeTokens', 'include_tokens'],
   ])('sends option %s as the daemon keyword %s', (camel, wire) => {
     expect(toWireName(camel)).toBe(wire)
+  })
+})
+
+describe('every method has a typed result', () => {
+  /** The zod type at the root of a schema, looking through pipes (transforms) to what is validated first. */
+  const rootType = (schema: z.ZodType): string => {
+    const def = (schema as unknown as { _zod: { def: { type: string; in?: z.ZodType } } })._zod.def
+    return def.type === 'pipe' && def.in ? rootType(def.in) : def.type
+  }
+  it.each(Object.keys(METHODS) as MethodName[])('%s result is not unknown', (name) => {
+    expect(['unknown', 'any']).not.toContain(rootType(resultSchemaFor(name, {})))
+  })
+
+  it('the 30 results that used to be unknown have their types (checked by the compiler)', () => {
+    type R<K extends MethodName> = Awaited<ReturnType<ElectronCashClient[K]>>
+    expectTypeOf<R<'checkElectrumSeed'>>().toEqualTypeOf<boolean>()
+    expectTypeOf<R<'checkSeed'>>().toEqualTypeOf<never>()
+    expectTypeOf<R<'consolidateCoins'>>().toEqualTypeOf<JsonValue>()
+    expectTypeOf<R<'create'>>().toMatchTypeOf<{ seed: string; path: string; msg: string }>()
+    expectTypeOf<R<'createMultisig'>>().toMatchTypeOf<{ address: string; redeemScript: string }>()
+    expectTypeOf<R<'dumpPrivKeys'>>().toEqualTypeOf<string>()
+    expectTypeOf<R<'freezeUtxo'>>().toEqualTypeOf<boolean>()
+    expectTypeOf<R<'get'>>().toEqualTypeOf<JsonValue>()
+    expectTypeOf<R<'getAlias'>>().toEqualTypeOf<Alias>()
+    expectTypeOf<R<'getConfig'>>().toEqualTypeOf<JsonValue>()
+    expectTypeOf<R<'getMerkle'>>().toMatchTypeOf<{ block_height: number; merkle: string[]; pos: number }>()
+    expectTypeOf<R<'getPrivateKeys'>>().toEqualTypeOf<string | string[]>()
+    expectTypeOf<R<'gui'>>().toEqualTypeOf<string>()
+    expectTypeOf<R<'help'>>().toEqualTypeOf<string[]>()
+    expectTypeOf<R<'listContacts'>>().toEqualTypeOf<Contact[]>()
+    expectTypeOf<R<'changePassword'>>().toMatchTypeOf<{ password: boolean }>()
+    expectTypeOf<R<'restore'>>().toMatchTypeOf<{ path: string; msg: string }>()
+    expectTypeOf<R<'rpaExtractPrivateKeysFromTransaction'>>().toEqualTypeOf<string[]>()
+    expectTypeOf<R<'rpaGeneratePaycode'>>().toEqualTypeOf<string>()
+    expectTypeOf<R<'rpaGenerateTransactionFromPaycode'>>().toEqualTypeOf<string>()
+    expectTypeOf<R<'runCmdline'>>().toEqualTypeOf<JsonValue>()
+    expectTypeOf<R<'searchContacts'>>().toEqualTypeOf<Contact[]>()
+    expectTypeOf<R<'serialize'>>().toEqualTypeOf<BuiltTransaction>()
+    expectTypeOf<R<'setConfig'>>().toEqualTypeOf<boolean>()
+    expectTypeOf<R<'setLabel'>>().toEqualTypeOf<null>()
+    expectTypeOf<R<'signRequest'>>().toEqualTypeOf<null>()
+    expectTypeOf<R<'stop'>>().toEqualTypeOf<string>()
+    expectTypeOf<R<'sweep'>>().toEqualTypeOf<BuiltTransaction | null>()
+    expectTypeOf<R<'tokenHistory'>>().toEqualTypeOf<JsonObject[]>()
+    expectTypeOf<R<'unfreezeUtxo'>>().toEqualTypeOf<boolean>()
+    // The client's methods are the table's: same result types.
+    expectTypeOf<R<'getBalance'>>().toEqualTypeOf<MethodResult<'getBalance'>>()
+  })
+
+  it('answers of the fake daemon parse with the typed client for the methods it models', async () => {
+    const { startFakeDaemon } = await import('./testing/fake-daemon.js')
+    const { createElectronCashClient } = await import('./client.js')
+    const daemon = await startFakeDaemon()
+    try {
+      const client = createElectronCashClient({ url: daemon.url, username: daemon.username, password: daemon.password, env: {} })
+      expect(await client.help()).toContain('getbalance')
+      expect(await client.create({ walletPath: '/tmp/w' })).toMatchObject({ path: '/tmp/w' })
+      expect(await client.setConfig({ key: 'x', value: 1 })).toBe(true)
+      expect(await client.setLabel({ key: daemon.wallet.addresses[0]!, label: 'x' })).toBeNull()
+      expect(await client.stop()).toBe('Daemon stopped')
+    } finally {
+      await daemon.close()
+    }
   })
 })

@@ -1,11 +1,12 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { appendFile, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { ParamsError, StoreError } from './errors.js'
 import { createJsonlInvoiceStore, createMemoryInvoiceStore } from './invoice-store.js'
 import { createPaymentWatcher, type PaymentWatcher } from './payment-watcher.js'
 import { useFakeDaemons } from './test-support/daemons.js'
+import { simulateTornWrite } from './testing/torn-write.js'
 
 const fakes = useFakeDaemons()
 let dir: string
@@ -206,29 +207,140 @@ describe('JSON Lines invoice store', () => {
     confirmations: 0,
     txHashes: [],
   }
+  const paid = { ...invoice, state: 'paid' as const, received: 29_000_000n }
+  const event = { id: 'abc:paid', type: 'paid', invoiceId: 'abc', at: 5, received: 29_000_000n, confirmations: 0 }
 
-  it('keeps the latest line per invoice and ignores a torn final line from an interrupted write', async () => {
+  it('keeps the latest version per invoice, every event once, the latest outbox entry per id', async () => {
     const path = join(dir, 'store.jsonl')
     const store = createJsonlInvoiceStore(path)
-    await store.save(invoice)
-    await store.save({ ...invoice, state: 'paid', received: 29_000_000n })
-    await writeFile(path, `${await readFile(path, 'utf8')}{"id":"abc","addr`)
-    expect(await store.load()).toEqual([{ ...invoice, state: 'paid', received: 29_000_000n }])
+    await store.commit({ invoice })
+    await store.commit({ invoice: paid, events: [event] })
+    await store.commit({ events: [event] })
+    const delivery = { id: 'd1', eventId: 'abc:paid', state: 'pending' as const, attempts: 0, nextAttemptAt: 10 }
+    await store.commit({ outbox: [delivery] })
+    await store.commit({ outbox: [{ ...delivery, state: 'delivered', attempts: 1, nextAttemptAt: null }] })
+    await store.close()
+    expect(await createJsonlInvoiceStore(path).load()).toEqual({
+      invoices: [paid],
+      events: [event],
+      outbox: [{ ...delivery, state: 'delivered', attempts: 1, nextAttemptAt: null }],
+    })
+  })
+
+  it('a torn last line is repaired before the next write: the record after it is kept and the store loads', async () => {
+    const path = join(dir, 'store.jsonl')
+    const first = createJsonlInvoiceStore(path)
+    await first.commit({ invoice })
+    await first.close()
+    await simulateTornWrite(path, { invoice: { ...invoice, id: 'never-acknowledged', amount: '1', received: '0' } })
+    const second = createJsonlInvoiceStore(path)
+    await second.commit({ invoice: { ...invoice, id: 'def' } })
+    await second.commit({ invoice: { ...invoice, id: 'ghi' } })
+    await second.close()
+    const loaded = await createJsonlInvoiceStore(path).load()
+    expect(loaded.invoices.map((i) => i.id)).toEqual(['abc', 'def', 'ghi'])
+    expect((await readFile(path, 'utf8')).endsWith('\n')).toBe(true)
+  })
+
+  it('a last record that is whole but lacks its newline is kept and terminated', async () => {
+    const path = join(dir, 'store.jsonl')
+    await writeFile(path, JSON.stringify({ invoice: { ...invoice, amount: '29000000', received: '0' } }))
+    const store = createJsonlInvoiceStore(path)
+    await store.commit({ invoice: { ...invoice, id: 'def' } })
+    expect((await store.load()).invoices.map((i) => i.id)).toEqual(['abc', 'def'])
+  })
+
+  it('every commit is flushed to disk (fdatasync) before it resolves', async () => {
+    const path = join(dir, 'store.jsonl')
+    const probe = await open(join(dir, 'probe'), 'w')
+    const prototype = Object.getPrototypeOf(probe) as { datasync: () => Promise<void> }
+    await probe.close()
+    const order: string[] = []
+    const sync = vi.spyOn(prototype, 'datasync').mockImplementation(async function (this: unknown) {
+      order.push('datasync')
+    })
+    try {
+      const store = createJsonlInvoiceStore(path)
+      await store.commit({ invoice })
+      order.push('committed')
+      await store.commit({ invoice: paid, events: [event] })
+      order.push('committed')
+      await store.close()
+    } finally {
+      sync.mockRestore()
+    }
+    expect(order).toEqual(['datasync', 'committed', 'datasync', 'committed'])
   })
 
   it('error: a corrupt line in the middle is reported with file and line, and the file is left untouched', async () => {
     const path = join(dir, 'store.jsonl')
     const store = createJsonlInvoiceStore(path)
-    await store.save(invoice)
+    await store.commit({ invoice })
+    await store.close()
     const text = `not json\n${await readFile(path, 'utf8')}`
     await writeFile(path, text)
-    const error = await store.load().catch((e: unknown) => e)
+    const error = await createJsonlInvoiceStore(path)
+      .load()
+      .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(StoreError)
     expect(error).toMatchObject({ file: path, line: 1 })
     expect(await readFile(path, 'utf8')).toBe(text)
   })
 
+  it('reads stores written before commits existed (one bare invoice per line)', async () => {
+    const path = join(dir, 'store.jsonl')
+    await writeFile(path, `${JSON.stringify({ ...invoice, amount: '29000000', received: '0' })}\n`)
+    expect((await createJsonlInvoiceStore(path).load()).invoices).toEqual([invoice])
+  })
+
   it('an absent file is an empty store', async () => {
-    expect(await createJsonlInvoiceStore(join(dir, 'none.jsonl')).load()).toEqual([])
+    expect(await createJsonlInvoiceStore(join(dir, 'none.jsonl')).load()).toEqual({ invoices: [], events: [], outbox: [] })
+  })
+})
+
+describe('payment watcher over a store a crash tore', () => {
+  it('an invoice created after a crash is kept, and the store still loads after several more', async () => {
+    const daemon = await fakes.start()
+    const storePath = join(dir, 'invoices.jsonl')
+    const first = createPaymentWatcher(fakes.connect(daemon), { storePath })
+    const a = await first.createInvoice({ amount: 10_000n })
+    await first.stop()
+    // The process died in the middle of writing the next line.
+    await appendFile(storePath, '{"id":"half-written","addr')
+    const second = createPaymentWatcher(fakes.connect(daemon), { storePath })
+    const b = await second.createInvoice({ amount: 20_000n })
+    await second.stop()
+    const third = createPaymentWatcher(fakes.connect(daemon), { storePath })
+    const c = await third.createInvoice({ amount: 30_000n })
+    await third.stop()
+    const restarted = createPaymentWatcher(fakes.connect(daemon), { storePath })
+    await restarted.start()
+    await restarted.stop()
+    expect(restarted.invoices().map((invoice) => invoice.id)).toEqual([a.id, b.id, c.id])
+  })
+
+  it('stores each event with a stable id, with the invoice version that caused it', async () => {
+    const daemon = await fakes.start()
+    const store = createMemoryInvoiceStore()
+    const watcher = createPaymentWatcher(fakes.connect(daemon), { store })
+    const invoice = await watcher.createInvoice({ amount: 10_000n })
+    daemon.credit(invoice.address, 4_000n)
+    await watcher.check()
+    daemon.credit(invoice.address, 1_000n)
+    await watcher.check()
+    daemon.credit(invoice.address, 5_000n, { confirmations: 1 })
+    await watcher.check()
+    expect(store.contents.events.map((e) => e.id)).toEqual([
+      `${invoice.id}:created`,
+      `${invoice.id}:underpaid`,
+      `${invoice.id}:underpaid:2`,
+      `${invoice.id}:paid`,
+    ])
+    expect(watcher.events().map((e) => [e.type, e.received])).toEqual([
+      ['created', 0n],
+      ['underpaid', 4_000n],
+      ['underpaid', 5_000n],
+      ['paid', 10_000n],
+    ])
   })
 })

@@ -9,7 +9,7 @@ import { EventEmitter } from 'eventemitter3'
 import { type Amount, bchToSats } from './amount.js'
 import type { CallOptions, ElectronCashClient } from './client.js'
 import { ParamsError } from './errors.js'
-import { createJsonlInvoiceStore, type Invoice, type InvoiceStore } from './invoice-store.js'
+import { createJsonlInvoiceStore, type Invoice, type InvoiceEvent, type InvoiceStore } from './invoice-store.js'
 import type { PaymentRequest } from './schemas.js'
 
 export interface PaymentEvent {
@@ -66,12 +66,14 @@ export interface PaymentWatcher extends EventEmitter<PaymentWatcherEvents> {
   createInvoice(options: CreateInvoiceOptions): Promise<Invoice>
   /** Loads the store and starts polling (the first poll runs at once). */
   start(): Promise<void>
-  /** Stops polling and waits for a poll in progress. */
+  /** Stops polling, waits for a poll in progress and releases the store file it opened. */
   stop(): Promise<void>
   /** Loads the store if needed and runs one poll now. */
   check(): Promise<void>
   /** Invoices known to the watcher, latest state. */
   invoices(): Invoice[]
+  /** Every stored event (`created`, `paid`, ...), in order, with stable ids. */
+  events(): InvoiceEvent[]
 }
 
 const FINAL = new Set(['confirmed', 'expired'])
@@ -80,23 +82,48 @@ const fingerprint = (invoice: Invoice) =>
   JSON.stringify(invoice, (_key, value) => (typeof value === 'bigint' ? `${value}n` : value))
 
 export function createPaymentWatcher(client: ElectronCashClient, options: PaymentWatcherOptions = {}): PaymentWatcher {
+  const ownStore = options.store === undefined
   const store = options.store ?? createJsonlInvoiceStore(options.storePath ?? './electroncash-invoices.jsonl')
   const required = Math.max(1, options.confirmations ?? 1)
   const pollIntervalMs = options.pollIntervalMs ?? 5_000
   const now = options.now ?? Date.now
   const call = options.callOptions ?? {}
   const watcher = new EventEmitter<PaymentWatcherEvents>() as PaymentWatcher
+  /** By invoice id (the daemon may reuse an address once its request is removed unpaid). */
   const invoices = new Map<string, Invoice>()
+  const events: InvoiceEvent[] = []
   let loaded: Promise<void> | undefined
   let running = false
   let timer: NodeJS.Timeout | undefined
   let polling: Promise<void> | undefined
 
   const load = () => {
-    loaded ??= store.load().then((stored) => {
-      for (const invoice of stored) if (!invoices.has(invoice.address)) invoices.set(invoice.address, invoice)
-    })
+    if (!loaded) {
+      const attempt = store.load().then((stored) => {
+        for (const invoice of stored.invoices) if (!invoices.has(invoice.id)) invoices.set(invoice.id, invoice)
+        events.push(...stored.events)
+      })
+      // A store that could not be read is read again next time (after the operator fixed it).
+      attempt.catch(() => {
+        if (loaded === attempt) loaded = undefined
+      })
+      loaded = attempt
+    }
     return loaded
+  }
+
+  /** An event with an id that is stable across restarts: `<invoice>:<type>`, then `:2`, `:3` for repeats. */
+  const eventFor = (invoice: Invoice, type: string, received: bigint, confirmations: number): InvoiceEvent => {
+    const base = `${invoice.id}:${type}`
+    const repeats = events.filter((event) => event.id === base || event.id.startsWith(`${base}:`)).length
+    return {
+      id: repeats === 0 ? base : `${base}:${repeats + 1}`,
+      type,
+      invoiceId: invoice.id,
+      at: now(),
+      received,
+      confirmations,
+    }
   }
 
   /**
@@ -133,29 +160,49 @@ export function createPaymentWatcher(client: ElectronCashClient, options: Paymen
     invoice.confirmations = confirmations
     invoice.txHashes = request?.txHashes ?? invoice.txHashes
     const emits: (() => void)[] = []
+    const happened: string[] = []
     if (paid) {
       if (invoice.state === 'pending' || invoice.state === 'underpaid') {
         invoice.state = 'paid'
+        happened.push('paid')
         emits.push(() => watcher.emit('paid', event()))
-        if (received > invoice.amount)
+        if (received > invoice.amount) {
+          happened.push('overpaid')
           emits.push(() => watcher.emit('overpaid', { ...event(), excess: received - invoice.amount }))
+        }
       }
       if (confirmations >= required) {
         invoice.state = 'confirmed'
+        happened.push('confirmed')
         emits.push(() => watcher.emit('confirmed', event()))
       }
     } else {
       const expired = request?.status === 'Expired' || (invoice.expiresAt !== null && now() / 1000 > invoice.expiresAt)
       if (expired) {
         invoice.state = 'expired'
+        happened.push('expired')
         emits.push(() => watcher.emit('expired', event()))
       } else if (received > 0n && received !== previouslyReceived) {
         invoice.state = 'underpaid'
+        happened.push('underpaid')
         emits.push(() => watcher.emit('underpaid', { ...event(), missing: invoice.amount - received }))
       }
     }
-    // Persist first: an event is only announced once the store has it, so a restart never misses or repeats it.
-    if (fingerprint(invoice) !== before) await store.save(invoice)
+    if (fingerprint(invoice) === before) return
+    // Persist first, invoice and events in one commit: an event is announced only once the store has it, so a
+    // restart never misses or repeats it.
+    const recorded: InvoiceEvent[] = []
+    for (const type of happened) {
+      const record = eventFor(invoice, type, received, confirmations)
+      recorded.push(record)
+      events.push(record)
+    }
+    try {
+      await store.commit({ invoice: { ...invoice }, events: recorded })
+    } catch (error) {
+      events.splice(events.length - recorded.length, recorded.length)
+      throw error
+    }
     for (const emit of emits) emit()
   }
 
@@ -170,7 +217,9 @@ export function createPaymentWatcher(client: ElectronCashClient, options: Paymen
     }
     for (const invoice of open) {
       try {
-        await update(invoice, requests.get(invoice.address), walletBalances)
+        // The daemon keys requests by address and may reuse one after its request was removed: match the id too.
+        const request = requests.get(invoice.address)
+        await update(invoice, request?.id === invoice.id ? request : undefined, walletBalances)
       } catch (error) {
         watcher.emit('error', error)
       }
@@ -221,8 +270,10 @@ export function createPaymentWatcher(client: ElectronCashClient, options: Paymen
       txHashes: [],
       ...(invoiceOptions.metadata ? { metadata: invoiceOptions.metadata } : {}),
     }
-    await store.save(invoice)
-    invoices.set(invoice.address, invoice)
+    const created = eventFor(invoice, 'created', 0n, 0)
+    await store.commit({ invoice, events: [created] })
+    events.push(created)
+    invoices.set(invoice.id, invoice)
     watcher.emit('created', { ...invoice })
     return { ...invoice }
   }
@@ -236,8 +287,11 @@ export function createPaymentWatcher(client: ElectronCashClient, options: Paymen
     running = false
     if (timer) clearTimeout(timer)
     await polling
+    // The store the watcher opened itself is released (it reopens on the next use).
+    if (ownStore) await store.close()
   }
   watcher.check = () => poll()
   watcher.invoices = () => [...invoices.values()].map((invoice) => ({ ...invoice }))
+  watcher.events = () => events.map((event) => ({ ...event }))
   return watcher
 }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { NotReadyError } from './errors.js'
 import { TEST_PASSWORD, useFakeDaemons } from './test-support/daemons.js'
 import { everything } from './test-support/secrets.js'
@@ -20,12 +20,62 @@ describe('probe', () => {
   })
 
   it.each([
-    [{ walletLoaded: false }, 'daemon up but no wallet loaded', { walletLoaded: false }],
-    [{ offline: true }, 'daemon offline (no network)', { networkConnected: false }],
-    [{ networkStallSeconds: 30 }, 'daemon not connected to a server', { networkConnected: false, serverHeight: 0 }],
-  ])('tells apart degraded daemons: %j → %s', async (options, reason, fields) => {
+    [{ offline: true }, { network: 'offline', networkConnected: false, walletLoaded: true, walletSynchronized: null }],
+    [{ networkStallSeconds: 30 }, { network: 'disconnected', networkConnected: false, serverHeight: 0, walletLoaded: true }],
+  ])(
+    'a daemon running as configured (%j) that answers with a wallet is up, and says what its network is',
+    async (options, fields) => {
+      const daemon = await fakes.start(options)
+      expect(await fakes.connect(daemon).probe()).toMatchObject({ status: 'up', reason: 'ok', answers: true, ...fields })
+    },
+  )
+
+  it.each([
+    [{ walletLoaded: false }, {}, 'daemon up but no wallet loaded', { walletLoaded: false }],
+    [{ offline: true }, { expectNetwork: true }, 'daemon offline (no network)', { network: 'offline' }],
+    [{ networkStallSeconds: 30 }, { expectNetwork: true }, 'daemon not connected to a server', { network: 'disconnected' }],
+  ] as const)('tells apart degraded daemons: %j with %j → %s', async (options, probeOptions, reason, fields) => {
     const daemon = await fakes.start(options)
-    expect(await fakes.connect(daemon).probe()).toMatchObject({ status: 'degraded', reason, ...fields })
+    expect(await fakes.connect(daemon).probe(probeOptions)).toMatchObject({
+      status: 'degraded',
+      reason,
+      answers: true,
+      ...fields,
+    })
+  })
+
+  it('a connected wallet that is not synchronized is degraded when the network is expected, up otherwise', async () => {
+    const daemon = await fakes.start()
+    daemon.setSynchronized(false)
+    const client = fakes.connect(daemon)
+    expect(await client.probe({ expectNetwork: true })).toMatchObject({
+      status: 'degraded',
+      reason: 'wallet not synchronized',
+      network: 'connected',
+      walletSynchronized: false,
+    })
+    expect(await client.probe()).toMatchObject({ status: 'up', walletSynchronized: false })
+    daemon.setSynchronized(true)
+    expect(await client.probe({ expectNetwork: true })).toMatchObject({ status: 'up', walletSynchronized: true })
+  })
+
+  it('after close_wallet the daemon still answers getbalance, yet the probe says no wallet is loaded', async () => {
+    const daemon = await fakes.start({ networkStallSeconds: 30 })
+    const client = fakes.connect(daemon)
+    expect(await client.closeWallet()).toBe(true)
+    expect(await client.getBalance()).toEqual({ confirmed: 0n, unconfirmed: 0n, unmatured: 0n })
+    expect(await client.probe()).toMatchObject({
+      status: 'degraded',
+      reason: 'daemon up but no wallet loaded',
+      walletLoaded: false,
+    })
+    expect(await client.loadWallet()).toBe(true)
+    expect(await client.probe()).toMatchObject({ status: 'up', walletLoaded: true })
+  })
+
+  it('requireWallet: false reports a daemon without a wallet as up', async () => {
+    const daemon = await fakes.start({ walletLoaded: false })
+    expect(await fakes.connect(daemon).probe({ requireWallet: false })).toMatchObject({ status: 'up', walletLoaded: false })
   })
 
   it('reports down with the cause: refused, wrong credentials, timed out', async () => {
@@ -44,14 +94,16 @@ describe('probe', () => {
     })
   })
 
-  it('a long call in flight makes the probe report busy instead of dead, without sending', async () => {
-    const daemon = await fakes.start({ networkStallSeconds: 0.3 })
+  it('a short call in flight is waited for: the probe then answers normally', async () => {
+    const daemon = await fakes.start()
+    daemon.inject({ type: 'stall' }, { times: 1 })
     const client = fakes.connect(daemon)
-    const slow = client.getAddressBalance({ address: daemon.wallet.addresses[0]! }).catch(() => 'failed')
-    await new Promise((resolve) => setTimeout(resolve, 30))
-    expect(await client.probe({ busyAfterMs: 10 })).toMatchObject({ status: 'degraded', reason: 'busy' })
-    await slow
-    expect(daemon.calls.map((c) => c.method)).toEqual(['getaddressbalance'])
+    const first = client.getBalance()
+    await vi.waitFor(() => expect(daemon.stalled).toBe(1))
+    const probing = client.probe({ busyAfterMs: 60_000, timeoutMs: 120_000 })
+    await daemon.releaseStalled()
+    expect(await probing).toMatchObject({ status: 'up' })
+    await first
   })
 })
 
@@ -75,6 +127,11 @@ describe('waitUntilReady', () => {
     expect(result).toMatchObject({ status: 'up', url: daemon.url })
   })
 
+  it('an offline daemon with a wallet is ready unless the network is required', async () => {
+    const daemon = await fakes.start({ offline: true })
+    expect(await fakes.connect(daemon).waitUntilReady({ timeoutMs: 10_000 })).toMatchObject({ status: 'up', network: 'offline' })
+  })
+
   it('waits for the wallet to be loaded when requireWallet (the default)', async () => {
     const daemon = await fakes.start({ walletLoaded: false })
     const client = fakes.connect(daemon)
@@ -88,6 +145,7 @@ describe('waitUntilReady', () => {
     [{ password: 'wrong' }, 'wrong credentials (401)', 'none'],
     [{}, 'daemon up but no wallet loaded', 'unload'],
     [{}, 'daemon offline (no network)', 'offline'],
+    [{}, 'daemon not connected to a server', 'noserver'],
   ] as const)(
     'error: rejects with NotReadyError listing URL, attempts and the cause (%j → %s)',
     async (clientOptions, reason, setup) => {
@@ -95,6 +153,7 @@ describe('waitUntilReady', () => {
       if (setup === 'stop') await daemon.stop()
       if (setup === 'unload') daemon.setWalletLoaded(false)
       if (setup === 'offline') daemon.setOffline(true)
+      if (setup === 'noserver') daemon.setNetworkStall(30)
       const client = fakes.connect(daemon, clientOptions)
       const error = await client.waitUntilReady({ timeoutMs: 1_000, requireNetwork: true }).catch((e: unknown) => e)
       expect(error).toBeInstanceOf(NotReadyError)

@@ -2,7 +2,7 @@
  * Which calls may be repeated. A retry (or a failover to another daemon) repeats the request, so a method that
  * changes state may only be repeated when the failure proves the daemon never received it.
  */
-import { type ConnectionError, isConnectionError, isTimeoutError } from './errors.js'
+import { type ConnectionError, isConnectionError, isDaemonBusyError, isTimeoutError } from './errors.js'
 
 /** `safe`: repeating the call has no effect beyond the first. `unsafe`: a repeat can create, spend or change something. */
 export type RetrySafety = 'safe' | 'unsafe'
@@ -110,9 +110,9 @@ export function retrySafety(method: string): RetrySafety {
   return (RETRY_SAFETY as Record<string, RetrySafety>)[method] ?? 'unsafe'
 }
 
-/** True when the failure proves the request never reached the daemon (connection refused, DNS failure). */
+/** True when the failure proves the request never reached the daemon (connection refused, DNS failure, busy queue). */
 export function neverReachedDaemon(error: unknown): boolean {
-  return isConnectionError(error) && !(error as ConnectionError).sent
+  return (isConnectionError(error) && !(error as ConnectionError).sent) || isDaemonBusyError(error)
 }
 
 /**

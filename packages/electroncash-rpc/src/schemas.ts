@@ -3,7 +3,8 @@
  * amounts into bigint satoshis through the amount module.
  */
 import { z } from 'zod'
-import { type Amount, parseDaemonAmount, toRpcAmount } from './amount.js'
+import { type Amount, parseDaemonAmount } from './amount.js'
+import { decodePythonStringRepr } from './python-repr.js'
 
 const amountOf = (unit: 'bch' | 'sats') =>
   z.union([z.string(), z.number()]).transform((value, ctx) => {
@@ -34,11 +35,20 @@ export const optionalBchAmount = z.string().transform((value, ctx) => {
   }
 })
 
+/** Any JSON value (what the daemon answers for config values, wallet storage items, run_cmdline, ...). */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }
+/** A JSON object. */
+export type JsonObject = { [key: string]: JsonValue }
+export const jsonValue: z.ZodType<JsonValue> = z.json() as z.ZodType<JsonValue>
+export const jsonObject: z.ZodType<JsonObject> = z.record(z.string(), jsonValue)
+
 /**
- * An amount parameter: bigint satoshis or a decimal BCH string, sent as the decimal string the daemon converts
- * exactly. A JS number throws `AmountError` before anything is sent.
+ * An amount parameter: bigint satoshis or a decimal BCH string. It is checked and converted by the money gate
+ * (money-params.ts), the one place every path passes through, which refuses JS numbers with `AmountError`.
  */
-export const amountParam = z.custom<Amount>().transform((value) => toRpcAmount(value))
+export const amountParam = z.custom<Amount>()
+/** A satoshi amount parameter (`serialize`'s output values): bigint, or an integer string; checked by the money gate. */
+export const satsParam = z.custom<bigint | `${bigint}`>()
 
 /** `getbalance`: `unconfirmed` and `unmatured` appear only when non-zero; they default to 0n here. */
 export const balanceSchema = z
@@ -167,14 +177,54 @@ export function listAddressesResult(params: { balance?: boolean; labels?: boolea
           ctx.issues.push({ code: 'custom', message: String(error), input: row })
         }
       }
-      // Labels come as Python repr(): "''" or "'text'".
+      // Labels come as Python repr(): "''", "'text'", "\"it's\"", "'it\\'s a \"label\"'", escapes for the rest.
       const rawLabel = params?.labels ? rest.shift() : undefined
-      const label = rawLabel === undefined ? null : rawLabel.replace(/^'([\s\S]*)'$/, '$1')
+      let label: string | null = null
+      if (rawLabel !== undefined) {
+        try {
+          label = decodePythonStringRepr(rawLabel)
+        } catch (error) {
+          ctx.issues.push({ code: 'custom', message: error instanceof Error ? error.message : String(error), input: row })
+        }
+      }
       return { address: address!, balance, label }
     }),
   )
 }
 export type ListedAddress = { address: string; balance: bigint | null; label: string | null }
+
+/** `getalias`: the contact or alias a key resolves to. */
+export const aliasSchema = z.looseObject({
+  address: z.string(),
+  type: z.string(),
+  name: z.string().optional(),
+  validated: z.boolean().optional(),
+})
+export type Alias = z.output<typeof aliasSchema>
+
+/** `listcontacts` / `searchcontacts`: the wallet's `Contact(name, address, type)` tuples, read as objects. */
+export const contactListSchema = z.array(
+  z
+    .tuple([z.string(), z.string(), z.string()])
+    .rest(jsonValue)
+    .transform(([name, address, type]) => ({ name, address, type })),
+)
+export type Contact = z.output<typeof contactListSchema>[number]
+
+/** `create`: the new wallet's seed (a secret), file path and a message for the user. */
+export const createdWalletSchema = z.looseObject({ seed: z.string(), path: z.string(), msg: z.string() })
+/** `restore`: the restored wallet's file path and a message for the user. */
+export const restoredWalletSchema = z.looseObject({ path: z.string(), msg: z.string() })
+/** `createmultisig`: the P2SH address and its redeem script (hex). */
+export const multisigSchema = z.looseObject({ address: z.string(), redeemScript: z.string() })
+/** `password`: whether the wallet has a password after the change. */
+export const passwordChangedSchema = z.looseObject({ password: z.boolean() })
+/** `getmerkle`: the Electrum server's `blockchain.transaction.get_merkle` answer. */
+export const merkleSchema = z.looseObject({
+  block_height: z.number().int(),
+  merkle: z.array(z.string()),
+  pos: z.number().int(),
+})
 
 export const walletListSchema = z.array(z.looseObject({ path: z.string(), synchronized: z.boolean() }))
 export const serversSchema = z.record(

@@ -8,6 +8,7 @@ import { formatPythonDecimal, formatSatoshis, SATS_PER_BCH, satsToBch } from '..
 import { cashAddrToLegacy, isValidCashAddr, isValidLegacyAddress } from './addresses.js'
 import type { FakeNotifier } from './fake-notifier.js'
 import { type FakeWallet, stripPrefix } from './fake-wallet.js'
+import { pythonStrRepr } from './python-repr.js'
 
 /** A Python exception as the daemon reports it in -32603 `Server error: File ..., line N, in f | Class: msg`. */
 export class PythonError extends Error {
@@ -45,7 +46,17 @@ export interface FakeState {
   offline: boolean
   /** Seconds a server-bound network call blocks before failing; 0 means an Electrum server answers. */
   networkStallSeconds: number
+  /** The RPC commands have a wallet (the daemon's `cmd_runner.wallet`): wallet commands answer. */
   walletLoaded: boolean
+  /**
+   * The wallet is open in the daemon's wallet list (`getinfo.wallets`, `list_wallets`). `close_wallet` clears only
+   * this: like the real daemon, wallet commands keep answering from the closed wallet.
+   */
+  walletOpen: boolean
+  /** Labels set with `setlabel`, by address or txid. */
+  labels: Map<string, string>
+  /** The wallet has caught up with its server; it never has without one. */
+  synchronized: boolean
   walletPassword: string | undefined
   config: Record<string, unknown>
   stopped: () => void
@@ -124,6 +135,9 @@ function buildTransaction(outputs: [string, unknown][], args: Record<string, unk
 }
 
 /** `getinfo` (with `default_wallet`) and `daemon status` (without). */
+/** `wallet.is_up_to_date()`: synchronized only while a server answers. */
+export const isSynchronized = (state: FakeState) => state.networkStallSeconds === 0 && state.synchronized
+
 export function serverInfo(state: FakeState, withDefaultWallet: boolean): Record<string, unknown> {
   const connected = state.networkStallSeconds === 0
   const wallet = '/srv/electron-cash/wallets/default_wallet'
@@ -137,7 +151,7 @@ export function serverInfo(state: FakeState, withDefaultWallet: boolean): Record
     auto_connect: false,
     version: '4.4.5',
     ...(withDefaultWallet ? { default_wallet: wallet } : {}),
-    wallets: state.walletLoaded ? { [wallet]: connected } : {},
+    wallets: state.walletOpen ? { [wallet]: isSynchronized(state) } : {},
     fee_per_kb: 1000,
   }
 }
@@ -225,21 +239,21 @@ export const FAKE_COMMANDS: Record<string, Command> = {
     return null
   }),
   close_wallet: cmd('n', [], {}, (_a, s) => {
-    const was = s.walletLoaded
-    s.walletLoaded = false
+    // daemon.stop_wallet(): the wallet leaves the daemon's list, but the RPC commands keep their wallet object.
+    const was = s.walletOpen
+    s.walletOpen = false
     return was
   }),
   commands: cmd('', [], {}, () => Object.keys(FAKE_COMMANDS).sort().join(' ')),
   consolidatecoins: cmd('w', ['address'], {}, () => []),
-  create: cmd(
-    '',
-    [],
-    { passphrase: null, password: null, encrypt_file: true, seed_type: null, wallet_path: null },
-    unsupported('create'),
-  ),
+  create: cmd('', [], { passphrase: null, password: null, encrypt_file: true, seed_type: null, wallet_path: null }, (a) => ({
+    seed: 'fake created wallet seed words never use',
+    path: typeof a['wallet_path'] === 'string' ? a['wallet_path'] : '/srv/electron-cash/wallets/created_wallet',
+    msg: 'Please keep your seed in a safe place; if you lose it, you will not be able to restore your wallet.',
+  })),
   createmultisig: cmd('', ['num', 'pubkeys'], {}, unsupported('createmultisig')),
   createnewaddress: cmd('w', [], {}, (_a, s) => s.wallet.createNewAddress()),
-  decrypt: cmd('wp', ['pubkey', 'encrypted'], { password: null }, unsupported('decrypt')),
+  decrypt: cmd('wp', ['pubkey', 'encrypted'], { password: null }, (a, s) => passwordGate(a, s) ?? 'fake decrypted message'),
   deserialize: cmd('', ['tx'], {}, (a) => ({ version: 2, inputs: [], outputs: [], lockTime: 0, raw: a['tx'] })),
   dumpprivkeys: cmd('', [], {}, () => 'This command is deprecated. Use a pipe instead.'),
   encrypt: cmd('', ['pubkey', 'message'], {}, unsupported('encrypt')),
@@ -333,7 +347,7 @@ export const FAKE_COMMANDS: Record<string, Command> = {
     }
     return address
   }),
-  help: cmd('', [], {}, () => null),
+  help: cmd('', [], {}, () => Object.keys(FAKE_COMMANDS).sort()),
   history: cmd('w', [], { year: 0, show_addresses: false, show_fiat: false, use_net: false, timeout: 30.0 }, (a, s) => {
     if (a['year'] !== 0 && a['year'] !== null && !/^\d+$/.test(String(a['year']))) {
       throw new PythonError('ValueError', `invalid literal for int() with base 10: '${String(a['year'])}'`, {
@@ -345,10 +359,10 @@ export const FAKE_COMMANDS: Record<string, Command> = {
     return s.wallet.history()
   }),
   importprivkey: cmd('wp', ['privkey'], { password: null }, () => 'Error: This type of wallet cannot import private keys.'),
-  is_synchronized: cmd('nw', [], {}, (_a, s) => s.networkStallSeconds === 0),
+  is_synchronized: cmd('nw', [], {}, (_a, s) => isSynchronized(s)),
   ismine: cmd('w', ['address'], {}, (a, s) => s.wallet.isMine(requireAddress(a['address']))),
   list_wallets: cmd('n', [], {}, (_a, s) =>
-    s.walletLoaded ? [{ path: '/srv/electron-cash/wallets/default_wallet', synchronized: s.networkStallSeconds === 0 }] : [],
+    s.walletOpen ? [{ path: '/srv/electron-cash/wallets/default_wallet', synchronized: isSynchronized(s) }] : [],
   ),
   listaddresses: cmd(
     'w',
@@ -361,7 +375,8 @@ export const FAKE_COMMANDS: Record<string, Command> = {
         if (a['funded'] && total === 0n) return []
         if (a['unused'] && (total !== 0n || s.wallet.transactions.some((tx) => tx.address === address))) return []
         if (!a['balance'] && !a['labels']) return [address]
-        return [[address, ...(a['balance'] ? [formatSatoshis(total)] : []), ...(a['labels'] ? ["''"] : [])]]
+        const label = a['labels'] ? [pythonStrRepr(s.labels.get(address) ?? '')] : []
+        return [[address, ...(a['balance'] ? [formatSatoshis(total)] : []), ...label]]
       })
       return rows
     },
@@ -376,6 +391,7 @@ export const FAKE_COMMANDS: Record<string, Command> = {
   listunspent: cmd('w', [], {}, (_a, s) => s.wallet.unspent()),
   load_wallet: cmd('n', [], {}, (_a, s) => {
     s.walletLoaded = true
+    s.walletOpen = true
     return true
   }),
   make_electrum_seed: cmd('', [], { nbits: 132, entropy: 1, language: null }, () => 'fake electrum seed words'),
@@ -395,7 +411,12 @@ export const FAKE_COMMANDS: Record<string, Command> = {
   paytomany: cmd('wp', ['outputs'], PAY_OPTIONS, (a, s) => buildTransaction(a['outputs'] as [string, unknown][], a, s)),
   restore: cmd('', ['text'], { passphrase: null, password: null, encrypt_file: true, wallet_path: null }, unsupported('restore')),
   rmrequest: cmd('w', ['address'], {}, (a, s) => s.wallet.requests.delete(stripPrefix(String(a['address'])))),
-  rpa_extract_private_keys_from_transaction: cmd('wp', ['raw_tx'], { password: null }, unsupported('rpa')),
+  rpa_extract_private_keys_from_transaction: cmd(
+    'wp',
+    ['raw_tx'],
+    { password: null },
+    (a, s) => passwordGate(a, s) ?? ['L-fake-rpa-private-key'],
+  ),
   rpa_generate_paycode: cmd('w', [], {}, unsupported('rpa')),
   rpa_generate_transaction_from_paycode: cmd('wp', ['amount', 'paycode'], { fee: null, password: null }, unsupported('rpa')),
   searchcontacts: cmd('w', ['query'], {}, () => []),
@@ -404,7 +425,12 @@ export const FAKE_COMMANDS: Record<string, Command> = {
     s.config[String(a['key'])] = a['value']
     return true
   }),
-  setlabel: cmd('w', ['key', 'label'], {}, () => null),
+  setlabel: cmd('w', ['key', 'label'], {}, (a, s) => {
+    const key = stripPrefix(String(a['key']))
+    if (a['label'] === null || a['label'] === '') s.labels.delete(key)
+    else s.labels.set(key, String(a['label']))
+    return null
+  }),
   signmessage: cmd('wp', ['address', 'message'], { password: null }, (a, s) => {
     passwordGate(a, s)
     return createHash('sha256')

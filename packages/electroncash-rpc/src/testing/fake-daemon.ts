@@ -34,8 +34,21 @@ export interface FakeDaemonOptions {
   badCredentialsDelayMs?: number
 }
 
-/** A fault applied to the next `times` requests (default: every request until `clearFaults()`). */
-export type Fault = { type: 'delay'; ms: number } | { type: 'hang' } | { type: 'cut' } | { type: 'reset' } | { type: 'http502' }
+/**
+ * A fault applied to the next `times` requests (default: every request until `clearFaults()`):
+ * - `delay`: answer `ms` later; `hang`: never answer, drop the connection at `clearFaults()`;
+ * - `stall`: the single-threaded daemon is busy with the request (every other request waits behind it) until
+ *   `releaseStalled()`, then executes it and answers normally, as the real daemon finishes a 30 s network call
+ *   that the client stopped waiting for;
+ * - `cut`: reply cut mid-body; `reset`: connection reset; `http502`: a proxy's HTML error page.
+ */
+export type Fault =
+  | { type: 'delay'; ms: number }
+  | { type: 'hang' }
+  | { type: 'stall' }
+  | { type: 'cut' }
+  | { type: 'reset' }
+  | { type: 'http502' }
 
 export interface FakeDaemonCall {
   method: string
@@ -69,6 +82,10 @@ export interface FakeDaemon {
   inject(fault: Fault, options?: { times?: number }): void
   /** Removes all faults and releases hung requests (their connections are destroyed). */
   clearFaults(): void
+  /** Lets the requests held by a `stall` fault run and answer (in order); resolves when they have been answered. */
+  releaseStalled(): Promise<void>
+  /** Requests held by a `stall` fault right now. */
+  readonly stalled: number
   /** Closes the listening socket: new connections are refused (ECONNREFUSED) until `start()`. */
   stop(): Promise<void>
   /** Listens again on the same port. */
@@ -79,6 +96,10 @@ export interface FakeDaemon {
   setNetworkStall(seconds: number): void
   /** Loads or unloads the wallet: wallet commands fail with `Wallet not loaded` while unloaded. */
   setWalletLoaded(loaded: boolean): void
+  /** Whether the wallet has caught up with its server (it never has while no server answers). Default true. */
+  setSynchronized(synchronized: boolean): void
+  /** Labels set with `setlabel` (`listaddresses` shows them as Python `repr()` text, quotes and escapes included). */
+  readonly labels: Map<string, string>
   /** Stops the server and destroys every open connection. */
   close(): Promise<void>
 }
@@ -134,6 +155,7 @@ export async function startFakeDaemon(options: FakeDaemonOptions = {}): Promise<
   const wallet = new FakeWallet(() => Math.floor(now() / 1000), options.height ?? 950019)
   const sockets = new Set<Socket>()
   const hung = new Set<() => void>()
+  const stalled: { release: () => void; answered: Promise<void> }[] = []
   const timers = new Set<NodeJS.Timeout>()
   const calls: FakeDaemonCall[] = []
   let faults: ActiveFault[] = []
@@ -156,6 +178,9 @@ export async function startFakeDaemon(options: FakeDaemonOptions = {}): Promise<
     offline: options.offline ?? false,
     networkStallSeconds: options.networkStallSeconds ?? 0,
     walletLoaded: options.walletLoaded ?? true,
+    walletOpen: options.walletLoaded ?? true,
+    labels: new Map(),
+    synchronized: true,
     walletPassword: options.walletPassword,
     config: { rpcport: options.port ?? 0, rpcuser: username, rpcpassword: password, rpchost: '127.0.0.1' },
     stopped: () => {
@@ -270,10 +295,12 @@ export async function startFakeDaemon(options: FakeDaemonOptions = {}): Promise<
           case 'load_wallet':
             // Without a path the real daemon looks in ~/.electron-cash, fails, unloads the wallet and still answers true.
             state.walletLoaded = Boolean(config['electron_cash_path'] || config['wallet_path'])
+            if (state.walletLoaded) state.walletOpen = true
             return true
           case 'close_wallet': {
-            const was = state.walletLoaded
-            state.walletLoaded = false
+            // stop_wallet(): out of the daemon's list; the RPC commands keep answering from the wallet object.
+            const was = state.walletOpen
+            state.walletOpen = false
             return was
           }
           default:
@@ -370,7 +397,17 @@ export async function startFakeDaemon(options: FakeDaemonOptions = {}): Promise<
       return
     }
     if (fault?.type === 'delay') await sleep(fault.ms)
-    const { status, body } = await handleJsonRpc(raw)
+    let answered: (() => void) | undefined
+    if (fault?.type === 'stall') {
+      // Busy with this request: the queue (one request at a time) holds every other one until it is released.
+      await new Promise<void>((release) => {
+        const done = new Promise<void>((resolve) => {
+          answered = resolve
+        })
+        stalled.push({ release, answered: done })
+      })
+    }
+    const { status, body } = await handleJsonRpc(raw).finally(() => answered?.())
     if (fault?.type === 'cut') {
       res.writeHead(status, {
         'Content-Type': 'application/json-rpc',
@@ -450,6 +487,15 @@ export async function startFakeDaemon(options: FakeDaemonOptions = {}): Promise<
       faults = []
       releaseHung()
     },
+    releaseStalled: async () => {
+      const held = stalled.splice(0)
+      for (const request of held) request.release()
+      await Promise.all(held.map((request) => request.answered))
+    },
+    get stalled() {
+      return stalled.length
+    },
+    labels: state.labels,
     stop: async () => {
       if (!server.listening) return
       const closing = new Promise<void>((resolve) => server.close(() => resolve()))
@@ -468,14 +514,19 @@ export async function startFakeDaemon(options: FakeDaemonOptions = {}): Promise<
       state.networkStallSeconds = seconds
       notifier.changed()
     },
+    setSynchronized: (synchronized) => {
+      state.synchronized = synchronized
+    },
     setWalletLoaded: (loaded) => {
       state.walletLoaded = loaded
+      state.walletOpen = loaded
     },
     close: async () => {
       closed = true
       notifier.close()
       faults = []
       releaseHung()
+      for (const request of stalled.splice(0)) request.release()
       for (const timer of timers) clearTimeout(timer)
       const closing = server.listening ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve()
       dropConnections()

@@ -8,3 +8,5 @@ export {
 } from './fake-daemon.js'
 export { addressStatus, type FakeNotification } from './fake-notifier.js'
 export { type FakeRequest, type FakeTransaction, FakeWallet, GAP_LIMIT, type RequestStatus } from './fake-wallet.js'
+export { pythonStrRepr } from './python-repr.js'
+export { simulateTornWrite } from './torn-write.js'
