@@ -1,27 +1,46 @@
-import 'uplot/dist/uPlot.min.css'
 import './styles.css'
 import type {
+  CandlesResponse,
   DailyResponse,
   EquityResponse,
   HealthCheck,
   HealthResponse,
   Page,
-  PricesResponse,
   WalletResponse,
 } from '../src/api-types.js'
-import { type Chart, dailyChart, equityChart, priceChart } from './charts.js'
+import { bucketStart } from '../src/candle-buckets.js'
+import {
+  dailyBars,
+  dailyChart,
+  equityChart,
+  equityPoints,
+  type PriceChart,
+  priceChart,
+  type SeriesChart,
+  syncTimeRange,
+} from './charts.js'
 import { money, quoteOf, ratio, signedMoney, time, toneOf, volume } from './format.js'
 
 type Row = Record<string, unknown> & { tsMs: number }
+type BotRow = Record<string, unknown> & { id: string }
 
-/** The token lives only in this variable: never in localStorage, cookies or the URL. */
+/** The token is kept for this tab's session only (sessionStorage), never in localStorage, cookies or the URL. */
+const TOKEN_KEY = 'tradekit.token'
+const ALL = 'all'
+const ROWS = 50
+const MAX_ROWS = 200
+
 let token: string | undefined
+let bots: BotRow[] = []
+/** The selected bot, `all` for the combined view, or undefined on a single-bot server. */
+let bot: string | undefined
 let market = 'KRW-BTC'
-let charts: { equity: Chart; price: Chart; daily: Chart } | undefined
-let price: PricesResponse = { market, points: [], fills: [] }
-let equity: EquityResponse = { points: [], source: 'trades' }
+let intervalMs = 3_600_000
+let charts: { price: PriceChart; equity: SeriesChart; daily: SeriesChart; follow: () => void } | undefined
+let socket: WebSocket | undefined
 let wsCursor: string | undefined
 let paymentsEnabled = true
+let loggedOut = false
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T
 
@@ -29,18 +48,34 @@ class HttpStatusError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    readonly body: { error?: Record<string, unknown> },
   ) {
     super(message)
   }
 }
 
+/** `path` with the selected bot, for the routes that take one. */
+function withBot(path: string): string {
+  if (bot === undefined || path.startsWith('/health') || path.startsWith('/api/bots')) return path
+  return `${path}${path.includes('?') ? '&' : '?'}bot=${encodeURIComponent(bot)}`
+}
+
 async function api<T>(path: string): Promise<T> {
-  const response = await fetch(path, { headers: { Authorization: `Bearer ${token ?? ''}` } })
+  const response = await fetch(withBot(path), { headers: { Authorization: `Bearer ${token ?? ''}` } })
   if (!response.ok) {
-    const body = (await response.json().catch(() => ({}))) as { error?: { message?: string } }
-    throw new HttpStatusError(response.status, body.error?.message ?? `${response.status} ${response.statusText}`)
+    const body = (await response.json().catch(() => ({}))) as { error?: Record<string, unknown> }
+    const message = String(body.error?.['message'] ?? `${response.status} ${response.statusText}`)
+    if (response.status === 503 && body.error?.['stale']) showStale(String(body.error['unavailableSince'] ?? ''))
+    throw new HttpStatusError(response.status, message, body)
   }
+  $('stale').hidden = true
   return (await response.json()) as T
+}
+
+function showStale(since: string) {
+  const el = $('stale')
+  el.hidden = false
+  el.textContent = `The server cannot read the trade log${since ? ` since ${time(Date.parse(since))}` : ''}: the figures below are from before then and may be stale.`
 }
 
 function text(id: string, value: string, tone: string = '') {
@@ -59,7 +94,7 @@ function pick(source: unknown, ...names: string[]): unknown {
   return undefined
 }
 
-// ---- health badges ----
+// ---- health badges and footer: refreshed from /ws and every 15 s, never left at their load-time values ----
 
 function badge(id: string, check: HealthCheck | undefined) {
   const el = $(id)
@@ -71,25 +106,51 @@ function renderHealth(health: HealthResponse) {
   badge('badge-log', health.checks?.logDir)
   badge('badge-bot', health.checks?.bot)
   badge('badge-bch', health.checks?.electronCash)
-  const dir = health.checks?.logDir?.['dir']
-  if (typeof dir === 'string') $('footer').textContent = `Trade log: ${dir} · ${health.checks?.logDir?.summary ?? ''}`
+  const check = health.checks?.logDir
+  const dir = check?.['dir']
+  $('footer').textContent =
+    typeof dir === 'string' ? `Trade log: ${dir} · ${check?.summary ?? ''}` : `Trade logs: ${check?.summary ?? 'unknown'}`
+}
+
+async function refreshHealth() {
+  renderHealth(await api<HealthResponse>('/health'))
 }
 
 // ---- tables ----
 
-function cell(row: HTMLTableRowElement, value: string, className = '') {
+function cell(row: HTMLTableRowElement, label: string, value: string, className = '') {
   const td = row.insertCell()
   td.textContent = value
+  td.dataset['label'] = label
   if (className) td.className = className
   return td
 }
 
-function pill(row: HTMLTableRowElement, action: string) {
+function pill(row: HTMLTableRowElement, label: string, action: string) {
   const td = row.insertCell()
+  td.dataset['label'] = label
+  td.className = 'side'
   const span = document.createElement('span')
   span.className = `pill ${action}`
   span.textContent = action
   td.append(span)
+}
+
+/** The reason on one line; a tap or click shows all of it (it is the point of the decisions table). */
+function reason(row: HTMLTableRowElement, value: string) {
+  const td = row.insertCell()
+  td.className = 'reason'
+  td.dataset['label'] = 'Reason'
+  const button = document.createElement('button')
+  button.type = 'button'
+  button.textContent = value
+  button.title = value
+  button.setAttribute('aria-expanded', 'false')
+  button.addEventListener('click', () => {
+    const open = button.getAttribute('aria-expanded') !== 'true'
+    button.setAttribute('aria-expanded', String(open))
+  })
+  td.append(button)
 }
 
 function tradeRow(trade: Row, fresh: boolean): HTMLTableRowElement {
@@ -97,92 +158,66 @@ function tradeRow(trade: Row, fresh: boolean): HTMLTableRowElement {
   const quote = quoteOf(String(trade['market']))
   if (fresh) row.className = 'fresh'
   row.dataset['orderId'] = String(trade['orderId'] ?? '')
-  cell(row, time(trade.tsMs))
-  cell(row, String(trade['market']))
-  pill(row, String(trade['side']))
-  cell(row, volume(String(trade['volume'])), 'num')
-  cell(row, money(String(trade['price']), quote), 'num')
-  cell(row, money(String(trade['funds']), quote), 'num')
-  cell(row, money(String(trade['fee']), quote), 'num')
-  cell(row, String(trade['reason'] ?? ''), 'reason')
+  cell(row, 'Time', time(trade.tsMs), 'time')
+  cell(row, 'Bot', String(trade['bot'] ?? ''), 'col-bot')
+  cell(row, 'Market', String(trade['market']), 'market')
+  pill(row, 'Side', String(trade['side']))
+  cell(row, 'Volume', volume(String(trade['volume'])), 'num volume')
+  cell(row, 'Price', money(String(trade['price']), quote), 'num price')
+  cell(row, 'Funds', money(String(trade['funds']), quote), 'num funds')
+  cell(row, 'Fee', money(String(trade['fee']), quote), 'num fee')
+  reason(row, String(trade['reason'] ?? ''))
   return row
 }
 
 function decisionRow(decision: Row, fresh: boolean): HTMLTableRowElement {
   const row = document.createElement('tr')
   if (fresh) row.className = 'fresh'
-  cell(row, time(decision.tsMs))
-  pill(row, String(decision['action']))
-  cell(row, ratio(Number(decision['confidence'])), 'num')
-  cell(row, `${decision['provider']}${decision['fallbackReason'] ? ' (fallback)' : ''}`)
-  cell(row, String(decision['reason'] ?? ''), 'reason')
+  cell(row, 'Time', time(decision.tsMs), 'time')
+  cell(row, 'Bot', String(decision['bot'] ?? ''), 'col-bot')
+  pill(row, 'Action', String(decision['action']))
+  cell(row, 'Confidence', ratio(Number(decision['confidence'])), 'num confidence')
+  cell(row, 'Decider', `${decision['provider']}${decision['fallbackReason'] ? ' (fallback)' : ''}`, 'decider')
+  reason(row, String(decision['reason'] ?? ''))
   return row
 }
 
-const MAX_ROWS = 200
+/** The hint says how many rows are shown now, so it moves as rows arrive. */
+function countRows(tableId: string, hintId: string, more: boolean) {
+  const rows = ($(tableId) as HTMLTableElement).tBodies[0]!.rows.length
+  const el = $(hintId)
+  el.dataset['rows'] = String(rows)
+  el.textContent = `${rows} ${more || rows >= MAX_ROWS ? 'newest' : 'in total'}`
+}
 
-function prepend(tableId: string, row: HTMLTableRowElement) {
+function prepend(tableId: string, hintId: string, row: HTMLTableRowElement) {
   const body = ($(tableId) as HTMLTableElement).tBodies[0]!
   body.prepend(row)
   while (body.rows.length > MAX_ROWS) body.deleteRow(-1)
+  countRows(tableId, hintId, ($(hintId).textContent ?? '').includes('newest'))
 }
 
-function fillTable(tableId: string, rows: HTMLTableRowElement[]) {
+function fillTable(tableId: string, hintId: string, rows: HTMLTableRowElement[], more: boolean) {
   ;($(tableId) as HTMLTableElement).tBodies[0]!.replaceChildren(...rows)
-}
-
-// ---- charts ----
-
-function renderEquity() {
-  const xs = equity.points.map((point) => point.tsMs / 1000)
-  const ys = equity.points.map((point) => Number(point.total))
-  charts?.equity.setData([xs, ys])
-  $('equity-hint').textContent = equity.source === 'equity-log' ? 'from the bot’s equity snapshots' : 'rebuilt from fills'
-}
-
-function renderPrice() {
-  // Markers share the price series' x values: merge the times and leave gaps (null) where a series has no value.
-  const byTime = new Map<number, [number | null, number | null, number | null]>()
-  for (const point of price.points) byTime.set(point.tsMs, [Number(point.price), null, null])
-  for (const fill of price.fills) {
-    const slot = byTime.get(fill.tsMs) ?? [null, null, null]
-    slot[fill.side === 'buy' ? 1 : 2] = Number(fill.price)
-    byTime.set(fill.tsMs, slot)
-  }
-  const times = [...byTime.keys()].sort((a, b) => a - b)
-  const column = (i: 0 | 1 | 2) => times.map((t) => byTime.get(t)![i])
-  charts?.price.setData([times.map((t) => t / 1000), column(0), column(1), column(2)] as uPlotData)
-  $('price-hint').textContent = `${price.market} · ${price.fills.length} fills`
-}
-
-type uPlotData = Parameters<Chart['setData']>[0]
-
-function renderDaily(daily: DailyResponse) {
-  charts?.daily.setData([
-    daily.days.map((day) => Date.parse(`${day.date}T00:00:00Z`) / 1000),
-    daily.days.map((day) => Number(day.pnl)),
-  ])
-  const total = daily.days.reduce((sum, day) => sum + day.trades, 0)
-  $('daily-hint').textContent = `${daily.days.length} days · ${total} trades`
+  countRows(tableId, hintId, more)
 }
 
 // ---- KPIs ----
 
 function renderStats(performance: unknown, portfolio: unknown) {
   const quote = quoteOf(market)
-  const stats = pick(performance, 'stats') ?? performance
-  const realized = pick(stats, 'realizedPnl')
+  const realized = pick(performance, 'realizedPnl')
   text('kpi-realized', signedMoney(realized as string, quote), toneOf(realized as string))
-  text('kpi-fees', `fees ${money(pick(stats, 'feesPaid', 'fees') as string, quote)}`)
-  text('kpi-trades', String(pick(stats, 'fills') ?? '–'))
+  text('kpi-fees', `fees ${money(pick(performance, 'fees') as string, quote)}`)
+  text('kpi-trades', String(pick(performance, 'fills') ?? '–'))
   text(
     'kpi-winrate',
-    `${pick(stats, 'tradeCount') ?? 0} round trips · win ${ratio(pick(stats, 'winRate') as number)} · PF ${formatNumber(pick(stats, 'profitFactor'))}`,
+    `${pick(performance, 'tradeCount') ?? 0} round trips · win ${ratio(pick(performance, 'winRate') as number)} · PF ${formatNumber(pick(performance, 'profitFactor'))}`,
   )
-  const drawdown = pick(stats, 'maxDrawdown.relative') as number | undefined
+  const drawdown = pick(performance, 'maxDrawdown.relative') as number | undefined
   text('kpi-drawdown', drawdown ? `−${ratio(drawdown)}` : ratio(drawdown), drawdown ? 'neg' : '')
-  text('kpi-sharpe', `Sharpe ${formatNumber(pick(stats, 'sharpe'))} · Sortino ${formatNumber(pick(stats, 'sortino'))}`)
-  const unrealized = pick(portfolio, 'unrealizedPnl', 'totals.unrealizedPnl')
+  text('kpi-sharpe', ratiosText(performance))
+  const unrealized = pick(portfolio, 'unrealizedPnl')
   text('kpi-unrealized', signedMoney(unrealized as string, quote), toneOf(unrealized as string))
   const positions = (pick(portfolio, 'positions') as Row[] | undefined) ?? []
   const open = positions.filter((position) => Number(position['volume']) > 0)
@@ -192,21 +227,34 @@ function renderStats(performance: unknown, portfolio: unknown) {
       ? 'flat'
       : open.map((p) => `${volume(String(p['volume']))} ${String(p['market']).split('-')[1]}`).join(', '),
   )
+  const equity = pick(portfolio, 'equity') as string | undefined
+  const start = pick(portfolio, 'startingBalance.amount') as string | undefined
+  const source = pick(portfolio, 'startingBalance.source') as string | undefined
+  text('kpi-equity', money(equity, quote))
+  if (equity !== undefined && start !== undefined && Number(start) !== 0) {
+    const change = Number(equity) / Number(start) - 1
+    text(
+      'kpi-equity-sub',
+      `${change >= 0 ? '+' : ''}${ratio(change)} on ${money(start, quote)} (${source === 'configuration' ? 'configured' : 'from the log'})`,
+      toneOf(change),
+    )
+  } else {
+    text('kpi-equity-sub', 'starting balance unknown: set STARTING_BALANCE')
+  }
+}
+
+/** Sharpe and Sortino when trade-log computes them, else how many daily returns they still wait for. */
+function ratiosText(performance: unknown): string {
+  const sharpe = pick(performance, 'sharpe')
+  const sortino = pick(performance, 'sortino')
+  const days = ((pick(performance, 'dailyReturns') as unknown[] | undefined) ?? []).length
+  if (sharpe === undefined && sortino === undefined) return `Sharpe, Sortino after 30 daily returns (${days} so far)`
+  return `Sharpe ${formatNumber(sharpe)} · Sortino ${formatNumber(sortino)}`
 }
 
 function formatNumber(value: unknown): string {
   const number = Number(value)
   return value === null || value === undefined || !Number.isFinite(number) ? '–' : number.toFixed(2)
-}
-
-function renderEquityKpi() {
-  const last = equity.points.at(-1)
-  const first = equity.points[0]
-  text('kpi-equity', money(last?.total, quoteOf(market)))
-  if (last && first && Number(first.total) !== 0) {
-    const change = Number(last.total) / Number(first.total) - 1
-    text('kpi-equity-sub', `${change >= 0 ? '+' : ''}${ratio(change)} since ${time(first.tsMs).slice(0, 10)}`, toneOf(change))
-  }
 }
 
 async function renderWallet() {
@@ -229,53 +277,134 @@ async function renderWallet() {
   }
 }
 
+// ---- the combined view of several bots ----
+
+function renderBots(body: { bots: BotRow[]; total: Record<string, unknown> }) {
+  const quote = quoteOf(market)
+  const rows = body.bots.map((row) => {
+    const tr = document.createElement('tr')
+    tr.dataset['bot'] = row.id
+    cell(tr, 'Bot', row.id, 'time')
+    cell(tr, 'Equity', money(row['equity'] as string, quote), 'num')
+    cell(tr, 'Start', money(row['startingBalance'] as string, quote), 'num')
+    cell(tr, 'Realized', signedMoney(row['realizedPnl'] as string, quote), `num ${toneOf(row['realizedPnl'] as string)}`)
+    cell(tr, 'Unrealized', signedMoney(row['unrealizedPnl'] as string, quote), `num ${toneOf(row['unrealizedPnl'] as string)}`)
+    cell(tr, 'Fills', String(row['fills'] ?? '–'), 'num')
+    cell(tr, 'Win rate', ratio(row['winRate'] as number), 'num')
+    return tr
+  })
+  ;($('bots-table') as HTMLTableElement).tBodies[0]!.replaceChildren(...rows)
+  const total = document.createElement('tr')
+  cell(total, 'Bot', 'Total', 'time')
+  cell(total, 'Equity', money(body.total['equity'] as string, quote), 'num')
+  cell(total, 'Start', money(body.total['startingBalance'] as string, quote), 'num')
+  cell(total, 'Realized', signedMoney(body.total['realizedPnl'] as string, quote), 'num')
+  cell(total, 'Unrealized', signedMoney(body.total['unrealizedPnl'] as string, quote), 'num')
+  cell(total, 'Fills', String(body.total['fills'] ?? '–'), 'num')
+  cell(total, 'Win rate', '', 'num')
+  ;($('bots-table') as HTMLTableElement).tFoot!.replaceChildren(total)
+  $('bots-hint').textContent = `${body.bots.length} bots`
+  text('kpi-equity', money(body.total['equity'] as string, quote))
+  text('kpi-equity-sub', `${body.bots.length} bots together`)
+  text('kpi-realized', signedMoney(body.total['realizedPnl'] as string, quote), toneOf(body.total['realizedPnl'] as string))
+  text('kpi-unrealized', signedMoney(body.total['unrealizedPnl'] as string, quote), toneOf(body.total['unrealizedPnl'] as string))
+  text('kpi-trades', String(body.total['fills'] ?? '–'))
+  text('kpi-winrate', `${body.total['tradeCount'] ?? 0} round trips`)
+  for (const id of ['kpi-fees', 'kpi-position', 'kpi-drawdown', 'kpi-sharpe']) text(id, id === 'kpi-drawdown' ? '–' : '')
+}
+
+function renderPicker() {
+  const picker = $('bot-picker')
+  picker.hidden = bots.length < 2
+  if (bots.length < 2) return
+  const select = $('bot-select') as HTMLSelectElement
+  const options = [{ id: ALL, label: 'All bots' }, ...bots.map((row) => ({ id: row.id, label: row.id }))]
+  select.replaceChildren(
+    ...options.map(({ id, label }) => {
+      const option = document.createElement('option')
+      option.value = id
+      option.textContent = label
+      return option
+    }),
+  )
+  select.value = bot ?? bots[0]!.id
+}
+
 // ---- loading ----
 
 async function loadAll() {
-  const [health, trades, decisions] = await Promise.all([
+  const [health, botList] = await Promise.all([
     api<HealthResponse>('/health').catch(() => undefined),
-    api<Page<Row>>('/api/trades?limit=50'),
-    api<Page<Row>>('/api/decisions?limit=50'),
+    api<{ bots: BotRow[]; total: Record<string, unknown> }>('/api/bots').catch(() => undefined),
   ])
   if (health) renderHealth(health)
+  paymentsEnabled = health?.checks?.electronCash.status !== 'disabled'
+  bots = botList?.bots ?? []
+  if (bots.length > 1) bot ??= bots[0]!.id
+  renderPicker()
+  const combined = bot === ALL
+  document.body.classList.toggle('combined', combined || bots.length > 1)
+  $('bots-view').hidden = !combined
+  $('charts').hidden = combined
+  const [trades, decisions] = await Promise.all([
+    api<Page<Row>>(`/api/trades?limit=${ROWS}`),
+    api<Page<Row>>(`/api/decisions?limit=${ROWS}`),
+  ])
   market = String(trades.items[0]?.['market'] ?? decisions.items[0]?.['market'] ?? market)
   fillTable(
     'trades-table',
+    'trades-hint',
     trades.items.map((trade) => tradeRow(trade, false)),
+    trades.nextCursor !== null,
   )
   fillTable(
     'decisions-table',
+    'decisions-hint',
     decisions.items.map((decision) => decisionRow(decision, false)),
+    decisions.nextCursor !== null,
   )
-  $('trades-hint').textContent = trades.nextCursor ? 'latest 50' : `${trades.items.length}`
-  $('decisions-hint').textContent = decisions.nextCursor ? 'latest 50' : `${decisions.items.length}`
-  $('subtitle').textContent = `Trading dashboard · ${market}`
-  if (!charts) {
-    const quote = quoteOf(market)
-    charts = {
-      equity: equityChart($('chart-equity'), quote),
-      price: priceChart($('chart-price'), quote),
-      daily: dailyChart($('chart-daily'), quote),
+  $('subtitle').textContent = combined ? 'All bots' : `${bot && bots.length > 1 ? `${bot} · ` : ''}${market}`
+  if (combined && botList) {
+    renderBots(botList)
+  } else {
+    if (!charts) {
+      const quote = quoteOf(market)
+      const price = priceChart($('chart-price'), quote)
+      const equity = equityChart($('chart-equity'), quote)
+      const daily = dailyChart($('chart-daily'), quote)
+      charts = { price, equity, daily, follow: syncTimeRange(price.chart, [equity.chart, daily.chart]) }
     }
+    const candles = await api<CandlesResponse>(`/api/candles?market=${encodeURIComponent(market)}`)
+    intervalMs = candles.intervalMs
+    charts.price.set(candles.candles, candles.fills, intervalMs)
+    $('chart-price').dataset['interval'] = candles.interval
+    $('price-hint').textContent =
+      candles.source === 'none'
+        ? 'the bot logs no prices (equity snapshots)'
+        : `${candles.market} · ${candles.interval} candles · ${candles.fills.length} fills`
+    await refreshStats()
   }
-  price = await api<PricesResponse>(`/api/prices?market=${encodeURIComponent(market)}`)
-  renderPrice()
-  paymentsEnabled = health?.checks?.electronCash.status !== 'disabled'
-  await Promise.all([refreshStats(), renderWallet()])
+  await renderWallet()
 }
 
 async function refreshStats() {
-  const [performance, portfolio, nextEquity, daily] = await Promise.all([
-    api<unknown>('/api/performance'),
+  if (bot === ALL) {
+    renderBots(await api<{ bots: BotRow[]; total: Record<string, unknown> }>('/api/bots'))
+    return
+  }
+  const [performance, portfolio, equity, daily] = await Promise.all([
+    api<unknown>('/api/performance?include=dailyReturns'),
     api<unknown>('/api/portfolio'),
     api<EquityResponse>('/api/equity'),
     api<DailyResponse>('/api/daily'),
   ])
-  equity = nextEquity
-  renderEquity()
-  renderEquityKpi()
-  renderDaily(daily)
+  charts?.equity.set(equityPoints(equity.points))
+  $('equity-hint').textContent = equity.source === 'equity-log' ? 'from the bot’s equity snapshots' : 'rebuilt from fills'
+  charts?.daily.set(dailyBars(daily.days))
+  $('daily-hint').textContent = `${daily.days.length} days · ${daily.days.reduce((sum, day) => sum + day.trades, 0)} fills`
   renderStats(performance, portfolio)
+  // New data resets a chart's range: put the equity and daily PnL charts back on the price chart's.
+  charts?.follow()
 }
 
 let refreshTimer: ReturnType<typeof setTimeout> | undefined
@@ -293,56 +422,69 @@ function setLive(state: 'ok' | 'warn' | 'down', title: string) {
 }
 
 function connect(attempt = 0) {
+  if (loggedOut) return
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws'
   const since = wsCursor ? `?since=${encodeURIComponent(wsCursor)}` : ''
   // Browsers cannot set headers on a WebSocket: the token goes as a second offered subprotocol.
-  const socket = new WebSocket(`${scheme}://${location.host}/ws${since}`, ['tradekit.v1', `bearer.${token}`])
+  const ws = new WebSocket(`${scheme}://${location.host}/ws${since}`, ['tradekit.v1', `bearer.${token}`])
+  socket = ws
   let lastSeen = Date.now()
   let heartbeatMs = 30_000
   const watchdog = setInterval(() => {
-    if (Date.now() - lastSeen > heartbeatMs * 2.5) socket.close()
+    if (Date.now() - lastSeen > heartbeatMs * 2.5) ws.close()
   }, 5_000)
-  socket.onopen = () => setLive('ok', 'live updates connected')
-  socket.onmessage = (event) => {
+  ws.onopen = () => setLive('ok', 'live updates connected')
+  ws.onmessage = (event) => {
     lastSeen = Date.now()
     attempt = 0
-    const message = JSON.parse(String(event.data)) as { type: string; cursor: string; data?: unknown }
+    const message = JSON.parse(String(event.data)) as { type: string; cursor: string; bot?: string; data?: unknown }
     wsCursor = message.cursor
     handle(message)
     if (message.type === 'hello') heartbeatMs = Number(pick(message.data, 'heartbeatMs') ?? heartbeatMs)
   }
-  socket.onclose = () => {
+  ws.onclose = () => {
     clearInterval(watchdog)
+    if (loggedOut) return
     setLive('down', 'live updates disconnected; reconnecting')
     setTimeout(() => connect(attempt + 1), Math.min(15_000, 500 * 2 ** attempt))
   }
 }
 
-function handle(message: { type: string; data?: unknown }) {
+/** Events of the bot on screen (every bot's in the combined view; a single-bot server names none). */
+const shown = (eventBot: string | undefined) => bot === undefined || bot === ALL || eventBot === undefined || eventBot === bot
+
+function handle(message: { type: string; bot?: string; data?: unknown }) {
   const data = message.data as Row
+  if (!shown(message.bot)) return
+  const tagged = message.bot === undefined ? data : { ...data, bot: message.bot }
   switch (message.type) {
     case 'trade':
-      prepend('trades-table', tradeRow(data, true))
-      if (data['market'] === market) {
-        price.fills.push({
-          tsMs: data.tsMs,
-          side: data['side'] as 'buy' | 'sell',
-          price: String(data['price']),
-          volume: String(data['volume']),
-        })
-        price.points.push({ tsMs: data.tsMs, price: String(data['price']) })
-        renderPrice()
+      prepend('trades-table', 'trades-hint', tradeRow(tagged, true))
+      // A fill is a marker on its candle; it never adds a price point.
+      if (data['market'] === market && charts && bot !== ALL) {
+        charts.price.fill(
+          { tsMs: data.tsMs, side: data['side'] as 'buy' | 'sell', price: String(data['price']), volume: String(data['volume']) },
+          bucketStart(data.tsMs, intervalMs),
+        )
       }
       scheduleRefresh()
       break
     case 'decision':
-      prepend('decisions-table', decisionRow(data, true))
+      prepend('decisions-table', 'decisions-hint', decisionRow(tagged, true))
       break
-    case 'equity':
-      equity.points.push({ tsMs: data.tsMs, total: String(data['total']) })
-      renderEquity()
-      renderEquityKpi()
+    case 'equity': {
+      if (bot === ALL || !charts) {
+        scheduleRefresh()
+        break
+      }
+      // The price the bot saw this cycle extends the newest candle, or opens the next one.
+      const positions = (data['positions'] as { market: string; price: string }[] | undefined) ?? []
+      for (const position of positions) {
+        if (position.market === market) charts.price.tick(data.tsMs, position.price, bucketStart(data.tsMs, intervalMs))
+      }
+      scheduleRefresh()
       break
+    }
     case 'health':
       renderHealth(data as unknown as HealthResponse)
       break
@@ -364,30 +506,58 @@ function handle(message: { type: string; data?: unknown }) {
   }
 }
 
-// ---- login ----
+// ---- login, session and logout ----
 
-function start() {
+function logout() {
+  loggedOut = true
+  sessionStorage.removeItem(TOKEN_KEY)
+  token = undefined
+  socket?.close()
+  location.reload()
+}
+
+async function enter(candidate: string): Promise<boolean> {
+  token = candidate
+  try {
+    await api('/api/trades?limit=1')
+  } catch (error) {
+    if (error instanceof HttpStatusError && error.status === 401) {
+      sessionStorage.removeItem(TOKEN_KEY)
+      $('login-error').textContent = error.message
+      return false
+    }
+    // The log may be unreadable (503): the token is good, the page says what is wrong.
+  }
+  sessionStorage.setItem(TOKEN_KEY, candidate)
+  $('logout').hidden = false
+  await loadAll().catch((error: unknown) => {
+    $('footer').textContent = `Could not load: ${error instanceof Error ? error.message : String(error)}`
+  })
+  connect()
+  setInterval(() => void refreshHealth().catch(() => undefined), 15_000)
+  return true
+}
+
+async function start() {
   const dialog = $('login') as HTMLDialogElement
   const form = $('login-form') as HTMLFormElement
   const input = $('login-token') as HTMLInputElement
-  dialog.showModal()
+  $('logout').addEventListener('click', logout)
+  ;($('bot-select') as HTMLSelectElement).addEventListener('change', (event) => {
+    bot = (event.target as HTMLSelectElement).value
+    charts?.price.set([], [], intervalMs)
+    void loadAll()
+  })
   form.addEventListener('submit', async (event) => {
     event.preventDefault()
-    token = input.value.trim()
+    const candidate = input.value.trim()
     input.value = ''
-    try {
-      await api('/api/trades?limit=1')
-    } catch (error) {
-      $('login-error').textContent = error instanceof Error ? error.message : String(error)
-      return
-    }
     // The empty layout stays visible behind the login dialog, so the charts are sized before data arrives.
-    dialog.close()
-    await loadAll().catch((error: unknown) => {
-      $('footer').textContent = `Could not load: ${error instanceof Error ? error.message : String(error)}`
-    })
-    connect()
+    if (await enter(candidate)) dialog.close()
   })
+  const saved = sessionStorage.getItem(TOKEN_KEY)
+  if (saved && (await enter(saved))) return
+  dialog.showModal()
 }
 
-start()
+void start()

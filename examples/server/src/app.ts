@@ -172,6 +172,8 @@ export function createServices(options: AppOptions): Services {
     const fingerprint = JSON.stringify([
       report.status,
       report.checks?.logDir.status,
+      // The verdict's text changes with the files (the dashboard's footer shows it): push it when it does.
+      report.checks?.logDir.summary,
       report.checks?.electronCash.status,
       report.checks?.bot.status,
     ])

@@ -1,16 +1,18 @@
 /**
- * End-to-end: Debian's chromium (driven by playwright-core) loads the dashboard from a server fed by a test log
- * directory, checks the tables and charts against the API, sees an appended trade arrive without a reload, and
- * saves a screenshot to artifacts/. Skipped in the Node 22/24 re-runs (TRADEKIT_NODE_MATRIX); fails in CI when
- * chromium is missing.
+ * End-to-end: Debian's chromium (driven by playwright-core) loads the dashboard at 1280×800 and at 390×844 from a
+ * server fed by a test log directory. It checks the numbers against the API, that no headline number is cut, that
+ * the price chart has one point per candle while the bot logs prices and fills live, that labels follow the live
+ * data, that the token survives a reload (session storage) until logout, and the several-bots selector. Screenshots
+ * go to artifacts/ (gitignored; the paths are printed). Skipped in the Node 22/24 re-runs (TRADEKIT_NODE_MATRIX);
+ * fails in CI when chromium is missing.
  */
 import { existsSync, mkdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { createTradeLogWriter } from '@tradekit/trade-log'
-import { type Browser, chromium } from 'playwright-core'
+import { createTradeLogReader, createTradeLogWriter } from '@tradekit/trade-log'
+import { type Browser, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { writeLogFixture } from './test-support/log-fixture.js'
-import { TEST_TOKEN, useServers } from './test-support/test-server.js'
+import { TEST_TOKEN, type TestServer, useServers } from './test-support/test-server.js'
 
 const CHROMIUM = '/usr/bin/chromium'
 const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url))
@@ -19,8 +21,36 @@ const hasChromium = existsSync(CHROMIUM)
 if (!hasChromium && process.env['CI'] && !inMatrix) {
   throw new Error(`${CHROMIUM} is missing: CI must install Debian's chromium (apt-get install chromium) for the dashboard test.`)
 }
+const HOUR = 3_600_000
 
 const servers = useServers()
+
+const VIEWPORTS = [
+  { name: 'desktop', width: 1280, height: 800 },
+  { name: 'phone', width: 390, height: 844 },
+] as const
+
+async function login(page: Page, server: TestServer) {
+  await page.goto(server.url)
+  await page.fill('#login-token', TEST_TOKEN)
+  await page.click('#login button[type=submit]')
+  await page.waitForSelector('#trades-table tbody tr')
+  await page.waitForFunction(() => document.querySelector('#kpi-trades')?.textContent !== '–')
+}
+
+/** Every KPI text whose content is wider than its box (an ellipsis or a cut), as "id: text". */
+const clippedKpis = (page: Page) =>
+  page.$$eval('.kpi p, .kpi small', (elements) =>
+    elements.filter((el) => el.scrollWidth > el.clientWidth + 1).map((el) => `${el.id}: ${el.textContent}`),
+  )
+
+async function screenshot(page: Page, name: string) {
+  mkdirSync(ARTIFACTS, { recursive: true })
+  const path = `${ARTIFACTS}${name}.png`
+  await page.evaluate(() => window.scrollTo(0, 0))
+  await page.screenshot({ path, fullPage: true })
+  console.log(`dashboard screenshot: ${path}`)
+}
 
 describe.skipIf(inMatrix || !hasChromium)('dashboard in a real browser', () => {
   let browser: Browser
@@ -42,77 +72,178 @@ describe.skipIf(inMatrix || !hasChromium)('dashboard in a real browser', () => {
     await browser?.close()
   })
 
-  it('shows the log’s numbers, updates live when a trade is appended, and keeps the token out of storage', async () => {
-    const dir = servers.tempDir()
-    const fixture = writeLogFixture(dir, { days: 5, tradesPerDay: 6 })
-    const server = await servers.start({ logDir: dir, dashboard: true })
-    const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } })
-    const pageErrors: string[] = []
-    page.on('pageerror', (error) => pageErrors.push(error.message))
+  it.each(VIEWPORTS)(
+    '$name ($width×$height): the log’s numbers, nothing clipped, one price point per candle live, labels follow, token kept for the session',
+    async (viewport) => {
+      const dir = servers.tempDir()
+      const end = Date.now() - 3 * HOUR
+      const fixture = writeLogFixture(dir, { days: 5, tradesPerDay: 6, end })
+      const server = await servers.start({ logDir: dir, dashboard: true, rateLimit: false })
+      const page = await browser.newPage({ viewport: { width: viewport.width, height: viewport.height } })
+      const pageErrors: string[] = []
+      page.on('pageerror', (error) => pageErrors.push(error.message))
+      await login(page, server)
 
-    await page.goto(server.url)
-    await page.fill('#login-token', TEST_TOKEN)
-    await page.click('#login button[type=submit]')
-    await page.waitForSelector('#trades-table tbody tr')
-    await page.waitForFunction(() => document.querySelector('#kpi-trades')?.textContent !== '–')
+      // Tables: newest trade first, with the price the log holds; the count label says how many rows are shown.
+      const newest = (await server.get('/api/trades?limit=1')).body.items[0]
+      const firstRow = page.locator('#trades-table tbody tr').first()
+      expect(await firstRow.getAttribute('data-order-id')).toBe(newest.orderId)
+      expect(await firstRow.locator('td.price').textContent()).toMatch(`₩${Number(newest.price).toLocaleString('en-US')}`)
+      expect(await page.locator('#trades-table tbody tr').count()).toBe(Math.min(50, fixture.trades))
+      expect(await page.getAttribute('#trades-hint', 'data-rows')).toBe(String(fixture.trades))
 
-    // Tables: newest trade first, with the price the log holds.
-    const newest = (await server.get('/api/trades?limit=1')).body.items[0]
-    const firstRow = page.locator('#trades-table tbody tr').first()
-    expect(await firstRow.getAttribute('data-order-id')).toBe(newest.orderId)
-    expect(await firstRow.locator('td').nth(4).textContent()).toBe(`₩${Number(newest.price).toLocaleString('en-US')}`)
-    expect(await page.locator('#trades-table tbody tr').count()).toBe(Math.min(50, fixture.trades))
-    const decision = (await server.get('/api/decisions?limit=1')).body.items[0]
-    expect(await page.locator('#decisions-table tbody tr').first().locator('td.reason').textContent()).toBe(decision.reason)
+      // KPIs: the API's figures; equity counts the starting balance; nothing cut at this width.
+      expect(await page.textContent('#kpi-trades')).toBe(String(fixture.trades))
+      const portfolio = (await server.get('/api/portfolio')).body
+      expect(await page.textContent('#kpi-equity')).toBe(`₩${Math.round(Number(portfolio.equity)).toLocaleString('en-US')}`)
+      expect(await page.textContent('#kpi-sharpe')).toMatch(/^Sharpe, Sortino after 30 daily returns \(4 so far\)$/)
+      expect(await clippedKpis(page)).toEqual([])
 
-    // KPIs and charts: the same figures as the API.
-    const performance = (await server.get('/api/performance')).body
-    expect(await page.textContent('#kpi-trades')).toBe(String(fixture.trades))
-    expect(await page.textContent('#kpi-winrate')).toContain(`${performance.tradeCount} round trips`)
-    const equity = (await server.get('/api/equity')).body
-    const daily = (await server.get('/api/daily')).body
-    await page.waitForFunction(() => document.querySelector<HTMLElement>('#chart-daily')?.dataset['points'] !== undefined)
-    expect(await page.getAttribute('#chart-equity', 'data-points')).toBe(String(equity.points.length))
-    expect(await page.getAttribute('#chart-daily', 'data-points')).toBe(String(daily.days.length))
-    expect(Number(await page.getAttribute('#chart-price', 'data-points'))).toBeGreaterThanOrEqual(fixture.trades)
-    expect(await page.locator('#chart-equity canvas').count()).toBe(1)
-    await page.waitForSelector('#badge-live[data-state="ok"]')
-    expect(await page.getAttribute('#badge-log', 'data-state')).toBe('ok')
+      // Price: candles of the prices the bot logged, one chart point per candle, and the others on its time range.
+      await page.waitForFunction(() => document.querySelector<HTMLElement>('#chart-daily')?.dataset['to'] !== undefined)
+      const interval = (await page.getAttribute('#chart-price', 'data-interval'))!
+      const candles = async () => (await server.get(`/api/candles?interval=${interval}`)).body
+      const before = await candles()
+      expect(before.candles.length).toBeGreaterThan(10)
+      expect(await page.getAttribute('#chart-price', 'data-points')).toBe(String(before.candles.length))
+      const range = async (id: string) =>
+        page.$eval(id, (el) => [Number((el as HTMLElement).dataset['from']), Number((el as HTMLElement).dataset['to'])])
+      const [priceFrom, priceTo] = await range('#chart-price')
+      const [equityFrom, equityTo] = await range('#chart-equity')
+      const [dailyFrom, dailyTo] = await range('#chart-daily')
+      expect(Math.abs(equityFrom! - priceFrom!)).toBeLessThanOrEqual(before.intervalMs / 1000)
+      expect(Math.abs(equityTo! - priceTo!)).toBeLessThanOrEqual(before.intervalMs / 1000)
+      expect(Math.abs(dailyFrom! - priceFrom!)).toBeLessThanOrEqual(86_400)
+      expect(Math.abs(dailyTo! - priceTo!)).toBeLessThanOrEqual(86_400)
+      expect(await page.locator('.u-legend').count()).toBe(0)
 
-    // Live: the bot appends a fill; the row appears and the fill count moves, without a reload.
-    const writer = createTradeLogWriter({ dir })
-    servers.defer(() => writer.close())
-    await writer.append('trades', {
-      market: 'KRW-BTC',
-      side: 'buy',
-      volume: '0.001',
-      price: '71230000',
-      funds: '71230',
-      fee: '35.615',
-      orderId: 'e2e-live-fill',
-      mode: 'paper',
-      reason: 'e2e live trade',
+      // The reason is one line until clicked, then readable in full.
+      const reasonButton = page.locator('#decisions-table tbody tr').first().locator('td.reason button')
+      const oneLine = await reasonButton.evaluate((el) => el.getBoundingClientRect().height)
+      expect(oneLine).toBeLessThan(30)
+      await reasonButton.click()
+      expect(await reasonButton.getAttribute('aria-expanded')).toBe('true')
+      expect(await reasonButton.evaluate((el) => el.scrollWidth <= el.clientWidth + 1)).toBe(true)
+
+      // Live: the bot logs a price in the newest candle, one in the next candle, and a fill.
+      await page.waitForSelector('#badge-live[data-state="ok"]')
+      const writer = createTradeLogWriter({ dir })
+      servers.defer(() => writer.close())
+      const last = before.candles.at(-1)
+      const equityEntry = (tsMs: number, price: string) => ({
+        tsMs,
+        cash: '9000000',
+        positions: [{ market: 'KRW-BTC', volume: '0.001', price, value: String(Number(price) / 1000) }],
+        total: String(9_000_000 + Number(price) / 1000),
+        mode: 'paper' as const,
+      })
+      await writer.append('equity', equityEntry(last.time + 60_000, '52340000'))
+      await page.waitForFunction(() => document.querySelector<HTMLElement>('#chart-price')?.dataset['lastClose'] === '52340000')
+      expect(await page.getAttribute('#chart-price', 'data-points')).toBe(String(before.candles.length))
+      await writer.append('equity', equityEntry(last.time + before.intervalMs + 60_000, '52360000'))
+      await page.waitForFunction(
+        (count) => document.querySelector<HTMLElement>('#chart-price')?.dataset['points'] === String(count),
+        before.candles.length + 1,
+      )
+      // A fill two candles later at another price: drawn as a marker only, it must move neither the count nor the close.
+      await writer.append('trades', {
+        tsMs: last.time + 2 * before.intervalMs + 60_000,
+        market: 'KRW-BTC',
+        side: 'buy',
+        volume: '0.001',
+        price: '52400000',
+        funds: '52400',
+        fee: '26.2',
+        orderId: 'e2e-live-fill',
+        mode: 'paper',
+        reason: 'e2e live trade',
+      })
+      await page.waitForSelector('#trades-table tbody tr[data-order-id="e2e-live-fill"]')
+      await page.waitForFunction(
+        (count) => document.querySelector('#kpi-trades')?.textContent === String(count),
+        fixture.trades + 1,
+      )
+      expect(await page.getAttribute('#trades-hint', 'data-rows')).toBe(String(Math.min(50, fixture.trades) + 1))
+      // A fill is a marker, never a price point: the chart equals what a reload would draw.
+      const after = await candles()
+      expect(await page.getAttribute('#chart-price', 'data-points')).toBe(String(after.candles.length))
+      expect(await page.getAttribute('#chart-price', 'data-last-close')).toBe(after.candles.at(-1).close)
+      // The footer and the Logs badge carry the server's current verdict.
+      const health = (await server.get('/health')).body
+      expect(await page.getAttribute('#badge-log', 'title')).toBe(health.checks.logDir.summary)
+      expect(await page.textContent('#footer')).toContain(health.checks.logDir.summary)
+      expect(await clippedKpis(page)).toEqual([])
+
+      if (viewport.name === 'phone') {
+        // A layout for a phone: no sideways scrolling, a header that leaves the screen to the data, trade cards
+        // whose price is on screen.
+        expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true)
+        expect(await page.$eval('.topbar', (el) => el.getBoundingClientRect().height)).toBeLessThan(viewport.height * 0.15)
+        expect(await page.$eval('.topbar', (el) => getComputedStyle(el).position)).not.toBe('sticky')
+        const price = await firstRow.locator('td.price').boundingBox()
+        expect(price!.x + price!.width).toBeLessThanOrEqual(viewport.width)
+        expect(
+          await page.$eval('#trades-table', (el) => el.scrollWidth <= (el.parentElement as HTMLElement).clientWidth + 1),
+        ).toBe(true)
+      }
+      await screenshot(page, `dashboard-${viewport.name}`)
+
+      // The token is kept for this tab's session: a reload does not ask again; logout forgets it.
+      expect(await page.evaluate(() => ({ local: localStorage.length, cookie: document.cookie }))).toEqual({
+        local: 0,
+        cookie: '',
+      })
+      expect(page.url()).not.toContain(TEST_TOKEN)
+      await page.reload()
+      await page.waitForSelector('#trades-table tbody tr')
+      expect(await page.locator('#login').evaluate((dialog) => (dialog as HTMLDialogElement).open)).toBe(false)
+      await page.click('#logout')
+      await page.waitForFunction(() => (document.querySelector('#login') as HTMLDialogElement | null)?.open === true)
+      expect(await page.evaluate(() => sessionStorage.length)).toBe(0)
+      expect(pageErrors).toEqual([])
+      await page.close()
+    },
+  )
+
+  it('several bots: a selector, each bot’s own log, and a combined view', async () => {
+    const end = Date.now() - 3 * HOUR
+    const alpha = servers.tempDir('bot-alpha-')
+    const beta = servers.tempDir('bot-beta-')
+    const alphaFixture = writeLogFixture(alpha, { days: 2, tradesPerDay: 6, end, seed: 1 })
+    const betaFixture = writeLogFixture(beta, { days: 2, tradesPerDay: 7, end, seed: 2 })
+    const both = alphaFixture.trades + betaFixture.trades
+    const server = await servers.start({
+      logDir: alpha,
+      bots: [
+        { id: 'alpha', logDir: alpha },
+        { id: 'beta', logDir: beta },
+      ],
+      dashboard: true,
+      rateLimit: false,
     })
-    await page.waitForSelector('#trades-table tbody tr[data-order-id="e2e-live-fill"]')
-    expect(await page.locator('#trades-table tbody tr').first().getAttribute('data-order-id')).toBe('e2e-live-fill')
-    expect(await page.locator('#trades-table tbody tr').first().locator('td').nth(4).textContent()).toBe('₩71,230,000')
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+    await login(page, server)
+    expect(await page.locator('#bot-select option').allTextContents()).toEqual(['All bots', 'alpha', 'beta'])
+    const newestOf = async (dir: string) =>
+      (await createTradeLogReader({ dir }).readEntries({ kind: 'trades', limit: 1 })).entries[0]!.orderId
+    expect(await page.locator('#trades-table tbody tr').first().getAttribute('data-order-id')).toBe(await newestOf(alpha))
+    await page.selectOption('#bot-select', 'beta')
+    await page.waitForFunction(
+      (id) => document.querySelector('#trades-table tbody tr')?.getAttribute('data-order-id') === id,
+      await newestOf(beta),
+    )
     await page.waitForFunction(
       (count) => document.querySelector('#kpi-trades')?.textContent === String(count),
-      fixture.trades + 1,
+      betaFixture.trades,
     )
-
-    // The token lived only in memory.
-    const stored = await page.evaluate(() => ({
-      local: localStorage.length,
-      session: sessionStorage.length,
-      cookie: document.cookie,
-    }))
-    expect(stored).toEqual({ local: 0, session: 0, cookie: '' })
-    expect(page.url()).not.toContain(TEST_TOKEN)
-
-    mkdirSync(ARTIFACTS, { recursive: true })
-    await page.screenshot({ path: `${ARTIFACTS}dashboard-e2e.png`, fullPage: true })
-    expect(pageErrors).toEqual([])
+    await page.selectOption('#bot-select', 'all')
+    await page.waitForSelector('#bots-table tbody tr[data-bot="beta"]')
+    expect(await page.locator('#bots-table tbody tr').count()).toBe(2)
+    expect(await page.textContent('#kpi-trades')).toBe(String(both))
+    expect(await page.locator('#trades-table tbody tr').count()).toBe(Math.min(50, both))
+    expect(new Set(await page.locator('#trades-table tbody td.col-bot').allTextContents())).toEqual(new Set(['alpha', 'beta']))
+    expect(await clippedKpis(page)).toEqual([])
+    await screenshot(page, 'dashboard-all-bots')
     await page.close()
   })
 
@@ -127,6 +258,7 @@ describe.skipIf(inMatrix || !hasChromium)('dashboard in a real browser', () => {
     await page.waitForFunction(() => (document.querySelector('#login-error')?.textContent ?? '') !== '')
     expect(await page.textContent('#login-error')).toMatch(/Invalid bearer token/)
     expect(await page.locator('#login').evaluate((dialog) => (dialog as HTMLDialogElement).open)).toBe(true)
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0)
     await page.close()
   })
 })

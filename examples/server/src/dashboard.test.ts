@@ -14,10 +14,15 @@ describe('dashboard assets', () => {
     const styles = await app.get('/assets/app.css', { token: null })
     expect(script.headers.get('content-type')).toMatch(/javascript/)
     expect(styles.headers.get('content-type')).toMatch(/text\/css/)
-    // uPlot is bundled in, not fetched.
-    expect(script.text).toContain('uplot')
-    expect(styles.text).toContain('.uplot')
-    for (const text of [page.text, script.text, styles.text]) expect(text).not.toMatch(/https?:\/\/(?!www\.w3\.org)/)
+    // lightweight-charts is bundled in, not fetched. Its only address is the TradingView attribution link its
+    // licence asks for (a link the user may follow, never a request the page makes).
+    expect(script.text).toContain('lightweight-charts')
+    for (const text of [page.text, styles.text]) expect(text).not.toMatch(/https?:\/\/(?!www\.w3\.org)/)
+    expect(
+      script.text
+        .match(/https?:\/\/[^"'`\s)]+/g)
+        ?.filter((url) => !/^https?:\/\/(www\.w3\.org|www\.tradingview\.com)/.test(url)) ?? [],
+    ).toEqual([])
     const etag = script.headers.get('etag')!
     expect((await app.get('/assets/app.js', { token: null, headers: { 'if-none-match': etag } })).status).toBe(304)
   })
