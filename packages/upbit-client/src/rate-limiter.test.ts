@@ -196,4 +196,30 @@ describe('rate limiter', () => {
     limiter.ban('g', ban)
     await expect(waiting).rejects.toBe(ban)
   })
+
+  it('a caller that wakes later than the margin gives its slot back and queues again, so no window is overfilled', async () => {
+    const clock = virtualClock()
+    // This clock's first long sleep oversleeps by 300 ms, as a starved event loop would.
+    const sleep = clock.sleep
+    let overslept = false
+    clock.sleep = async (ms, signal) => {
+      await sleep(ms, signal)
+      if (!overslept && ms >= 1000) {
+        overslept = true
+        clock.t += 300
+      }
+    }
+    const limiter = createRateLimiter({ marginMs: 25, budgets: { g: { limit: 1, intervalMs: 1000 } } }, clock)
+    await limiter.acquire('g')
+    const sent: Array<[string, number]> = []
+    const late = limiter.acquire('g').then(() => sent.push(['late', clock.now()]))
+    const next = limiter.acquire('g').then(() => sent.push(['next', clock.now()]))
+    await Promise.all([late, next])
+    // `late` held 1_001_025 but woke at 1_001_325; `next` holds 1_002_050. Sent at 1_001_325 the late one would
+    // have been 725 ms before `next`: instead it goes after it.
+    expect(sent).toEqual([
+      ['next', 1_002_050],
+      ['late', 1_003_075],
+    ])
+  })
 })

@@ -141,10 +141,21 @@ export function createRateLimiter(options: RateLimitOptions = {}, clock: Limiter
         await clock.sleep(Math.max(0, reservation.retryAt - clock.now()), signal)
         continue
       }
+      // A slot used later than the margin could land at Upbit in the same second as the next window's sends: a
+      // caller that got its answer (or woke up) that late gives the slot back and takes a new one.
+      const onTime = () => {
+        const late = clock.now() - reservation.at
+        if (late > margin()) {
+          store.release(group, reservation.id, reservation.at)
+          return false
+        }
+        store.late?.(group, Math.max(0, late))
+        return true
+      }
       const wait = reservation.at - clock.now()
       if (wait <= 0) {
-        store.late?.(group, -wait)
-        return
+        if (onTime()) return
+        continue
       }
       try {
         await clock.sleep(wait, signal)
@@ -159,11 +170,8 @@ export function createRateLimiter(options: RateLimitOptions = {}, clock: Limiter
         store.release(group, reservation.id, reservation.at)
         throw hold.ban
       }
-      if (hold.pausedUntil <= reservation.at) {
-        store.late?.(group, Math.max(0, clock.now() - reservation.at))
-        return
-      }
-      store.release(group, reservation.id, reservation.at)
+      if (hold.pausedUntil > reservation.at) store.release(group, reservation.id, reservation.at)
+      else if (onTime()) return
     }
   }
 
