@@ -1,4 +1,6 @@
-import type { Decider, RiskLimits } from '@tradekit/ai-decider'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { createReplayDecider, type Decider, type PriceTable, type RiskLimits } from '@tradekit/ai-decider'
 import {
   createTradeLogReader,
   createTradeLogWriter,
@@ -9,6 +11,7 @@ import {
 } from '@tradekit/trade-log'
 import { toBig, toDecimalString } from '@tradekit/upbit-client'
 import type { Logger } from 'pino'
+import { type DecisionReport, formatDecisionReport, trackDecisions } from './backtest-report.js'
 import { createBot } from './bot.js'
 import { createBotLog } from './bot-log.js'
 import { createBotState } from './bot-state.js'
@@ -32,6 +35,14 @@ export interface BacktestOptions {
   logger: Logger
   /** Each cycle's status line. Default: none (a backtest runs thousands of cycles). */
   onStatus?: (line: string, report?: CycleReport) => void
+  /**
+   * Record the decider's answers in `dir` (`record`: one paid run), replay them (`replay`: $0, the decider is never
+   * asked, a missing decision point holds), or replay and record what is missing (`record-missing`). A recording
+   * made with another prompt, model, schema or data is refused, never replayed. Default: ask the decider each cycle.
+   */
+  recording?: { dir: string; mode: 'record' | 'replay' | 'record-missing' } | undefined
+  /** Prices per model for the cost ledger (US dollars per million tokens). Default: the deciders' own, else none. */
+  prices?: PriceTable | undefined
 }
 
 export interface BacktestResult {
@@ -47,12 +58,19 @@ export interface BacktestResult {
   buyAndHold: { endEquity: string; totalReturn: number }
   /** trade-log's statistics over the run's fills and equity snapshots. */
   performance: Performance
+  /** Where each decision came from, tokens, cost and what the recording saved. */
+  decider: DecisionReport
 }
+
+/** An hour: the replayed candles are hourly. */
+const CANDLE_MS = 3_600_000
 
 /**
  * Replays a candle file through the bot's own cycle: the same decider, risk limits and order code, with an
- * in-memory exchange that fills each order at the next candle's open (no look-ahead) and charges Upbit's fee.
- * The run writes an ordinary trade log, and its statistics come from trade-log's `performance`.
+ * in-memory exchange that fills each order at the next candle's open and charges Upbit's fee. The clock is the
+ * current candle's close, the moment its data are complete and the next one opens: the decider sees nothing
+ * later (ai-decider refuses look-ahead) and the order fills at that instant's price. The run writes an ordinary
+ * trade log, and its statistics come from trade-log's `performance`; `report.json` in `outDir` holds the result.
  */
 export async function runBacktest(options: BacktestOptions): Promise<BacktestResult> {
   const quoteBalance = options.quoteBalance ?? '1000000'
@@ -62,11 +80,21 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     quoteBalance,
     startIndex: HISTORY_CANDLES,
   })
-  const startAt = exchange.now()
+  const now = () => exchange.now() + CANDLE_MS
+  const startAt = now()
+  const recorded = options.recording
+    ? createReplayDecider({
+        dir: options.recording.dir,
+        mode: options.recording.mode,
+        inner: options.decider,
+        prices: options.prices,
+      })
+    : options.decider
+  const tracked = trackDecisions(recorded, options.prices)
   // A backtest can be re-run, so it skips the per-entry fdatasync for speed: everything is flushed at close.
   const writer = createTradeLogWriter({
     dir: options.outDir,
-    now: exchange.now,
+    now,
     durability: { trades: 'buffered', equity: 'buffered' },
   })
   let first = true
@@ -76,12 +104,12 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     maxCycles: 0,
     settings: { mode: 'paper', orderTimeoutMs: 1000, orderPollMs: 1, onShutdown: 'cancel', ...options.settings },
     exchange,
-    decider: options.decider,
+    decider: tracked.decider,
     limits: options.limits,
     log: createBotLog(writer),
     logger: options.logger,
     state: createBotState(startAt),
-    now: exchange.now,
+    now,
     beforeCycle: () => {
       if (first) {
         first = false
@@ -108,17 +136,29 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   const coins = start.div(toBig(firstCandle.open).times(feeRate.plus(1)))
   const holdEnd = coins.times(toBig(lastCandle.close)).times(toBig(1).minus(feeRate)).round(0, 0)
   const lastEquity = summary.reports.at(-1)?.equity ?? quoteBalance
-  return {
+  const result: BacktestResult = {
     outDir: options.outDir,
     cycles: summary.cycles,
     from: new Date(startAt).toISOString(),
-    to: new Date(exchange.now()).toISOString(),
+    to: new Date(now()).toISOString(),
     startEquity: quoteBalance,
     endEquity: lastEquity,
     totalReturn: ratio(lastEquity, quoteBalance),
     buyAndHold: { endEquity: toDecimalString(holdEnd), totalReturn: ratio(toDecimalString(holdEnd), quoteBalance) },
     performance: stats,
+    decider: tracked.report(options.recording?.mode ?? 'none'),
   }
+  await writeFile(join(options.outDir, 'report.json'), backtestReportJson(result))
+  return result
+}
+
+/**
+ * The report as JSON, without the output folder (the one thing that differs between two runs of the same
+ * history): a replayed run writes the same bytes every time.
+ */
+export function backtestReportJson(result: BacktestResult): string {
+  const { outDir: _outDir, ...report } = result
+  return `${JSON.stringify(report, null, 2)}\n`
 }
 
 function ratio(end: string, start: string): number {
@@ -137,5 +177,6 @@ export function formatBacktest(result: BacktestResult): string {
     `  round trips ${p.tradeCount} (open ${p.openTrades}), fills ${p.fills}, wins ${p.wins}, losses ${p.losses}, win rate ${pct(p.winRate)}`,
     `  realized PnL ${p.realizedPnl} KRW, fees ${p.fees} KRW, profit factor ${num(p.profitFactor)}, expectancy ${p.expectancy ?? 'n/a'} KRW`,
     `  max drawdown ${p.maxDrawdown.absolute} KRW (${pct(p.maxDrawdown.relative)}), Sharpe ${num(p.sharpe)}, Sortino ${num(p.sortino)}, exposure ${pct(p.exposure)}`,
+    ...formatDecisionReport(result.decider),
   ].join('\n')
 }

@@ -108,8 +108,11 @@ export interface ReplayFingerprint {
 
 /** How a replay decider answered one decision. */
 export interface ReplayInfo {
-  /** `recording`: from the recording, at $0; `recorded`: the inner decider answered and was recorded; `missing`: no recording. */
-  source: 'recording' | 'recorded' | 'missing'
+  /**
+   * `recording`: from the recording, at $0; `recorded`: the inner decider answered and was recorded; `missing`: no
+   * recording; `mismatch`: a recording made with other inputs, refused.
+   */
+  source: 'recording' | 'recorded' | 'missing' | 'mismatch'
   /** The recording file (existing or written). */
   file: string
   fingerprint: ReplayFingerprint

@@ -48,7 +48,7 @@ export {
 export { createFallbackDecider, type FallbackDeciderOptions } from './fallback.js'
 export { createGptDecider, DECISION_SCHEMA_NAME, type GptDeciderOptions } from './gpt.js'
 export type { FetchLike } from './http.js'
-export { type CostLedger, createCostLedger, type LedgerEntry, type LedgerTotals } from './ledger.js'
+export { type CostLedger, type CostLedgerOptions, createCostLedger, type LedgerEntry, type LedgerTotals } from './ledger.js'
 export { markFormingCandles, timeframeMs } from './point-in-time.js'
 export {
   buildPrompt,

@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createClaudeDecider } from './claude.js'
+import { holdDecision } from './decision.js'
 import { createCostLedger } from './ledger.js'
 import { createReplayDecider } from './replay.js'
+import { createRuleDecider } from './rules.js'
 import { sampleCloses, sampleContext } from './testing/context.js'
 import { anthropicText, replying, useMswServer } from './testing/provider-fixtures.js'
 
@@ -49,6 +51,7 @@ describe('cost ledger', () => {
       fromRecording: 2,
       recorded: 0,
       missing: 1,
+      mismatched: 0,
     })
   })
 
@@ -66,5 +69,39 @@ describe('cost ledger', () => {
     const unpriced = createCostLedger()
     unpriced.add(await createClaudeDecider({ apiKey: 'sk-ant-test-123456', model: 'claude-new' }).decide(sampleContext()))
     expect(unpriced.totals()).toMatchObject({ costUsd: '0.00000000', unpriced: 1 })
+  })
+
+  it("with the ledger's own price table, each call is priced by the model that made it, chain members included", async () => {
+    const audits = [
+      {
+        model: 'claude-sonnet-5-5',
+        usage: { inputTokens: 1000, outputTokens: 100, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 },
+      },
+      {
+        model: 'gpt-6',
+        usage: { inputTokens: 2000, outputTokens: 0, cacheReadTokens: 1000, cacheWriteTokens: 0, reasoningTokens: 0 },
+      },
+    ].map((member) => ({
+      id: '',
+      at: 0,
+      market: 'KRW-BTC',
+      provider: 'x',
+      attempts: [],
+      decision: holdDecision('x'),
+      fallback: null,
+      ...member,
+    }))
+    const chain = {
+      ...(await createRuleDecider().decide(sampleContext())),
+      provider: 'fallback',
+      model: 'anthropic:claude-sonnet-5-5 > openai:gpt-6',
+    }
+    chain.audit = { ...chain.audit, model: chain.model, members: audits }
+    const ledger = createCostLedger({ prices: { ...prices, 'gpt-6': { input: '1', output: '8', cacheRead: '0.1' } } })
+    // Claude 1000 × 3 + 100 × 15 = 4,500; GPT 2000 × 1 + 1000 × 0.1 = 2,100 dollars per million tokens.
+    expect(ledger.add(chain).costUsd).toBe('0.00660000')
+    const partly = createCostLedger({ prices })
+    expect(partly.add(chain).costUsd).toBeNull()
+    expect(partly.totals()).toMatchObject({ unpriced: 1, costUsd: '0.00000000' })
   })
 })

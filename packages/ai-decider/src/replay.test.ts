@@ -57,6 +57,7 @@ describe('createReplayDecider', () => {
     const result = await replaying({ model: 'claude-other' }).decide(sampleContext())
     expect(result.fallback?.code).toBe('replay_mismatch')
     expect(result.decision.action).toBe('hold')
+    expect(result.audit.replay).toMatchObject({ source: 'mismatch', fingerprint: { model: 'claude-other' } })
     expect(result.fallback?.message).toMatch(/made with other inputs \(model claude-test → claude-other\); refusing to replay/)
     const thrown = await replaying({ model: 'claude-other' })
       .decide(sampleContext(), { onFailure: 'throw' })

@@ -138,6 +138,7 @@ export function createReplayDecider(options: ReplayDeciderOptions): Decider {
             const changed = differences(recording.fingerprint, fingerprint)
             if (changed.length > 0) {
               const list = changed.map((d) => `${d.field} ${short(d.recorded)} → ${short(d.now)}`).join('; ')
+              audit.replay = { source: 'mismatch', file, fingerprint, recordedAt: recording.recordedAt }
               throw new ReplayMismatchError(
                 `The recording ${file} was made with other inputs (${list}); refusing to replay it. Record again with mode 'record', or point dir at the recordings of this configuration.`,
                 { provider, file, differences: changed },
