@@ -1,14 +1,20 @@
-import { type ChildProcess, spawn } from 'node:child_process'
-import { existsSync, readdirSync } from 'node:fs'
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { readdirSync, rmSync } from 'node:fs'
 import { connect } from 'node:net'
+import { relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { useTempDirs } from './test-support/bot-setup.js'
 import { readKind } from './test-support/log-files.js'
 import { groupAlive, spawnScript, until } from './test-support/spawn.js'
 
 const heavy = process.env['TRADEKIT_NODE_MATRIX'] ? describe.skip : describe
 const tempDir = useTempDirs()
+/** Folders the README-default demo run wrote under examples/bot/logs: removed after the test. */
+const demoDirs: string[] = []
+afterAll(() => {
+  for (const dir of demoDirs) rmSync(dir, { recursive: true, force: true })
+})
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 /**
  * The demo starts four parts and replays candles: seconds of CPU on an idle machine, many times that on a loaded
@@ -97,15 +103,17 @@ heavy('pnpm demo', () => {
     for (const url of urls) expect(await refuses(url)).toBe(true)
   })
 
-  it('Ctrl-C on the README command (npx pnpm demo) is a success: exit 0, no ELIFECYCLE, every process gone', {
+  it('Ctrl-C on the README command (npx pnpm demo) is a success: exit 0, no ELIFECYCLE, every process gone, the log where the README says', {
     timeout: HANG_GUARD_MS,
   }, async () => {
-    const dir = tempDir()
     // Exactly what a user types, in its own process group: a terminal's Ctrl-C signals the whole group (npm,
-    // pnpm and the demo), and every layer must pass the demo's exit 0 through.
+    // pnpm and the demo), and every layer must pass the demo's exit 0 through. No TRADE_LOG_DIR: the log goes to
+    // the folder the root README names.
+    const env = offlineEnv()
+    delete env['TRADE_LOG_DIR']
     const child: ChildProcess = spawn('npx', ['--yes', 'pnpm@10.34.9', 'demo'], {
       cwd: ROOT,
-      env: { ...offlineEnv(), TRADE_LOG_DIR: dir, PORT: '0' },
+      env: { ...env, PORT: '0' },
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     })
@@ -121,7 +129,8 @@ heavy('pnpm demo', () => {
       child.on('exit', (code, signal) => resolve({ code, signal }))
     })
     try {
-      await until(() => out.includes('Ctrl-C stops everything'), STARTUP_LIMIT_MS, 'the demo to start')
+      // Up, and one cycle logged (its status line printed), so the stop has a log to leave behind.
+      await until(() => /KRW-BTC [\d,]+ \|/.test(out), STARTUP_LIMIT_MS, 'the demo to start and run a cycle')
     } finally {
       if (groupAlive(child.pid!)) process.kill(-child.pid!, 'SIGINT')
     }
@@ -130,8 +139,21 @@ heavy('pnpm demo', () => {
     expect(out).toContain('SIGINT: stopping the bot, the server and the daemon')
     expect(out).toMatch(/Stopped after \d+ cycles\. Trade log \(\d+ files\)/)
     expect(`${out}${err}`).not.toMatch(/ELIFECYCLE|Command failed|WARN/)
-    expect(existsSync(dir)).toBe(true)
     await until(() => !groupAlive(child.pid!), 30_000, 'every process of the demo to exit')
+
+    // README: "Each run writes its trade log to a new folder, examples/bot/logs/demo-<date>T<time>/ (printed at
+    // start as `trade log`)", and `pnpm trade-log doctor <that folder>` checks it.
+    const dir = out.match(/^ {2}trade log +(\S+)$/m)?.[1]
+    expect(dir).toMatch(new RegExp(`^${ROOT}examples/bot/logs/demo-\\d{8}T\\d{6}$`))
+    demoDirs.push(dir!)
+    expect(readdirSync(dir!).filter((file) => /^decisions_\d{8}\.jsonl$/.test(file)).length).toBeGreaterThan(0)
+    const doctor = spawnSync('npx', ['--yes', 'pnpm@10.34.9', 'trade-log', 'doctor', relative(ROOT, dir!)], {
+      cwd: ROOT,
+      env,
+      encoding: 'utf8',
+    })
+    expect(doctor.status, `${doctor.stdout}\n${doctor.stderr}`).toBe(0)
+    expect(doctor.stdout).toContain(dir!)
   })
 })
 
