@@ -124,6 +124,7 @@ describe.each(Object.keys(PATHS))('money through %s', (pathName) => {
         value: 0.29,
       })
       expect((error as Error).message).toContain(reported(c.money))
+      expect((error as Error).message).toMatch(/is a JS number, which cannot carry BCH exactly/)
       expect(daemon.calls).toEqual([])
     },
   )
