@@ -3,7 +3,7 @@
  * The bot's command line.
  *
  *   tsx src/cli.ts run [--config bot.json] [--live] [--max-cycles N]   paper by default; live needs --live, keys and limits
- *   tsx src/cli.ts backtest [--candles file.csv] [--out dir] [--config bot.json]
+ *   tsx src/cli.ts backtest [--candles file.csv] [--out dir] [--config bot.json] [--record|--replay DIR] [--prices file.json]
  *
  * Exit codes: 0 done or stopped by SIGINT/SIGTERM, 1 failure, 2 configuration refused.
  */
@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util'
 import pino from 'pino'
 import { startBot } from './app.js'
 import { formatBacktest, runBacktest } from './backtest.js'
+import { backtestRecording } from './backtest-flags.js'
 import { readCandleFile } from './candles.js'
 import { ConfigError, loadConfig } from './config.js'
 import { chooseDecider } from './deciders.js'
@@ -20,7 +21,7 @@ import { PAPER_RISK_LIMITS, readRiskLimitsFile } from './risk-limits.js'
 
 const USAGE = `usage:
   bot run [--config bot.json] [--live] [--max-cycles N] [--interval-ms MS]
-  bot backtest [--candles file.csv] [--out DIR] [--config bot.json]
+  bot backtest [--candles file.csv] [--out DIR] [--config bot.json] [--record|--replay|--record-missing DIR] [--prices file.json]
 Settings come from the config file and the environment (see README).`
 
 /**
@@ -43,6 +44,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       'interval-ms': { type: 'string' },
       candles: { type: 'string' },
       out: { type: 'string' },
+      record: { type: 'string' },
+      replay: { type: 'string' },
+      'record-missing': { type: 'string' },
+      prices: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   })
@@ -69,10 +74,12 @@ export async function main(argv: readonly string[]): Promise<number> {
         : join(config.tradeLogDir ?? 'logs', `backtest-${new Date().toISOString().replace(/[:.]/g, '-')}`),
     )
     mkdirSync(outDir, { recursive: true })
+    const { replayOnly, ...recording } = backtestRecording(values, fromCaller)
     const result = await runBacktest({
       market,
       candles: await readCandleFile(config.candleFile),
-      decider: chooseDecider(config, secrets).decider,
+      decider: chooseDecider(config, secrets, { replayOnly }).decider,
+      ...recording,
       limits: config.riskLimitsFile ? readRiskLimitsFile(config.riskLimitsFile) : PAPER_RISK_LIMITS,
       outDir,
       quoteBalance: config.paperKrw,

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { sampleContext } from '@tradekit/ai-decider/testing'
 import { HttpResponse, http } from 'msw'
 import { setupServer } from 'msw/node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -57,6 +58,22 @@ describe('choosing the decider', () => {
     const { config, secrets } = loadConfig({ env: { BOT_DECIDER: 'claude' } })
     expect(() => chooseDecider(config, secrets)).toThrow(ConfigError)
     expect(() => chooseDecider(config, secrets)).toThrow(/"decider" is "claude" but ANTHROPIC_API_KEY is not set/)
+  })
+
+  it('replay only: without keys it names the same chain as with keys (the recording fingerprints it) and never calls a provider', async () => {
+    const keyed = loadConfig({ env: { ...KEYS, ...MODELS } })
+    const keyless = loadConfig({ env: MODELS })
+    const live = chooseDecider(keyed.config, keyed.secrets).decider
+    const replayOnly = chooseDecider(keyless.config, keyless.secrets, { replayOnly: true }).decider
+    expect([replayOnly.provider, replayOnly.model]).toEqual([live.provider, live.model])
+    // Asked anyway (a bug), it reaches no provider: the refusing fetch fails both and the rules answer.
+    const result = await replayOnly.decide(sampleContext())
+    expect(result.provider).toBe('rules')
+    expect(result.audit.members?.map((m) => m.error?.['message'])).toEqual([
+      expect.stringMatching(/replay only: this decider must not call its provider/),
+      expect.stringMatching(/replay only: this decider must not call its provider/),
+      undefined,
+    ])
   })
 
   it('when Claude and GPT both fail, the rules answer and the decision log says who failed, without the keys', async () => {

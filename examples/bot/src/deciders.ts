@@ -15,9 +15,20 @@ export interface DeciderChoice {
   description: string
 }
 
-/** Injection points for tests: the providers' `fetch` (msw), nothing else. */
+/** Injection points: the providers' `fetch` (msw in tests), and replay-only construction for backtests. */
 export interface DeciderDeps {
   fetch?: typeof globalThis.fetch | undefined
+  /**
+   * For a backtest that replays a recording: the decider is never asked, only named (its provider and model are
+   * part of each recording's fingerprint), so no key is needed; `auto` uses every model id that is configured.
+   * A provider without a key gets a `fetch` that refuses to send anything.
+   */
+  replayOnly?: boolean | undefined
+}
+
+/** Replay-only deciders must never reach a provider: a call would be a bug, so it fails loudly. */
+const refuseFetch: typeof globalThis.fetch = async () => {
+  throw new Error('replay only: this decider must not call its provider (the backtest answers from the recording)')
 }
 
 /**
@@ -28,14 +39,17 @@ export interface DeciderDeps {
  */
 export function chooseDecider(config: BotConfig, secrets: BotSecrets, deps: DeciderDeps = {}): DeciderChoice {
   const rules = createRuleDecider({ timeframe: timeframeLabel(config.timeframes[0]) })
-  if (config.decider === 'claude' && !secrets.anthropicApiKey) {
+  const replayOnly = deps.replayOnly === true
+  if (config.decider === 'claude' && !secrets.anthropicApiKey && !replayOnly) {
     throw new ConfigError('configuration: setting "decider" is "claude" but ANTHROPIC_API_KEY is not set', 'decider')
   }
-  if (config.decider === 'gpt' && !secrets.openaiApiKey) {
+  if (config.decider === 'gpt' && !secrets.openaiApiKey && !replayOnly) {
     throw new ConfigError('configuration: setting "decider" is "gpt" but OPENAI_API_KEY is not set', 'decider')
   }
-  const wantClaude = config.decider === 'claude' || (config.decider === 'auto' && secrets.anthropicApiKey)
-  const wantGpt = config.decider === 'gpt' || (config.decider === 'auto' && secrets.openaiApiKey)
+  const wantClaude =
+    config.decider === 'claude' || (config.decider === 'auto' && (secrets.anthropicApiKey || (replayOnly && config.claudeModel)))
+  const wantGpt =
+    config.decider === 'gpt' || (config.decider === 'auto' && (secrets.openaiApiKey || (replayOnly && config.gptModel)))
   // Model ids retire every few months: the bot never picks one for you (ai-decider has no default either).
   if (wantClaude && !config.claudeModel) {
     throw new ConfigError(
@@ -52,14 +66,17 @@ export function chooseDecider(config: BotConfig, secrets: BotSecrets, deps: Deci
   const chain: Decider[] = []
   const names: string[] = []
   const fetch = deps.fetch ? { fetch: deps.fetch } : {}
+  /** The key, or in replay-only mode without one a placeholder that a refusing fetch never sends. */
+  const access = (apiKey: string | undefined) =>
+    apiKey ? { apiKey, ...fetch } : { apiKey: 'replay-only-no-key', fetch: refuseFetch }
   if (wantClaude && config.claudeModel) {
     const model = config.claudeModel
-    chain.push(createClaudeDecider({ apiKey: secrets.anthropicApiKey, model, ...fetch }))
+    chain.push(createClaudeDecider({ ...access(secrets.anthropicApiKey), model }))
     names.push(`Claude ${model}`)
   }
   if (wantGpt && config.gptModel) {
     const model = config.gptModel
-    chain.push(createGptDecider({ apiKey: secrets.openaiApiKey, model, ...fetch }))
+    chain.push(createGptDecider({ ...access(secrets.openaiApiKey), model }))
     names.push(`GPT ${model}`)
   }
   if (chain.length === 0) return { decider: rules, description: 'rules (moving-average crossover filtered by RSI, offline)' }
