@@ -13,6 +13,7 @@
  */
 import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
+import { createRandom } from '../../shared/seeded-random.js'
 import { type Candle, formatCandleCsv } from '../src/candles.js'
 
 const HOURS_PER_YEAR = 24 * 365
@@ -38,17 +39,8 @@ const REGIMES: readonly Regime[] = [
   { name: 'turbulent', drift: 0, volatility: 1.0, meanHours: 24 * 2, volume: 2 },
 ]
 
-/** mulberry32: a tiny seeded PRNG so the file is reproducible from its seed. */
-function createRandom(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+// Re-exported: the crash tests draw their plans from the same generator.
+export { createRandom }
 
 function createGaussian(random: () => number): () => number {
   return () => {

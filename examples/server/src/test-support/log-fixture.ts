@@ -5,6 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { createRandom } from '../../../shared/seeded-random.js'
 
 export const DAY_MS = 86_400_000
 
@@ -28,18 +29,6 @@ export interface FixtureSummary {
   firstTradeMs: number
   lastTradeMs: number
   market: string
-}
-
-/** mulberry32: a tiny seeded PRNG so fixtures are reproducible. */
-function random(seed: number) {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
 }
 
 const pad = (value: number) => String(value).padStart(2, '0')
@@ -74,7 +63,7 @@ export function tradeEntry(tsMs: number, side: 'buy' | 'sell', k: number, n: num
 export function writeLogFixture(dir: string, options: FixtureOptions): FixtureSummary {
   mkdirSync(dir, { recursive: true })
   const market = options.market ?? 'KRW-BTC'
-  const next = random(options.seed ?? 7)
+  const next = createRandom(options.seed ?? 7)
   const end = options.end ?? Date.now()
   const lastDayStart = end - (end % DAY_MS)
   const step = Math.floor(DAY_MS / Math.max(1, options.tradesPerDay))
