@@ -58,8 +58,6 @@ export interface LimiterStore {
   hold(group: string): GroupHold
   /** How many sends a group remembers (diagnostics: bounded by the group's budget plus queued slots). */
   tracked(group: string): number
-  /** Told how late (ms) a caller got away after its slot's time, so a shared store can widen its windows. Optional. */
-  late?(group: string, ms: number): void
 }
 
 class MemoryGroup {

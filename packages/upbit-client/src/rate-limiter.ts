@@ -141,16 +141,14 @@ export function createRateLimiter(options: RateLimitOptions = {}, clock: Limiter
         await clock.sleep(Math.max(0, reservation.retryAt - clock.now()), signal)
         continue
       }
-      // A slot used later than the margin could land at Upbit in the same second as the next window's sends: a
-      // caller that got its answer (or woke up) that late gives the slot back and takes a new one.
+      // Every window is at least interval + marginMs long, so a send up to marginMs after its slot stays within the
+      // budget. A caller that got its answer (or woke up) later than that, e.g. on a starved event loop, would put
+      // two windows' sends into one second at Upbit: it gives the slot back and takes a new one. (The configured
+      // margin, not the learned one: every process on a pocket spaces its slots by at least that.)
       const onTime = () => {
-        const late = clock.now() - reservation.at
-        if (late > margin()) {
-          store.release(group, reservation.id, reservation.at)
-          return false
-        }
-        store.late?.(group, Math.max(0, late))
-        return true
+        if (clock.now() - reservation.at <= baseMargin) return true
+        store.release(group, reservation.id, reservation.at)
+        return false
       }
       const wait = reservation.at - clock.now()
       if (wait <= 0) {

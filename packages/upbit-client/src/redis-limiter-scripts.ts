@@ -37,8 +37,7 @@ end
 /**
  * KEYS: log, state, members, shares.
  * ARGV: now, limit, window (interval + margin), margin, slot id, process id, ahead (furthest reservation), reported
- * sec (-1: none), reported at, staleMs, presumeMs, counted (1/0), lateness (ms the caller's sends recently left
- * after their slots; the largest of the pocket's last 10 s widens every window).
+ * sec (-1: none), reported at, staleMs, presumeMs, counted (1/0).
  * Returns {0, at, '', n} for a slot, {1, retryAt, '', n} for "ask again", {2, banUntil, banJson, n} while banned.
  */
 export const RESERVE = `${MEMBERS}
@@ -49,20 +48,11 @@ local margin = tonumber(ARGV[4])
 local ahead = tonumber(ARGV[7])
 local n, held = members(KEYS[3], KEYS[4], ARGV[6], now, tonumber(ARGV[10]), tonumber(ARGV[11]), limit)
 
-local st = redis.call('HMGET', KEYS[2], 'paused', 'liveSec', 'liveRem', 'banUntil', 'ban', 'late', 'lateAt')
+local st = redis.call('HMGET', KEYS[2], 'paused', 'liveSec', 'liveRem', 'banUntil', 'ban')
 local paused = tonumber(st[1]) or 0
 local liveSec = tonumber(st[2]) or -1
 local liveRem = tonumber(st[3]) or -1
 local banUntil = tonumber(st[4]) or 0
--- One late send anywhere on the pocket and the next window's on-time sends could land in one second at Upbit.
-local late = tonumber(ARGV[13]) or 0
-local sharedLate = tonumber(st[6]) or 0
-if now - (tonumber(st[7]) or 0) < 10000 and sharedLate > late then
-  late = sharedLate
-else
-  redis.call('HSET', KEYS[2], 'late', late, 'lateAt', now)
-end
-window = window + late
 -- A Remaining-Req this process saw since its last call: the fewest left in a second wins.
 local reported = tonumber(ARGV[8])
 if reported >= 0 then
@@ -80,12 +70,15 @@ local at = math.max(now, paused)
 if ARGV[12] == '1' then
   local cap = limit - held
   if cap < 1 then return {1, now + 100, '', n} end
-  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-  local count = redis.call('ZCARD', KEYS[1])
-  if count > 0 then
+  local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')[2]
+  if newest then
     -- Slots are handed out in order: never before a slot already promised.
-    at = math.max(at, tonumber(redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')[2]))
+    at = math.max(at, tonumber(newest))
+    -- Forget the sends no later slot can share a window with. Not by \`now\` alone: a caller whose clock reading is
+    -- older (its request was slow to arrive) may still get a slot before this \`now\`, at the newest slot.
+    redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', math.min(now, tonumber(newest)) - window)
   end
+  local count = redis.call('ZCARD', KEYS[1])
   if count >= cap then
     -- At most cap sends in any window: the cap-th most recent send must have left the window.
     at = math.max(at, tonumber(redis.call('ZRANGE', KEYS[1], count - cap, count - cap, 'WITHSCORES')[2]) + window)

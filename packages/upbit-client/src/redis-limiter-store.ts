@@ -163,17 +163,6 @@ export function createRedisLimiterStore(options: RedisLimiterStoreOptions): Redi
     return hold
   }
   const pendingRemaining = new Map<string, { sec: number; at: number }>()
-  // A request leaves later than its slot: a free slot is granted at the time asked but used after the reply, and a
-  // busy event loop wakes a waiting caller late. If one send leaves late and the next window's leaves on time, Upbit
-  // counts both in one second. So windows are widened by the latest recent lateness, shared by the pocket in Redis.
-  const lateness = new Float64Array(32)
-  let latenessIndex = 0
-  const latenessAllowance = () => Math.ceil(Math.max(...lateness))
-  // Most of that lateness is the reservation's own round trip: so slots are asked for one (recent, 90th
-  // percentile) round trip ahead, and the caller, with its answer in hand by then, leaves on time.
-  const roundTrips = new Float64Array(32)
-  let roundTripIndex = 0
-  const lead = () => Math.min(250, Math.ceil([...roundTrips].sort((a, b) => a - b)[Math.floor(roundTrips.length * 0.9)]!))
 
   // Fallback: a local store on this process's share, its sends kept to be written to Redis on rejoining.
   let local = createMemoryLimiterStore()
@@ -240,14 +229,13 @@ export function createRedisLimiterStore(options: RedisLimiterStoreOptions): Redi
     let reply: ScriptReply
     try {
       if (!everReady) await timeout(started, commandTimeoutMs)
-      const sentAt = performance.now()
       reply = await timeout(
         redis.tradekitReserve(
           key(scope, `${request.group}:log`),
           key(scope, `${request.group}:state`),
           key(scope, 'members'),
           key(scope, 'shares'),
-          request.counted ? request.now + lead() : request.now,
+          request.now,
           request.budget.limit,
           request.budget.intervalMs + request.marginMs,
           request.marginMs,
@@ -259,11 +247,9 @@ export function createRedisLimiterStore(options: RedisLimiterStoreOptions): Redi
           staleMs,
           presumeGoneMs,
           request.counted ? 1 : 0,
-          latenessAllowance(),
         ),
         commandTimeoutMs,
       )
-      roundTrips[roundTripIndex++ % roundTrips.length] = performance.now() - sentAt
     } catch (error) {
       enterFallback(error)
       return reserveLocally(request)
@@ -397,9 +383,6 @@ export function createRedisLimiterStore(options: RedisLimiterStoreOptions): Redi
   return {
     reserve,
     tryReserve: () => undefined,
-    late(_group, ms) {
-      lateness[latenessIndex++ % lateness.length] = ms
-    },
     release(group, id, at) {
       // Slots from Redis carry this process's id; the others came from the local store.
       if (!id.startsWith(me)) return local.release(group, id, at)
