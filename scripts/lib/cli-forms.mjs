@@ -125,6 +125,24 @@ try {
     { code: 0, stdout: up },
   )
 
+  // check:packages packed (so built) every package: the root's links to the bins now run dist/cli.js. Without a
+  // build they print the 'not built' message checked below, and `npx trade-log` never falls through to the registry.
+  console.log(`repository root (${root}), built bins:`)
+  await form(
+    'pnpm exec trade-log --help',
+    'npx',
+    [...PNPM, 'exec', 'trade-log', '--help'],
+    { cwd: root },
+    { code: 0, stdout: usage },
+  )
+  await form(
+    'npx electroncash-rpc --help (local bin)',
+    'npx',
+    ['--no', 'electroncash-rpc', '--help'],
+    { cwd: root },
+    { code: 0, stdout: usage },
+  )
+
   console.log('a bin whose package is not built:')
   for (const [name, bin] of [
     ['trade-log', '@tradekit/trade-log/package.json'],
