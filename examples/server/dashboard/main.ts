@@ -72,10 +72,10 @@ async function api<T>(path: string): Promise<T> {
   return (await response.json()) as T
 }
 
-function showStale(since: string) {
+function showStale(since: string, reason = '') {
   const el = $('stale')
   el.hidden = false
-  el.textContent = `The server cannot read the trade log${since ? ` since ${time(Date.parse(since))}` : ''}: the figures below are from before then and may be stale.`
+  el.textContent = `The server cannot read the trade log${since ? ` since ${time(Date.parse(since))}` : ''}: the figures below are the last ones read and may be stale.${reason ? ` (${reason})` : ''}`
 }
 
 function text(id: string, value: string, tone: string = '') {
@@ -107,6 +107,9 @@ function renderHealth(health: HealthResponse) {
   badge('badge-bot', health.checks?.bot)
   badge('badge-bch', health.checks?.electronCash)
   const check = health.checks?.logDir
+  // The log directory is gone or unreadable: the figures on screen are the last ones read, say so.
+  if (check?.status === 'down') showStale('', check.summary)
+  else if (check?.status === 'ok') $('stale').hidden = true
   const dir = check?.['dir']
   $('footer').textContent =
     typeof dir === 'string' ? `Trade log: ${dir} · ${check?.summary ?? ''}` : `Trade logs: ${check?.summary ?? 'unknown'}`

@@ -6,7 +6,7 @@
  * go to artifacts/ (gitignored; the paths are printed). Skipped in the Node 22/24 re-runs (TRADEKIT_NODE_MATRIX);
  * fails in CI when chromium is missing.
  */
-import { existsSync, mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, renameSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { createTradeLogReader, createTradeLogWriter } from '@tradekit/trade-log'
 import { type Browser, chromium, type Page } from 'playwright-core'
@@ -244,6 +244,26 @@ describe.skipIf(inMatrix || !hasChromium)('dashboard in a real browser', () => {
     expect(new Set(await page.locator('#trades-table tbody td.col-bot').allTextContents())).toEqual(new Set(['alpha', 'beta']))
     expect(await clippedKpis(page)).toEqual([])
     await screenshot(page, 'dashboard-all-bots')
+    await page.close()
+  })
+
+  it('a log directory that disappears: the figures stay, under a banner saying they may be stale; it clears when back', async () => {
+    const dir = servers.tempDir()
+    writeLogFixture(dir, { days: 2, tradesPerDay: 4, end: Date.now() - 3 * HOUR })
+    const server = await servers.start({ logDir: dir, dashboard: true, rateLimit: false, healthIntervalMs: 100 })
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+    await login(page, server)
+    const fills = await page.textContent('#kpi-trades')
+    expect(await page.isVisible('#stale')).toBe(false)
+    renameSync(dir, `${dir}-moved`)
+    servers.defer(() => {
+      if (existsSync(`${dir}-moved`)) renameSync(`${dir}-moved`, dir)
+    })
+    await page.waitForSelector('#stale', { state: 'visible' })
+    expect(await page.textContent('#stale')).toMatch(/cannot read the trade log.*may be stale/)
+    expect(await page.textContent('#kpi-trades')).toBe(fills)
+    renameSync(`${dir}-moved`, dir)
+    await page.waitForSelector('#stale', { state: 'hidden' })
     await page.close()
   })
 
