@@ -89,11 +89,16 @@ describe('stats cache: all-time performance from the checkpointed index', () => 
     try {
       // This request is answered at once with what was known; it starts the re-check.
       expect(await cache.performance(rangeOf({ period: 'all' }))).toBe(before)
-      let after = before
-      for (let i = 0; i < 100 && after.fills === before.fills; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 20))
-        after = (await cache.performance(rangeOf({ period: 'all' }))) as { fills: number }
-      }
+      // The re-check reads and folds the files in the background: poll until it lands. Only a hang hits the bound
+      // (100 polls of 20 ms ran out under load before).
+      const after = await vi.waitFor(
+        async () => {
+          const answer = (await cache.performance(rangeOf({ period: 'all' }))) as { fills: number }
+          if (answer.fills === before.fills) throw new Error('the background re-check has not landed yet')
+          return answer
+        },
+        { timeout: 25_000, interval: 20 },
+      )
       expect(after.fills).toBe(before.fills + 1)
     } finally {
       clock.mockRestore()
