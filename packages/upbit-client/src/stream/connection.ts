@@ -342,8 +342,9 @@ export class StreamConnection {
           await this.config.hooks.onConfirmed({ reconnect })
           if (ws.readyState !== OPEN) return
           this.sessionConfirmed = true
-          this.config.hooks.onState('confirmed', { attempt: 0 })
         }
+        // Every confirmed request is reported, so subscriptions added to a live connection learn theirs too.
+        if (!this.dirty) this.config.hooks.onState('confirmed', { attempt: 0 })
       }
     } catch {
       // Aborted by close(): nothing left to do.

@@ -14,6 +14,24 @@ afterEach(async () => {
   sim = undefined
 })
 
+/** Resolves at the next confirmation of each connection kind (listen before causing the reconnect). */
+function nextConfirmation(st: UpbitStreams, kinds: Array<'public' | 'private'>): Promise<void> {
+  return Promise.all(
+    kinds.map(
+      (kind) =>
+        new Promise<void>((resolve) => {
+          const listener = (s: { connection: string; state: string }) => {
+            if (s.connection === kind && s.state === 'confirmed') {
+              st.off('state', listener)
+              resolve()
+            }
+          }
+          st.on('state', listener)
+        }),
+    ),
+  ).then(() => undefined)
+}
+
 /** Waits until `check` passes, polling on events rather than time (no timing assertion). */
 async function until(check: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 2000; i++) {
@@ -208,9 +226,10 @@ describe('streams against the simulator', { timeout: 60_000 }, () => {
     ]
     await Promise.all(subs.map((s) => s.confirmed()))
     for (let round = 0; round < 3; round++) {
-      const again = subs.map((s) => s.confirmed())
+      const again = nextConfirmation(st, ['public', 'private'])
       sim.streams.drop()
-      await Promise.all(again)
+      await again
+      await Promise.all(subs.map((s) => s.confirmed()))
     }
     const stats = sim.streams.stats()
     expect(stats.connections).toBe(8)
@@ -225,7 +244,7 @@ describe('streams against the simulator', { timeout: 60_000 }, () => {
     streams = st
     const sub = st.subscribe('ticker', { codes: ['KRW-BTC'] })
     await sub.confirmed()
-    const again = sub.confirmed()
+    const again = nextConfirmation(st, ['public'])
     sim.streams.stall(true)
     await until(() => sim!.streams.stats().open === 0 || sim!.streams.stats().connections > 1, 'the stalled connection dropped')
     sim.streams.stall(false)

@@ -118,6 +118,9 @@ export class StreamSubscription<E extends StreamEvent = StreamEvent> extends Eve
   /** @internal */ readonly codeSet: ReadonlySet<string> | undefined
   private waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = []
   private closed = false
+  private failure: UpbitError | undefined
+  /** @internal Whether Upbit currently lists this subscription on a live connection. */
+  isConfirmed = false
 
   /** @internal */
   constructor(
@@ -141,6 +144,8 @@ export class StreamSubscription<E extends StreamEvent = StreamEvent> extends Eve
 
   /** @internal */
   fail(error: UpbitError): void {
+    this.failure = error
+    this.isConfirmed = false
     this.emit('error', error)
     for (const queue of this.queues) queue.fail(error)
     for (const waiter of this.waiters.splice(0)) waiter.reject(error)
@@ -148,11 +153,17 @@ export class StreamSubscription<E extends StreamEvent = StreamEvent> extends Eve
 
   /** @internal */
   markConfirmed(): void {
+    this.isConfirmed = true
     for (const waiter of this.waiters.splice(0)) waiter.resolve()
   }
 
-  /** Resolves once Upbit lists this subscription (`LIST_SUBSCRIPTIONS`) on a live connection. */
+  /**
+   * Resolves when Upbit lists this subscription (`LIST_SUBSCRIPTIONS`) on a live connection: at once if it does
+   * now, else at the next confirmation. Rejects if the stream gave up (refused keys or request).
+   */
   confirmed(): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure)
+    if (this.isConfirmed) return Promise.resolve()
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }))
   }
 
@@ -342,9 +353,11 @@ export class UpbitStreams extends EventEmitter<StreamsEvents> {
             this.holding = []
             this.lastPrivateAliveAt = this.connections.private?.lastAliveAt ?? this.clock.now()
           }
-          if (state === 'confirmed') {
-            for (const [type, set] of this.subs) {
-              if (isPrivateType(type) === (kind === 'private')) for (const sub of set) sub.markConfirmed()
+          for (const [type, set] of this.subs) {
+            if (isPrivateType(type) !== (kind === 'private')) continue
+            for (const sub of set) {
+              if (state === 'confirmed') sub.markConfirmed()
+              else if (state !== 'open') sub.isConfirmed = false
             }
           }
           this.emit('state', { connection: kind, state, attempt: detail.attempt, error: detail.error })
