@@ -32,7 +32,9 @@ export async function buildServer(outdir = `${root}dist`): Promise<string> {
     tsconfig: `${root}tsconfig.json`,
     external: [...external, ...external.map((name) => `${name}/*`)],
     // CommonJS dependencies call require() for Node's built-ins; an ES module has none, so give it one.
-    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+    },
     // The built server serves the dashboard from dist/dashboard instead of bundling it at start.
     define: { 'globalThis.TRADEKIT_PREBUILT_DASHBOARD': 'true' },
     // Smaller source compiles faster at start; the source map keeps stack traces readable.
