@@ -20,21 +20,39 @@ const clientFor = (extra: Parameters<typeof createUpbitClient>[0] = {}) =>
     baseUrl: sim.baseUrl,
     accessKey: sim.accessKey,
     secretKey: sim.secretKey,
-    timeoutMs: 2000,
+    // Long enough never to fire on a loaded machine: only the hung-answer case below times out.
+    timeoutMs: 30_000,
     retry: { retries: 2, minDelayMs: 1, maxDelayMs: 5 },
     ...extra,
   })
+
+/**
+ * A fetch whose POST /v1/orders reaches the simulator (the order is created) but whose answer never arrives, so the
+ * client's timeout, however late it fires on a busy machine, always finds the order created and unanswered. Other
+ * requests pass through without the timeout signal: the lookups that follow must not time out instead.
+ */
+const unansweredOrderPost: typeof fetch = async (input, init) => {
+  const method = init?.method ?? (input instanceof Request ? input.method : 'GET')
+  const url = new URL(input instanceof Request ? input.url : input)
+  if (method !== 'POST' || url.pathname !== '/v1/orders') return fetch(input, { ...init, signal: null })
+  await (await fetch(input, { ...init, signal: null })).text()
+  return new Promise<Response>((_resolve, reject) => {
+    const signal = init?.signal
+    if (signal?.aborted) return reject(signal.reason)
+    signal?.addEventListener('abort', () => reject(signal.reason), { once: true })
+  })
+}
 
 const limitBid = { market: 'KRW-BTC', side: 'bid', ordType: 'limit', price: '90000000', volume: '0.001' } as const
 
 describe('create order: exactly one order after any failure point', () => {
   const post = { method: 'POST', path: '/v1/orders' } as const
-  const faults: Array<[string, SimulatorFault[], { timeoutMs?: number }]> = [
+  const faults: Array<[string, SimulatorFault[], { timeoutMs?: number; fetch?: typeof fetch }]> = [
     ['connection reset before Upbit processed it', [{ ...post, kind: 'reset-before' }], {}],
     ['connection reset after Upbit created it (response lost)', [{ ...post, kind: 'reset-after' }], {}],
     ['500 before processing', [{ ...post, kind: 'status-before', status: 500 }], {}],
     ['503 after the order was created', [{ ...post, kind: 'status-after', status: 503 }], {}],
-    ['timeout while the order was being created', [{ ...post, kind: 'delay-after', delayMs: 3000 }], { timeoutMs: 1000 }],
+    ['timeout while the order was being created', [], { timeoutMs: 50, fetch: unansweredOrderPost }],
     [
       '502 before processing, then the resend is reset after creating',
       [
