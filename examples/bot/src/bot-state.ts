@@ -13,17 +13,6 @@ export interface BotState {
   /** Last decisions and fills per market, newest last, fed back to the decider. */
   recentDecisions: Map<string, { at: number; action: 'buy' | 'sell' | 'hold'; size: number; confidence: number }[]>
   recentFills: Map<string, { at: number; side: 'buy' | 'sell'; price: number; quantity: string }[]>
-  /** The order placed and not yet settled: if its cycle fails, the loop cancels it and logs its fills. */
-  inFlight: InFlightOrder | null
-}
-
-export interface InFlightOrder {
-  uuid: string
-  market: string
-  identifier: string
-  decisionId: string
-  reason: string
-  confidence: number
 }
 
 export function createBotState(now: number): BotState {
@@ -34,7 +23,6 @@ export function createBotState(now: number): BotState {
     lastTradeAt: null,
     recentDecisions: new Map(),
     recentFills: new Map(),
-    inFlight: null,
   }
 }
 
@@ -42,15 +30,21 @@ export function utcDay(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10)
 }
 
-/** Starts a new day's counters when the UTC day changes; today's PnL is measured from `equity`. */
-export function rollDay(state: BotState, now: number, equity: string): void {
+/**
+ * Starts a new day's counters when the UTC day changes; today's PnL is measured from `equity`. Returns true
+ * when it set a new baseline (the caller makes it durable before any order of the day).
+ */
+export function rollDay(state: BotState, now: number, equity: string): boolean {
   const day = utcDay(now)
   if (day !== state.day) {
     state.day = day
     state.ordersToday = 0
     state.dayStartEquity = equity
+    return true
   }
-  state.dayStartEquity ??= equity
+  if (state.dayStartEquity !== null) return false
+  state.dayStartEquity = equity
+  return true
 }
 
 /** Today's PnL (realised + unrealised): current equity minus equity at the start of the day. */

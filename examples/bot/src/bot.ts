@@ -1,5 +1,7 @@
-import { type CycleDeps, type CycleReport, type CycleSettings, logFills, runCycle } from './cycle.js'
-import { cancelAndConfirm, sleep } from './execute-order.js'
+import { type CycleDeps, type CycleReport, type CycleSettings, rememberFills, runCycle } from './cycle.js'
+import { sleep } from './execute-order.js'
+import { createOrderDesk, type OrderDesk } from './order-desk.js'
+import { createMemoryJournal } from './order-journal.js'
 import { formatStatusLine } from './status-line.js'
 
 /** What the loop needs: the cycle's collaborators plus the schedule. */
@@ -13,8 +15,13 @@ export interface BotOptions
   settings: CycleSettings
   /** The bot's clock, UTC ms. Default `Date.now`. */
   now?: () => number
+  /**
+   * Places the orders and logs their fills; its journal is closed with the log. Default: a desk with an
+   * in-memory journal (backtests, which never resume after a crash). `startBot` gives the durable one.
+   */
+  desk?: OrderDesk
   /** Runs before each cycle (paper replay advances the simulator one candle); `false` ends the run. */
-  beforeCycle?: () => Promise<boolean> | boolean
+  beforeCycle?: (signal: AbortSignal) => Promise<boolean> | boolean
   /** Receives the human-readable status line of each market's cycle. Default: `logger.info`. */
   onStatus?: (line: string, report?: CycleReport) => void
 }
@@ -40,11 +47,22 @@ export function createBot(options: BotOptions): Bot {
   const controller = new AbortController()
   const now = options.now ?? Date.now
   const onStatus = options.onStatus ?? ((line: string) => options.logger.info(line))
+  const desk =
+    options.desk ??
+    createOrderDesk({
+      exchange: options.exchange,
+      journal: createMemoryJournal(),
+      log: options.log,
+      mode: options.settings.mode,
+      pollMs: options.settings.orderPollMs,
+      now,
+    })
 
   async function cycle(market: string): Promise<CycleReport | undefined> {
     try {
       const report = await runCycle(market, {
         exchange: options.exchange,
+        desk,
         decider: options.decider,
         limits: options.limits,
         log: options.log,
@@ -88,28 +106,29 @@ export function createBot(options: BotOptions): Bot {
   }
 
   /**
-   * An order whose cycle failed after placing it (e.g. polling it broke): cancel it, wait until it is final and
-   * log whatever it executed, so no order is left open and no fill goes unrecorded.
+   * Orders whose outcome the bot did not see (their cycle failed after the intent was written): each is found by
+   * its identifier, cancelled if still open, and its fills logged, so no order is left open or goes unrecorded.
+   * Returns false while some remain unknown (the exchange cannot be asked): no new order is placed meanwhile.
    */
-  async function settleLeftover(): Promise<void> {
-    const inFlight = options.state.inFlight
-    if (!inFlight) return
+  async function settleUnresolved(): Promise<boolean> {
+    if (desk.unresolved().length === 0) return true
     try {
-      const order = await cancelAndConfirm(options.exchange, inFlight.uuid, options.settings.orderPollMs)
-      options.state.inFlight = null
-      await logFills(options, order, { ...inFlight, now: now() })
-      options.logger.warn({ uuid: inFlight.uuid, state: order.state }, 'settled an order left open by a failed cycle')
+      for (const settled of await desk.settleUnresolved()) {
+        rememberFills(options.state, settled.meta.market, settled.fills, now())
+        options.logger.warn(
+          { identifier: settled.identifier, outcome: settled.outcome, state: settled.order?.state, fills: settled.fills.length },
+          'settled an order whose cycle failed',
+        )
+      }
+      return true
     } catch (error) {
-      options.logger.error({ uuid: inFlight.uuid, err: (error as Error).message }, 'could not cancel a left-over order: check it')
-      await options.log
-        .error({
-          tsMs: now(),
-          level: 'error',
-          message: `order ${inFlight.uuid} may still be open: ${(error as Error).message}`,
-          source: 'order',
-          market: inFlight.market,
-        })
-        .catch(() => {})
+      const message = `orders of failed cycles are still unknown (${desk
+        .unresolved()
+        .map((i) => i.identifier)
+        .join(', ')}): ${(error as Error).message}; no new order until they are settled`
+      options.logger.error({ err: (error as Error).message }, message)
+      await options.log.error({ tsMs: now(), level: 'error', message, source: 'order' }).catch(() => {})
+      return false
     }
   }
 
@@ -131,13 +150,13 @@ export function createBot(options: BotOptions): Bot {
             stoppedBy = 'max-cycles'
             break
           }
-          if (options.beforeCycle && !(await options.beforeCycle())) {
-            stoppedBy = 'history-end'
+          if (options.beforeCycle && !(await options.beforeCycle(controller.signal))) {
+            stoppedBy = controller.signal.aborted ? 'signal' : 'history-end'
             break
           }
-          await settleLeftover()
+          const settled = await settleUnresolved()
           for (const market of options.markets) {
-            if (controller.signal.aborted || options.state.inFlight) break
+            if (controller.signal.aborted || !settled || desk.unresolved().length > 0) break
             const report = await cycle(market)
             if (report) reports.push(report)
             if (reports.length > 1000) reports.shift()
@@ -149,7 +168,8 @@ export function createBot(options: BotOptions): Bot {
           else await new Promise((resolve) => setImmediate(resolve))
         }
       } finally {
-        await settleLeftover()
+        await settleUnresolved()
+        await desk.journal.close()
         await options.log.close()
       }
       return { cycles, stoppedBy, reports }

@@ -10,8 +10,9 @@
 import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import type { Decider } from '@tradekit/ai-decider'
 import pino from 'pino'
-import { startBot } from './app.js'
+import { type RunningBot, startBot } from './app.js'
 import { formatBacktest, runBacktest } from './backtest.js'
 import { backtestRecording } from './backtest-flags.js'
 import { readCandleFile } from './candles.js'
@@ -32,7 +33,12 @@ function fromCaller(path: string): string {
   return resolve(process.env['INIT_CWD'] ?? process.cwd(), path)
 }
 
-export async function main(argv: readonly string[]): Promise<number> {
+export interface MainOptions {
+  /** Replaces the configured decider (a scripted child bot in tests). Default: from the configuration. */
+  decider?: Decider
+}
+
+export async function main(argv: readonly string[], options: MainOptions = {}): Promise<number> {
   const { positionals, values } = parseArgs({
     // `pnpm start -- --live` passes the `--` through: drop it so the flags after it still count.
     args: argv.filter((arg) => arg !== '--'),
@@ -90,10 +96,17 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0
   }
 
-  const running = await startBot({ config, secrets, live: values.live, logger, onBanner: say, onStatus: (line) => say(line) })
+  // Signals count from here: one that arrives while start-up waits for the exchange ends the wait, no order placed.
+  let running: RunningBot | undefined
+  const beforeStart = new AbortController()
   const stop = (signal: NodeJS.Signals) => {
     // A terminal's Ctrl-C reaches every process of the group and launchers (pnpm, tsx) relay it again, so a
     // repeated signal is expected: it never forces an exit that could leave an order open.
+    if (!running) {
+      if (!beforeStart.signal.aborted) say(`${signal}: stopping before the first cycle`)
+      beforeStart.abort(signal)
+      return
+    }
     if (running.bot.stopping) return
     say(
       `${signal}: stopping (${config.onShutdown === 'cancel' ? 'cancelling' : 'finishing'} any order in flight, flushing the trade log)`,
@@ -102,13 +115,35 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   process.on('SIGINT', stop)
   process.on('SIGTERM', stop)
+  try {
+    running = await startBot({
+      config,
+      secrets,
+      live: values.live,
+      logger,
+      onBanner: say,
+      onStatus: (line) => say(line),
+      signal: beforeStart.signal,
+      ...(options.decider ? { decider: options.decider } : {}),
+    })
+  } catch (error) {
+    if (!beforeStart.signal.aborted) throw error
+    say('stopped before the first cycle: no order placed')
+    return 0
+  }
+  if (beforeStart.signal.aborted) running.bot.stop(String(beforeStart.signal.reason))
   const summary = await running.run()
-  say(`stopped after ${summary.cycles} cycles (${summary.stoppedBy}); trade log in ${running.logDir}`)
+  const last = summary.reports.at(-1)
+  const account = last
+    ? `; position ${last.position} ${last.market.split('-')[1]}, cash ${last.cash} ${last.market.split('-')[0]}`
+    : ''
+  say(`stopped after ${summary.cycles} cycles (${summary.stoppedBy})${account}; trade log in ${running.logDir}`)
   return 0
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main(process.argv.slice(2)).then(
+/** Runs `main` as this process: its exit code, or an error message on stderr (exit 2 for configuration, else 1). */
+export function runAsProcess(argv: readonly string[], options: MainOptions = {}): void {
+  main(argv, options).then(
     (code) => process.exit(code),
     (error: unknown) => {
       if (error instanceof ConfigError) {
@@ -120,3 +155,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     },
   )
 }
+
+// Run only as the entry point itself: bundled into another entry (a test's child bot), import.meta.url is that file.
+if (import.meta.url === `file://${process.argv[1]}` && /\/cli\.[cm]?[jt]s$/.test(import.meta.url))
+  runAsProcess(process.argv.slice(2))

@@ -11,6 +11,8 @@ import { BUNDLED_CANDLES } from './candles.js'
 
 const MARKET = /^[A-Z]{2,5}-[A-Z0-9]{1,10}$/
 const DECIMAL = /^\d+(\.\d+)?$/
+/** Host names of this machine: a paper exchange URL must be one of them. */
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]'])
 
 /** The minute timeframes Upbit serves candles for. */
 export const CANDLE_MINUTES = [1, 3, 5, 10, 15, 30, 60, 240] as const
@@ -66,6 +68,17 @@ export const BotConfigSchema = z
     upbitBaseUrl: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
     /** Paper mode: `file` (default) replays `candleFile` one candle per cycle; `upbit` follows Upbit's live public prices. */
     paperFeed: z.enum(['file', 'upbit']).default('file'),
+    /**
+     * Paper mode: trade against an Upbit simulator already running on this machine at this URL (its account
+     * outlives the bot) instead of starting one. Default: none (an in-process simulator).
+     */
+    paperExchangeUrl: z
+      .url({ protocol: /^http$/, message: 'must be an http URL' })
+      .refine(
+        (url) => LOOPBACK.has(new URL(url).hostname),
+        'must be on this machine (127.0.0.1, localhost or [::1]): paper orders never leave it',
+      )
+      .optional(),
   })
   .strict()
 
@@ -78,6 +91,9 @@ export interface BotSecrets {
   upbitSecretKey?: string
   anthropicApiKey?: string
   openaiApiKey?: string
+  /** Keys of the simulator at `paperExchangeUrl`. */
+  paperAccessKey?: string
+  paperSecretKey?: string
 }
 
 /** Environment variable for each setting. */
@@ -104,6 +120,7 @@ export const ENVIRONMENT_NAMES: Record<keyof BotConfig, string> = {
   paperKrw: 'BOT_PAPER_KRW',
   paperFeed: 'BOT_PAPER_FEED',
   upbitBaseUrl: 'UPBIT_BASE_URL',
+  paperExchangeUrl: 'BOT_PAPER_EXCHANGE_URL',
 }
 
 const LIST_SETTINGS = new Set<keyof BotConfig>(['markets', 'timeframes'])
@@ -163,6 +180,10 @@ function readSecrets(env: NodeJS.ProcessEnv): BotSecrets {
   const upbitSecretKey = pick('UPBIT_SECRET_KEY')
   const anthropicApiKey = pick('ANTHROPIC_API_KEY')
   const openaiApiKey = pick('OPENAI_API_KEY')
+  const paperAccessKey = pick('BOT_PAPER_ACCESS_KEY')
+  const paperSecretKey = pick('BOT_PAPER_SECRET_KEY')
+  if (paperAccessKey) secrets.paperAccessKey = paperAccessKey
+  if (paperSecretKey) secrets.paperSecretKey = paperSecretKey
   if (upbitAccessKey) secrets.upbitAccessKey = upbitAccessKey
   if (upbitSecretKey) secrets.upbitSecretKey = upbitSecretKey
   if (anthropicApiKey) secrets.anthropicApiKey = anthropicApiKey

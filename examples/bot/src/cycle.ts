@@ -15,9 +15,11 @@ import { roundToTick, tickSizeFor, toBig, toDecimalString } from '@tradekit/upbi
 import type { Logger } from 'pino'
 import type { BotLog } from './bot-log.js'
 import { type BotState, dailyPnl, remember, rollDay } from './bot-state.js'
-import type { Exchange, ExchangeAccount, ExchangeOrder, OrderRequest } from './exchange.js'
+import { crashPoint } from './crash-points.js'
+import type { Exchange, ExchangeAccount, OrderRequest } from './exchange.js'
 import { type ExecutedOrder, executeOrder } from './execute-order.js'
-import { fillsFromOrder } from './fills.js'
+import type { Fill } from './fills.js'
+import { ORDER_IDENTIFIER_PREFIX, type OrderDesk } from './order-desk.js'
 
 export interface CycleSettings {
   mode: 'paper' | 'live'
@@ -35,6 +37,8 @@ export interface CycleSettings {
 
 export interface CycleDeps {
   exchange: Exchange
+  /** Places orders (intent journaled first) and logs their fills exactly once. */
+  desk: OrderDesk
   decider: Decider
   limits: RiskLimits
   log: BotLog
@@ -65,6 +69,8 @@ export interface CycleReport {
   equity: string
   dailyPnl: string
   position: string
+  /** Quote currency held (free + locked) after the cycle, decimal string. */
+  cash: string
 }
 
 /**
@@ -84,7 +90,8 @@ export async function runCycle(market: string, deps: CycleDeps): Promise<CycleRe
   ])
   const baseAccount = accounts.find((a) => a.currency === base)
   const equityBefore = equityOf(accounts, quote, base, ticker.price)
-  rollDay(state, now, equityBefore)
+  // Today's PnL baseline reaches the disk before any order of the day can be sent.
+  if (rollDay(state, now, equityBefore)) await deps.desk.recordDayStart(state.day, state.dayStartEquity!)
   const positionQuantity = baseAccount ? toDecimalString(toBig(baseAccount.balance).plus(toBig(baseAccount.locked))) : '0'
   const context: MarketContext = {
     market,
@@ -152,28 +159,25 @@ export async function runCycle(market: string, deps: CycleDeps): Promise<CycleRe
 
   let execution: ExecutedOrder | null = null
   if (checked.order) {
-    const request = orderRequest(market, checked.order, `tk-${decisionId}`, settings, orderbook)
-    state.lastTradeAt = now
-    state.ordersToday += 1
-    const inFlight = {
+    const request = orderRequest(market, checked.order, `${ORDER_IDENTIFIER_PREFIX}${decisionId}`, settings, orderbook)
+    const meta = {
       market,
       identifier: request.identifier,
       decisionId,
       reason: checked.decision.reason,
       confidence: checked.decision.confidence,
     }
+    state.lastTradeAt = now
+    state.ordersToday += 1
+    // If anything below fails, the intent stays open and the loop settles the order by its identifier.
     execution = await executeOrder(exchange, request, {
+      place: (r) => deps.desk.place(r, meta),
       timeoutMs: settings.orderTimeoutMs,
       pollMs: settings.orderPollMs,
       shutdown: deps.shutdown,
       onShutdown: settings.onShutdown,
-      // Kept until the order is settled: if this cycle fails, the loop cancels it and logs its fills later.
-      onPlaced: (order) => {
-        state.inFlight = { ...inFlight, uuid: order.uuid }
-      },
     })
-    state.inFlight = null
-    await logFills(deps, execution.order, { ...inFlight, now })
+    rememberFills(state, market, await deps.desk.record(execution.order, meta), now)
   }
 
   const after = execution ? await exchange.accounts() : accounts
@@ -186,6 +190,7 @@ export async function runCycle(market: string, deps: CycleDeps): Promise<CycleRe
     total: equity,
     mode: settings.mode,
   })
+  crashPoint('cycle-logged')
   return {
     market,
     at: now,
@@ -200,6 +205,7 @@ export async function runCycle(market: string, deps: CycleDeps): Promise<CycleRe
     equity,
     dailyPnl: dailyPnl(state, equity),
     position,
+    cash: quantityOf(after, quote),
   }
 }
 
@@ -229,34 +235,10 @@ export function orderRequest(
   return { market, side: buying ? 'bid' : 'ask', ord_type: 'limit', price, volume, identifier }
 }
 
-/** Writes one trade entry per execution of a settled order, and remembers the fills for the decider. */
-export async function logFills(
-  deps: Pick<CycleDeps, 'log' | 'state' | 'settings'>,
-  order: ExchangeOrder,
-  meta: { market: string; identifier: string; decisionId: string; reason: string; confidence: number; now: number },
-): Promise<void> {
-  for (const fill of fillsFromOrder(order)) {
-    await deps.log.trade({
-      tsMs: fill.at ? Date.parse(fill.at) || meta.now : meta.now,
-      market: meta.market,
-      side: fill.side,
-      volume: fill.volume,
-      price: fill.price,
-      funds: fill.funds,
-      fee: fill.fee,
-      orderId: order.uuid,
-      identifier: meta.identifier,
-      decisionId: meta.decisionId,
-      mode: deps.settings.mode,
-      reason: meta.reason,
-      confidence: meta.confidence,
-    })
-    remember(deps.state.recentFills, meta.market, {
-      at: meta.now,
-      side: fill.side,
-      price: Number(fill.price),
-      quantity: fill.volume,
-    })
+/** Remembers logged fills for the decider's context. */
+export function rememberFills(state: BotState, market: string, fills: readonly Fill[], at: number): void {
+  for (const fill of fills) {
+    remember(state.recentFills, market, { at, side: fill.side, price: Number(fill.price), quantity: fill.volume })
   }
 }
 

@@ -7,6 +7,8 @@ export type OrderState = 'wait' | 'watch' | 'done' | 'cancel'
 
 /** One execution of an order (Upbit `trades[]` on GET /order). */
 export interface ExchangeTrade {
+  /** The execution's own id, when the exchange gives one. */
+  uuid?: string | undefined
   price: string
   volume: string
   funds: string
@@ -59,4 +61,10 @@ export interface Exchange {
   createOrder(request: OrderRequest): Promise<ExchangeOrder>
   getOrder(uuid: string): Promise<ExchangeOrder>
   cancelOrder(uuid: string): Promise<ExchangeOrder>
+  /** The order placed under `identifier` (with its trades), or `null` when the exchange says there is none. */
+  findOrder(identifier: string): Promise<ExchangeOrder | null>
+  /** Every open order (`wait`/`watch`), all markets; list shapes, without trades. */
+  openOrders(): Promise<ExchangeOrder[]>
+  /** Orders closed (`done`/`cancel`) that were created in [since, until] (UTC ms), all markets; without trades. */
+  closedOrders(since: number, until: number): Promise<ExchangeOrder[]>
 }

@@ -1,7 +1,10 @@
+import { setTimeout as delay } from 'node:timers/promises'
 import type { Exchange, ExchangeOrder, OrderRequest } from './exchange.js'
 import { type Fill, fillsFromOrder } from './fills.js'
 
 export interface ExecuteOrderOptions {
+  /** Sends the order: the order desk's `place`, which journals the intent first. */
+  place: (request: OrderRequest) => Promise<ExchangeOrder>
   /** Give up waiting and cancel after this many milliseconds. */
   timeoutMs: number
   /** Time between GET /order polls. */
@@ -9,8 +12,6 @@ export interface ExecuteOrderOptions {
   /** Aborted on shutdown: `cancel` cancels the order at once, `finish` keeps waiting until it settles or times out. */
   shutdown?: AbortSignal | undefined
   onShutdown: 'cancel' | 'finish'
-  /** Called once the order exists, so a crash after this point can still be traced by uuid. */
-  onPlaced?: ((order: ExchangeOrder) => void) | undefined
 }
 
 export interface ExecutedOrder {
@@ -31,8 +32,7 @@ export async function executeOrder(
   request: OrderRequest,
   options: ExecuteOrderOptions,
 ): Promise<ExecutedOrder> {
-  const placed = await exchange.createOrder(request)
-  options.onPlaced?.(placed)
+  const placed = await options.place(request)
   const deadline = Date.now() + options.timeoutMs
   let order = placed
   let outcome: ExecutedOrder['outcome'] = 'settled'
@@ -70,16 +70,11 @@ export async function cancelAndConfirm(exchange: Exchange, uuid: string, pollMs:
   throw new Error(`order ${uuid} was cancelled but still reports an open state after 50 polls: check it on the exchange`)
 }
 
-/** Resolves after `ms`, or early when `signal` aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve()
-    const timer = setTimeout(done, ms)
-    function done() {
-      clearTimeout(timer)
-      signal?.removeEventListener('abort', done)
-      resolve()
-    }
-    signal?.addEventListener('abort', done, { once: true })
-  })
+/** Resolves after `ms`, or early (without throwing) when `signal` aborts. */
+export async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  try {
+    await delay(ms, undefined, signal ? { signal } : undefined)
+  } catch (error) {
+    if (!signal?.aborted) throw error
+  }
 }

@@ -171,5 +171,12 @@ export function createReplayExchange(options: ReplayExchangeOptions): ReplayExch
       if (found.state === 'wait') found.state = 'cancel'
       return found
     },
+    findOrder: async (identifier) => [...orders.values()].find((o) => o.identifier === identifier) ?? null,
+    openOrders: async () => [...orders.values()].filter((o) => o.state === 'wait' || o.state === 'watch'),
+    closedOrders: async (since, until) =>
+      [...orders.values()].filter((o) => {
+        const created = Date.parse(o.created_at ?? '')
+        return (o.state === 'done' || o.state === 'cancel') && created >= since && created <= until
+      }),
   }
 }

@@ -1,8 +1,11 @@
 import { createTradeLogReader } from '@tradekit/trade-log'
 import { toBig, toDecimalString } from '@tradekit/upbit-client'
 import { type BotState, createBotState, remember, utcDay } from './bot-state.js'
+import type { ExchangeOrder } from './exchange.js'
+import type { LoggedFills } from './order-desk.js'
+import { readOrderJournal } from './order-journal.js'
 
-/** What the trade log says about the account, so a restart forgets neither a position nor today's losses. */
+/** What the durable logs say about the account, so a restart forgets neither a position nor today's limits. */
 export interface RestoredState {
   /** Base-asset position per market from the logged fills (buys minus sells). */
   positions: Record<string, string>
@@ -12,30 +15,55 @@ export interface RestoredState {
   fills: number
   /** Decisions read. */
   decisions: number
-  /** Time of the last decision logged (UTC ms): where a replay resumes. */
-  lastDecisionAt: number | null
-  /** The loop's state at `now`: today's order count and PnL baseline, the last trade, recent history. */
-  stateAt(now: number): BotState
+  /** Orders the journal knows (intents written before sending). */
+  intents: number
+  /** Fills already in the trades log, per exchange order id: the order desk logs only the rest. */
+  logged: LoggedFills
+  /**
+   * Time of the last cycle the durable logs prove (equity snapshot, order intent or fill), UTC ms: a replay
+   * resumes after it. The buffered decisions log is not used: it may have lost its last second.
+   */
+  lastActivityAt: number | null
+  /**
+   * The loop's state at `now`: today's order count, cooldown and PnL baseline, recent history. `exchangeOrders`
+   * are the bot's orders the exchange reports (start-up reconciliation); they count too.
+   */
+  stateAt(now: number, exchangeOrders?: readonly ExchangeOrder[]): BotState
 }
 
-interface LoggedDecision {
-  tsMs: number
-  market: string
-  action: 'buy' | 'sell' | 'hold'
-  confidence: number
+interface Placement {
+  /** Identifier, or `order:<uuid>` for a fill logged without one. */
+  key: string
+  at: number
 }
 
 /**
- * Rebuilds the bot's state from a trade-log directory: the position and cash flow from every fill; the order
- * count, last trade and recent decisions from the decisions; today's PnL baseline from the first equity
- * snapshot of the day. A logged buy/sell decision is an order the risk limits let through.
+ * Rebuilds the bot's state from durable sources only: the position and cash flow from the fills (trades log,
+ * fsynced per entry); the orders counted against the daily limit and the cooldown from the order journal's
+ * intents (fsynced BEFORE each order is sent), the fills and the exchange's own list; today's PnL baseline from
+ * the journal's `day-start` (else the first equity snapshot of the day). Decisions only feed the decider's
+ * recent history.
  */
 export async function restoreState(dir: string, markets: readonly string[]): Promise<RestoredState> {
   const reader = createTradeLogReader({ dir })
   const positions: Record<string, ReturnType<typeof toBig>> = Object.fromEntries(markets.map((m) => [m, toBig(0)]))
   const fills: { market: string; at: number; side: 'buy' | 'sell'; price: number; quantity: string }[] = []
+  const placements: Placement[] = []
+  const logged: LoggedFills = new Map()
   let quoteFlow = toBig(0)
+  let lastActivityAt: number | null = null
+  const saw = (at: number) => {
+    lastActivityAt = Math.max(lastActivityAt ?? at, at)
+  }
   for await (const { entry } of reader.stream({ kind: 'trades' })) {
+    const before = logged.get(entry.orderId)
+    logged.set(entry.orderId, {
+      count: (before?.count ?? 0) + 1,
+      volume: toDecimalString(toBig(before?.volume ?? '0').plus(toBig(entry.volume))),
+      identifier: entry.identifier,
+    })
+    placements.push({ key: entry.identifier ?? `order:${entry.orderId}`, at: entry.tsMs })
+    saw(entry.tsMs)
     if (!(entry.market in positions)) continue
     const funds = toBig(entry.funds)
     const fee = toBig(entry.fee)
@@ -45,7 +73,7 @@ export async function restoreState(dir: string, markets: readonly string[]): Pro
     quoteFlow = buying ? quoteFlow.minus(funds).minus(fee) : quoteFlow.plus(funds).minus(fee)
     fills.push({ market: entry.market, at: entry.tsMs, side: entry.side, price: Number(entry.price), quantity: entry.volume })
   }
-  const decisions: LoggedDecision[] = []
+  const decisions: { tsMs: number; market: string; action: 'buy' | 'sell' | 'hold'; confidence: number }[] = []
   for await (const { entry } of reader.stream({ kind: 'decisions' })) {
     decisions.push({ tsMs: entry.tsMs, market: entry.market, action: entry.action, confidence: entry.confidence })
   }
@@ -53,14 +81,22 @@ export async function restoreState(dir: string, markets: readonly string[]): Pro
   for await (const { entry } of reader.stream({ kind: 'equity' })) {
     const day = utcDay(entry.tsMs)
     if (!firstEquityOfDay.has(day)) firstEquityOfDay.set(day, entry.total)
+    saw(entry.tsMs)
+  }
+  const journal = await readOrderJournal(dir)
+  for (const intent of journal.intents.values()) {
+    placements.push({ key: intent.identifier, at: intent.tsMs })
+    saw(intent.tsMs)
   }
   return {
     positions: Object.fromEntries(Object.entries(positions).map(([m, v]) => [m, toDecimalString(v)])),
     quoteFlow: toDecimalString(quoteFlow),
     fills: fills.length,
     decisions: decisions.length,
-    lastDecisionAt: decisions.reduce<number | null>((last, d) => Math.max(last ?? 0, d.tsMs), null),
-    stateAt(now) {
+    intents: journal.intents.size,
+    logged,
+    lastActivityAt,
+    stateAt(now, exchangeOrders = []) {
       const state = createBotState(now)
       const today = utcDay(now)
       for (const fill of fills) {
@@ -70,11 +106,17 @@ export async function restoreState(dir: string, markets: readonly string[]): Pro
       for (const d of decisions) {
         if (d.tsMs > now || !markets.includes(d.market)) continue
         remember(state.recentDecisions, d.market, { at: d.tsMs, action: d.action, size: 0, confidence: d.confidence })
-        if (d.action === 'hold') continue
-        state.lastTradeAt = Math.max(state.lastTradeAt ?? 0, d.tsMs)
-        if (utcDay(d.tsMs) === today) state.ordersToday += 1
       }
-      state.dayStartEquity = firstEquityOfDay.get(today) ?? null
+      // One order, however many sources know it: the journal's intent, its fills, the exchange's record. A time
+      // after `now` (clock skew with the exchange) counts as today: the count errs on the safe side.
+      const all = [
+        ...placements,
+        ...exchangeOrders.map((o) => ({ key: o.identifier ?? `order:${o.uuid}`, at: Date.parse(o.created_at ?? '') })),
+      ].filter((p) => Number.isFinite(p.at))
+      const startOfToday = Date.parse(`${today}T00:00:00Z`)
+      state.ordersToday = new Set(all.filter((p) => p.at >= startOfToday).map((p) => p.key)).size
+      state.lastTradeAt = all.reduce<number | null>((last, p) => Math.max(last ?? p.at, p.at), null)
+      state.dayStartEquity = journal.dayStarts.get(today)?.equity ?? firstEquityOfDay.get(today) ?? null
       return state
     },
   }

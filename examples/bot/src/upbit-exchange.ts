@@ -1,4 +1,14 @@
-import type { Candle, Order, UpbitClient } from '@tradekit/upbit-client'
+import {
+  type Candle,
+  type Order,
+  UpbitBanError,
+  type UpbitClient,
+  UpbitConnectionError,
+  UpbitNotFoundError,
+  UpbitRateLimitError,
+  UpbitServerError,
+  UpbitTimeoutError,
+} from '@tradekit/upbit-client'
 import type { Exchange, ExchangeCandle, ExchangeOrder, OrderRequest } from './exchange.js'
 
 /** Binds the bot's `Exchange` to an upbit-client (real Upbit or the simulator: same API, same signing). */
@@ -43,7 +53,44 @@ export function createUpbitExchange(client: UpbitClient): Exchange {
     },
     getOrder: async (uuid) => toOrder(await client.getOrder({ uuid })),
     cancelOrder: async (uuid) => toOrder(await client.cancelOrder({ uuid })),
+    async findOrder(identifier) {
+      try {
+        return toOrder(await client.getOrder({ identifier }))
+      } catch (error) {
+        if (error instanceof UpbitNotFoundError) return null
+        throw error
+      }
+    },
+    async openOrders() {
+      const orders: ExchangeOrder[] = []
+      for (let page = 1; ; page++) {
+        const batch = await client.getOpenOrders({ states: ['wait', 'watch'], page, limit: OPEN_PAGE })
+        orders.push(...batch.map(toOrder))
+        if (batch.length < OPEN_PAGE) return orders
+      }
+    },
+    async closedOrders(since, until) {
+      const orders: ExchangeOrder[] = []
+      for await (const order of client.iterateClosedOrders({ since, until })) orders.push(toOrder(order))
+      return orders
+    },
   }
+}
+
+const OPEN_PAGE = 100
+
+/**
+ * The exchange could not be asked (connection refused or dropped, timeout, 5xx, rate limit or ban): worth
+ * waiting for. Anything else (bad keys, a rejected request) will not fix itself by waiting.
+ */
+export function isExchangeUnreachable(error: unknown): boolean {
+  return (
+    error instanceof UpbitConnectionError ||
+    error instanceof UpbitTimeoutError ||
+    error instanceof UpbitServerError ||
+    error instanceof UpbitRateLimitError ||
+    error instanceof UpbitBanError
+  )
 }
 
 function toCandle(candle: Candle): ExchangeCandle {
@@ -68,7 +115,13 @@ function toOrder(order: Order): ExchangeOrder {
     executed_volume: order.executed_volume,
     paid_fee: order.paid_fee,
     executed_funds: order.executed_funds,
-    trades: order.trades?.map((t) => ({ price: t.price, volume: t.volume, funds: t.funds, created_at: t.created_at })),
+    trades: order.trades?.map((t) => ({
+      uuid: t.uuid,
+      price: t.price,
+      volume: t.volume,
+      funds: t.funds,
+      created_at: t.created_at,
+    })),
     created_at: order.created_at,
   }
 }

@@ -4,6 +4,8 @@ import { generateCandles } from '../../scripts/generate-candles.js'
 import { createBotLog } from '../bot-log.js'
 import { createBotState } from '../bot-state.js'
 import type { CycleDeps, CycleSettings } from '../cycle.js'
+import { createOrderDesk } from '../order-desk.js'
+import { createMemoryJournal } from '../order-journal.js'
 import { createReplayExchange } from '../replay-exchange.js'
 import { silentLogger } from './bot-setup.js'
 
@@ -34,6 +36,14 @@ export function replayCycle(decider: Decider, dir: string) {
   const log = createBotLog(createTradeLogWriter({ dir }))
   const deps: CycleDeps = {
     exchange,
+    desk: createOrderDesk({
+      exchange,
+      journal: createMemoryJournal(),
+      log,
+      mode: 'paper',
+      pollMs: testSettings.orderPollMs,
+      now: exchange.now,
+    }),
     decider,
     limits: testLimits,
     log,
