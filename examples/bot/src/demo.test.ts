@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { readdirSync, rmSync } from 'node:fs'
 import { connect } from 'node:net'
 import { relative } from 'node:path'
@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { useTempDirs } from './test-support/bot-setup.js'
 import { readKind } from './test-support/log-files.js'
-import { groupAlive, spawnScript, until } from './test-support/spawn.js'
+import { groupAlive, spawnCommand, spawnScript, until } from './test-support/spawn.js'
 
 const heavy = process.env['TRADEKIT_NODE_MATRIX'] ? describe.skip : describe
 const tempDir = useTempDirs()
@@ -107,61 +107,34 @@ heavy('pnpm demo', () => {
     timeout: HANG_GUARD_MS,
   }, async () => {
     // Exactly what a user types, in its own process group: a terminal's Ctrl-C signals the whole group (npm,
-    // pnpm and the demo), and every layer must pass the demo's exit 0 through. No TRADE_LOG_DIR: the log goes to
-    // the folder the root README names.
-    const env = offlineEnv()
-    delete env['TRADE_LOG_DIR']
-    const child: ChildProcess = spawn('npx', ['--yes', 'pnpm@10.34.9', 'demo'], {
-      cwd: ROOT,
-      env: { ...env, PORT: '0' },
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let out = ''
-    let err = ''
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString()
-    })
-    child.stderr!.on('data', (chunk: Buffer) => {
-      err += chunk.toString()
-    })
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-      child.on('exit', (code, signal) => resolve({ code, signal }))
-    })
+    // pnpm and the demo), and every layer must pass the demo's exit 0 through. TRADE_LOG_DIR empty (unset for the
+    // demo): the log goes to the folder the root README names.
+    const demo = spawnCommand('npx', ['--yes', 'pnpm@10.34.9', 'demo'], { PORT: '0', TRADE_LOG_DIR: '' })
+    const out = () => demo.stdout()
     try {
       // Up, and one cycle logged (its status line printed), so the stop has a log to leave behind.
-      await until(() => /KRW-BTC [\d,]+ \|/.test(out), STARTUP_LIMIT_MS, 'the demo to start and run a cycle')
+      await until(() => /KRW-BTC [\d,]+ \|/.test(out()), STARTUP_LIMIT_MS, 'the demo to start and run a cycle')
     } finally {
-      if (groupAlive(child.pid!)) process.kill(-child.pid!, 'SIGINT')
+      if (groupAlive(demo.child.pid!)) demo.signal('SIGINT')
     }
-    const exit = await exited
-    expect(exit, `${out}\n${err}`).toEqual({ code: 0, signal: null })
-    expect(out).toContain('SIGINT: stopping the bot, the server and the daemon')
-    expect(out).toMatch(/Stopped after \d+ cycles\. Trade log \(\d+ files\)/)
-    expect(`${out}${err}`).not.toMatch(/ELIFECYCLE|Command failed|WARN/)
-    await until(() => !groupAlive(child.pid!), 30_000, 'every process of the demo to exit')
+    const exit = await demo.exited
+    expect(exit, `${out()}\n${demo.stderr()}`).toEqual({ code: 0, signal: null })
+    expect(out()).toContain('SIGINT: stopping the bot, the server and the daemon')
+    expect(out()).toMatch(/Stopped after \d+ cycles\. Trade log \(\d+ files\)/)
+    expect(`${out()}${demo.stderr()}`).not.toMatch(/ELIFECYCLE|Command failed|WARN/)
+    await until(() => !groupAlive(demo.child.pid!), 30_000, 'every process of the demo to exit')
 
     // README: "Each run writes its trade log to a new folder, examples/bot/logs/demo-<date>T<time>/ (printed at
     // start as `trade log`)", and `pnpm trade-log doctor <that folder>` checks it.
-    const dir = out.match(/^ {2}trade log +(\S+)$/m)?.[1]
+    const dir = out().match(/^ {2}trade log +(\S+)$/m)?.[1]
     expect(dir).toMatch(new RegExp(`^${ROOT}examples/bot/logs/demo-\\d{8}T\\d{6}$`))
     demoDirs.push(dir!)
     expect(readdirSync(dir!).filter((file) => /^decisions_\d{8}\.jsonl$/.test(file)).length).toBeGreaterThan(0)
     const doctor = spawnSync('npx', ['--yes', 'pnpm@10.34.9', 'trade-log', 'doctor', relative(ROOT, dir!)], {
       cwd: ROOT,
-      env,
       encoding: 'utf8',
     })
     expect(doctor.status, `${doctor.stdout}\n${doctor.stderr}`).toBe(0)
     expect(doctor.stdout).toContain(dir!)
   })
 })
-
-/** The test's environment without the settings that would reach real services, as spawnScript does. */
-function offlineEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env }
-  for (const name of Object.keys(env)) {
-    if (/^(UPBIT_|ANTHROPIC_|OPENAI_|ELECTRONCASH_)|^BOT_CONFIG$/.test(name)) delete env[name]
-  }
-  return env
-}

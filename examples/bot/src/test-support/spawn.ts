@@ -36,9 +36,14 @@ export function spawnScript(script: string, args: string[], env: Record<string, 
 
 /** Runs `node <args>` from the repository root in its own process group, without the real services' settings. */
 export function spawnNode(args: string[], env: Record<string, string>): Spawned {
+  return spawnCommand(process.execPath, args, env)
+}
+
+/** Runs a command (e.g. `npx --yes pnpm@10.34.9 demo`, as a user types it) like `spawnNode`. */
+export function spawnCommand(command: string, args: string[], env: Record<string, string>): Spawned {
   const cleanEnv = { ...process.env }
   for (const name of REAL_SERVICE_VARIABLES) delete cleanEnv[name]
-  const child = spawn(process.execPath, args, {
+  const child = spawn(command, args, {
     cwd: ROOT,
     env: { ...cleanEnv, ...env },
     detached: true,
