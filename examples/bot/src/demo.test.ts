@@ -118,6 +118,8 @@ heavy('pnpm demo', () => {
       if (groupAlive(demo.child.pid!)) demo.signal('SIGINT')
     }
     const exit = await demo.exited
+    const dir = out().match(/^ {2}trade log +(\S+)$/m)?.[1]
+    if (dir?.includes('/examples/bot/logs/demo-')) demoDirs.push(dir) // removed after the test, whatever happens
     expect(exit, `${out()}\n${demo.stderr()}`).toEqual({ code: 0, signal: null })
     expect(out()).toContain('SIGINT: stopping the bot, the server and the daemon')
     expect(out()).toMatch(/Stopped after \d+ cycles\. Trade log \(\d+ files\)/)
@@ -126,9 +128,7 @@ heavy('pnpm demo', () => {
 
     // README: "Each run writes its trade log to a new folder, examples/bot/logs/demo-<date>T<time>/ (printed at
     // start as `trade log`)", and `pnpm trade-log doctor <that folder>` checks it.
-    const dir = out().match(/^ {2}trade log +(\S+)$/m)?.[1]
     expect(dir).toMatch(new RegExp(`^${ROOT}examples/bot/logs/demo-\\d{8}T\\d{6}$`))
-    demoDirs.push(dir!)
     expect(readdirSync(dir!).filter((file) => /^decisions_\d{8}\.jsonl$/.test(file)).length).toBeGreaterThan(0)
     const doctor = spawnSync('npx', ['--yes', 'pnpm@10.34.9', 'trade-log', 'doctor', relative(ROOT, dir!)], {
       cwd: ROOT,
