@@ -1,0 +1,274 @@
+/**
+ * The shared limiter's figures (the second half of `pnpm bench`; alone: `npx tsx bench/limiter.ts`), each against a baseline measured in
+ * the same run, with a real redis-server and the simulator in their own processes:
+ * 1. Four bot processes on one pocket, each sending a mixed burst at once: with the Redis store, 0 × 429 and the
+ *    slowest group at ≥ 0.9 of its budget combined; beside it the same run with per-process in-memory limiters.
+ * 2. µs per acquire (p50, p99), Redis store vs in-memory store, a free slot each time.
+ * 3. Client calls/s vs raw fetch with the Redis store (goal ≥ 0.8), paired rounds, median ratio.
+ * 4. Redis killed mid-run under steady demand from two bots: 0 × 429 while they fall back, and the rate after Redis
+ *    returns.
+ */
+import { spawn } from 'node:child_process'
+import { createInterface } from 'node:readline'
+import { Redis } from 'ioredis'
+import { startRedisServer } from '../../../test-support/redis-server.js'
+import { createMemoryLimiterStore, createUpbitClient, DEFAULT_BUDGETS, type LimiterStore } from '../src/index.js'
+import { createRateLimiter } from '../src/rate-limiter.js'
+import { createRedisLimiterStore } from '../src/redis.js'
+import type { SimulatorStats, UpbitSimulatorOptions } from '../src/testing/index.js'
+
+function line(name: string, value: string, baseline: string, ratio: number, goal?: number, below = false): void {
+  const pass = goal === undefined ? undefined : below ? ratio <= goal : ratio >= goal
+  const verdict = pass === undefined ? 'report' : pass ? 'PASS' : 'MISS'
+  const goalText = goal === undefined ? 'no goal' : `goal ${below ? '≤' : '≥'} ${goal}`
+  console.log(`${name}: ${value} | baseline ${baseline} | ratio ${ratio.toFixed(3)} | ${goalText} | ${verdict}`)
+}
+
+/** The simulator in its own process (bench/simulator-process.ts): only `stats` and `close` are used here. */
+async function simulatorProcess(options: UpbitSimulatorOptions) {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', new URL('./simulator-process.ts', import.meta.url).pathname, JSON.stringify(options)],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  )
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]()
+  const next = async () => JSON.parse((await lines.next()).value as string)
+  const info = (await next()) as { baseUrl: string; accessKey: string; secretKey: string }
+  return {
+    ...info,
+    stats: async (): Promise<SimulatorStats> => {
+      child.stdin.write('stats\n')
+      return next()
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve())
+        child.stdin.write('close\n')
+      }),
+  }
+}
+
+interface BotResult {
+  finished: Record<string, number>
+  failed: number
+  statuses: Record<string, number>
+  sent: Array<[string, number]>
+  events: Array<{ mode: string; atMs: number; processes: number }>
+}
+
+function bot(job: object): Promise<BotResult> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', new URL('./limiter-bot-process.ts', import.meta.url).pathname, JSON.stringify(job)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  )
+  let out = ''
+  child.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString('utf8')
+  })
+  return new Promise((resolve, reject) =>
+    child.once('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(out.trim())) : reject(new Error(`bench bot exited with ${code}`)),
+    ),
+  )
+}
+
+const MIX = { ticker: 15, candle: 15, orderbook: 15, default: 30, order: 15 }
+const BOTS = 4
+
+async function pocketBurst(redisUrl: string | undefined, label: string): Promise<void> {
+  const sim = await simulatorProcess({ balances: { KRW: '100000000000' } })
+  const startAt = Date.now() + 3000 // time for four processes to start and connect
+  const job = {
+    baseUrl: sim.baseUrl,
+    accessKey: sim.accessKey,
+    secretKey: sim.secretKey,
+    pocket: `bench-${Date.now()}`,
+    startAt,
+    mix: MIX,
+  }
+  const results = await Promise.all(Array.from({ length: BOTS }, () => bot(redisUrl ? { ...job, redisUrl } : job)))
+  const stats = await sim.stats()
+  await sim.close()
+  const status429 = stats.byStatus[429] ?? 0
+  const status418 = stats.byStatus[418] ?? 0
+  const failed = results.reduce((sum, r) => sum + r.failed, 0)
+  let worst = Number.POSITIVE_INFINITY
+  const perGroup: string[] = []
+  for (const [group, count] of Object.entries(MIX)) {
+    const total = count * BOTS
+    const limit = DEFAULT_BUDGETS[group]!.limit
+    const done = Math.max(...results.map((r) => r.finished[group] ?? Number.NaN))
+    // The fastest legal schedule sends full batches one second apart: (ceil(total / limit) − 1) s.
+    const ideal = (Math.ceil(total / limit) - 1) * 1000
+    const ratio = ideal / done
+    worst = Math.min(worst, Number.isNaN(ratio) ? 0 : ratio)
+    // Where the limiter's work can be judged apart from delivery: the sends of all processes, by send time.
+    const sends = results.flatMap((r) => r.sent.filter(([g]) => g === group).map(([, at]) => at))
+    perGroup.push(
+      `${group} ${total}@${limit}/s ${(done / 1000).toFixed(2)} s (${ratio.toFixed(2)}), busiest 1 s of sends ${busiestWindow(sends, 1000)}`,
+    )
+  }
+  const fallbacks = results.reduce((sum, r) => sum + r.events.filter((e) => e.mode === 'fallback').length, 0)
+  console.log(`  ${label}: ${perGroup.join(', ')}; failed calls ${failed}; fallbacks to a local share ${fallbacks}`)
+  console.log(
+    `${label}: ${BOTS} processes, ${BOTS * Object.values(MIX).reduce((a, b) => a + b, 0)} calls: ${status429} × 429, ${status418} × 418 at the simulator | goal 0 | ${redisUrl ? (status429 === 0 ? 'PASS' : 'MISS') : 'report (the overshoot it prevents)'}`,
+  )
+  if (redisUrl)
+    line(`${label}: slowest group's share of its budget, combined`, worst.toFixed(3), '1.000 (the budget)', worst, 0.9)
+}
+
+/** The most sends any window of `windowMs` holds. */
+function busiestWindow(times: number[], windowMs: number): number {
+  const sorted = [...times].sort((a, b) => a - b)
+  let most = 0
+  for (let i = 0, j = 0; i < sorted.length; i++) {
+    while (sorted[i]! - sorted[j]! >= windowMs) j++
+    most = Math.max(most, i - j + 1)
+  }
+  return most
+}
+
+function quantile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
+}
+
+async function acquireCost(redisUrl: string): Promise<void> {
+  const measure = async (store: LimiterStore, n: number) => {
+    const limiter = createRateLimiter({ store, budgets: { bench: { limit: 1e9, intervalMs: 1000 } } })
+    const us: number[] = []
+    for (let i = 0; i < n; i++) {
+      const start = performance.now()
+      if (!limiter.tryAcquire('bench')) await limiter.acquire('bench')
+      us.push((performance.now() - start) * 1000)
+    }
+    return us.slice(n / 10) // the first tenth warms up
+  }
+  const client = new Redis(redisUrl)
+  const redisStore = createRedisLimiterStore({ redis: client, pocket: `acquire-${Date.now()}` })
+  const memory = await measure(createMemoryLimiterStore(), 20_000)
+  const redis = await measure(redisStore, 5000)
+  await redisStore.close()
+  client.disconnect()
+  const fmt = (us: number[]) => `p50 ${quantile(us, 0.5).toFixed(1)} µs, p99 ${quantile(us, 0.99).toFixed(1)} µs`
+  line(
+    'µs per acquire, Redis store (one script round trip)',
+    fmt(redis),
+    `memory store ${fmt(memory)}`,
+    quantile(memory, 0.99) / quantile(redis, 0.99),
+  )
+}
+
+async function throughputWithRedis(redisUrl: string): Promise<void> {
+  const sim = await simulatorProcess({ rateLimit: false })
+  const url = `${sim.baseUrl}/v1/ticker?markets=KRW-BTC`
+  const redis = new Redis(redisUrl)
+  const store = createRedisLimiterStore({ redis, pocket: `throughput-${Date.now()}`, ipScope: `throughput-${Date.now()}` })
+  // Budgets no run reaches: the figure is the cost of sharing (one reservation per call), not waiting.
+  const client = createUpbitClient({
+    baseUrl: sim.baseUrl,
+    rateLimit: { store, budgets: { ticker: { limit: 1e9, intervalMs: 1000 } } },
+  })
+  const sides = { raw: () => fetch(url).then((r) => r.json()), client: () => client.getTicker({ markets: ['KRW-BTC'] }) }
+  const ratios: number[] = []
+  let rawCalls = 0
+  let rawMs = 0
+  let clientMs = 0
+  for (let round = 0; round < 3 + 16; round++) {
+    const ms = { raw: 0, client: 0 }
+    const order = round % 2 === 0 ? (['raw', 'client'] as const) : (['client', 'raw'] as const)
+    for (const side of order) {
+      let next = 0
+      const start = performance.now()
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          while (next++ < 300) await sides[side]()
+        }),
+      )
+      ms[side] = performance.now() - start
+    }
+    if (round < 3) continue
+    ratios.push(ms.raw / ms.client)
+    rawCalls += 300
+    rawMs += ms.raw
+    clientMs += ms.client
+  }
+  await store.close()
+  redis.disconnect()
+  await sim.close()
+  const median = quantile(ratios, 0.5)
+  line(
+    'client calls/s with the Redis store vs raw fetch (median ratio of paired rounds)',
+    `${(rawCalls / (clientMs / 1000)).toFixed(0)}/s (middle half ${quantile(ratios, 0.25).toFixed(3)}–${quantile(ratios, 0.75).toFixed(3)})`,
+    `${(rawCalls / (rawMs / 1000)).toFixed(0)}/s raw fetch`,
+    median,
+    0.8,
+  )
+}
+
+async function redisKilledMidRun(): Promise<void> {
+  const redis = await startRedisServer()
+  const sim = await simulatorProcess({ balances: { KRW: '100000000000' } })
+  const startAt = Date.now() + 3000
+  const steadyMs = 20_000
+  const job = {
+    baseUrl: sim.baseUrl,
+    accessKey: sim.accessKey,
+    secretKey: sim.secretKey,
+    redisUrl: redis.url,
+    pocket: `killed-${Date.now()}`,
+    startAt,
+    mix: {},
+    steadyMs,
+  }
+  const bots = [bot(job), bot(job)]
+  // Redis dies 4 s into the run and comes back 4 s later.
+  await new Promise((resolve) => setTimeout(resolve, startAt + 4000 - Date.now()))
+  const killedAt = Date.now() - startAt
+  await redis.kill()
+  await new Promise((resolve) => setTimeout(resolve, 4000))
+  const backAt = Date.now() - startAt
+  await redis.restart()
+  const results = await Promise.all(bots)
+  const stats = await sim.stats()
+  await sim.close()
+  await redis.stop()
+  const sends = results.flatMap((r) => r.sent.filter(([group]) => group === 'order').map(([, at]) => at))
+  const rate = (from: number, to: number) => sends.filter((at) => at >= from && at < to).length / ((to - from) / 1000)
+  const busiest = busiestWindow(sends, 1000)
+  const rejoined = Math.max(...results.map((r) => r.events.find((e) => e.mode === 'shared')?.atMs ?? Number.NaN))
+  const fellBack = Math.min(...results.map((r) => r.events.find((e) => e.mode === 'fallback')?.atMs ?? Number.NaN))
+  console.log(
+    `  Redis killed at ${(killedAt / 1000).toFixed(1)} s, back at ${(backAt / 1000).toFixed(1)} s; both bots fell back by ${(fellBack / 1000).toFixed(2)} s and rejoined by ${(rejoined / 1000).toFixed(2)} s`,
+  )
+  console.log(
+    `  order sends/s (budget 12): before ${rate(1000, killedAt).toFixed(1)}, falling back ${rate(killedAt, backAt).toFixed(1)}, after rejoining ${rate(rejoined + 1000, steadyMs).toFixed(1)}; busiest 1 s of sends ${busiest}`,
+  )
+  const status429 = stats.byStatus[429] ?? 0
+  console.log(
+    `Redis killed mid-run (2 bots, steady demand): ${status429} × 429 at the simulator | goal 0 | ${status429 === 0 ? 'PASS' : 'MISS'}`,
+  )
+  line(
+    'Redis killed mid-run: order rate after rejoining vs budget',
+    `${rate(rejoined + 1000, steadyMs).toFixed(1)}/s`,
+    '12/s',
+    rate(rejoined + 1000, steadyMs) / 12,
+    0.9,
+  )
+}
+
+export async function limiterBenchmarks(): Promise<void> {
+  const redis = await startRedisServer()
+  try {
+    await pocketBurst(redis.url, 'shared pocket, Redis limiter store')
+    await pocketBurst(undefined, 'shared pocket, in-memory limiters (baseline)')
+    await acquireCost(redis.url)
+    await throughputWithRedis(redis.url)
+  } finally {
+    await redis.stop()
+  }
+  await redisKilledMidRun()
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await limiterBenchmarks()
