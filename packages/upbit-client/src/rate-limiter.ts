@@ -74,10 +74,19 @@ export const realClock: LimiterClock = {
   sleep: (ms, signal) =>
     new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason)
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort)
-        resolve()
-      }, ms)
+      // Node times a timer from the event loop's cached clock, which lags Date.now() after a busy stretch: the
+      // timer can then fire early by that lag. A limiter slot must not be used early, so sleep again for the rest.
+      const until = Date.now() + ms
+      let timer: NodeJS.Timeout
+      const wake = () => {
+        const left = until - Date.now()
+        if (left > 0) timer = setTimeout(wake, left)
+        else {
+          signal?.removeEventListener('abort', onAbort)
+          resolve()
+        }
+      }
+      timer = setTimeout(wake, ms)
       const onAbort = () => {
         clearTimeout(timer)
         reject(signal?.reason)

@@ -163,6 +163,9 @@ export function createRedisLimiterStore(options: RedisLimiterStoreOptions): Redi
     return hold
   }
   const pendingRemaining = new Map<string, { sec: number; at: number }>()
+  // When Redis said "no slot within reserveAheadMs, ask again at T", the other callers of the group in this process
+  // wait for T too instead of each asking Redis to hear the same answer.
+  const askAgainAt = new Map<string, number>()
 
   // Fallback: a local store on this process's share, its sends kept to be written to Redis on rejoining.
   let local = createMemoryLimiterStore()
@@ -222,6 +225,8 @@ export function createRedisLimiterStore(options: RedisLimiterStoreOptions): Redi
 
   async function reserve(request: SlotRequest): Promise<Reservation> {
     if (mode === 'fallback') return reserveLocally(request)
+    const retryAt = askAgainAt.get(request.group) ?? 0
+    if (request.counted && retryAt > request.now) return { kind: 'later', retryAt }
     const scope = scopeOf(request.group)
     const pending = pendingRemaining.get(request.group)
     pendingRemaining.delete(request.group)
@@ -264,7 +269,10 @@ export function createRedisLimiterStore(options: RedisLimiterStoreOptions): Redi
       }
       return { kind: 'later', retryAt: Number(value) }
     }
-    if (kind === 1) return { kind: 'later', retryAt: Number(value) }
+    if (kind === 1) {
+      askAgainAt.set(request.group, Math.max(askAgainAt.get(request.group) ?? 0, Number(value)))
+      return { kind: 'later', retryAt: Number(value) }
+    }
     return { kind: 'slot', at: Number(value), id }
   }
   let nextSlot = 0
