@@ -249,11 +249,14 @@ async function redisKilledMidRun(): Promise<void> {
   console.log(
     `Redis killed mid-run (2 bots, steady demand): ${status429} × 429 at the simulator | goal 0 | ${status429 === 0 ? 'PASS' : 'MISS'}`,
   )
+  // Recovery against the same run before the failure (on a loaded machine the bots may not reach the budget at all).
+  const before = rate(1000, killedAt)
+  const after = rate(rejoined + 1000, steadyMs)
   line(
-    'Redis killed mid-run: order rate after rejoining vs budget',
-    `${rate(rejoined + 1000, steadyMs).toFixed(1)}/s`,
-    '12/s',
-    rate(rejoined + 1000, steadyMs) / 12,
+    'Redis killed mid-run: order rate after rejoining vs before the failure',
+    `${after.toFixed(1)}/s`,
+    `${before.toFixed(1)}/s before (budget 12/s)`,
+    after / before,
     0.9,
   )
 }

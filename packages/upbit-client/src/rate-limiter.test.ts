@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { UpbitBanError } from './errors.js'
-import { createRateLimiter } from './rate-limiter.js'
+import { createRateLimiter, realClock } from './rate-limiter.js'
 import { virtualClock } from './test-support/virtual-clock.js'
 
 describe('rate limiter', () => {
@@ -221,5 +221,26 @@ describe('rate limiter', () => {
       ['next', 1_002_050],
       ['late', 1_003_075],
     ])
+  })
+
+  it('the real clock never ends a sleep before Date.now() reaches its end, even when the timer fires early', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    const now = vi.spyOn(Date, 'now').mockReturnValue(1_000)
+    try {
+      let done = false
+      const sleeping = realClock.sleep(100).then(() => {
+        done = true
+      })
+      now.mockReturnValue(1_090) // the timer fires, but the wall clock says only 90 ms have passed
+      await vi.advanceTimersByTimeAsync(100)
+      expect(done).toBe(false)
+      now.mockReturnValue(1_100)
+      await vi.advanceTimersByTimeAsync(10)
+      await sleeping
+      expect(done).toBe(true)
+    } finally {
+      now.mockRestore()
+      vi.useRealTimers()
+    }
   })
 })
