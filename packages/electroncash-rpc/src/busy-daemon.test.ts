@@ -81,7 +81,7 @@ describe('a call the daemon may still be running is never re-sent', () => {
     expect(await client.probe({ busyAfterMs: 60_000 })).toMatchObject({ status: 'degraded', reason: 'busy' })
     // A new call waits in the client's queue instead of piling into the daemon.
     const next = client.version()
-    await vi.waitFor(() => expect(client.endpoints()[0]?.waiting).toBe(1))
+    await vi.waitFor(() => expect(client.endpoints()[0]?.waiting).toBe(1), { timeout: 30_000 })
     expect(rec.sends()).toBe(1)
     await daemon.releaseStalled()
     expect(await next).toBe('4.4.5')
@@ -103,7 +103,7 @@ describe('a call the daemon may still be running is never re-sent', () => {
     expect(client.endpoints()[0]).toMatchObject({ healthy: true, abandoned: 1 })
     // A call queued meanwhile is not sent into the busy daemon, so it does not time out there either.
     const queued = client.getBalance({}, { timeoutMs: 50, retry: false }).catch((e: unknown) => e)
-    await vi.waitFor(() => expect(client.endpoints()[0]?.waiting).toBe(1))
+    await vi.waitFor(() => expect(client.endpoints()[0]?.waiting).toBe(1), { timeout: 30_000 })
     expect(rec.sends()).toBe(1)
     await daemon.close()
     expect(await queued).toBeInstanceOf(ConnectionError)
@@ -113,8 +113,20 @@ describe('a call the daemon may still be running is never re-sent', () => {
     const primary = await fakes.start()
     const backup = await fakes.start()
     primary.inject({ type: 'stall' }, { times: 1 })
-    const client = fakes.connect([primary, backup], { timeoutMs: 50 })
-    expect(await client.getBalance()).toEqual({ confirmed: 0n, unconfirmed: 0n, unmatured: 0n })
+    const rec = recorder()
+    // The clock moves only when the test says so: 50 ms pass for the stalled primary, none for the backup's answer.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    let balance: unknown
+    try {
+      const client = fakes.connect([primary, backup], { timeoutMs: 50, hooks: rec.hooks })
+      const pending = client.getBalance()
+      await rec.sent
+      await vi.advanceTimersByTimeAsync(50)
+      balance = await pending
+    } finally {
+      vi.useRealTimers()
+    }
+    expect(balance).toEqual({ confirmed: 0n, unconfirmed: 0n, unmatured: 0n })
     expect(backup.calls.map((c) => c.method)).toEqual(['getbalance'])
     expect(primary.stalled).toBe(1)
     await primary.releaseStalled()
@@ -126,7 +138,9 @@ describe('a call the daemon may still be running is never re-sent', () => {
     daemon.inject({ type: 'hang' }, { times: 1 })
     const client = fakes.connect(daemon, { busyLimitMs: 100, retry: false })
     await expect(client.getBalance({}, { timeoutMs: 20 })).rejects.toBeInstanceOf(TimeoutError)
-    await vi.waitFor(() => expect(client.endpoints()[0]).toMatchObject({ abandoned: 0, healthy: false, active: 0 }))
+    await vi.waitFor(() => expect(client.endpoints()[0]).toMatchObject({ abandoned: 0, healthy: false, active: 0 }), {
+      timeout: 30_000,
+    })
     daemon.clearFaults() // the daemon comes back
     expect(await client.version()).toBe('4.4.5')
     expect(client.endpoints()[0]?.healthy).toBe(true)

@@ -41,11 +41,11 @@ describe('electroncash-rpc CLI (in process)', () => {
   it('wait resolves once the daemon answers with a wallet, and fails with the reason on timeout (exit 3: degraded)', async () => {
     const daemon = await fakes.start({ walletLoaded: false })
     const failing = io(envFor(daemon.url))
-    expect(await runCli(['wait', '--timeout', '1000'], failing.streams)).toBe(EXIT.degraded)
+    expect(await runCli(['wait', '--timeout', '5000'], failing.streams)).toBe(EXIT.degraded)
     expect(failing.err()).toContain('daemon up but no wallet loaded')
     daemon.setWalletLoaded(true)
     const ok = io(envFor(daemon.url))
-    expect(await runCli(['wait', '--timeout', '2000'], ok.streams)).toBe(0)
+    expect(await runCli(['wait', '--timeout', '30000'], ok.streams)).toBe(0)
     expect(JSON.parse(ok.out())).toMatchObject({ walletLoaded: true })
   })
 
@@ -103,7 +103,7 @@ describe('electroncash-rpc CLI (in process)', () => {
     const daemon = await fakes.start()
     await daemon.stop()
     const run = io(envFor(daemon.url))
-    expect(await runCli(['wait', '--timeout', '300'], run.streams)).toBe(EXIT.down)
+    expect(await runCli(['wait', '--timeout', '5000'], run.streams)).toBe(EXIT.down)
     expect(run.err()).toContain('connection refused')
   })
 

@@ -501,27 +501,44 @@ export function createElectronCashClient(options: ElectronCashClientOptions = {}
     const hookParams = entries.map((entry) => ({ method: entry.method, params: redactParams(entry.method, entry.params ?? []) }))
     const longest = entries.reduce((max, entry) => Math.max(max, timeoutFor(entry.method, call)), 0)
     const url = state.endpoint.url
-    const reply = await exchange(
-      state,
-      'batch',
-      body,
-      ids[0] ?? 0,
-      hookParams,
-      attempt,
-      { ...call, timeoutMs: call?.timeoutMs ?? longest },
-      (raw, exchanged) => {
-        safeHook(hooks.onResponse, {
+    const started = performance.now()
+    let reply: unknown
+    try {
+      reply = await exchange(
+        state,
+        'batch',
+        body,
+        ids[0] ?? 0,
+        hookParams,
+        attempt,
+        { ...call, timeoutMs: call?.timeoutMs ?? longest },
+        (raw, exchanged) => {
+          safeHook(hooks.onResponse, {
+            method: 'batch',
+            url,
+            id: ids[0] ?? 0,
+            attempt,
+            queuedMs: exchanged.queuedMs,
+            durationMs: performance.now() - exchanged.started,
+            result: undefined,
+          })
+          return raw
+        },
+      )
+    } catch (error) {
+      if (isElectronCashError(error)) {
+        const t = timings.get(error) ?? { queuedMs: 0, started }
+        safeHook(hooks.onError, {
           method: 'batch',
           url,
-          id: ids[0] ?? 0,
           attempt,
-          queuedMs: exchanged.queuedMs,
-          durationMs: performance.now() - exchanged.started,
-          result: undefined,
+          queuedMs: t.queuedMs,
+          durationMs: performance.now() - t.started,
+          error,
         })
-        return raw
-      },
-    )
+      }
+      throw error
+    }
     if (!Array.isArray(reply)) {
       const error =
         isObject(reply) && reply['error'] ? rpcErrorFrom(reply['error'] as object, { url, method: 'batch' }) : undefined

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import type { ClientHooks } from './client.js'
 import { ConnectionError } from './errors.js'
 import { useFakeDaemons } from './test-support/daemons.js'
@@ -70,8 +70,24 @@ describe('failover between endpoints', () => {
     const primary = await fakes.start()
     const backup = await fakes.start()
     primary.inject({ type: 'hang' })
-    const client = fakes.connect([primary, backup], { timeoutMs: 300 })
-    expect(await client.listRequests({}, { timeoutMs: 300 })).toEqual([])
+    let onPrimary: () => void = () => undefined
+    const sentToPrimary = new Promise<void>((resolve) => {
+      onPrimary = resolve
+    })
+    // The clock moves only when the test says so: 300 ms pass for the hung primary, none for the backup's answer.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    try {
+      const client = fakes.connect([primary, backup], {
+        timeoutMs: 300,
+        hooks: { onRequest: (event) => event.url === primary.url && onPrimary() },
+      })
+      const requests = client.listRequests()
+      await sentToPrimary
+      await vi.advanceTimersByTimeAsync(300)
+      expect(await requests).toEqual([])
+    } finally {
+      vi.useRealTimers()
+    }
     expect(backup.calls.map((c) => c.method)).toEqual(['listrequests'])
   })
 

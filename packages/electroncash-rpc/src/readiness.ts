@@ -3,6 +3,7 @@
  * synchronized? One batch (`version`, `getinfo`, `getbalance`), never stuck behind another call for longer than
  * the probe's own timeout.
  */
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { BatchOutcome, ElectronCashClient } from './client.js'
 import {
   type ElectronCashError,
@@ -10,6 +11,7 @@ import {
   isConnectionError,
   isDaemonBusyError,
   isDaemonOfflineError,
+  isElectronCashError,
   isTimeoutError,
   isWalletNotLoadedError,
   NotReadyError,
@@ -123,7 +125,8 @@ export async function probe(client: ElectronCashClient, options: ProbeOptions = 
       },
     )
   } catch (error) {
-    if (options.signal?.aborted) throw error
+    // Aborted by the caller: no result. A real failure that arrived as the signal fired is still a result.
+    if (options.signal?.aborted && !isElectronCashError(error)) throw error
     const latencyMs = performance.now() - started
     if (isDaemonBusyError(error)) {
       // The daemon serves one request at a time: one that takes 30 s holds every other. That is not a dead daemon.
@@ -189,17 +192,6 @@ export interface WaitUntilReadyOptions {
   probeTimeoutMs?: number
 }
 
-const sleep = (ms: number, signal: AbortSignal | undefined) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(done, ms)
-    function done() {
-      clearTimeout(timer)
-      signal?.removeEventListener('abort', done)
-      resolve()
-    }
-    signal?.addEventListener('abort', done, { once: true })
-  })
-
 /**
  * Polls every endpoint (in priority order) with capped exponential backoff and resolves with the first `up`
  * probe. Rejects with `NotReadyError` (URLs, attempts, last cause in plain words) at the deadline or on abort,
@@ -236,7 +228,7 @@ export async function waitUntilReady(client: ElectronCashClient, options: WaitUn
       // A probe cut short by the deadline (timed out, or busy behind one that was) says less than the daemon's
       // last real answer: keep that one as the cause.
       const cutShort = (result.reason === 'timed out' || result.reason === 'busy') && last?.answers === true
-      if (!signal.aborted && !cutShort) last = result
+      if (!cutShort) last = result
       // Wrong credentials do not fix themselves: say so now rather than at the deadline.
       if (result.reason === 'wrong credentials (401)') {
         throw new NotReadyError({
@@ -248,7 +240,8 @@ export async function waitUntilReady(client: ElectronCashClient, options: WaitUn
         })
       }
     }
-    await sleep(Math.min(delay, Math.max(0, deadline - performance.now())), signal)
+    // An abort (deadline or caller) just ends the wait; the loop then stops.
+    await sleep(Math.min(delay, Math.max(0, deadline - performance.now())), undefined, { signal }).catch(() => undefined)
     delay = Math.min(delay * 2, options.maxDelayMs ?? 100)
   }
   const reason: NotReadyReason = !last ? 'not tried' : last.reason === 'ok' || last.reason === 'busy' ? 'timed out' : last.reason

@@ -6,6 +6,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
+import { setTimeout as delay } from 'node:timers/promises'
 import { type Amount, bchToSats } from '../amount.js'
 import { FAKE_COMMANDS, type FakeState, PythonError, PythonTypeError, runCommand, serverInfo } from './fake-commands.js'
 import { createFakeNotifier, type FakeNotification } from './fake-notifier.js'
@@ -156,20 +157,14 @@ export async function startFakeDaemon(options: FakeDaemonOptions = {}): Promise<
   const sockets = new Set<Socket>()
   const hung = new Set<() => void>()
   const stalled: { release: () => void; answered: Promise<void> }[] = []
-  const timers = new Set<NodeJS.Timeout>()
   const calls: FakeDaemonCall[] = []
   let faults: ActiveFault[] = []
   let queue: Promise<void> = Promise.resolve()
   let closed = false
 
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        timers.delete(timer)
-        resolve()
-      }, ms)
-      timers.add(timer)
-    })
+  // close() ends every wait (network stalls, delays) at once.
+  const closing = new AbortController()
+  const sleep = (ms: number): Promise<void> => delay(ms, undefined, { signal: closing.signal })
 
   const notifier = createFakeNotifier(wallet, () => !state.offline && state.networkStallSeconds === 0)
   const state: FakeState = {
@@ -527,10 +522,10 @@ export async function startFakeDaemon(options: FakeDaemonOptions = {}): Promise<
       faults = []
       releaseHung()
       for (const request of stalled.splice(0)) request.release()
-      for (const timer of timers) clearTimeout(timer)
-      const closing = server.listening ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve()
+      closing.abort()
+      const stopped = server.listening ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve()
       dropConnections()
-      await closing
+      await stopped
     },
   }
 }
