@@ -85,4 +85,16 @@ describe('configuration', () => {
     expect(secrets).toEqual({ upbitAccessKey: 'ak', upbitSecretKey: 'sk-upbit-secret-9f2', openaiApiKey: 'ok' })
     expect(JSON.stringify(config)).not.toContain('sk-upbit-secret-9f2')
   })
+
+  it('a paper exchange URL must be on this machine: paper orders never leave it; its keys come from the environment', () => {
+    const remote = errorOf(() => loadConfig({ env: { BOT_PAPER_EXCHANGE_URL: 'http://api.upbit.com' } }))
+    expect(remote.message).toBe(
+      'configuration: setting "paperExchangeUrl" (environment BOT_PAPER_EXCHANGE_URL) must be on this machine (127.0.0.1, localhost or [::1]): paper orders never leave it (got "http://api.upbit.com")',
+    )
+    const { config, secrets } = loadConfig({
+      env: { BOT_PAPER_EXCHANGE_URL: 'http://127.0.0.1:4000', BOT_PAPER_ACCESS_KEY: 'a', BOT_PAPER_SECRET_KEY: 's' },
+    })
+    expect(config.paperExchangeUrl).toBe('http://127.0.0.1:4000')
+    expect(secrets).toEqual({ paperAccessKey: 'a', paperSecretKey: 's' })
+  })
 })
