@@ -147,14 +147,14 @@ function dedupe<T extends { time: UTCTimestamp }>(points: readonly T[]): T[] {
   return out
 }
 
-export function equityChart(el: HTMLElement, quote: string): SeriesChart {
+/** One line-like series that follows its container, with the data attributes the browser test reads. */
+function seriesChart(
+  el: HTMLElement,
+  quote: string,
+  addSeries: (chart: IChartApi) => ISeriesApi<'Area' | 'Histogram'>,
+): SeriesChart {
   const chart = baseChart(el, quote)
-  const series = chart.addSeries(AreaSeries, {
-    lineColor: '#5b8cff',
-    topColor: 'rgba(91,140,255,0.28)',
-    bottomColor: 'rgba(91,140,255,0.02)',
-    lineWidth: 2,
-  })
+  const series = addSeries(chart)
   let count = 0
   const write = expose(el, chart, () => count)
   return {
@@ -173,26 +173,18 @@ export function equityChart(el: HTMLElement, quote: string): SeriesChart {
   }
 }
 
-export function dailyChart(el: HTMLElement, quote: string): SeriesChart {
-  const chart = baseChart(el, quote)
-  const series = chart.addSeries(HistogramSeries, { priceLineVisible: false })
-  let count = 0
-  const write = expose(el, chart, () => count)
-  return {
-    chart,
-    set(points) {
-      const data = dedupe(points)
-      count = data.length
-      series.setData(data)
-      write()
-    },
-    add(point) {
-      series.update(point)
-      count += 1
-      write()
-    },
-  }
-}
+export const equityChart = (el: HTMLElement, quote: string): SeriesChart =>
+  seriesChart(el, quote, (chart) =>
+    chart.addSeries(AreaSeries, {
+      lineColor: '#5b8cff',
+      topColor: 'rgba(91,140,255,0.28)',
+      bottomColor: 'rgba(91,140,255,0.02)',
+      lineWidth: 2,
+    }),
+  )
+
+export const dailyChart = (el: HTMLElement, quote: string): SeriesChart =>
+  seriesChart(el, quote, (chart) => chart.addSeries(HistogramSeries, { priceLineVisible: false }))
 
 export const equityPoints = (points: readonly EquityPoint[]) =>
   points.map((point) => ({ time: seconds(point.tsMs), value: Number(point.total) }))

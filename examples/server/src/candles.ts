@@ -1,17 +1,9 @@
 import { formatDecimal, parseDecimal } from '@tradekit/trade-log'
+import type { CandleBar } from './api-types.js'
 import { bucketStart } from './candle-buckets.js'
 
 /** One OHLC candle of the prices the bot saw; prices are decimal strings (money is never a float). */
-export interface Candle {
-  /** Bucket start, epoch ms. */
-  time: number
-  open: string
-  high: string
-  low: string
-  close: string
-  /** Prices in the bucket. */
-  ticks: number
-}
+export type Candle = CandleBar
 
 /** Candles of `points` (sorted by time) in buckets of `intervalMs`; empty buckets make no candle. */
 export function toCandles(points: readonly { tsMs: number; price: string }[], intervalMs: number): Candle[] {

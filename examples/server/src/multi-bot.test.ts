@@ -89,13 +89,22 @@ describe('several bots on one server', () => {
     const { app, beta } = await twoBots()
     const socket = new WebSocket(`${app.url.replace('http', 'ws')}/ws`, ['tradekit.v1', `bearer.${TEST_TOKEN}`])
     servers.defer(() => socket.terminate())
-    const trade = new Promise<HubMessage>((resolve) =>
+    const received: HubMessage[] = []
+    const trade = new Promise<HubMessage>((resolve, reject) => {
       socket.on('message', (data) => {
         const message = JSON.parse(String(data)) as HubMessage
+        received.push(message)
         if (message.type === 'trade') resolve(message)
-      }),
-    )
-    await new Promise((resolve) => socket.once('message', resolve))
+      })
+      const fail = (why: string) => () => reject(new Error(`${why} before the trade; received ${JSON.stringify(received)}`))
+      socket.once('error', fail('socket error'))
+      socket.once('close', fail('socket closed'))
+    })
+    trade.catch(() => undefined)
+    await new Promise((resolve, reject) => {
+      socket.once('message', resolve)
+      socket.once('error', reject)
+    })
     const writer = createTradeLogWriter({ dir: beta })
     servers.defer(() => writer.close())
     await writer.append('trades', {

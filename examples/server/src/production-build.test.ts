@@ -3,12 +3,13 @@
  * test starts `node main.js` from the build (no tsx, no esbuild at run time) the way `pnpm start` does, and checks
  * its first /api/trades is the log's newest page and the dashboard is served from the prebuilt files.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { createTradeLogReader } from '@tradekit/trade-log'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildServer } from '../scripts/build.js'
+import { startProcess } from './test-support/child-process.js'
 import { writeLogFixture } from './test-support/log-fixture.js'
 import { TEST_TOKEN, useServers } from './test-support/test-server.js'
 
@@ -17,36 +18,13 @@ const servers = useServers()
 const TMP = fileURLToPath(new URL('../.tmp/', import.meta.url))
 
 /** Starts the built server; resolves with its URL once it printed it. */
-function startBuilt(
-  entry: string,
-  env: Record<string, string>,
-): Promise<{ url: string; child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, [entry], {
+async function startBuilt(entry: string, env: Record<string, string>) {
+  const started = await startProcess(process.execPath, [entry], {
     env: { PATH: process.env['PATH'] ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    ready: /tradekit server on (http:\/\/127\.0\.0\.1:\d+)/,
+    defer: servers.defer,
   })
-  let output = ''
-  child.stdout!.on('data', (chunk: Buffer) => {
-    output += chunk.toString()
-  })
-  child.stderr!.on('data', (chunk: Buffer) => {
-    output += chunk.toString()
-  })
-  servers.defer(
-    () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve()
-        child.once('exit', () => resolve())
-        child.kill('SIGTERM')
-      }),
-  )
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', () => {
-      const match = /tradekit server on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)
-      if (match) resolve({ url: match[1]!, child, output: () => output })
-    })
-    child.once('exit', (code) => reject(new Error(`built server exited with ${code}: ${output}`)))
-  })
+  return { url: started.match[1]!, output: started.output }
 }
 
 describe('the production build (pnpm build, pnpm start)', () => {

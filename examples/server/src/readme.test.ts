@@ -4,11 +4,12 @@
  * the server, the mount example as a program. None may print a warning a user would have to act on. The nginx block
  * runs in src/nginx.test.ts.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
+import { startProcess } from './test-support/child-process.js'
 import { writeLogFixture } from './test-support/log-fixture.js'
 import { TEST_TOKEN, useServers } from './test-support/test-server.js'
 
@@ -23,35 +24,14 @@ const WARNING = /\b(warn|warning|deprecat\w*|error)\b/i
 
 /** Runs a README command with bash until the server it starts prints its URL; stops the whole process group after. */
 async function runUntilListening(script: string, env: Record<string, string>, cwd: string) {
-  const child: ChildProcess = spawn('bash', ['-c', script], {
+  const started = await startProcess('bash', ['-c', script], {
     cwd,
     env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
+    ready: /tradekit server on (http:\/\/127\.0\.0\.1:\d+)/,
+    defer: servers.defer,
   })
-  let output = ''
-  child.stdout!.on('data', (chunk: Buffer) => {
-    output += chunk.toString()
-  })
-  child.stderr!.on('data', (chunk: Buffer) => {
-    output += chunk.toString()
-  })
-  servers.defer(
-    () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve()
-        child.once('exit', () => resolve())
-        process.kill(-child.pid!, 'SIGTERM')
-      }),
-  )
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', () => {
-      const match = /tradekit server on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)
-      if (match) resolve(match[1]!)
-    })
-    child.once('exit', (code) => reject(new Error(`exited with ${code}:\n${output}`)))
-  })
-  return { url, output: () => output }
+  return { url: started.match[1]!, output: started.output }
 }
 
 const auth = { authorization: `Bearer ${TEST_TOKEN}` }
