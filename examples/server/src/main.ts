@@ -5,7 +5,11 @@ import { startServer } from './server.js'
 
 try {
   const running = await startServer(configFromEnv())
-  console.log(`tradekit server on ${running.url} (dashboard at ${running.url}/, log dir ${running.app.services.store.dir})`)
+  const { bots } = running.app.services
+  const dirs = bots.entries().map(([id, store]) => (bots.ids.length > 1 ? `${id}: ${store.dir}` : store.dir))
+  console.log(
+    `tradekit server on ${running.url} (dashboard at ${running.url}/, log ${dirs.length > 1 ? 'dirs' : 'dir'} ${dirs.join(', ')})`,
+  )
   const stop = (signal: string) => {
     console.log(`${signal}: closing`)
     void running.close().then(() => process.exit(0))
