@@ -4,40 +4,15 @@
  * 2. Client vs raw fetch throughput against the simulator (goal ≥ 0.85), with two context lines: a raw fetch with a
  *    per-request timeout, and the client-side CPU per call with the network taken out (bench/canned-overhead.ts).
  * 3. A burst of 300 mixed calls against the rate-limited simulator: zero 429s at ≥ 90% of the allowed rate.
+ * 4. Streams (bench/streams.ts): decode + dispatch vs raw ws + JSON.parse; reconnect → confirmed p99; 50 drops while
+ *    orders fill (every myOrder event exactly once); resubscribe storms (0 messages refused by the simulator).
  */
-import { spawn } from 'node:child_process'
 import { createHash, createHmac, randomUUID } from 'node:crypto'
-import { createInterface } from 'node:readline'
 import { isDeepStrictEqual } from 'node:util'
 import { createUpbitClient, prepareRequest } from '../src/index.js'
-import type { SimulatorStats, UpbitSimulatorOptions } from '../src/testing/index.js'
 import { cannedOverhead } from './canned-overhead.js'
-
-/** The simulator in a child process (see simulator-process.ts). */
-async function startSimulatorProcess(options: UpbitSimulatorOptions) {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', new URL('./simulator-process.ts', import.meta.url).pathname, JSON.stringify(options)],
-    {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    },
-  )
-  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]()
-  const next = async () => JSON.parse((await lines.next()).value as string)
-  const info = (await next()) as { baseUrl: string; accessKey: string; secretKey: string }
-  return {
-    ...info,
-    stats: async (): Promise<SimulatorStats> => {
-      child.stdin.write('stats\n')
-      return next()
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        child.once('exit', () => resolve())
-        child.stdin.write('close\n')
-      }),
-  }
-}
+import { startSimulatorProcess } from './simulator-child.js'
+import { streamBenchmarks } from './streams.js'
 
 const keys = { accessKey: 'bench-access-key', secretKey: 'bench-secret-key-0123456789abcdef' }
 const order = { market: 'KRW-BTC', side: 'bid', volume: '0.001', price: '100000000', ord_type: 'limit', identifier: 'bench' }
@@ -233,6 +208,11 @@ async function burst(): Promise<void> {
   line('burst slowest group share of the allowed rate', worst.toFixed(3), '1.000 (the budget)', worst, 0.9)
 }
 
-await signing()
-await throughput()
-await burst()
+// `pnpm bench streams` (or BENCH=streams) runs only the stream figures.
+const only = process.argv[2] ?? process.env.BENCH
+if (only !== 'streams') {
+  await signing()
+  await throughput()
+  await burst()
+}
+await streamBenchmarks(process.argv[3])

@@ -274,4 +274,20 @@ export async function limiterBenchmarks(): Promise<void> {
   await redisKilledMidRun()
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await limiterBenchmarks()
+/** `npx tsx bench/limiter.ts [burst|acquire|throughput|killed]`: one part alone (default: all). */
+async function only(part: string): Promise<void> {
+  if (part === 'killed') return redisKilledMidRun()
+  const redis = await startRedisServer()
+  try {
+    if (part === 'burst') await pocketBurst(redis.url, 'shared pocket, Redis limiter store')
+    if (part === 'acquire') await acquireCost(redis.url)
+    if (part === 'throughput') await throughputWithRedis(redis.url)
+  } finally {
+    await redis.stop()
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const part = process.argv[2]
+  await (part ? only(part) : limiterBenchmarks())
+}

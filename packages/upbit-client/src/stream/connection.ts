@@ -111,8 +111,10 @@ export class StreamConnection {
   private pacer: Pacer | undefined
   private pendingList: { ticket: string; resolve: (subs: Array<{ type: string; codes: string[] }>) => void } | undefined
   private sessionConfirmed = false
-  /** Epoch ms of the last sign of life (open, message or pong) of the current or last connection. */
+  /** Epoch ms of the last sign of life (open, pong, or messages seen by the last ping tick) of the current or last connection. */
   lastAliveAt = 0
+  /** Messages since the last ping tick: counted instead of reading the clock per message. */
+  private messagesSinceTick = 0
   readonly done: Promise<void>
 
   constructor(private readonly config: ConnectionConfig) {
@@ -234,6 +236,8 @@ export class StreamConnection {
     let pongTimer: unknown
     const schedulePing = () => {
       pingTimer = clock.setTimeout(() => {
+        if (this.messagesSinceTick > 0) this.lastAliveAt = clock.now()
+        this.messagesSinceTick = 0
         if (ws.readyState !== OPEN) return
         ws.ping()
         // No pong in time: the connection is dead even if TCP has not noticed (a stalled server, a lost route).
@@ -248,7 +252,7 @@ export class StreamConnection {
         clock.clearTimeout(pongTimer)
       })
       ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
-        this.lastAliveAt = clock.now()
+        this.messagesSinceTick++
         const text = Buffer.isBuffer(data)
           ? data.toString('utf8')
           : Array.isArray(data)
@@ -284,6 +288,8 @@ export class StreamConnection {
         }
       })
       ws.on('close', () => {
+        if (this.messagesSinceTick > 0) this.lastAliveAt = clock.now()
+        this.messagesSinceTick = 0
         clock.clearTimeout(pingTimer)
         clock.clearTimeout(pongTimer)
         this.pacer = undefined

@@ -42,9 +42,15 @@ const helpers = { d: wireDecimal, n: wireNumber, s: wireString, b: wireBoolean }
  * Builds one decoder per table and key style as a single object literal, so every event of a type has the same
  * hidden class and no per-field loop runs per message. The code is generated from the static tables above only.
  */
-function compile(fields: readonly Field[], simple: boolean, nested: Record<string, string> = {}): Decoder {
-  const body = fields
-    .map(([name, short, kind]) => `${JSON.stringify(name)}: h.${kind}(s[${JSON.stringify(simple ? short : name)}])`)
+function compile(fields: readonly Field[], simple: boolean, nested: Record<string, string> = {}, typed = true): Decoder {
+  const type: Array<string | Field> = typed ? [`"type": s[${JSON.stringify(simple ? 'ty' : 'type')}]`] : []
+  const body = type
+    .concat(fields)
+    .map((field) =>
+      typeof field === 'string'
+        ? field
+        : `${JSON.stringify(field[0])}: h.${field[2]}(s[${JSON.stringify(simple ? field[1] : field[0])}])`,
+    )
     .concat(Object.entries(nested).map(([name, code]) => `${JSON.stringify(name)}: ${code}`))
     .join(',\n')
   return new Function('h', 'sub', `return function decode(s) { return {\n${body}\n} }`)(helpers, subDecoders) as Decoder
@@ -56,8 +62,8 @@ const list = (short: string, name: string, simple: boolean, decoder: string) =>
 
 for (const simple of [false, true]) {
   const tag = simple ? 'Simple' : 'Default'
-  subDecoders[`unit${tag}`] = compile(ORDERBOOK_UNIT_FIELDS, simple)
-  subDecoders[`asset${tag}`] = compile(ASSET_FIELDS, simple)
+  subDecoders[`unit${tag}`] = compile(ORDERBOOK_UNIT_FIELDS, simple, {}, false)
+  subDecoders[`asset${tag}`] = compile(ASSET_FIELDS, simple, {}, false)
 }
 
 function decodersFor(simple: boolean) {
@@ -90,13 +96,12 @@ export function decodeMessage(source: Record<string, unknown>): StreamEvent | un
   const type = (simple ? source.ty : source.type) as unknown
   if (typeof type !== 'string') return undefined
   const decoders = simple ? SIMPLE_DECODERS : DEFAULT_DECODERS
-  let decoded: Record<string, unknown>
+  // The decoders copy `type` in their object literal, so every event of a type keeps one hidden class.
   if (type === 'ticker' || type === 'trade' || type === 'orderbook' || type === 'myOrder' || type === 'myAsset') {
-    decoded = decoders[type](source)
-  } else if (type.startsWith('candle.')) decoded = decoders.candle(source)
-  else return undefined
-  decoded.type = type
-  return decoded as unknown as StreamEvent
+    return decoders[type](source) as unknown as StreamEvent
+  }
+  if (type.startsWith('candle.')) return decoders.candle(source) as unknown as StreamEvent
+  return undefined
 }
 
 /** Decodes a frame's text (binary frames are UTF-8 JSON; decode them as text first). */

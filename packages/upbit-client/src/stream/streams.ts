@@ -139,7 +139,7 @@ export class StreamSubscription<E extends StreamEvent = StreamEvent> extends Eve
   /** @internal */
   deliver(event: E): void {
     this.emit('data', event)
-    for (const queue of this.queues) queue.push(event)
+    if (this.queues.size > 0) for (const queue of this.queues) queue.push(event)
   }
 
   /** @internal */
@@ -427,7 +427,7 @@ export class UpbitStreams extends EventEmitter<StreamsEvents> {
   }
 
   private dispatchAll(events: StreamEvent[]): void {
-    for (const event of events) this.dispatch(event)
+    for (let i = 0; i < events.length; i++) this.dispatch(events[i]!)
   }
 
   private dispatch(event: StreamEvent): void {
