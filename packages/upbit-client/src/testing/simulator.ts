@@ -568,8 +568,7 @@ export async function startUpbitSimulator(options: UpbitSimulatorOptions = {}): 
     candleOf,
     ticker: tickerView,
     orderbook: orderbookView,
-    verify: (authorization) =>
-      verifyAuthorization(authorization, '', pockets.keyOf(authorization) ?? verifyKeys, usedNonces),
+    verify: (authorization) => verifyAuthorization(authorization, '', pockets.keyOf(authorization) ?? verifyKeys, usedNonces),
     callerOf: (request, quotation) => pockets.callerOf(request, quotation),
     fee: (market) => exchange.feeFor(market),
     balances: (currencies) =>
