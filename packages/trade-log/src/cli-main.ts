@@ -1,24 +1,21 @@
 /**
  * The `trade-log` command. Exit codes: 0 fine, 1 problems found (bad lines, doctor verdict not OK, entries that
- * could not be converted), 2 usage error, 3 path not found or not readable.
+ * could not be converted), 2 usage error, 3 path not found or not readable, 130/143 stopped by SIGINT/SIGTERM.
  */
 import { existsSync, statSync } from 'node:fs'
-import { readFile, rm, writeFile } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { convertLegacy, legacySources } from './convert.js'
 import { doctor } from './doctor.js'
 import { isTradeLogError } from './errors.js'
-import { readLogFile } from './file-source.js'
-import { type LogFile, listLogFiles, logFileName, parseLogFileName } from './files.js'
-import { builtinKinds, type EntryKind, tradesKind } from './kinds.js'
-import { isLegacyTradeRecord, normalizeLegacyTrade } from './legacy.js'
-import type { Diagnostic } from './lines.js'
+import { kindsOfFile, type LogFile, parseLogFileName } from './files.js'
+import { builtinKinds } from './kinds.js'
+import { DAMAGE_CODES, type Diagnostic } from './lines.js'
 import { performance } from './performance.js'
 import { portfolio } from './portfolio.js'
-import { createTradeLogReader } from './reader.js'
+import { createReader, createTradeLogReader } from './reader.js'
 import { resolveLogDir } from './resolve-dir.js'
 import type { EquityEntry, TradeEntry } from './schemas.js'
-import { dayKey } from './time.js'
 
 /** Where the CLI writes and what it reads from its environment. */
 export interface CliIo {
@@ -26,25 +23,31 @@ export interface CliIo {
   stderr: (text: string) => void
   env: Readonly<Record<string, string | undefined>>
   cwd: string
-  /** Ends `tail -f`. */
+  /** Stops any command; its reason names the signal (`'SIGINT'`, `'SIGTERM'`) for the exit code. */
   signal?: AbortSignal
+  /** Clock (doctor's "last write … ago", future dates). Default `Date.now`. */
+  now?: () => number
 }
 
 export const EXIT = { ok: 0, problems: 1, usage: 2, notFound: 3 } as const
 
+/** Every command, the table the usage text and the tests are checked against. */
+export const CLI_COMMANDS = ['doctor', 'validate', 'tail', 'stats', 'convert'] as const
+
 const USAGE = `Usage: trade-log <command> [options]
 
 Commands:
-  doctor [dir]              check the log directory and say what is wrong (--tz ZONE, --json, --no-scan)
-  validate <file|dir>       report every bad line (--kind KIND for files with other names, --json)
-  tail [dir]                print the newest entries (-n N, --kind KIND); -f keeps following (--poll: no fs.watch)
+  doctor [dir]              check the log directory and say what is wrong, with fixes (--tz ZONE, --json, --no-scan)
+  validate <file|dir>...    list every bad line and repeated entry (--kind KIND for files with other names, --tz, --json)
+  tail [dir]                print the newest entries (-n N, --kind KIND, --tz); -f keeps following (--poll: no fs.watch)
   stats [dir]               performance and portfolio as JSON (--from, --to, --starting-balance X,
                             --prices KRW-BTC=160000000,..., --tz ZONE)
-  convert <file.json>...    turn the old bot's JSON arrays into <kind>_YYYYMMDD.jsonl (--out-dir DIR, --tz ZONE,
-                            --remove deletes each source once converted)
+  convert <file|dir>...     rewrite the old bot's files (.json, errors_*.log) as JSONL and set each source aside as
+                            <name>.converted (--out-dir DIR, --tz ZONE, --remove deletes a source only when every
+                            record in it was written elsewhere)
 
 The log directory is [dir], else TRADE_LOG_DIR, else ./logs.
-Exit codes: 0 ok, 1 problems found, 2 usage error, 3 path not found.`
+Exit codes: 0 ok, 1 problems found, 2 usage error, 3 path not found, 130/143 interrupted (SIGINT/SIGTERM).`
 
 class UsageError extends Error {}
 
@@ -71,6 +74,11 @@ function options(args: string[]) {
   })
 }
 
+/** The conventional exit code of a process stopped by `signal` (128 + its number). */
+function interruptedCode(signal: AbortSignal): number {
+  return signal.reason === 'SIGTERM' ? 143 : 130
+}
+
 /** Runs the CLI; resolves with the exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv
@@ -85,25 +93,33 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.stderr(`${(error as Error).message}\n\n${USAGE}\n`)
     return EXIT.usage
   }
+  const signal = io.signal ?? new AbortController().signal
   const dirOf = () =>
     resolveLogDir(parsed.positionals[0], { env: io.env, cwd: io.cwd, log: (message) => io.stderr(`${message}\n`) }).dir
   try {
+    signal.throwIfAborted()
     switch (command) {
       case 'doctor':
-        return await doctorCommand(dirOf(), parsed.values, io)
+        return await doctorCommand(dirOf(), parsed.values, io, signal)
       case 'validate':
-        return await validateCommand(parsed.positionals, parsed.values, io)
+        return await validateCommand(parsed.positionals, parsed.values, io, signal)
       case 'tail':
-        return await tailCommand(dirOf(), parsed.values, io)
+        return await tailCommand(dirOf(), parsed.values, io, signal)
       case 'stats':
-        return await statsCommand(dirOf(), parsed.values, io)
+        return await statsCommand(dirOf(), parsed.values, io, signal)
       case 'convert':
-        return await convertCommand(parsed.positionals, parsed.values, io)
+        return await convertCommand(parsed.positionals, parsed.values, io, signal)
       default:
         io.stderr(`Unknown command "${command}".\n\n${USAGE}\n`)
         return EXIT.usage
     }
   } catch (error) {
+    if (signal.aborted) {
+      io.stderr(
+        `trade-log: interrupted (${typeof signal.reason === 'string' ? signal.reason : 'aborted'}); stopped before finishing.\n`,
+      )
+      return interruptedCode(signal)
+    }
     if (error instanceof UsageError) {
       io.stderr(`${error.message}\n`)
       return EXIT.usage
@@ -116,14 +132,31 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io.stderr(`Not found: ${(error as NodeJS.ErrnoException).path ?? ''}. Run trade-log doctor to see where logs are.\n`)
       return EXIT.notFound
     }
+    if (isTradeLogError(error) && error.code === 'io') {
+      io.stderr(`${error.message}\n`)
+      return EXIT.notFound
+    }
     throw error
   }
 }
 
 type Values = ReturnType<typeof options>['values']
 
-async function doctorCommand(dir: string, values: Values, io: CliIo): Promise<number> {
-  const report = await doctor(dir, { timeZone: values.tz ?? 'UTC', scan: !values['no-scan'] })
+async function doctorCommand(dir: string, values: Values, io: CliIo, signal: AbortSignal): Promise<number> {
+  signal.throwIfAborted()
+  // Where else to look when there are no logs: ./logs and TRADE_LOG_DIR as this command sees them.
+  const searchPaths = [
+    resolve(io.cwd, 'logs'),
+    ...(io.env['TRADE_LOG_DIR'] ? [resolve(io.cwd, io.env['TRADE_LOG_DIR'])] : []),
+    join(dirname(dir), 'logs'),
+  ]
+  const report = await doctor(dir, {
+    timeZone: values.tz ?? 'UTC',
+    scan: !values['no-scan'],
+    signal,
+    searchPaths,
+    ...(io.now ? { now: io.now } : {}),
+  })
   if (values.json) {
     io.stdout(`${JSON.stringify(report, null, 2)}\n`)
   } else {
@@ -133,9 +166,12 @@ async function doctorCommand(dir: string, values: Values, io: CliIo): Promise<nu
       ...report.kinds.map(
         (kind) =>
           `${kind.kind.padEnd(10)} ${kind.files} file(s) ${kind.firstDay} … ${kind.lastDay}, ${kind.bytes} bytes, ` +
-          `${kind.entries ?? '?'} entries, ${kind.badLines ?? '?'} bad, last write ${kind.lastWriteAt}`,
+          `${kind.entries ?? '?'} entries, ${kind.badLines ?? '?'} bad, ${kind.duplicates ?? '?'} duplicate, last write ${kind.lastWriteAt}`,
       ),
-      ...report.nearMisses.map((miss) => `misnamed   ${miss.file}: ${miss.reason} → ${miss.fix}`),
+      ...report.findings.flatMap((finding) => [
+        `${finding.severity.padEnd(10)} ${finding.message}`,
+        ...(finding.fix ? [`  fix      ${finding.fix}`] : []),
+      ]),
       ...report.candidates.map((candidate) => `found logs ${candidate}`),
       `verdict    ${report.verdict.message}`,
     ]
@@ -145,58 +181,80 @@ async function doctorCommand(dir: string, values: Values, io: CliIo): Promise<nu
   return report.verdict.ok ? EXIT.ok : EXIT.problems
 }
 
-function kindFor(file: string, requested: string | undefined): EntryKind {
-  const name = requested ?? parseLogFileName(basename(file))?.kind
-  const kind = name ? builtinKinds[name as keyof typeof builtinKinds] : undefined
-  if (!kind) {
+/** The files a validate argument names: a directory's log files, or one file (its kind from its name or --kind). */
+function filesOf(path: string, values: Values): LogFile[] | undefined {
+  if (statSync(path).isDirectory()) return undefined
+  const parsed = parseLogFileName(basename(path))
+  if (parsed) return [{ ...parsed, path, ...(values.kind ? { kind: values.kind } : {}) }]
+  if (!values.kind) {
     throw new UsageError(
-      `Cannot tell the kind of ${file}: name it <kind>_YYYYMMDD.jsonl or pass --kind (one of ${Object.keys(builtinKinds).join(', ')}).`,
+      `Cannot tell the kind of ${path}: name it <kind>_YYYYMMDD.jsonl or pass --kind (one of ${Object.keys(builtinKinds).join(', ')}).`,
     )
   }
-  return kind
+  const format = path.endsWith('.json') ? 'json' : path.endsWith('.log') ? 'log' : 'jsonl'
+  return [{ path, name: basename(path), kind: values.kind, day: '00000000', format }]
 }
 
-async function validateCommand(paths: string[], values: Values, io: CliIo): Promise<number> {
+async function validateCommand(paths: string[], values: Values, io: CliIo, signal: AbortSignal): Promise<number> {
   if (paths.length === 0) throw new UsageError('validate needs a file or directory.')
-  let bad = 0
-  let entries = 0
   const diagnostics: Diagnostic[] = []
+  // Records per file and kind: a legacy trades file's records are read as decisions too, so count each record once.
+  const records = new Map<string, number>()
   for (const input of paths) {
-    const path = resolve(input)
+    const path = resolve(io.cwd, input)
     if (!existsSync(path)) {
       io.stderr(`Not found: ${path}\n`)
       return EXIT.notFound
     }
-    const files: LogFile[] = statSync(path).isDirectory()
-      ? (await listLogFiles(path)).filter((file) => file.kind in builtinKinds || values.kind)
-      : [
-          {
-            path,
-            name: basename(path),
-            kind: '',
-            day: '',
-            format: path.endsWith('.json') ? 'json' : 'jsonl',
-          },
-        ]
-    for (const file of files) {
-      const kind = kindFor(file.path, values.kind ?? (file.kind || undefined))
-      for await (const batch of readLogFile(file, kind, Number.POSITIVE_INFINITY, {
+    const only = filesOf(path, values)
+    const dir = only ? resolve(path, '..') : path
+    const reader = createReader(
+      {
+        dir,
+        timeZone: values.tz ?? 'UTC',
         onDiagnostic: (diagnostic) => {
-          bad++
+          signal.throwIfAborted()
           diagnostics.push(diagnostic)
           if (!values.json) io.stdout(`${diagnostic.file}:${diagnostic.line}: ${diagnostic.reason}\n`)
         },
-      })) {
-        entries += batch.length
+      },
+      only ? { files: only } : {},
+    )
+    const kinds = only
+      ? [...new Set(only.flatMap((file) => kindsOfFile(file).reads))]
+      : Object.keys(builtinKinds).filter((kind) => !values.kind || kind === values.kind)
+    for (const kind of kinds) {
+      if (!(kind in builtinKinds)) throw new UsageError(`Unknown kind "${kind}"; one of ${Object.keys(builtinKinds).join(', ')}.`)
+      const counts = new Map<string, number>()
+      let seen = 0
+      for await (const record of reader.stream({ kind: kind as 'trades' })) {
+        if ((++seen & 1023) === 0) signal.throwIfAborted()
+        counts.set(record.file, (counts.get(record.file) ?? 0) + 1)
       }
+      signal.throwIfAborted()
+      for (const [file, count] of counts) records.set(file, Math.max(records.get(file) ?? 0, count))
     }
   }
-  if (values.json) io.stdout(`${JSON.stringify({ entries, badLines: bad, diagnostics }, null, 2)}\n`)
-  else io.stdout(`${entries} valid entr${entries === 1 ? 'y' : 'ies'}, ${bad} bad line(s)\n`)
-  return bad > 0 ? EXIT.problems : EXIT.ok
+  const entries = [...records.values()].reduce((sum, count) => sum + count, 0)
+  const bad = diagnostics.filter((d) => DAMAGE_CODES.has(d.code)).length
+  const duplicates = diagnostics.filter((d) => d.code === 'duplicate').length
+  const unsupported = diagnostics.filter((d) => d.code === 'unsupported').length
+  if (values.json) {
+    io.stdout(`${JSON.stringify({ entries, badLines: bad, duplicates, unsupported, diagnostics }, null, 2)}\n`)
+  } else {
+    const extra = [
+      duplicates > 0 ? `${duplicates} duplicate(s)` : '',
+      unsupported > 0 ? `${unsupported} legacy record(s) not supported` : '',
+    ].filter(Boolean)
+    io.stdout(
+      `${entries} valid entr${entries === 1 ? 'y' : 'ies'}, ${bad} bad line(s)${extra.length > 0 ? `, ${extra.join(', ')}` : ''}\n`,
+    )
+  }
+  return bad > 0 || duplicates > 0 ? EXIT.problems : EXIT.ok
 }
 
-async function tailCommand(dir: string, values: Values, io: CliIo): Promise<number> {
+async function tailCommand(dir: string, values: Values, io: CliIo, signal: AbortSignal): Promise<number> {
+  signal.throwIfAborted()
   if (!existsSync(dir)) {
     io.stderr(`No log directory at ${dir}. Run trade-log doctor ${dir}.\n`)
     return EXIT.notFound
@@ -204,9 +262,14 @@ async function tailCommand(dir: string, values: Values, io: CliIo): Promise<numb
   const count = Number(values.n ?? '10')
   if (!Number.isInteger(count) || count < 0) throw new UsageError('-n takes a whole number.')
   const kind = (values.kind ?? 'trades') as 'trades'
-  const reader = createTradeLogReader({ dir, onDiagnostic: (d) => io.stderr(`skipped ${d.file}:${d.line}: ${d.reason}\n`) })
+  const reader = createTradeLogReader({
+    dir,
+    timeZone: values.tz ?? 'UTC',
+    onDiagnostic: (d) => io.stderr(`skipped ${d.file}:${d.line}: ${d.reason}\n`),
+  })
   if (count > 0) {
     const page = await reader.readEntries({ kind, limit: count })
+    signal.throwIfAborted()
     for (const entry of page.entries.reverse()) io.stdout(`${JSON.stringify(entry)}\n`)
   }
   if (!values.follow) return EXIT.ok
@@ -214,11 +277,19 @@ async function tailCommand(dir: string, values: Values, io: CliIo): Promise<numb
   follower.on('error', (error) =>
     io.stderr(`trade-log: ${error instanceof Error ? error.message : String(error)} (still polling)\n`),
   )
-  await follower.ready
-  io.stderr(`following ${kind} in ${dir} (${follower.watching ? 'watching and polling' : 'polling only'}); Ctrl-C stops\n`)
   const stop = () => void follower.close()
-  io.signal?.addEventListener('abort', stop, { once: true })
-  for await (const record of follower) io.stdout(`${JSON.stringify(record.entry)}\n`)
+  signal.addEventListener('abort', stop, { once: true })
+  try {
+    await follower.ready
+    signal.throwIfAborted()
+    io.stderr(`following ${kind} in ${dir} (${follower.watching ? 'watching and polling' : 'polling only'}); Ctrl-C stops\n`)
+    for await (const record of follower) io.stdout(`${JSON.stringify(record.entry)}\n`)
+  } finally {
+    signal.removeEventListener('abort', stop)
+    await follower.close()
+  }
+  // The follower ends only when closed: by the signal.
+  signal.throwIfAborted()
   return EXIT.ok
 }
 
@@ -232,18 +303,25 @@ function parsePrices(text: string | undefined): Record<string, string> {
   return prices
 }
 
-async function statsCommand(dir: string, values: Values, io: CliIo): Promise<number> {
+async function statsCommand(dir: string, values: Values, io: CliIo, signal: AbortSignal): Promise<number> {
+  signal.throwIfAborted()
   if (!existsSync(dir)) {
     io.stderr(`No log directory at ${dir}. Run trade-log doctor ${dir}.\n`)
     return EXIT.notFound
   }
   let bad = 0
-  const reader = createTradeLogReader({ dir, onDiagnostic: () => bad++ })
+  const reader = createTradeLogReader({ dir, timeZone: values.tz ?? 'UTC', onDiagnostic: () => bad++ })
   const range = { ...(values.from ? { from: values.from } : {}), ...(values.to ? { to: values.to } : {}) }
   const trades: TradeEntry[] = []
   const equity: EquityEntry[] = []
-  for await (const record of reader.stream({ kind: 'trades', ...range })) trades.push(record.entry)
-  for await (const record of reader.stream({ kind: 'equity', ...range })) equity.push(record.entry)
+  for await (const record of reader.stream({ kind: 'trades', ...range })) {
+    if ((trades.push(record.entry) & 1023) === 0) signal.throwIfAborted()
+  }
+  signal.throwIfAborted()
+  for await (const record of reader.stream({ kind: 'equity', ...range })) {
+    if ((equity.push(record.entry) & 1023) === 0) signal.throwIfAborted()
+  }
+  signal.throwIfAborted()
   const result = {
     dir,
     badLines: bad,
@@ -261,67 +339,20 @@ async function statsCommand(dir: string, values: Values, io: CliIo): Promise<num
   return EXIT.ok
 }
 
-async function convertCommand(paths: string[], values: Values, io: CliIo): Promise<number> {
-  if (paths.length === 0) throw new UsageError('convert needs at least one legacy .json file.')
-  const timeZone = values.tz ?? 'UTC'
-  let problems = 0
-  for (const input of paths) {
-    const path = resolve(input)
-    let items: unknown
-    try {
-      items = JSON.parse((await readFile(path, 'utf8')).replace(/^\uFEFF/, ''))
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw error
-      io.stderr(`${path}: not a JSON array (${(error as Error).name}); nothing converted.\n`)
-      problems++
-      continue
-    }
-    if (!Array.isArray(items)) {
-      io.stderr(`${path}: not a JSON array; nothing converted.\n`)
-      problems++
-      continue
-    }
-    const byDay = new Map<string, string[]>()
-    const assumed = new Set<string>()
-    items.forEach((value, index) => {
-      const line = index + 1
-      const result = isLegacyTradeRecord(value)
-        ? normalizeLegacyTrade(value, { file: basename(path), line })
-        : tradesKind.schema.safeParse(value).success
-          ? { ok: true as const, entry: value as TradeEntry, assumed: [] }
-          : { ok: false as const, reason: 'neither a legacy trade nor a trade entry' }
-      if (!result.ok) {
-        if (!('skipped' in result && result.skipped === 'hold')) problems++
-        io.stderr(`${path}:${line}: ${result.reason}\n`)
-        return
-      }
-      for (const item of result.assumed) assumed.add(item)
-      const day = dayKey(result.entry.tsMs, timeZone)
-      const lines = byDay.get(day) ?? []
-      lines.push(`${JSON.stringify(result.entry)}\n`)
-      byDay.set(day, lines)
-    })
-    const outDir = resolve(values['out-dir'] ?? dirname(path))
-    for (const [day, lines] of byDay) {
-      const target = join(outDir, logFileName('trades', day))
-      try {
-        // 'wx': never overwrite or mix into a log that already exists.
-        await writeFile(target, lines.join(''), { flag: 'wx' })
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
-        io.stderr(`${target} already exists; not overwritten. Move it away and run convert again.\n`)
-        problems++
-        continue
-      }
-      io.stdout(`${target}: ${lines.length} entries\n`)
-    }
-    if (assumed.size > 0) io.stdout(`assumed: ${[...assumed].join('; ')}\n`)
-    if (values.remove && problems === 0) {
-      await rm(path)
-      io.stdout(`removed ${path}\n`)
-    } else if (byDay.size > 0) {
-      io.stdout(`keep or move ${path}: while it stays in the log directory the reader reads both files.\n`)
-    }
+async function convertCommand(paths: string[], values: Values, io: CliIo, signal: AbortSignal): Promise<number> {
+  if (paths.length === 0) throw new UsageError("convert needs the old bot's files, or a directory holding them.")
+  const sources = await legacySources(paths.map((path) => resolve(io.cwd, path)))
+  if (sources.length === 0) {
+    io.stdout(`nothing to convert in ${paths.map((path) => resolve(io.cwd, path)).join(', ')}\n`)
+    return EXIT.ok
   }
+  const problems = await convertLegacy(sources, {
+    timeZone: values.tz ?? 'UTC',
+    ...(values['out-dir'] ? { outDir: resolve(io.cwd, values['out-dir']) } : {}),
+    ...(values.remove ? { remove: true } : {}),
+    signal,
+    out: io.stdout,
+    err: io.stderr,
+  })
   return problems > 0 ? EXIT.problems : EXIT.ok
 }

@@ -1,8 +1,10 @@
+import { spawn } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { appendFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { describe, expect, it, vi } from 'vitest'
-import { EXIT, runCli } from './cli-main.js'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { CLI_COMMANDS, EXIT, runCli } from './cli-main.js'
+import { buildChildScript } from './test-support/build-child.js'
 import { AUG_1, HOUR, LEGACY_BUY, trade } from './test-support/entries.js'
 import { useTempDir } from './test-support/temp-dir.js'
 
@@ -72,7 +74,8 @@ describe('trade-log CLI', () => {
     await appendFile(file, jsonl([trade(AUG_1 + 4 * HOUR, { orderId: 'o4' })]))
     await vi.waitFor(() => expect(follow.out()).toContain('"orderId":"o4"'), { timeout: 15_000 })
     controller.abort()
-    expect(await follow.done).toBe(EXIT.ok)
+    // Stopped by a signal (Ctrl-C): the conventional 130.
+    expect(await follow.done).toBe(130)
   })
 
   it('stats prints performance and portfolio as JSON', async () => {
@@ -91,7 +94,7 @@ describe('trade-log CLI', () => {
     expect(result.portfolio).toMatchObject({ cash: '1009', equity: '1009' })
   })
 
-  it('convert turns a legacy JSON array into daily JSONL and never overwrites', async () => {
+  it('convert turns a legacy JSON array into daily JSONL files of its own and sets the source aside', async () => {
     const dir = tempDir()
     const legacy = join(dir, 'trades_20250801.json')
     writeFileSync(
@@ -111,16 +114,19 @@ describe('trade-log CLI', () => {
     const first = run(['convert', legacy])
     expect(await first.done).toBe(EXIT.ok)
     expect(first.out()).toMatch(/assumed: .*fee = 0/)
-    const day1 = readFileSync(join(dir, 'trades_20250801.jsonl'), 'utf8')
+    const day1 = readFileSync(join(dir, 'trades_20250801.legacy-trades-20250801.jsonl'), 'utf8')
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line))
     expect(day1).toEqual([expect.objectContaining({ side: 'buy', volume: '0.001', funds: '45000', fee: '0' })])
-    expect(existsSync(join(dir, 'trades_20250802.jsonl'))).toBe(true)
-    const again = run(['convert', legacy, '--remove'])
-    expect(await again.done).toBe(EXIT.problems)
-    expect(again.err()).toMatch(/already exists; not overwritten/)
-    expect(existsSync(legacy)).toBe(true)
+    // Split by the day of each entry (in --tz), named after the source.
+    expect(existsSync(join(dir, 'trades_20250802.legacy-trades-20250801.jsonl'))).toBe(true)
+    expect(existsSync(join(dir, 'decisions_20250801.legacy-trades-20250801.jsonl'))).toBe(true)
+    expect(existsSync(legacy)).toBe(false)
+    expect(existsSync(`${legacy}.converted`)).toBe(true)
+    const again = run(['convert', dir])
+    expect(await again.done).toBe(EXIT.ok)
+    expect(again.out()).toMatch(/nothing to convert/)
   })
 
   it('exits 2 on usage errors', async () => {
@@ -128,5 +134,120 @@ describe('trade-log CLI', () => {
     expect(await run(['frobnicate']).done).toBe(EXIT.usage)
     expect(await run(['tail', '--bogus']).done).toBe(EXIT.usage)
     expect(await run(['validate']).done).toBe(EXIT.usage)
+  })
+})
+
+describe('trade-log stops on the first SIGINT or SIGTERM', () => {
+  /** A run whose signal fires at the command's first output, with `reason` as cli.ts passes it. */
+  function interrupted(argv: string[], reason: 'SIGINT' | 'SIGTERM') {
+    const controller = new AbortController()
+    const out: string[] = []
+    const err: string[] = []
+    const fire = () => controller.signal.aborted || controller.abort(reason)
+    const done = runCli(argv, {
+      stdout: (text) => {
+        out.push(text)
+        fire()
+      },
+      stderr: (text) => {
+        err.push(text)
+        fire()
+      },
+      env: {},
+      cwd: '/',
+      signal: controller.signal,
+    })
+    return { done, out: () => out.join(''), err: () => err.join('') }
+  }
+
+  /** Work for each command, and what it would have printed had it finished. */
+  const scenarios: Record<(typeof CLI_COMMANDS)[number], (dir: string) => { argv: string[]; finished: RegExp }> = {
+    doctor: (dir) => ({ argv: ['doctor', dir], finished: /verdict/ }),
+    validate: (dir) => {
+      writeFileSync(join(dir, 'trades_20250805.jsonl'), 'bad\n'.repeat(50))
+      return { argv: ['validate', dir], finished: /valid entr/ }
+    },
+    tail: (dir) => ({ argv: ['tail', dir, '-n', '5'], finished: /orderId/ }),
+    stats: (dir) => ({ argv: ['stats', dir], finished: /performance/ }),
+    convert: (dir) => {
+      writeFileSync(join(dir, 'trades_20250701.json'), JSON.stringify([LEGACY_BUY]))
+      writeFileSync(join(dir, 'trades_20250702.json'), JSON.stringify([{ ...LEGACY_BUY, timestamp: '2025-07-02T12:00:00Z' }]))
+      return { argv: ['convert', join(dir, 'trades_20250701.json'), join(dir, 'trades_20250702.json')], finished: /20250702/ }
+    },
+  }
+
+  it('has a scenario for every command', () => {
+    expect(Object.keys(scenarios).sort()).toEqual([...CLI_COMMANDS].sort())
+  })
+
+  for (const [reason, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
+    it.each([...CLI_COMMANDS])(`%s: ${reason} stops it before it finishes, exit ${code}`, async (command) => {
+      const dir = tempDir()
+      for (let day = 1; day <= 4; day++) {
+        writeFileSync(
+          join(dir, `trades_2025080${day}.jsonl`),
+          jsonl(Array.from({ length: 200 }, (_, i) => trade(AUG_1 + (day - 1) * 86_400_000 + i))),
+        )
+      }
+      const { argv, finished } = scenarios[command](dir)
+      const run = interrupted(argv, reason)
+      expect(await run.done).toBe(code)
+      expect(run.out()).not.toMatch(finished)
+      expect(run.err()).toMatch(/interrupted/)
+    })
+  }
+
+  it('tail -f stops on the signal with the signal’s exit code', async () => {
+    const dir = tempDir()
+    writeFileSync(join(dir, 'trades_20250801.jsonl'), '')
+    const controller = new AbortController()
+    const err: string[] = []
+    const done = runCli(['tail', dir, '-n', '0', '-f', '--poll'], {
+      stdout: () => {},
+      stderr: (text) => err.push(text),
+      env: {},
+      cwd: '/',
+      signal: controller.signal,
+    })
+    await vi.waitFor(() => expect(err.join('')).toContain('following trades'), { timeout: 15_000 })
+    controller.abort('SIGTERM')
+    expect(await done).toBe(143)
+  })
+
+  describe('as a process', () => {
+    let cli: { file: string; cleanup: () => void }
+    beforeAll(async () => {
+      cli = await buildChildScript(join(import.meta.dirname, 'cli.ts'))
+    }, 30_000)
+    afterAll(() => cli.cleanup())
+
+    it.each([
+      ['SIGINT', 130],
+      ['SIGTERM', 143],
+    ] as const)(
+      'validate, interrupted by %s while it prints, exits %i without its summary',
+      async (signal, code) => {
+        const dir = tempDir()
+        // Far more bad lines than can be printed before the signal lands.
+        writeFileSync(join(dir, 'trades_20250801.jsonl'), 'bad line\n'.repeat(300_000))
+        const proc = spawn(process.execPath, [cli.file, 'validate', dir], { stdio: ['ignore', 'pipe', 'pipe'] })
+        let out = ''
+        let sent = false
+        proc.stdout.on('data', (data: Buffer) => {
+          out += data.toString()
+          if (!sent) {
+            sent = true
+            proc.kill(signal)
+          }
+        })
+        const exit = await new Promise<number | null>((resolve) => proc.on('exit', (status) => resolve(status)))
+        expect(exit).toBe(code)
+        expect(out).not.toMatch(/valid entr/)
+      },
+      60_000,
+    )
   })
 })

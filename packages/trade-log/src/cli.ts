@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 import { runCli } from './cli-main.js'
 
+// The first SIGINT or SIGTERM stops the command, which then exits 130 or 143; the listeners are gone after it, so a
+// second signal ends the process at once (Node's default action).
 const controller = new AbortController()
-process.once('SIGINT', () => controller.abort())
-process.once('SIGTERM', () => controller.abort())
+process.once('SIGINT', () => controller.abort('SIGINT'))
+process.once('SIGTERM', () => controller.abort('SIGTERM'))
 runCli(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),

@@ -1,17 +1,33 @@
 /**
- * Reads one log file as batches of entries in bounded memory (64 KiB reads, read ahead), reporting every skipped line.
- * A legacy `.json` file holding a JSON array is read whole: the old bot's files are small and an array cannot
- * be streamed line by line.
+ * Reads one log file as batches of entries in bounded memory (64 KiB reads, read ahead), reporting every line that
+ * is not (only) an entry. The old bot's files are read the same way: `.json` by a record scanner, `errors_*.log`
+ * line by line.
  */
-import { open, readFile } from 'node:fs/promises'
-import type { LogFile } from './files.js'
+import { isUtf8 } from 'node:buffer'
+import { constants } from 'node:fs'
+import { type FileHandle, open } from 'node:fs/promises'
+import { TradeLogIoError } from './errors.js'
+import { kindsOfFile, type LogFile } from './files.js'
 import type { EntryKind } from './kinds.js'
-import { type Diagnostic, interpretLine, interpretValue, type LineOutcome } from './lines.js'
+import { type LegacyTextHead, legacyErrorEntry, naiveTimeAssumption, parseLegacyTextLine } from './legacy.js'
+import { JsonRecordScanner } from './legacy-json.js'
+import {
+  type Diagnostic,
+  type DiagnosticCode,
+  interpretLine,
+  interpretText,
+  interpretValue,
+  invalidUtf8Lines,
+  type LineOutcome,
+  longerThan,
+  nulReason,
+  type ReadContext,
+} from './lines.js'
 
 /** One entry read from a file. */
 export interface FileRecord {
   entry: Record<string, unknown> & { ts: string; tsMs: number }
-  /** 1-based line (or legacy array element) number. */
+  /** 1-based line number (for a legacy `.json` file: the record's number). */
   line: number
   /** Parsed but not yet validated (only when read with `validate: false`). */
   unchecked?: true
@@ -19,10 +35,25 @@ export interface FileRecord {
 
 /** Callbacks for what is not an entry. */
 export interface ReadHooks {
-  /** A skipped line. */
+  /** A skipped line, or one holding more than its entry. */
   onDiagnostic(diagnostic: Diagnostic): void
   /** A legacy entry was normalized with these assumptions. */
   onAssumed?(assumed: string[]): void
+}
+
+/** How to read one file. */
+export interface ReadFileOptions {
+  /** Lines longer than this are skipped with a diagnostic. */
+  maxLineBytes: number
+  /** Validate every line (`false`: JSON objects with a numeric `tsMs` come back `unchecked`). Default `true`. */
+  validate?: boolean
+  /**
+   * True when nothing will append to the file again (a legacy file, a past day's): an unterminated last line is
+   * then torn and reported. Otherwise it may be a write in flight and is left for later.
+   */
+  finished: boolean
+  /** Zone of legacy timestamps without an offset. */
+  timeZone: string
 }
 
 // Read size and batch size, measured with `pnpm bench read` (100 MB, 360k lines). 64 KiB reads cost ~15% less CPU
@@ -31,55 +62,86 @@ export interface ReadHooks {
 const CHUNK = 64 * 1024
 const BATCH = 32
 
-function accept(outcome: LineOutcome, line: number, batch: FileRecord[], file: string, hooks: ReadHooks): void {
+/** Opens a log file for reading, with a typed error that says what to do when this process may not. */
+export async function openLogFile(path: string): Promise<FileHandle | undefined> {
+  let handle: FileHandle
+  try {
+    // Non-blocking, so a FIFO named like a log cannot hang the reader; for regular files the flag does nothing.
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    // Gone between listing and opening (convert set it aside, a rotation): nothing to read.
+    if (code === 'ENOENT') return undefined
+    if (code === 'EACCES' || code === 'EPERM') {
+      throw new TradeLogIoError(
+        `This process (uid ${process.getuid?.() ?? '?'}) cannot read ${path}: give it read access (chmod o+r ${path}, or run the reader as the user that writes the logs).`,
+        { path, cause: error },
+      )
+    }
+    throw new TradeLogIoError(`Could not open ${path}: ${(error as Error).message}.`, { path, cause: error })
+  }
+  const info = await handle.stat()
+  if (!info.isFile()) {
+    await handle.close()
+    throw new TradeLogIoError(
+      `${path} is ${info.isDirectory() ? 'a directory' : 'not a regular file'}, not a log file: move it out of the log directory.`,
+      { path },
+    )
+  }
+  return handle
+}
+
+/** Passes a line's outcome on: entries into the batch, everything else to the hooks. */
+function accept(outcome: LineOutcome, line: number, batch: FileRecord[], file: string, hooks: ReadHooks, report: boolean): void {
   if (outcome.type === 'entry') {
     batch.push(outcome.unchecked ? { entry: outcome.entry, line, unchecked: true } : { entry: outcome.entry, line })
     if (outcome.assumed) hooks.onAssumed?.(outcome.assumed)
+    if (outcome.nul && report) hooks.onDiagnostic({ file, line, reason: nulReason(outcome.nul, true), code: 'nul' })
+  } else if (!report) {
+    // Another kind reads this file's damage (a legacy trades file read for its decisions): said once, there.
   } else if (outcome.type === 'bad') {
-    hooks.onDiagnostic({ file, line, reason: outcome.reason })
+    hooks.onDiagnostic({ file, line, reason: outcome.reason, code: outcome.code })
+  } else if (outcome.type === 'unsupported') {
+    hooks.onDiagnostic({ file, line, reason: outcome.reason, code: 'unsupported' })
   }
 }
 
-async function* readLegacyJson(file: LogFile, kind: EntryKind, hooks: ReadHooks): AsyncGenerator<FileRecord[]> {
-  const text = (await readFile(file.path, 'utf8')).replace(/^\uFEFF/, '')
-  if (!text.trimStart().startsWith('[')) {
-    yield* readJsonl(file, kind, Number.POSITIVE_INFINITY, hooks)
-    return
-  }
-  let values: unknown
-  try {
-    values = JSON.parse(text.replace(/\0+/g, ''))
-  } catch {
-    hooks.onDiagnostic({ file: file.path, line: 1, reason: 'legacy JSON array does not parse (torn or not JSON)' })
-    return
-  }
-  const batch: FileRecord[] = []
-  ;(values as unknown[]).forEach((value, index) => {
-    accept(interpretValue(value, kind, { file: file.path, line: index + 1 }), index + 1, batch, file.path, hooks)
-  })
-  yield batch
+/** Called per complete line; `emit` adds an outcome for a line (maybe an earlier one). */
+interface LineHandler {
+  line(raw: string, hasNul: boolean, lineNo: number, emit: (outcome: LineOutcome, lineNo: number) => void): void
+  /** The file ended; `tail` is an unterminated last line, if any. */
+  end(tail: Buffer | undefined, lineNo: number, emit: (outcome: LineOutcome, lineNo: number) => void): void
 }
 
-async function* readJsonl(
+/** The complete lines of a file in 64 KiB reads, oversized, non-UTF-8 and torn lines reported, batches yielded. */
+async function* readLines(
   file: LogFile,
-  kind: EntryKind,
-  maxLineBytes: number,
+  options: ReadFileOptions,
   hooks: ReadHooks,
-  validate = true,
+  handler: LineHandler,
+  report: boolean,
 ): AsyncGenerator<FileRecord[]> {
-  const handle = await open(file.path, 'r')
+  const handle = await openLogFile(file.path)
+  if (!handle) return
+  const { maxLineBytes } = options
   // Two buffers, reused for the whole file: the next read fills one while the lines of the other are decoded.
   let filling = Buffer.allocUnsafe(CHUNK)
   let spare = Buffer.allocUnsafe(CHUNK)
   let pending: Promise<{ bytesRead: number }> | undefined
-  let carry: Buffer | undefined
+  // A line spanning reads, kept as its parts (joined once, at its newline) so long lines cost linear time.
+  let carry: Buffer[] = []
+  let carryBytes = 0
   let lineNo = 0
   let skipping = false
-  const oversize = () => hooks.onDiagnostic({ file: file.path, line: lineNo, reason: `line longer than ${maxLineBytes} bytes` })
-  const take = (raw: string, hasNul: boolean, batch: FileRecord[]) => {
+  let batch: FileRecord[] = []
+  const emit = (outcome: LineOutcome, line: number) => accept(outcome, line, batch, file.path, hooks, report)
+  const bad = (line: number, reason: string, code: DiagnosticCode) => emit({ type: 'bad', reason, code }, line)
+  const tooLong = () => bad(lineNo, `line longer than ${maxLineBytes} bytes`, 'too-long')
+  const take = (bytes: Buffer) => {
     lineNo++
-    if (raw.length > maxLineBytes && Buffer.byteLength(raw) > maxLineBytes) oversize()
-    else accept(interpretLine(raw, hasNul, kind, { file: file.path, line: lineNo }, validate), lineNo, batch, file.path, hooks)
+    if (bytes.length > maxLineBytes) tooLong()
+    else if (!isUtf8(bytes)) bad(lineNo, 'not valid UTF-8: the entry would not be the bytes on disk', 'utf8')
+    else handler.line(bytes.toString('utf8'), bytes.includes(0), lineNo, emit)
   }
   try {
     pending = handle.read(filling, 0, CHUNK, null)
@@ -92,33 +154,44 @@ async function* readJsonl(
       pending = handle.read(filling, 0, CHUNK, null)
       const first = bytes.indexOf(10)
       if (first < 0) {
-        if (!skipping) carry = carry ? Buffer.concat([carry, bytes]) : Buffer.from(bytes)
-        if (carry && carry.length > maxLineBytes) {
-          skipping = true
-          carry = undefined
+        if (!skipping) {
+          carry.push(Buffer.from(bytes))
+          carryBytes += bytes.length
+          if (carryBytes > maxLineBytes) {
+            skipping = true
+            carry = []
+            carryBytes = 0
+          }
         }
         continue
       }
-      let batch: FileRecord[] = []
       let start = 0
       if (skipping) {
         lineNo++
-        oversize()
+        tooLong()
         skipping = false
         start = first + 1
-      } else if (carry) {
-        const head = Buffer.concat([carry, bytes.subarray(0, first)])
-        carry = undefined
-        take(head.toString('utf8'), head.includes(0), batch)
+      } else if (carry.length > 0) {
+        carry.push(bytes.subarray(0, first))
+        const head = Buffer.concat(carry)
+        carry = []
+        carryBytes = 0
+        take(head)
         start = first + 1
       }
       const last = bytes.lastIndexOf(10)
       if (last >= start) {
-        // Whole lines only: the text ends at a newline, so no UTF-8 sequence is cut in two.
+        // Whole lines only: the region ends at a newline, so no UTF-8 sequence is cut in two.
         const text = bytes.toString('utf8', start, last)
         const hasNul = text.includes('\0')
+        const notUtf8 = isUtf8(bytes.subarray(start, last)) ? undefined : invalidUtf8Lines(bytes, start, last)
+        let index = 0
         for (const raw of text.split('\n')) {
-          take(raw, hasNul, batch)
+          index++
+          lineNo++
+          if (notUtf8?.has(index)) bad(lineNo, 'not valid UTF-8: the entry would not be the bytes on disk', 'utf8')
+          else if (longerThan(raw, maxLineBytes)) tooLong()
+          else handler.line(raw, hasNul, lineNo, emit)
           if (batch.length >= BATCH) {
             yield batch
             batch = []
@@ -126,29 +199,165 @@ async function* readJsonl(
         }
       }
       if (last + 1 < bytesRead) {
-        // Copied: this buffer is about to be read into again.
-        if (bytesRead - last - 1 > maxLineBytes) skipping = true
-        else carry = Buffer.from(bytes.subarray(last + 1))
+        const rest = bytesRead - last - 1
+        if (rest > maxLineBytes) skipping = true
+        else {
+          // Copied: this buffer is about to be read into again.
+          carry.push(Buffer.from(bytes.subarray(last + 1)))
+          carryBytes = rest
+        }
       }
-      if (batch.length > 0) yield batch
+      if (batch.length > 0) {
+        yield batch
+        batch = []
+      }
     }
     if (skipping) {
       lineNo++
-      oversize()
-    } else if (carry) {
-      // An unterminated last line is either complete JSON that only lacks its newline (kept) or a write still in
-      // flight or torn by a crash: neither is corruption, so it is not reported.
-      lineNo++
-      const outcome = interpretLine(carry.toString('utf8'), carry.includes(0), kind, { file: file.path, line: lineNo }, validate)
-      if (outcome.type === 'entry') {
-        const batch: FileRecord[] = []
-        accept(outcome, lineNo, batch, file.path, hooks)
-        yield batch
-      }
+      tooLong()
+    } else {
+      const tail = carry.length > 0 ? Buffer.concat(carry) : undefined
+      if (tail) lineNo++
+      handler.end(tail, lineNo, emit)
     }
+    if (batch.length > 0) yield batch
   } finally {
     // A consumer that stops early leaves a read in flight: let it land before closing the descriptor.
     await pending?.catch(() => undefined)
+    await handle.close()
+  }
+}
+
+/** JSONL: one entry per line. */
+function jsonlHandler(file: LogFile, kind: EntryKind, options: ReadFileOptions, context: ReadContext): LineHandler {
+  const validate = options.validate ?? true
+  return {
+    line(raw, hasNul, lineNo, emit) {
+      emit(interpretLine(raw, hasNul, kind, { file: file.path, line: lineNo }, validate, context), lineNo)
+    },
+    end(tail, lineNo, emit) {
+      if (!tail) return
+      // An unterminated last line that is already complete JSON only lacks its newline: read it. Anything else is a
+      // write in flight (today's file) or torn by a crash (a file nothing appends to any more).
+      if (!isUtf8(tail)) {
+        if (options.finished) emit({ type: 'bad', reason: 'torn last line (no newline), not valid UTF-8', code: 'torn' }, lineNo)
+        return
+      }
+      const outcome = interpretLine(
+        tail.toString('utf8'),
+        tail.includes(0),
+        kind,
+        { file: file.path, line: lineNo },
+        validate,
+        context,
+      )
+      if (outcome.type === 'entry') emit(outcome, lineNo)
+      else if (options.finished && outcome.type !== 'blank') {
+        const nulOnly = outcome.type === 'bad' && outcome.code === 'nul'
+        emit(
+          nulOnly
+            ? outcome
+            : {
+                type: 'bad',
+                reason: `torn last line: ${tail.length} bytes with no newline that are not an entry (a crash while it was written)`,
+                code: 'torn',
+              },
+          lineNo,
+        )
+      }
+    },
+  }
+}
+
+/** The old bot's `errors_YYYYMMDD.log`: an entry per timestamped line, with the untimed lines after it (a traceback). */
+function textLogHandler(file: LogFile, kind: EntryKind, options: ReadFileOptions, hooks: ReadHooks): LineHandler {
+  type Emit = (outcome: LineOutcome, lineNo: number) => void
+  let head: { at: number; value: LegacyTextHead; continuation: string[]; bytes: number } | undefined
+  let orphans: { first: number; count: number } | undefined
+  const flush = (emit: Emit) => {
+    if (orphans) {
+      const { first, count } = orphans
+      orphans = undefined
+      const reason = `${count} line(s) of text before the first timestamped line: there is no time to give them, so they are not read as an error entry`
+      emit({ type: 'unsupported', reason }, first)
+    }
+    if (!head) return
+    const { at, value, continuation, bytes } = head
+    head = undefined
+    if (bytes > options.maxLineBytes) {
+      emit({ type: 'bad', reason: `entry longer than ${options.maxLineBytes} bytes`, code: 'too-long' }, at)
+      return
+    }
+    while (continuation.length > 0 && continuation.at(-1)!.trim() === '') continuation.pop()
+    const entry = legacyErrorEntry(value, continuation, { file: file.name, record: at }, options.timeZone)
+    const outcome = interpretValue(entry, kind, { file: file.path, line: at })
+    if (outcome.type === 'entry' && value.naive) hooks.onAssumed?.([naiveTimeAssumption(options.timeZone)])
+    emit(outcome, at)
+  }
+  const line = (raw: string, hasNul: boolean, lineNo: number, emit: Emit) => {
+    let text = raw
+    if (hasNul && raw.includes('\0')) {
+      text = raw.replace(/\0+/g, '')
+      emit({ type: 'bad', reason: nulReason(raw.length - text.length, text.trim() !== ''), code: 'nul' }, lineNo)
+    }
+    text = text.replace(/\r$/, '').replace(/^\uFEFF/, '')
+    const parsed = parseLegacyTextLine(text, options.timeZone)
+    if (parsed) {
+      flush(emit)
+      head = { at: lineNo, value: parsed, continuation: [], bytes: Buffer.byteLength(text) }
+    } else if (head) {
+      head.continuation.push(text)
+      head.bytes += Buffer.byteLength(text) + 1
+    } else if (text.trim() !== '') {
+      if (orphans) orphans.count++
+      else orphans = { first: lineNo, count: 1 }
+    }
+  }
+  return {
+    line,
+    end(tail, lineNo, emit) {
+      // Nothing appends to the old bot's log any more: its last line is a line, newline or not.
+      if (tail) line(tail.toString('utf8'), tail.includes(0), lineNo, emit)
+      flush(emit)
+    },
+  }
+}
+
+async function* readLegacyJson(
+  file: LogFile,
+  kind: EntryKind,
+  options: ReadFileOptions,
+  hooks: ReadHooks,
+  report: boolean,
+): AsyncGenerator<FileRecord[]> {
+  const handle = await openLogFile(file.path)
+  if (!handle) return
+  const scanner = new JsonRecordScanner(options.maxLineBytes)
+  const context: ReadContext = { timeZone: options.timeZone, source: file.kind }
+  const buffer = Buffer.allocUnsafe(CHUNK)
+  const handle_ = (events: ReturnType<JsonRecordScanner['feed']>, batch: FileRecord[]) => {
+    for (const event of events) {
+      if (event.type === 'value') {
+        // Entries are numbered by record (their cursor position); diagnostics name the line the record starts on.
+        const outcome = interpretText(event.text, kind, { file: file.path, line: event.record }, true, context)
+        if (outcome.type === 'entry') accept(outcome, event.record, batch, file.path, hooks, report)
+        else accept(outcome, event.line, batch, file.path, hooks, report)
+      } else if (event.type === 'nul') {
+        accept({ type: 'bad', reason: nulReason(event.count, false), code: 'nul' }, event.line, batch, file.path, hooks, report)
+      } else {
+        accept({ type: 'bad', reason: event.reason, code: event.code }, event.line, batch, file.path, hooks, report)
+      }
+    }
+  }
+  try {
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, CHUNK, null)
+      const batch: FileRecord[] = []
+      handle_(bytesRead === 0 ? scanner.end() : scanner.feed(buffer.subarray(0, bytesRead)), batch)
+      if (batch.length > 0) yield batch
+      if (bytesRead === 0) break
+    }
+  } finally {
     await handle.close()
   }
 }
@@ -160,9 +369,12 @@ async function* readJsonl(
 export function readLogFile(
   file: LogFile,
   kind: EntryKind,
-  maxLineBytes: number,
+  options: ReadFileOptions,
   hooks: ReadHooks,
-  validate = true,
 ): AsyncGenerator<FileRecord[]> {
-  return file.format === 'json' ? readLegacyJson(file, kind, hooks) : readJsonl(file, kind, maxLineBytes, hooks, validate)
+  // A file read as two kinds (the old bot's trades: fills and decisions) reports its damage in one of them.
+  const report = kindsOfFile(file).owner === kind.name
+  if (file.format === 'json') return readLegacyJson(file, kind, options, hooks, report)
+  if (file.format === 'log') return readLines(file, options, hooks, textLogHandler(file, kind, options, hooks), report)
+  return readLines(file, options, hooks, jsonlHandler(file, kind, options, { timeZone: options.timeZone }), report)
 }

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { FollowedRecord, Follower } from './follow.js'
 import { createTradeLogReader } from './reader.js'
 import type { TradeEntry } from './schemas.js'
-import { AUG_1, DAY, trade } from './test-support/entries.js'
+import { AUG_1, DAY, HOUR, trade } from './test-support/entries.js'
 import { useTempDir } from './test-support/temp-dir.js'
 
 const tempDir = useTempDir()
@@ -13,6 +13,19 @@ const followers: Follower<unknown>[] = []
 afterEach(async () => {
   await Promise.all(followers.splice(0).map((follower) => follower.close()))
 })
+
+/** Resolves once `count` checks of the files have finished: with 2, one ran wholly after this call. */
+function polls(follower: Follower<TradeEntry>, count = 2): Promise<void> {
+  return new Promise((resolve) => {
+    let left = count
+    const onPolled = () => {
+      if (--left > 0) return
+      follower.off('polled', onPolled)
+      resolve()
+    }
+    follower.on('polled', onPolled)
+  })
+}
 
 function collect(follower: Follower<TradeEntry>) {
   followers.push(follower as Follower<unknown>)
@@ -40,6 +53,72 @@ describe.each([
     expect(seen[0]!.line).toBe(2)
   })
 
+  it('delivers a late fill appended to a day file more than a day older than the newest', async () => {
+    const dir = tempDir()
+    for (let day = 1; day <= 5; day++) {
+      writeFileSync(join(dir, `trades_2025080${day}.jsonl`), line(trade(AUG_1 + (day - 1) * DAY, { orderId: `d${day}` })))
+    }
+    const follower = createTradeLogReader({ dir }).follow({ kind: 'trades', watch, pollIntervalMs: 20 })
+    const seen = collect(follower)
+    await follower.ready
+    appendFileSync(join(dir, 'trades_20250801.jsonl'), line(trade(AUG_1 + HOUR, { orderId: 'late' })))
+    await vi.waitFor(() => expect(seen.map((record) => record.entry.orderId)).toEqual(['late']), { timeout: 15_000 })
+    expect(seen[0]).toMatchObject({ line: 2, file: join(dir, 'trades_20250801.jsonl') })
+    // And the cursor it carries resumes where the reader would.
+    const page = await createTradeLogReader({ dir }).readEntries({ kind: 'trades', cursor: seen[0]!.cursor, order: 'asc' })
+    expect(page.entries.map((entry) => entry.orderId)).toEqual(['d2', 'd3', 'd4', 'd5'])
+  })
+
+  it('a backfill of 40 day files appearing between two polls: all 400 entries, once each, in time order', async () => {
+    const dir = tempDir()
+    writeFileSync(join(dir, 'trades_20251001.jsonl'), line(trade(Date.UTC(2025, 9, 1), { orderId: 'newest-before' })))
+    const follower = createTradeLogReader({ dir }).follow({ kind: 'trades', watch, pollIntervalMs: 50 })
+    const seen = collect(follower)
+    await follower.ready
+    // Written synchronously: the follower (same event loop) cannot poll in between.
+    const expected: string[] = []
+    for (let day = 0; day < 40; day++) {
+      const start = AUG_1 + day * DAY
+      const key = new Date(start).toISOString().slice(0, 10).replaceAll('-', '')
+      const entries = Array.from({ length: 10 }, (_, i) => trade(start + i * HOUR, { orderId: `b${day}-${i}` }))
+      writeFileSync(join(dir, `trades_${key}.jsonl`), entries.map(line).join(''))
+      expected.push(...entries.map((entry) => entry.orderId))
+    }
+    await vi.waitFor(() => expect(seen).toHaveLength(400), { timeout: 15_000 })
+    expect(seen.map((record) => record.entry.orderId)).toEqual(expected)
+  })
+
+  it('appends landing in many files over many polls are each delivered once, each file in order', async () => {
+    const dir = tempDir()
+    const days = Array.from({ length: 12 }, (_, day) =>
+      new Date(AUG_1 + day * DAY).toISOString().slice(0, 10).replaceAll('-', ''),
+    )
+    for (const key of days) writeFileSync(join(dir, `trades_${key}.jsonl`), '')
+    const follower = createTradeLogReader({ dir }).follow({ kind: 'trades', watch, pollIntervalMs: 20 })
+    const seen = collect(follower)
+    await follower.ready
+    const sent: string[] = []
+    for (let round = 0; round < 8; round++) {
+      for (const [index, key] of days.entries()) {
+        if ((index + round) % 3 === 0) continue
+        const id = `r${round}-${key}`
+        appendFileSync(join(dir, `trades_${key}.jsonl`), line(trade(AUG_1 + index * DAY + round * HOUR, { orderId: id })))
+        sent.push(id)
+      }
+      // Each round lands in another check of the files.
+      await polls(follower, 1)
+    }
+    // A last append after all the others: once it is delivered, every earlier one was seen by that same check.
+    appendFileSync(join(dir, `trades_${days[0]}.jsonl`), line(trade(AUG_1 + 20 * HOUR, { orderId: 'sentinel' })))
+    await vi.waitFor(() => expect(seen.map((record) => record.entry.orderId)).toContain('sentinel'), { timeout: 15_000 })
+    const ids = seen.map((record) => record.entry.orderId)
+    expect([...ids].sort()).toEqual([...sent, 'sentinel'].sort())
+    for (const key of days) {
+      const inFile = seen.filter((record) => record.file.endsWith(`trades_${key}.jsonl`)).map((record) => record.line)
+      expect(inFile).toEqual([...inFile].sort((a, b) => a - b))
+    }
+  })
+
   it('re-reads a torn line once it is complete, exactly once', async () => {
     const dir = tempDir()
     const file = join(dir, 'trades_20250801.jsonl')
@@ -51,7 +130,9 @@ describe.each([
     await follower.ready
     const text = line(trade(AUG_1, { orderId: 'torn' }))
     appendFileSync(file, text.slice(0, 40))
-    await new Promise((resolve) => setTimeout(resolve, 60))
+    // A whole check after the append has seen the half line (and kept it for later).
+    await polls(follower)
+    expect(seen).toEqual([])
     appendFileSync(file, text.slice(40))
     appendFileSync(file, line(trade(AUG_1 + 1, { orderId: 'after' })))
     await vi.waitFor(() => expect(seen.map((record) => record.entry.orderId)).toEqual(['torn', 'after']), { timeout: 15_000 })
@@ -112,7 +193,7 @@ describe('follow', () => {
       break
     }
     expect(ids).toEqual(['ok'])
-    expect(diagnostics).toEqual([{ file, line: 1, reason: expect.stringMatching(/not valid JSON/) }])
+    expect(diagnostics).toEqual([{ file, line: 1, code: 'json', reason: expect.stringMatching(/not valid JSON/) }])
   })
 
   it('reports a missing directory once and picks up entries once it appears', async () => {
@@ -122,7 +203,9 @@ describe('follow', () => {
     const errors: unknown[] = []
     follower.on('error', (error) => errors.push(error))
     await follower.ready
-    await new Promise((resolve) => setTimeout(resolve, 80))
+    // Its first look found no directory, and said so once.
+    expect(errors).toEqual([expect.objectContaining({ code: 'ENOENT' })])
+    await polls(follower)
     mkdirSync(dir)
     writeFileSync(join(dir, 'trades_20250801.jsonl'), line(trade(AUG_1, { orderId: 'late' })))
     await vi.waitFor(() => expect(seen.map((record) => record.entry.orderId)).toEqual(['late']), { timeout: 15_000 })
@@ -139,7 +222,8 @@ describe('follow', () => {
     const seen = collect(follower)
     await follower.ready
     unlinkSync(file)
-    await new Promise((resolve) => setTimeout(resolve, 60))
+    // A whole check after the removal has noticed it.
+    await polls(follower)
     writeFileSync(file, line(trade(AUG_1, { orderId: 'recreated' })))
     await vi.waitFor(() => expect(seen.map((record) => record.entry.orderId)).toEqual(['recreated']), { timeout: 15_000 })
   })

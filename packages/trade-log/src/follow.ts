@@ -1,18 +1,20 @@
 /**
- * Live follow of one kind: per file `(inode, byte offset, line)`; on every directory event or poll tick it
- * re-stats each file and reads what was appended. A new inode means the file was replaced (the old descriptor is
- * drained first), a smaller size means truncation (start again at 0), a new day's file is picked up when it
- * appears. `fs.watch` only lowers latency; the poll loop is the source of truth, because watching does not work
- * on many Docker volumes and network file systems.
+ * Live follow of one kind: per file `(inode, byte offset, line)` for every file of the kind, old or new; on every
+ * directory event or poll tick it re-stats each file and reads what was appended, so a late fill in an old day's
+ * file and a backfill of many files are delivered like any append. A new inode means the file was replaced (the old
+ * descriptor is drained first, for the newest days' files, which are kept open), a smaller size means truncation
+ * (start again at 0). `fs.watch` only lowers latency; the poll loop is the source of truth, because watching does
+ * not work on many Docker volumes and network file systems.
  */
 import { type FSWatcher, watch } from 'node:fs'
 import { type FileHandle, open, readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { EventEmitter } from 'eventemitter3'
 import { type CursorPosition, comparePositions, decodeCursor, encodeCursor } from './cursor.js'
+import { createDuplicateFilter, type DuplicateFilter, duplicateDiagnostic } from './duplicates.js'
 import { compareLogFiles, type LogFile, parseLogFileName } from './files.js'
 import type { EntryKind } from './kinds.js'
-import { type Diagnostic, interpretLine, splitCompleteLines } from './lines.js'
+import { type Diagnostic, interpretLine, longerThan, nulReason, splitCompleteLines } from './lines.js'
 import { shiftDayKey as shiftDay } from './time.js'
 
 /** What to follow. */
@@ -44,6 +46,8 @@ export interface FollowerEvents<T> {
   diagnostic: [diagnostic: Diagnostic]
   /** A file system error (the follower keeps polling). */
   error: [error: unknown]
+  /** One check of the files finished (after a directory event or a poll tick), its entries emitted. */
+  polled: []
 }
 
 /** An async iterable and event emitter of appended entries. */
@@ -60,16 +64,24 @@ export interface Follower<T> extends AsyncIterable<FollowedRecord<T>> {
 
 interface Tracked {
   file: LogFile
-  handle: FileHandle
   ino: number
-  offset: number
+  /**
+   * Bytes consumed (up to and including the last newline read) and lines counted there. Undefined until the file
+   * first grows: a file that was there at the start is counted only then (`startSize` is where following began).
+   */
+  offset: number | undefined
   line: number
+  startSize: number
+  /** Open for the newest two days' files, so a file replaced by rename can be drained from its old descriptor. */
+  handle: FileHandle | undefined
 }
 
 interface Internal extends Omit<FollowOptions<string>, 'kind'> {
   dir: string
   kind: EntryKind
   maxLineBytes: number
+  /** Zone of legacy timestamps without an offset. */
+  timeZone?: string
   onDiagnostic?: (diagnostic: Diagnostic) => void
 }
 
@@ -79,6 +91,7 @@ class FollowerImpl<T> extends EventEmitter<FollowerEvents<T>> implements Followe
   readonly ready: Promise<void>
   private readonly tracked = new Map<string, Tracked>()
   private readonly resumeAfter: CursorPosition | undefined
+  private readonly duplicates: DuplicateFilter
   private watcher: FSWatcher | undefined
   private timer: NodeJS.Timeout | undefined
   private running: Promise<void> | undefined
@@ -91,6 +104,7 @@ class FollowerImpl<T> extends EventEmitter<FollowerEvents<T>> implements Followe
   constructor(private readonly options: Internal) {
     super()
     this.resumeAfter = options.from && options.from !== 'now' ? decodeCursor(options.from) : undefined
+    this.duplicates = createDuplicateFilter(options.kind.name)
     this.ready = this.start()
     // Errors surface to whoever awaits `ready` or iterates; an unobserved start-up failure must not crash the process.
     this.ready.catch(() => {})
@@ -102,16 +116,13 @@ class FollowerImpl<T> extends EventEmitter<FollowerEvents<T>> implements Followe
 
   private async start(): Promise<void> {
     const files = await this.listFiles()
-    if (this.resumeAfter) {
-      const resumeDay = parseLogFileName(this.resumeAfter.file)?.day ?? '00000000'
-      // Files up to one day older than the cursor's may hold later instants (another zone's writer).
-      for (const file of files) if (file.day >= shiftDay(resumeDay, -1)) await this.track(file, 0)
-    } else {
-      const newestDay = files.at(-1)?.day
-      for (const file of files) {
-        if (newestDay && file.day >= shiftDay(newestDay, -1)) await this.track(file, 'end')
-      }
+    // Files up to one day older than the cursor's may hold later instants (another zone's writer): read from 0.
+    const resumeDay = this.resumeAfter ? (parseLogFileName(this.resumeAfter.file)?.day ?? '00000000') : undefined
+    for (const file of files) {
+      if (resumeDay !== undefined && file.day >= shiftDay(resumeDay, -1)) await this.track(file, 'start')
+      else await this.track(file, 'end')
     }
+    await this.keepNewestOpen(files)
     this.startWatcher(this.listError === undefined)
     if (this.listError === undefined && !this.watcher) this.watchFailed = true
     this.timer = setInterval(() => this.schedule(), this.options.pollIntervalMs ?? 500)
@@ -155,21 +166,40 @@ class FollowerImpl<T> extends EventEmitter<FollowerEvents<T>> implements Followe
     return files.sort(compareLogFiles)
   }
 
-  private async track(file: LogFile, from: 0 | 'end'): Promise<void> {
-    let handle: FileHandle
+  /** Starts tracking `file`: from its start, or from its end as it is now (counted lazily, when it grows). */
+  private async track(file: LogFile, from: 'start' | 'end'): Promise<Tracked | undefined> {
+    let info: Awaited<ReturnType<typeof stat>>
     try {
-      handle = await open(file.path, 'r')
+      info = await stat(file.path)
     } catch {
-      return
+      return undefined
     }
-    const info = await handle.stat()
-    const state: Tracked = { file, handle, ino: info.ino, offset: 0, line: 0 }
-    if (from === 'end') {
-      // Count the lines already there so that line numbers (and cursors) match the reader's.
-      const records: FollowedRecord<T>[] = []
-      await this.readAppended(state, info.size, records, false)
-    }
+    if (!info.isFile()) return undefined
+    const state: Tracked =
+      from === 'start'
+        ? { file, ino: info.ino, offset: 0, line: 0, startSize: 0, handle: undefined }
+        : { file, ino: info.ino, offset: undefined, line: 0, startSize: info.size, handle: undefined }
     this.tracked.set(file.name, state)
+    return state
+  }
+
+  /** Keeps the newest two days' files open (they are the ones rotated or replaced); closes the others. */
+  private async keepNewestOpen(files: LogFile[]): Promise<void> {
+    const newestDay = files.at(-1)?.day
+    for (const state of this.tracked.values()) {
+      const hot = newestDay !== undefined && state.file.day >= shiftDay(newestDay, -1)
+      if (hot && !state.handle) {
+        state.handle = await open(state.file.path, 'r').catch(() => undefined)
+        // Opened after a replacement we have not seen yet: this descriptor belongs to the new file.
+        if (state.handle && (await state.handle.stat()).ino !== state.ino) {
+          await state.handle.close()
+          state.handle = undefined
+        }
+      } else if (!hot && state.handle) {
+        await state.handle.close().catch(() => {})
+        state.handle = undefined
+      }
+    }
   }
 
   private schedule(): void {
@@ -193,107 +223,160 @@ class FollowerImpl<T> extends EventEmitter<FollowerEvents<T>> implements Followe
 
   private async tick(): Promise<void> {
     const records: FollowedRecord<T>[] = []
+    const diagnostics: Diagnostic[] = []
     const files = await this.listFiles()
     if (this.listError === undefined && !this.watcher && !this.watchFailed) {
       this.startWatcher(true)
       if (!this.watcher) this.watchFailed = true
     }
-    const newestDay = files.at(-1)?.day
-    for (const file of files) {
-      if (!this.tracked.has(file.name) && (!newestDay || file.day >= shiftDay(newestDay, -1))) await this.track(file, 0)
-    }
+    // A file that appears after the start is new: everything in it was appended since.
+    for (const file of files) if (!this.tracked.has(file.name)) await this.track(file, 'start')
     for (const [name, state] of this.tracked) {
       let info: Awaited<ReturnType<typeof stat>>
       try {
         info = await stat(state.file.path)
       } catch {
         // Gone (rotated away or deleted): deliver what was written through the old descriptor, then forget it.
-        await this.drain(state, records)
-        await state.handle.close().catch(() => {})
+        await this.drain(state, records, diagnostics)
+        await state.handle?.close().catch(() => {})
         this.tracked.delete(name)
         continue
       }
       if (info.ino !== state.ino) {
-        await this.drain(state, records)
-        await state.handle.close().catch(() => {})
+        await this.drain(state, records, diagnostics)
+        await state.handle?.close().catch(() => {})
         this.tracked.delete(name)
-        await this.track(state.file, 0)
-        const replaced = this.tracked.get(name)
-        if (replaced) await this.readAppended(replaced, (await replaced.handle.stat()).size, records, true)
+        const replaced = await this.track(state.file, 'start')
+        if (replaced) await this.readAppended(replaced, info.size, records, diagnostics)
         continue
       }
-      if (info.size < state.offset) {
+      if (state.offset !== undefined && info.size < state.offset) {
         state.offset = 0
         state.line = 0
       }
-      if (info.size > state.offset) await this.readAppended(state, info.size, records, true)
-    }
-    // Forget files more than a day older than the newest: they no longer grow.
-    for (const [name, state] of this.tracked) {
-      if (newestDay && state.file.day < shiftDay(newestDay, -1)) {
-        await state.handle.close().catch(() => {})
-        this.tracked.delete(name)
+      if (info.size > (state.offset ?? state.startSize)) await this.readAppended(state, info.size, records, diagnostics)
+      else if (state.offset === undefined && info.size < state.startSize) {
+        // Truncated before it ever grew: everything now in it is new.
+        state.offset = 0
+        state.line = 0
+        if (info.size > 0) await this.readAppended(state, info.size, records, diagnostics)
       }
     }
+    await this.keepNewestOpen(files)
     records.sort((a, b) => comparePositions(positionOf(a), positionOf(b)))
+    for (const diagnostic of diagnostics) this.report(diagnostic)
     for (const record of records) {
       if (this.closed) return
+      const earlier = this.duplicates.check(record.entry as never, record.file, record.line)
+      if (earlier) {
+        this.report(duplicateDiagnostic(this.options.kind.name, record.file, record.line, earlier))
+        continue
+      }
       this.emit('entry', record)
     }
+    this.emit('polled')
   }
 
-  private async drain(state: Tracked, records: FollowedRecord<T>[]): Promise<void> {
+  private async drain(state: Tracked, records: FollowedRecord<T>[], diagnostics: Diagnostic[]): Promise<void> {
+    if (!state.handle) return
     const size = (await state.handle.stat().catch(() => undefined))?.size
-    if (size !== undefined && size > state.offset) await this.readAppended(state, size, records, true)
+    if (size !== undefined && size > (state.offset ?? state.startSize)) await this.readAppended(state, size, records, diagnostics)
+  }
+
+  /** For a file tracked from its end: the offset after the last newline before `startSize`, and the lines up to it. */
+  private async countStart(state: Tracked, handle: FileHandle): Promise<void> {
+    const buffer = Buffer.allocUnsafe(64 * 1024)
+    let lines = 0
+    let lastNewline = -1
+    for (let position = 0; position < state.startSize; ) {
+      const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, state.startSize - position), position)
+      if (bytesRead === 0) break
+      for (let index = buffer.indexOf(10); index >= 0 && index < bytesRead; index = buffer.indexOf(10, index + 1)) {
+        lines++
+        lastNewline = position + index
+      }
+      position += bytesRead
+    }
+    state.offset = lastNewline + 1
+    state.line = lines
   }
 
   /** Reads `[offset, size)`, consuming only complete lines. */
-  private async readAppended(state: Tracked, size: number, records: FollowedRecord<T>[], deliver: boolean): Promise<void> {
-    while (state.offset < size) {
-      const length = Math.min(size - state.offset, READ_LIMIT)
-      const buffer = Buffer.allocUnsafe(length)
-      const { bytesRead } = await state.handle.read(buffer, 0, length, state.offset)
-      if (bytesRead === 0) return
-      const chunk = buffer.subarray(0, bytesRead)
-      const split = splitCompleteLines(chunk)
-      if (split.consumed === 0) {
-        // One line longer than the read window: skip it whole once it is complete.
-        if (bytesRead < READ_LIMIT) return
-        const newline = await this.findNewline(state, state.offset + bytesRead, size)
-        if (newline < 0) return
-        state.line++
-        this.report(
-          { file: state.file.path, line: state.line, reason: `line longer than ${this.options.maxLineBytes} bytes` },
-          deliver,
-        )
-        state.offset = newline + 1
-        continue
-      }
-      for (const raw of split.lines) {
-        state.line++
-        if (!deliver) continue
-        if (Buffer.byteLength(raw) > this.options.maxLineBytes) {
-          this.report(
-            { file: state.file.path, line: state.line, reason: `line longer than ${this.options.maxLineBytes} bytes` },
-            true,
-          )
+  private async readAppended(
+    state: Tracked,
+    size: number,
+    records: FollowedRecord<T>[],
+    diagnostics: Diagnostic[],
+  ): Promise<void> {
+    const handle = state.handle ?? (await open(state.file.path, 'r').catch(() => undefined))
+    if (!handle) return
+    try {
+      if (state.offset === undefined) await this.countStart(state, handle)
+      let offset = state.offset!
+      while (offset < size) {
+        const length = Math.min(size - offset, READ_LIMIT)
+        const buffer = Buffer.allocUnsafe(length)
+        const { bytesRead } = await handle.read(buffer, 0, length, offset)
+        if (bytesRead === 0) break
+        const chunk = buffer.subarray(0, bytesRead)
+        const split = splitCompleteLines(chunk)
+        if (split.consumed === 0) {
+          // One line longer than the read window: skip it whole once it is complete.
+          if (bytesRead < READ_LIMIT) break
+          const newline = await this.findNewline(handle, offset + bytesRead, size)
+          if (newline < 0) break
+          state.line++
+          diagnostics.push(this.tooLong(state))
+          offset = newline + 1
+          state.offset = offset
           continue
         }
-        const outcome = interpretLine(raw, split.hasNul, this.options.kind, { file: state.file.path, line: state.line })
-        if (outcome.type === 'bad') this.report({ file: state.file.path, line: state.line, reason: outcome.reason }, true)
-        if (outcome.type !== 'entry') continue
-        const position = { tsMs: outcome.entry.tsMs, file: state.file.name, line: state.line }
-        if (this.resumeAfter && comparePositions(position, this.resumeAfter) <= 0) continue
-        records.push({ entry: outcome.entry as T, file: state.file.path, line: state.line, cursor: encodeCursor(position) })
+        let index = 0
+        for (const raw of split.lines) {
+          index++
+          state.line++
+          const where = { file: state.file.path, line: state.line }
+          if (split.notUtf8?.has(index)) {
+            diagnostics.push({ ...where, reason: 'not valid UTF-8: the entry would not be the bytes on disk', code: 'utf8' })
+            continue
+          }
+          if (longerThan(raw, this.options.maxLineBytes)) {
+            diagnostics.push(this.tooLong(state))
+            continue
+          }
+          const outcome = interpretLine(raw, split.hasNul, this.options.kind, where, true, {
+            timeZone: this.options.timeZone ?? 'UTC',
+          })
+          if (outcome.nul && outcome.type === 'entry')
+            diagnostics.push({ ...where, reason: nulReason(outcome.nul, true), code: 'nul' })
+          if (outcome.type === 'bad') diagnostics.push({ ...where, reason: outcome.reason, code: outcome.code })
+          if (outcome.type === 'unsupported') diagnostics.push({ ...where, reason: outcome.reason, code: 'unsupported' })
+          if (outcome.type !== 'entry') continue
+          const position = { tsMs: outcome.entry.tsMs, file: state.file.name, line: state.line }
+          if (this.resumeAfter && comparePositions(position, this.resumeAfter) <= 0) continue
+          records.push({ entry: outcome.entry as T, file: state.file.path, line: state.line, cursor: encodeCursor(position) })
+        }
+        offset += split.consumed
+        state.offset = offset
       }
-      state.offset += split.consumed
+    } finally {
+      if (handle !== state.handle) await handle.close().catch(() => {})
     }
   }
 
-  private async findNewline(state: Tracked, from: number, size: number): Promise<number> {
+  private tooLong(state: Tracked): Diagnostic {
+    return {
+      file: state.file.path,
+      line: state.line,
+      reason: `line longer than ${this.options.maxLineBytes} bytes`,
+      code: 'too-long',
+    }
+  }
+
+  private async findNewline(handle: FileHandle, from: number, size: number): Promise<number> {
     const buffer = Buffer.allocUnsafe(64 * 1024)
     for (let offset = from; offset < size; ) {
-      const { bytesRead } = await state.handle.read(buffer, 0, buffer.length, offset)
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset)
       if (bytesRead === 0) return -1
       const index = buffer.subarray(0, bytesRead).indexOf(10)
       if (index >= 0) return offset + index
@@ -302,8 +385,7 @@ class FollowerImpl<T> extends EventEmitter<FollowerEvents<T>> implements Followe
     return -1
   }
 
-  private report(diagnostic: Diagnostic, deliver: boolean): void {
-    if (!deliver) return
+  private report(diagnostic: Diagnostic): void {
     this.options.onDiagnostic?.(diagnostic)
     this.emit('diagnostic', diagnostic)
   }
@@ -316,7 +398,7 @@ class FollowerImpl<T> extends EventEmitter<FollowerEvents<T>> implements Followe
     this.watcher?.close()
     this.watcher = undefined
     await this.running
-    for (const state of this.tracked.values()) await state.handle.close().catch(() => {})
+    for (const state of this.tracked.values()) await state.handle?.close().catch(() => {})
     this.tracked.clear()
     for (const end of this.endListeners) end()
   }

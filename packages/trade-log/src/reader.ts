@@ -4,13 +4,14 @@
  */
 import { resolve } from 'node:path'
 import { type CursorPosition, comparePositions, decodeCursor, encodeCursor } from './cursor.js'
+import { createDuplicateFilter, duplicateDiagnostic } from './duplicates.js'
 import { TradeLogStrictReadError, TradeLogUsageError } from './errors.js'
-import { type FileRecord, type ReadHooks, readLogFile } from './file-source.js'
-import { type LogFile, listLogFiles } from './files.js'
+import { type FileRecord, type ReadFileOptions, type ReadHooks, readLogFile } from './file-source.js'
+import { isLegacyFile, kindsOfFile, type LogFile, listSources } from './files.js'
 import { createFollower, type Follower, type FollowOptions } from './follow.js'
 import { type BuiltinKinds, type EntryKind, type EntryOf, kindRegistry, requireKind } from './kinds.js'
 import { DEFAULT_MAX_LINE_BYTES, type Diagnostic, interpretValue } from './lines.js'
-import { type TimeBound, toEpochMs } from './time.js'
+import { assertTimeZone, type TimeBound, toEpochMs } from './time.js'
 
 export type { TimeBound }
 
@@ -22,10 +23,25 @@ export interface TradeLogReaderOptions<Custom extends readonly EntryKind[] = rea
   kinds?: Custom
   /** Throw `TradeLogStrictReadError` at the first bad line instead of skipping it. Default `false`. */
   strict?: boolean
-  /** Longer lines are skipped with a diagnostic, keeping memory bounded. Default 1 MiB. */
+  /** Longer lines are skipped with a diagnostic, keeping memory bounded. Default `MAX_LINE_BYTES` (1 MiB), the writer's limit. */
   maxLineBytes?: number
   /** Called for every skipped line, in addition to the diagnostics each page returns. Default none. */
   onDiagnostic?: (diagnostic: Diagnostic) => void
+  /**
+   * IANA zone of the old bot's timestamps that have no offset (Python's `datetime.now().isoformat()` and logging's
+   * `asctime` are local time), also used for the `ts` of its entries. New entries carry their own offset. Default `'UTC'`.
+   */
+  timeZone?: string
+  /** Clock deciding which files are finished (a past day's: a torn last line is then reported). Default `Date.now`. */
+  now?: () => number
+}
+
+/** What only this package's own tools (doctor, validate, convert) pass. */
+export interface ReaderInternals {
+  /** Leaves files out of every read (doctor reports the ones it cannot open, and reads the rest). */
+  skipFile?: (file: LogFile) => boolean
+  /** Reads exactly these files instead of listing the directory (validate of one named file). */
+  files?: LogFile[]
 }
 
 type KindMap<Custom extends readonly EntryKind[]> = BuiltinKinds & { [K in Custom[number] as K['name']]: K }
@@ -71,7 +87,7 @@ export interface LogRecord<T> {
   entry: T
   /** Absolute path of the file. */
   file: string
-  /** 1-based line number. */
+  /** 1-based line number (for the old bot's `.json` files: the record's number). */
   line: number
   /** Cursor pointing at this entry. */
   readonly cursor: string
@@ -90,7 +106,7 @@ export interface TradeLogReader<Custom extends readonly EntryKind[] = readonly [
   stream<N extends KindName<Custom>>(options: StreamOptions<N>): AsyncIterable<LogRecord<EntryOf<KindMap<Custom>[N]>>>
   /** Entries as they are appended, across rotation, truncation and replacement. Close it when done. */
   follow<N extends KindName<Custom>>(options: FollowOptions<N>): Follower<EntryOf<KindMap<Custom>[N]>>
-  /** Log files of a kind (or all), oldest first. */
+  /** The files read for a kind (or for any kind), oldest first: its own, and the old bot's files that hold its entries. */
   files(kind?: KindName<Custom>): Promise<LogFile[]>
 }
 
@@ -139,10 +155,36 @@ function groupByDay(files: LogFile[]): LogFile[][] {
 export function createTradeLogReader<const Custom extends readonly EntryKind[] = readonly []>(
   options: TradeLogReaderOptions<Custom>,
 ): TradeLogReader<Custom> {
+  return createReader(options, {})
+}
+
+/** `createTradeLogReader` with the internals doctor uses. */
+export function createReader<const Custom extends readonly EntryKind[] = readonly []>(
+  options: TradeLogReaderOptions<Custom>,
+  internals: ReaderInternals,
+): TradeLogReader<Custom> {
   if (!options.dir) throw new TradeLogUsageError('createTradeLogReader needs `dir`; use resolveLogDir() to pick it.')
   const dir = resolve(options.dir)
   const registry = kindRegistry(options.kinds ?? [])
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES
+  const timeZone = options.timeZone ?? 'UTC'
+  // UTC needs no check (the first Intl lookup in a process costs tens of milliseconds).
+  if (timeZone !== 'UTC') assertTimeZone(timeZone)
+  const now = options.now ?? Date.now
+
+  const listFiles = async (kind?: string) => {
+    const files = internals.files
+      ? internals.files.filter((file) => kind === undefined || kindsOfFile(file).reads.includes(kind))
+      : await listSources(dir, kind)
+    return internals.skipFile ? files.filter((file) => !internals.skipFile!(file)) : files
+  }
+  /** How to read a file: a legacy or past day's file is finished, so its torn last line is reported. */
+  const fileOptions = (file: LogFile, validate = true): ReadFileOptions => ({
+    maxLineBytes,
+    validate,
+    timeZone,
+    finished: isLegacyFile(file) || dayWindow(file.day).end <= now(),
+  })
 
   const prepare = (query: StreamOptions<string> & { limit?: number }) => {
     const kind = requireKind(registry, query.kind)
@@ -181,15 +223,15 @@ export function createTradeLogReader<const Custom extends readonly EntryKind[] =
     const { kind, cursor, matches, diagnostics, assumed, hooks, inRange } = prepare(query)
     const limit = query.limit ?? 100
     const desc = (query.order ?? 'desc') === 'desc'
-    const files = (await listLogFiles(dir, kind.name)).filter(inRange)
+    const files = (await listFiles(kind.name)).filter(inRange)
     const groups = groupByDay(files)
     if (desc) groups.reverse()
     const direction = desc ? -1 : 1
-    const order = (a: Record_<FileRecord['entry']>, b: Record_<FileRecord['entry']>) =>
-      direction * comparePositions(a.position, b.position)
-    const afterCursor = (record: Record_<FileRecord['entry']>) =>
-      cursor === undefined || direction * comparePositions(record.position, cursor) > 0
-    let collected: Record_<FileRecord['entry']>[] = []
+    const order = (a: AnyRecord, b: AnyRecord) => direction * comparePositions(a.position, b.position)
+    const afterCursor = (record: AnyRecord) => cursor === undefined || direction * comparePositions(record.position, cursor) > 0
+    // Entries at the cursor's time but not after it are read too, only so a repeat of one of them is known as such.
+    const atCursorTime = (record: AnyRecord) => cursor !== undefined && record.entry.tsMs === cursor.tsMs
+    let collected: AnyRecord[] = []
     const filesRead: string[] = []
     for (const group of groups) {
       const window = dayWindow(group[0]!.day)
@@ -200,31 +242,52 @@ export function createTradeLogReader<const Custom extends readonly EntryKind[] =
       if (edge && (desc ? window.end <= edge.position.tsMs : window.start > edge.position.tsMs)) break
       // Parse the day, order it by the raw positions, then validate only as far as the page needs: the
       // (limit + 1)th valid entry of this day bounds what it can contribute. Validation does not change tsMs.
-      const candidates: { record: AnyRecord; file: LogFile; item: FileRecord }[] = []
+      const candidates: Candidate[] = []
       for (const file of group) {
         filesRead.push(file.path)
-        for await (const batch of readLogFile(file, kind, maxLineBytes, hooks, false)) {
+        for await (const batch of readLogFile(file, kind, fileOptions(file, false), hooks)) {
           for (const item of batch) {
             const record = toRecord(file, item)
-            if (afterCursor(record)) candidates.push({ record, file, item })
+            if (afterCursor(record)) candidates.push({ record, file, item, seed: false })
+            else if (atCursorTime(record)) candidates.push({ record, file, item, seed: true })
           }
         }
       }
-      candidates.sort((a, b) => order(a.record, b.record))
+      candidates.sort((a, b) => comparePositions(a.record.position, b.record.position))
+      // Runs of equal time, oldest position first inside each: a repeat is reported where it repeats.
+      const runs: Candidate[][] = []
+      for (const candidate of candidates) {
+        const run = runs.at(-1)
+        if (run && run[0]!.record.entry.tsMs === candidate.record.entry.tsMs) run.push(candidate)
+        else runs.push([candidate])
+      }
+      if (desc) runs.reverse()
       let found = 0
-      for (const { record, file, item } of candidates) {
+      for (const run of runs) {
         if (found > limit) break
-        let checked = record
-        if (item.unchecked) {
-          const outcome = interpretValue(item.entry, kind, { file: file.path, line: item.line })
-          if (outcome.type === 'bad') hooks.onDiagnostic({ file: file.path, line: item.line, reason: outcome.reason })
-          if (outcome.type !== 'entry') continue
-          if (outcome.assumed) hooks.onAssumed?.(outcome.assumed)
-          checked = toRecord(file, { entry: outcome.entry, line: item.line })
+        const duplicates = createDuplicateFilter(kind.name)
+        const kept: AnyRecord[] = []
+        for (const { record, file, item, seed } of run) {
+          let checked = record
+          if (item.unchecked) {
+            const outcome = interpretValue(item.entry, kind, { file: file.path, line: item.line })
+            if (outcome.type === 'bad' && !seed)
+              hooks.onDiagnostic({ file: file.path, line: item.line, reason: outcome.reason, code: outcome.code })
+            if (outcome.type !== 'entry') continue
+            if (outcome.assumed) hooks.onAssumed?.(outcome.assumed)
+            checked = toRecord(file, { entry: outcome.entry, line: item.line })
+          }
+          const earlier = duplicates.check(checked.entry, checked.file, checked.line)
+          if (earlier) {
+            if (!seed) hooks.onDiagnostic(duplicateDiagnostic(kind.name, checked.file, checked.line, earlier))
+            continue
+          }
+          if (seed || !matches(checked.entry)) continue
+          kept.push(checked)
         }
-        if (!matches(checked.entry)) continue
-        collected.push(checked)
-        found++
+        if (desc) kept.reverse()
+        collected.push(...kept)
+        found += kept.length
       }
       collected.sort(order)
       if (collected.length > limit + 1) collected = collected.slice(0, limit + 1)
@@ -244,7 +307,7 @@ export function createTradeLogReader<const Custom extends readonly EntryKind[] =
     return {
       [Symbol.asyncIterator]() {
         const batches = streamBatches(query)
-        let batch: Record_<FileRecord['entry']>[] = []
+        let batch: AnyRecord[] = []
         let index = 0
         const nextBatch = async (): Promise<IteratorResult<LogRecord<never>>> => {
           while (index >= batch.length) {
@@ -271,7 +334,7 @@ export function createTradeLogReader<const Custom extends readonly EntryKind[] =
     }
   }
 
-  async function* streamBatches(query: StreamOptions<string>): AsyncGenerator<Record_<FileRecord['entry']>[]> {
+  async function* streamBatches(query: StreamOptions<string>): AsyncGenerator<AnyRecord[]> {
     const { kind, cursor, matches, hooks, inRange, from, to } = prepare(query)
     // No bound, filter or cursor: every record is selected, so skip the per-record test.
     const everything =
@@ -280,14 +343,29 @@ export function createTradeLogReader<const Custom extends readonly EntryKind[] =
       query.market === undefined &&
       query.side === undefined &&
       cursor === undefined
-    const files = (await listLogFiles(dir, kind.name)).filter(inRange)
+    const duplicates = createDuplicateFilter(kind.name)
+    const files = (await listFiles(kind.name)).filter(inRange)
     for (const group of groupByDay(files)) {
       const window = dayWindow(group[0]!.day)
       if (cursor && window.end <= cursor.tsMs) continue
-      for await (const batch of mergeFiles(group, kind, maxLineBytes, hooks)) {
+      for await (const batch of mergeFiles(group, kind, fileOptions, hooks)) {
+        // Repeats are found before any filter, so one before the cursor still marks its copy after it.
+        let unique = batch
+        for (let i = 0; i < batch.length; i++) {
+          const record = batch[i]!
+          const earlier = duplicates.check(record.entry, record.file, record.line)
+          if (!earlier) {
+            if (unique !== batch) unique.push(record)
+            continue
+          }
+          if (unique === batch) unique = batch.slice(0, i)
+          if (cursor === undefined || comparePositions(record.position, cursor) > 0) {
+            hooks.onDiagnostic(duplicateDiagnostic(kind.name, record.file, record.line, earlier))
+          }
+        }
         const selected = everything
-          ? batch
-          : batch.filter(
+          ? unique
+          : unique.filter(
               (record) => matches(record.entry) && (cursor === undefined || comparePositions(record.position, cursor) > 0),
             )
         if (selected.length > 0) yield selected
@@ -305,27 +383,36 @@ export function createTradeLogReader<const Custom extends readonly EntryKind[] =
         dir,
         kind: requireKind(registry, query.kind),
         maxLineBytes,
+        timeZone,
         ...(options.onDiagnostic ? { onDiagnostic: options.onDiagnostic } : {}),
       })) as TradeLogReader<Custom>['follow'],
-    files: (kind) => listLogFiles(dir, kind),
+    files: (kind) => listFiles(kind),
   }
+}
+
+interface Candidate {
+  record: AnyRecord
+  file: LogFile
+  item: FileRecord
+  /** At the cursor's time, not after it: read only to recognise repeats. */
+  seed: boolean
 }
 
 /** Merges the files of one day (main + instances) by time, in batches; each file is in append order. */
 async function* mergeFiles(
   files: LogFile[],
   kind: EntryKind,
-  maxLineBytes: number,
+  fileOptions: (file: LogFile) => ReadFileOptions,
   hooks: ReadHooks,
 ): AsyncGenerator<Record_<FileRecord['entry']>[]> {
   if (files.length === 1) {
     const file = files[0]!
-    for await (const batch of readLogFile(file, kind, maxLineBytes, hooks)) yield batch.map((item) => toRecord(file, item))
+    for await (const batch of readLogFile(file, kind, fileOptions(file), hooks)) yield batch.map((item) => toRecord(file, item))
     return
   }
   const heads = files.map((file) => ({
     file,
-    source: readLogFile(file, kind, maxLineBytes, hooks),
+    source: readLogFile(file, kind, fileOptions(file), hooks),
     batch: [] as FileRecord[],
     index: 0,
   }))

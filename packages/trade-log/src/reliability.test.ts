@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer'
 import { type ChildProcess, spawn } from 'node:child_process'
 import { appendFileSync, readFileSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -6,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTradeLogReader } from './reader.js'
 import type { TradeEntry } from './schemas.js'
 import { buildChildScript } from './test-support/build-child.js'
-import { AUG_1, trade } from './test-support/entries.js'
+import { AUG_1, DAY, HOUR, trade } from './test-support/entries.js'
 import { useTempDir } from './test-support/temp-dir.js'
 
 const tempDir = useTempDir()
@@ -141,10 +142,12 @@ describe('fuzzed input', () => {
     },
     { weight: 1, arbitrary: garbage.map((bytes) => ({ good: false as const, bytes })) },
   )
+  // Blank: whitespace and a BOM only. NUL bytes and bytes that are not UTF-8 are reported, never taken as blank.
   const isBlank = (bytes: Buffer) =>
+    !bytes.includes(0) &&
+    isUtf8(bytes) &&
     bytes
       .toString('utf8')
-      .replace(/\0+/g, '')
       .replace(/^\uFEFF/, '')
       .trim() === ''
 
@@ -159,17 +162,23 @@ describe('fuzzed input', () => {
         const reader = createTradeLogReader({ dir, maxLineBytes: 100_000, onDiagnostic: (d) => diagnostics.push(d) })
         const got: number[] = []
         for await (const record of reader.stream({ kind: 'trades' })) got.push(record.line)
-        const expectedGood = lines.flatMap((item, index) => (item.good ? [index + 1] : []))
-        const expectedBad = lines.flatMap((item, index) => (!item.good && !isBlank(item.bytes) ? [index + 1] : []))
+        // A good line that repeats an earlier one (the same fill) is reported as a duplicate and returned once.
+        const seen = new Set<number>()
+        const repeat = (item: (typeof lines)[number]) => item.good && seen.size === seen.add(item.entry.tsMs).size
+        const repeats = new Set(lines.flatMap((item, index) => (repeat(item) ? [index + 1] : [])))
+        const expectedGood = lines.flatMap((item, index) => (item.good && !repeats.has(index + 1) ? [index + 1] : []))
+        const expectedBad = lines.flatMap((item, index) =>
+          (!item.good && !isBlank(item.bytes)) || repeats.has(index + 1) ? [index + 1] : [],
+        )
         // Merge order is by time; compare as sets of line numbers.
         expect(got.sort((a, b) => a - b)).toEqual(expectedGood)
-        expect(diagnostics.map((d) => d.line)).toEqual(expectedBad)
+        expect(diagnostics.map((d) => d.line).sort((a, b) => a - b)).toEqual(expectedBad)
       }),
       { numRuns: 60, seed: 7 },
     )
   })
 
-  it('a file cut at any byte loses at most the cut line, silently', async () => {
+  it('a file cut at any byte loses at most the cut line: silently while its day is current, reported once it is past', async () => {
     const dir = tempDir()
     const file = join(dir, 'trades_20250801.jsonl')
     const entries = Array.from({ length: 20 }, (_, i) => trade(AUG_1 + i, { reason: 'é'.repeat(i) }))
@@ -178,24 +187,39 @@ describe('fuzzed input', () => {
       fc.asyncProperty(fc.integer({ min: 0, max: full.length }), async (cut) => {
         writeFileSync(file, full)
         truncateSync(file, cut)
-        const page = await createTradeLogReader({ dir }).readEntries({ kind: 'trades', order: 'asc', limit: 1000 })
+        const today = () => AUG_1 + HOUR
+        const page = await createTradeLogReader({ dir, now: today }).readEntries({ kind: 'trades', order: 'asc', limit: 1000 })
         const text = readFileSync(file, 'utf8')
         const complete = text.split('\n').length - 1
         expect(page.diagnostics).toEqual([])
         expect(page.entries.length === complete || page.entries.length === complete + 1).toBe(true)
         expect(page.entries).toEqual(entries.slice(0, page.entries.length))
+        // A week later nothing will complete that line: it is torn, and said so.
+        const later = await createTradeLogReader({ dir, now: () => AUG_1 + 7 * DAY }).readEntries({
+          kind: 'trades',
+          order: 'asc',
+          limit: 1000,
+        })
+        expect(later.entries).toEqual(page.entries)
+        const tornTail = !text.endsWith('\n') && text !== '' && page.entries.length === complete
+        expect(later.diagnostics).toEqual(
+          tornTail ? [{ file, line: complete + 1, code: 'torn', reason: expect.stringMatching(/torn/) }] : [],
+        )
       }),
       { numRuns: 80, seed: 11 },
     )
   })
 
-  it('NUL blocks appended after a power cut are skipped without noise', async () => {
+  it('NUL blocks appended after a power cut: left alone while the day is current, reported once it is past', async () => {
     const dir = tempDir()
     const file = join(dir, 'trades_20250801.jsonl')
     writeFileSync(file, `${JSON.stringify(trade(AUG_1))}\n`)
     appendFileSync(file, Buffer.alloc(4096))
-    const page = await createTradeLogReader({ dir }).readEntries({ kind: 'trades' })
-    expect(page.entries).toHaveLength(1)
-    expect(page.diagnostics).toEqual([])
+    const current = await createTradeLogReader({ dir, now: () => AUG_1 + HOUR }).readEntries({ kind: 'trades' })
+    expect(current.entries).toHaveLength(1)
+    expect(current.diagnostics).toEqual([])
+    const past = await createTradeLogReader({ dir, now: () => AUG_1 + 7 * DAY }).readEntries({ kind: 'trades' })
+    expect(past.entries).toHaveLength(1)
+    expect(past.diagnostics).toEqual([{ file, line: 2, code: 'nul', reason: expect.stringMatching(/4096 NUL bytes/) }])
   })
 })

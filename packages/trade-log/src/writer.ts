@@ -6,7 +6,7 @@
 import { closeSync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { resolve } from 'node:path'
-import { TradeLogIoError, TradeLogLockError, TradeLogUsageError } from './errors.js'
+import { TradeLogIoError, TradeLogLockError, TradeLogUsageError, TradeLogValidationError } from './errors.js'
 import { logFileName } from './files.js'
 import {
   type BuiltinKinds,
@@ -18,6 +18,7 @@ import {
   prepareEntry,
   requireKind,
 } from './kinds.js'
+import { longerThan, MAX_LINE_BYTES } from './lines.js'
 import { type HeldLock, lockPath, tryLock } from './lock.js'
 import { assertTimeZone, createDayKeyCache } from './time.js'
 
@@ -328,6 +329,11 @@ export function createTradeLogWriter<const Custom extends readonly EntryKind[] =
     const state = stateOf(name)
     const entry = prepareEntry(state.kind, input, now(), timeZone)
     const line = `${JSON.stringify(entry)}\n`
+    // The readers' limit, checked before anything is written or acknowledged.
+    if (longerThan(line, MAX_LINE_BYTES + 1)) {
+      const message = `is ${Buffer.byteLength(line) - 1} bytes as a JSON line, longer than ${MAX_LINE_BYTES} bytes (MAX_LINE_BYTES), which readers skip; store large data elsewhere and log a reference`
+      throw new TradeLogValidationError(state.kind.name, [{ path: '', message }], undefined)
+    }
     openFor(state, dayOf(entry.tsMs))
     if (state.durability === 'durable') {
       writeFully(state.fd!, line, state.path!)

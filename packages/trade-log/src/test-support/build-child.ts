@@ -25,6 +25,10 @@ export async function buildChildScript(
     dts: false,
     sourcemap: false,
     outExtension: () => ({ js: '.mjs' }),
+    // CommonJS dependencies bundled into ESM (express) require Node's built-ins at run time: give them `require`.
+    banner: {
+      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+    },
     esbuildOptions(options) {
       if (resolveOptions.alias) options.alias = resolveOptions.alias
       if (resolveOptions.nodePaths) options.nodePaths = resolveOptions.nodePaths

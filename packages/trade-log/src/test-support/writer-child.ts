@@ -5,6 +5,8 @@
  * - `concurrent`: the same without acks, buffered, as fast as possible; a second live process gets its own instance file.
  * - `buffered-term`: appends `count` decisions with handleSignals, prints `ready`, then waits for a signal.
  * - `buffered-exit`: the same, then lets the process end on its own without close().
+ * - `race`: prints `loaded`, reads `go <epochMs>` from stdin, spins until that instant (so every racer starts at
+ *   once), appends one trade, prints `file <path it writes>`, holds its lock until stdin says `release`, closes.
  */
 import { writeSync } from 'node:fs'
 import { createTradeLogWriter } from '../writer.js'
@@ -33,6 +35,34 @@ if (mode === 'durable') {
   // Loaded and waiting: the test starts the next process while the previous one still runs, then says go.
   writeSync(1, 'loaded\n')
   await new Promise((resolve) => process.stdin.once('data', resolve))
+}
+
+if (mode === 'race') {
+  writeSync(1, 'loaded\n')
+  const lines = readLines()
+  const go = await lines.next()
+  const at = Number(String(go.value).split(' ')[1])
+  while (Date.now() < at) {}
+  const writer = createTradeLogWriter({ dir, onConflict: 'instance' })
+  await writer.append('trades', trade(0) as never)
+  writeSync(1, `file ${writer.currentFiles()['trades']}\n`)
+  await lines.next()
+  await writer.close()
+  process.exit(0)
+}
+
+/** Lines from stdin, one at a time. */
+async function* readLines(): AsyncGenerator<string> {
+  let buffer = ''
+  for await (const chunk of process.stdin) {
+    buffer += String(chunk)
+    let newline = buffer.indexOf('\n')
+    while (newline >= 0) {
+      yield buffer.slice(0, newline)
+      buffer = buffer.slice(newline + 1)
+      newline = buffer.indexOf('\n')
+    }
+  }
 }
 
 if (mode === 'durable' || mode === 'concurrent') {
