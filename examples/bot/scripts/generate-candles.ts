@@ -12,6 +12,7 @@
  * Usage: tsx scripts/generate-candles.ts [--seed 20250901] [--start 2025-09-01] [--days 182] [--price 140000000] [--out data/krw-btc-1h.csv]
  */
 import { writeFileSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { createRandom } from '../../shared/seeded-random.js'
 import { type Candle, formatCandleCsv } from '../src/candles.js'
@@ -129,6 +130,8 @@ function describe(candles: readonly Candle[]): string {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({
+    // `pnpm … generate-candles -- --seed 7` passes the `--` through: drop it so the flags after it still count.
+    args: process.argv.slice(2).filter((arg) => arg !== '--'),
     options: {
       seed: { type: 'string', default: '20250901' },
       start: { type: 'string', default: '2025-09-01' },
@@ -143,6 +146,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     days: Number(values.days),
     price: Number(values.price),
   })
-  writeFileSync(values.out, formatCandleCsv(candles))
-  console.log(`wrote ${values.out} (SYNTHETIC data, seed ${values.seed})\n${describe(candles)}`)
+  // A relative --out is the caller's: under `pnpm --filter` the command runs in examples/bot, INIT_CWD is where it was typed.
+  const out = resolve(process.env['INIT_CWD'] ?? process.cwd(), values.out)
+  writeFileSync(out, formatCandleCsv(candles))
+  console.log(`wrote ${out} (SYNTHETIC data, seed ${values.seed})\n${describe(candles)}`)
 }

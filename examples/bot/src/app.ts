@@ -114,6 +114,10 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
           [base]: restored.positions[market] ?? '0',
         },
         resumeAfter: restored.lastActivityAt,
+        // Public prices from `upbitBaseUrl` when set (an Upbit stand-in); never an order: those stay simulated.
+        ...(config.upbitBaseUrl
+          ? { liveClient: createUpbitClient({ baseUrl: config.upbitBaseUrl, accessKey: undefined, secretKey: undefined }) }
+          : {}),
       })
       exchange = paper.exchange
       now = paper.now
