@@ -24,17 +24,17 @@ describe('rate limiter', () => {
   it('tryAcquire takes a free slot at once, and declines (taking nothing) when the window is full or a caller waits', async () => {
     const clock = virtualClock()
     const limiter = createRateLimiter({ marginMs: 0, budgets: { g: { limit: 2, intervalMs: 1000 } } }, clock)
-    expect(limiter.tryAcquire('g')).toBe(true)
-    expect(limiter.tryAcquire('g')).toBe(true)
-    expect(limiter.tryAcquire('g')).toBe(false)
+    expect(limiter.tryAcquire('g')).toBeDefined()
+    expect(limiter.tryAcquire('g')).toBeDefined()
+    expect(limiter.tryAcquire('g')).toBeUndefined()
     expect(limiter.tracked('g')).toBe(2)
     const waiting = limiter.acquire('g') // queued behind the full window
-    expect(limiter.tryAcquire('g')).toBe(false) // never jumps the queue
+    expect(limiter.tryAcquire('g')).toBeUndefined() // never jumps the queue
     await waiting
     expect(clock.now()).toBe(1_001_000)
     const aborted = AbortSignal.abort(new Error('stop'))
     clock.t += 5000
-    expect(limiter.tryAcquire('g', aborted)).toBe(false)
+    expect(limiter.tryAcquire('g', aborted)).toBeUndefined()
   })
 
   it('queues calls instead of failing and never exceeds the budget in any window', async () => {
@@ -242,5 +242,16 @@ describe('rate limiter', () => {
       now.mockRestore()
       vi.useRealTimers()
     }
+  })
+
+  it('confirm: a slot about to be used later than the margin (held up since it was taken) is given back and refused', async () => {
+    const clock = virtualClock()
+    const limiter = createRateLimiter({ marginMs: 25, budgets: { g: { limit: 1, intervalMs: 1000 } } }, clock)
+    const onTime = await limiter.acquire('g')
+    expect(limiter.confirm(onTime)).toBe(true)
+    const held = await limiter.acquire('g') // the slot at 1_001_025
+    clock.t += 26 // e.g. a busy event loop between taking the slot and sending
+    expect(limiter.confirm(held)).toBe(false)
+    expect(limiter.tracked('g')).toBe(1) // given back: only the first send remains
   })
 })

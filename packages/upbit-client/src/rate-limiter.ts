@@ -96,10 +96,23 @@ export const realClock: LimiterClock = {
 }
 
 /** A set of group limiters sharing one configuration. */
+/** A send slot taken by `acquire`: `at` is its time (epoch ms). */
+export interface Permit {
+  group: string
+  at: number
+  id: string
+}
+
 export interface RateLimiter {
-  acquire(group: RateLimitGroup, signal?: AbortSignal): Promise<void>
-  /** Synchronous fast path of `acquire`: true when a slot was taken at once; false when the caller must `acquire`. */
-  tryAcquire(group: RateLimitGroup, signal?: AbortSignal): boolean
+  acquire(group: RateLimitGroup, signal?: AbortSignal): Promise<Permit>
+  /** Synchronous fast path of `acquire`: the slot when one was free at once; undefined when the caller must `acquire`. */
+  tryAcquire(group: RateLimitGroup, signal?: AbortSignal): Permit | undefined
+  /**
+   * Called right before sending: true if the slot is still on time. A send more than `marginMs` (as configured) after
+   * its slot could land at Upbit in the same second as the next window's sends, so then the slot is given back and
+   * false returned: acquire a new one.
+   */
+  confirm(permit: Permit): boolean
   update(group: RateLimitGroup, remaining: RemainingReq): void
   /** The current margin added to each window, in ms. */
   marginMs(): number
@@ -141,7 +154,7 @@ export function createRateLimiter(options: RateLimitOptions = {}, clock: Limiter
     counted: enabled,
   })
 
-  async function acquire(group: string, signal?: AbortSignal): Promise<void> {
+  async function acquire(group: string, signal?: AbortSignal): Promise<Permit> {
     for (;;) {
       signal?.throwIfAborted()
       const reservation = await store.reserve(slot(group))
@@ -154,14 +167,10 @@ export function createRateLimiter(options: RateLimitOptions = {}, clock: Limiter
       // budget. A caller that got its answer (or woke up) later than that, e.g. on a starved event loop, would put
       // two windows' sends into one second at Upbit: it gives the slot back and takes a new one. (The configured
       // margin, not the learned one: every process on a pocket spaces its slots by at least that.)
-      const onTime = () => {
-        if (clock.now() - reservation.at <= baseMargin) return true
-        store.release(group, reservation.id, reservation.at)
-        return false
-      }
+      const permit = { group, at: reservation.at, id: reservation.id }
       const wait = reservation.at - clock.now()
       if (wait <= 0) {
-        if (onTime()) return
+        if (confirm(permit)) return permit
         continue
       }
       try {
@@ -178,14 +187,25 @@ export function createRateLimiter(options: RateLimitOptions = {}, clock: Limiter
         throw hold.ban
       }
       if (hold.pausedUntil > reservation.at) store.release(group, reservation.id, reservation.at)
-      else if (onTime()) return
+      else if (confirm(permit)) return permit
     }
+  }
+
+  function confirm(permit: Permit): boolean {
+    if (clock.now() - permit.at <= baseMargin) return true
+    store.release(permit.group, permit.id, permit.at)
+    return false
   }
 
   return {
     maxRetries429: options.maxRetries429 ?? 4,
     acquire,
-    tryAcquire: (group, signal) => !signal?.aborted && store.tryReserve(slot(group)) !== undefined,
+    confirm,
+    tryAcquire(group, signal) {
+      if (signal?.aborted) return undefined
+      const reservation = store.tryReserve(slot(group))
+      return reservation?.kind === 'slot' ? { group, at: reservation.at, id: reservation.id } : undefined
+    },
     update(group, remaining) {
       const now = clock.now()
       store.report(group, { kind: 'remaining', sec: remaining.sec, at: now })

@@ -11,9 +11,25 @@
  * - `<prefix>{<scope>}:shares`         hash: process → how many processes it saw (its share if it falls back)
  */
 
-/** Shared by the scripts: registers the caller, forgets the long silent, and sums the shares held back for the silent. */
+/**
+ * The processes on a scope (kept by the heartbeats), and the shares held back for the silent ones: a process silent
+ * for longer than staleMs (but not yet presumeMs) may have lost Redis and be sending on its local share.
+ */
+const HELD = `
+local function held(membersKey, sharesKey, now, staleMs, presumeMs, limit)
+  local n = redis.call('ZCARD', membersKey)
+  local total = 0
+  for _, m in ipairs(redis.call('ZRANGEBYSCORE', membersKey, now - presumeMs, now - staleMs)) do
+    local seen = tonumber(redis.call('HGET', sharesKey, m)) or n
+    if limit >= seen then total = total + math.floor(limit / seen) else total = total + 1 end
+  end
+  return n, total
+end
+`
+
+/** The heartbeat's bookkeeping: registers the caller and forgets the processes silent for longer than presumeMs. */
 const MEMBERS = `
-local function members(membersKey, sharesKey, me, now, staleMs, presumeMs, limit)
+local function members(membersKey, sharesKey, me, now, presumeMs)
   redis.call('ZADD', membersKey, now, me)
   local gone = redis.call('ZRANGEBYSCORE', membersKey, '-inf', now - presumeMs)
   for _, m in ipairs(gone) do redis.call('HDEL', sharesKey, m) end
@@ -22,15 +38,7 @@ local function members(membersKey, sharesKey, me, now, staleMs, presumeMs, limit
   redis.call('HSET', sharesKey, me, n)
   redis.call('PEXPIRE', membersKey, presumeMs * 2)
   redis.call('PEXPIRE', sharesKey, presumeMs * 2)
-  -- A process silent for longer than staleMs may have lost Redis and be sending on its local share.
-  local held = 0
-  if limit > 0 then
-    for _, m in ipairs(redis.call('ZRANGEBYSCORE', membersKey, '-inf', now - staleMs)) do
-      local seen = tonumber(redis.call('HGET', sharesKey, m)) or n
-      if limit >= seen then held = held + math.floor(limit / seen) else held = held + 1 end
-    end
-  end
-  return n, held
+  return n
 end
 `
 
@@ -40,13 +48,13 @@ end
  * sec (-1: none), reported at, staleMs, presumeMs, counted (1/0).
  * Returns {0, at, '', n} for a slot, {1, retryAt, '', n} for "ask again", {2, banUntil, banJson, n} while banned.
  */
-export const RESERVE = `${MEMBERS}
+export const RESERVE = `${HELD}
 local now = tonumber(ARGV[1])
 local limit = tonumber(ARGV[2])
 local window = tonumber(ARGV[3])
 local margin = tonumber(ARGV[4])
 local ahead = tonumber(ARGV[7])
-local n, held = members(KEYS[3], KEYS[4], ARGV[6], now, tonumber(ARGV[10]), tonumber(ARGV[11]), limit)
+local n, heldBack = held(KEYS[3], KEYS[4], now, tonumber(ARGV[10]), tonumber(ARGV[11]), limit)
 
 local st = redis.call('HMGET', KEYS[2], 'paused', 'liveSec', 'liveRem', 'banUntil', 'ban')
 local paused = tonumber(st[1]) or 0
@@ -68,7 +76,7 @@ if now < banUntil then return {2, banUntil, st[5], n} end
 
 local at = math.max(now, paused)
 if ARGV[12] == '1' then
-  local cap = limit - held
+  local cap = limit - heldBack
   if cap < 1 then return {1, now + 100, '', n} end
   local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')[2]
   if newest then
@@ -131,7 +139,7 @@ for i = 5, #ARGV, 2 do
     redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
   end
 end
-local n = members(KEYS[1], KEYS[2], ARGV[2], now, staleMs, tonumber(ARGV[4]), 0)
+local n = members(KEYS[1], KEYS[2], ARGV[2], now, tonumber(ARGV[4]))
 local out = {n}
 local all = redis.call('HGETALL', KEYS[2])
 for i = 1, #all do out[#out + 1] = all[i] end

@@ -317,9 +317,12 @@ export function createRedisLimiterStore(options: RedisLimiterStoreOptions): Redi
     }
   })
   // Listening before the first reservation: a ban published while we were not yet subscribed would be missed.
-  const started = Promise.all([ready, events.subscribe(channelOf(scopes.pocket), channelOf(scopes.ip))]).then(() => {
-    everReady = true
-  })
+  // Joined once connected, subscribed and entered in the pocket's members (the first heartbeat).
+  const started = Promise.all([ready, events.subscribe(channelOf(scopes.pocket), channelOf(scopes.ip))])
+    .then(() => beat())
+    .then(() => {
+      everReady = true
+    })
   started.catch(() => {})
 
   /** Heartbeat on both scopes; after a failure, the same call rejoins: it writes this process's local sends first. */
@@ -417,6 +420,12 @@ export function createRedisLimiterStore(options: RedisLimiterStoreOptions): Redi
     mode: () => mode,
     async close() {
       clearInterval(heartbeat)
+      // Leave the pocket: a process that left is not presumed to be sending on its share.
+      if (mode === 'shared' && everReady) {
+        const leave = commands.multi()
+        for (const scope of [scopes.pocket, scopes.ip]) leave.zrem(key(scope, 'members'), me).hdel(key(scope, 'shares'), me)
+        await timeout(leave.exec(), commandTimeoutMs).catch(() => {})
+      }
       events.disconnect()
       commands.disconnect()
     },

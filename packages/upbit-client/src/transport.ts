@@ -102,8 +102,13 @@ export function createTransport(config: TransportConfig): Transport {
         'missing_keys',
       )
     }
-    if (!config.limiter.tryAcquire(spec.group, spec.signal)) await config.limiter.acquire(spec.group, spec.signal)
-    const prepared = prepareRequest(spec.method, spec.path, spec.params, spec.auth ? config.keys : undefined, config.jwtAlgorithm)
+    let prepared: ReturnType<typeof prepareRequest>
+    for (;;) {
+      const permit = config.limiter.tryAcquire(spec.group, spec.signal) ?? (await config.limiter.acquire(spec.group, spec.signal))
+      prepared = prepareRequest(spec.method, spec.path, spec.params, spec.auth ? config.keys : undefined, config.jwtAlgorithm)
+      // Checked right before sending: a call held up since its slot (a busy event loop) takes a new slot instead.
+      if (config.limiter.confirm(permit)) break
+    }
     const url = `${base}${prepared.pathWithQuery}`
     info.url = url
     config.hooks.onRequest?.({ ...info })
