@@ -421,8 +421,9 @@ describe('createClaudeDecider: deadlines and abort', () => {
 
   it('a per-attempt timeout is retried inside the deadline', async () => {
     const captured = serve('hang', anthropicText())
-    const result = await createClaudeDecider({ apiKey: KEY, model: MODEL, timeoutMs: 50, ...fast }).decide(context, {
-      deadlineMs: 5000,
+    // 1.5 s per attempt: the first hangs until then; the second (answered at once in-process) has ample margin.
+    const result = await createClaudeDecider({ apiKey: KEY, model: MODEL, timeoutMs: 1500, ...fast }).decide(context, {
+      deadlineMs: 60_000,
     })
     expect(result.fallback).toBeNull()
     expect(captured).toHaveLength(2)
@@ -430,12 +431,13 @@ describe('createClaudeDecider: deadlines and abort', () => {
   })
 
   it('abort: the caller aborting mid-request holds with aborted, or throws DeciderAbortError when asked', async () => {
-    serve('hang')
-    const decider = createClaudeDecider({ apiKey: KEY, model: MODEL })
     const controller = new AbortController()
-    const pending = decider.decide(context, { signal: controller.signal })
-    setTimeout(() => controller.abort(), 20)
-    expect((await pending).fallback?.code).toBe('aborted')
+    // Aborted once the request is in flight (when it reaches the provider), not after a guessed delay.
+    const mock = replying(URL_MESSAGES, ['hang'], { onRequest: () => controller.abort() })
+    server.use(mock.handler)
+    const decider = createClaudeDecider({ apiKey: KEY, model: MODEL })
+    expect((await decider.decide(context, { signal: controller.signal })).fallback?.code).toBe('aborted')
+    expect(mock.captured).toHaveLength(1)
     const aborted = AbortSignal.abort()
     await expect(decider.decide(context, { signal: aborted, onFailure: 'throw' })).rejects.toBeInstanceOf(DeciderAbortError)
   })

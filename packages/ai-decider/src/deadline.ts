@@ -1,4 +1,5 @@
 /** One AbortSignal that fires when the caller aborts or the time budget runs out, and says which happened. */
+import { setTimeout as wait } from 'node:timers/promises'
 
 export interface Deadline {
   /** Aborts on the caller's abort or at the deadline. */
@@ -51,20 +52,15 @@ export function createDeadline(
   }
 }
 
-/** Resolves after `ms`, or rejects with the signal's reason as soon as it aborts. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason)
-    const onAbort = () => {
-      clearTimeout(timer)
-      reject(signal.reason)
-    }
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
+/** Resolves after `ms`, or rejects with the signal's reason (not a generic AbortError) as soon as it aborts. */
+export async function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  try {
+    await wait(ms, undefined, { signal })
+  } catch (error) {
+    // The frame tells a timeout from a caller's abort by the reason, so pass the signal's own reason on.
+    if (signal.aborted) throw signal.reason
+    throw error
+  }
 }
 
 /** Settles like `promise`, or rejects with the signal's reason as soon as it aborts: for work that may ignore it. */

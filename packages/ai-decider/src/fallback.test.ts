@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Decider } from './decider.js'
 import { AllDecidersFailedError, DeciderConfigError, DeciderError } from './errors.js'
 import { createFallbackDecider } from './fallback.js'
@@ -15,6 +15,36 @@ const decision = (action: 'buy' | 'sell' | 'hold', reason: string) => ({
   takeProfit: null,
 })
 const online = { offline: false }
+
+/**
+ * Runs `decide` on fake time and advances the clock by `ms`: deadlines, shares and delays then play out exactly,
+ * however loaded the machine is.
+ */
+async function onFakeTime<T>(ms: number, decide: () => Promise<T>): Promise<T> {
+  vi.useFakeTimers()
+  const pending = decide()
+  await vi.advanceTimersByTimeAsync(ms)
+  return pending
+}
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+/** A decider that answers after `ms` of (fake) time, or fails when its deadline aborts it first. */
+const answersAfter = (ms: number, reason: string) =>
+  createScriptedDecider(
+    [
+      (_context: unknown, signal: AbortSignal) =>
+        new Promise((resolve, reject) => {
+          const timer = setTimeout(() => resolve(decision('buy', reason)), ms)
+          signal.addEventListener('abort', () => {
+            clearTimeout(timer)
+            reject(signal.reason)
+          })
+        }),
+    ],
+    { provider: reason, offline: false },
+  )
 
 describe('createFallbackDecider', () => {
   it('uses the first decider that answers and never runs the rest', async () => {
@@ -67,9 +97,9 @@ describe('createFallbackDecider', () => {
 
   it('shares the deadline: a hung first provider gets only its share, leaving the second time to answer', async () => {
     const hung = createScriptedDecider([hangingStep], { provider: 'hung', ...online })
-    const quick = createScriptedDecider([decision('buy', 'second')], { provider: 'second', delayMs: 20, offline: false })
     const rules = createScriptedDecider([decision('hold', 'rules')], { provider: 'rules' })
-    const result = await createFallbackDecider([hung, quick, rules]).decide(context, { deadlineMs: 1000 })
+    const chain = createFallbackDecider([hung, answersAfter(20, 'second'), rules])
+    const result = await onFakeTime(1000, () => chain.decide(context, { deadlineMs: 1000 }))
     expect(result.provider).toBe('second')
     expect(result.audit.members?.[0]?.fallback?.code).toBe('timeout')
     expect(rules.calls).toBe(0)
@@ -79,7 +109,8 @@ describe('createFallbackDecider', () => {
     const hung = createScriptedDecider([hangingStep], { provider: 'hung', ...online })
     const slow = createScriptedDecider([hangingStep], { provider: 'slow', ...online })
     const rules = createScriptedDecider([decision('hold', 'rules')], { provider: 'rules' })
-    const result = await createFallbackDecider([hung, slow, rules]).decide(context, { deadlineMs: 100 })
+    const chain = createFallbackDecider([hung, slow, rules])
+    const result = await onFakeTime(100, () => chain.decide(context, { deadlineMs: 100 }))
     expect(result).toMatchObject({ provider: 'rules', fallback: null })
     expect(result.audit.members?.map((member) => member.fallback?.code ?? 'ok')).toEqual(['timeout', 'timeout', 'ok'])
   })
@@ -94,9 +125,11 @@ describe('createFallbackDecider', () => {
       },
     }
     const rules = createScriptedDecider([decision('hold', 'rules')], { provider: 'rules' })
-    const result = await createFallbackDecider([deaf, thrower, rules]).decide(context, { deadlineMs: 200 })
+    const chain = createFallbackDecider([deaf, thrower, rules])
+    const result = await onFakeTime(300, () => chain.decide(context, { deadlineMs: 200 }))
     expect(result).toMatchObject({ provider: 'rules', fallback: null })
-    const all = await createFallbackDecider([deaf, thrower]).decide(context, { deadlineMs: 100 })
+    const onlyFailing = createFallbackDecider([deaf, thrower])
+    const all = await onFakeTime(300, () => onlyFailing.decide(context, { deadlineMs: 100 }))
     expect(all.fallback?.message).toContain('deaf timeout, thrower internal')
   })
 
@@ -105,27 +138,35 @@ describe('createFallbackDecider', () => {
       createFallbackDecider(
         [
           createScriptedDecider([hangingStep], { provider: 'hung', ...online }),
-          createScriptedDecider([decision('buy', 'second')], { provider: 'second', delayMs: 700, offline: false }),
+          answersAfter(700, 'second'),
           createScriptedDecider([decision('hold', 'rules')], { provider: 'rules' }),
         ],
         shares ? { shares } : {},
       )
-    // Of 1000 ms, equal shares leave the second ~490 ms (too little for its 700 ms); 1:9 leaves it ~880 ms.
-    const [equal, weighted] = await Promise.all([
-      chain().decide(context, { deadlineMs: 1000 }),
-      chain([1, 9]).decide(context, { deadlineMs: 1000 }),
-    ])
+    // Of 1000 ms, equal shares leave the second 490 ms (too little for its 700 ms); 1:9 leaves it 882 ms.
+    const [equal, weighted] = await onFakeTime(1000, () =>
+      Promise.all([chain().decide(context, { deadlineMs: 1000 }), chain([1, 9]).decide(context, { deadlineMs: 1000 })]),
+    )
     expect(equal.provider).toBe('rules')
     expect(weighted.provider).toBe('second')
   })
 
   it('abort stops the chain: the later deciders do not run', async () => {
-    const hung = createScriptedDecider([hangingStep], { provider: 'hung', ...online })
     const rules = createScriptedDecider([decision('buy', 'rules')], { provider: 'rules' })
     const controller = new AbortController()
-    const pending = createFallbackDecider([hung, rules]).decide(context, { signal: controller.signal })
-    setTimeout(() => controller.abort(), 10)
-    expect((await pending).fallback?.code).toBe('aborted')
+    // The caller aborts while the first decider is running (when it is called), not after a guessed delay.
+    const abortsWhenAsked = createScriptedDecider(
+      [
+        (_context: unknown, signal: AbortSignal) => {
+          controller.abort()
+          return hangingStep(context, signal)
+        },
+      ],
+      { provider: 'hung', ...online },
+    )
+    const result = await createFallbackDecider([abortsWhenAsked, rules]).decide(context, { signal: controller.signal })
+    expect(result.fallback?.code).toBe('aborted')
+    expect(abortsWhenAsked.calls).toBe(1)
     expect(rules.calls).toBe(0)
   })
 

@@ -238,11 +238,15 @@ describe('createGptDecider: errors', () => {
   })
 
   it('abort: the caller aborting holds with aborted', async () => {
-    serve(CHAT, 'hang')
     const controller = new AbortController()
-    const pending = createGptDecider({ apiKey: KEY, model: MODEL, api: 'chat' }).decide(context, { signal: controller.signal })
-    setTimeout(() => controller.abort(), 10)
-    expect((await pending).fallback?.code).toBe('aborted')
+    // Aborted once the request is in flight, not after a guessed delay.
+    const mock = replying(CHAT, ['hang'], { onRequest: () => controller.abort() })
+    server.use(mock.handler)
+    const result = await createGptDecider({ apiKey: KEY, model: MODEL, api: 'chat' }).decide(context, {
+      signal: controller.signal,
+    })
+    expect(result.fallback?.code).toBe('aborted')
+    expect(mock.captured).toHaveLength(1)
   })
 
   it('timeout: a hanging provider holds with timeout at the deadline', async () => {

@@ -106,6 +106,10 @@ describe('over real HTTP (127.0.0.1)', () => {
     ])
     const result = await chain.decide(context, { deadlineMs: 300 })
     expect(result).toMatchObject({ provider: 'rules', fallback: null })
-    expect(result.audit.members?.map((member) => member.fallback?.code ?? 'ok')).toEqual(['timeout', 'timeout', 'ok'])
+    // The hung provider times out; the late one times out too, or, when a loaded machine cut the first off late,
+    // is skipped for lack of time (then it has no record). Either way it never answers within 300 ms.
+    const codes = result.audit.members?.map((member) => member.fallback?.code ?? 'ok')
+    expect(codes?.at(-1)).toBe('ok')
+    expect(codes?.slice(0, -1)).toEqual(codes?.length === 3 ? ['timeout', 'timeout'] : ['timeout'])
   })
 })

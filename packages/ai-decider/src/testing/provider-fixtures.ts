@@ -80,8 +80,9 @@ export type Reply = Fixture | 'hang' | 'network'
 
 /**
  * An msw handler for POST `url` answering with `replies` in order (the last one repeats), recording requests.
+ * `onRequest` runs when a request has arrived (e.g. to abort it in flight, without a timer).
  */
-export function replying(url: string, replies: Reply[]) {
+export function replying(url: string, replies: Reply[], options: { onRequest?: (captured: Captured) => void } = {}) {
   const captured: Captured[] = []
   const handler = http.post(url, async ({ request }) => {
     captured.push({
@@ -89,6 +90,7 @@ export function replying(url: string, replies: Reply[]) {
       headers: Object.fromEntries(request.headers.entries()),
       body: await request.json(),
     })
+    options.onRequest?.(captured.at(-1)!)
     const reply = replies[Math.min(captured.length - 1, replies.length - 1)]!
     if (reply === 'hang') {
       await delay('infinite')
