@@ -6,7 +6,8 @@ export default {
     assert.equal(m.parseDecision(m.holdDecision('smoke')).action, 'hold')
     const context = {
       market: 'KRW-BTC',
-      asOf: 0,
+      asOf: 3_600_000, // the close of the one hourly candle below: nothing in the context is later
+
       candles: { '1h': [] },
       ticker: { price: 100 },
       balances: { quote: '100000', base: '0' },
@@ -35,12 +36,20 @@ export default {
       const reply = replies.shift()
       return new Response(JSON.stringify(reply.body), { status: reply.status, headers: { 'content-type': 'application/json' } })
     }
-    const claude = m.createClaudeDecider({ apiKey: 'smoke-key', fetch, retry: { minDelayMs: 1, minAttemptMs: 1 } })
+    const claude = m.createClaudeDecider({
+      apiKey: 'smoke-key',
+      model: 'claude-sonnet-5-5',
+      fetch,
+      retry: { minDelayMs: 1, minAttemptMs: 1 },
+    })
     const full = { ...context, candles: { '1h': [{ time: 0, open: 1, high: 1, low: 1, close: 1, volume: 1 }] } }
     const answered = await claude.decide(full)
     assert.equal(answered.fallback, null)
     assert.equal(answered.decision.action, 'buy')
     assert.equal(answered.audit.attempts.length, 2)
+    // The point-in-time rule holds in the built package too: a candle closing after asOf is refused.
+    const late = { ...full, asOf: 1 }
+    assert.equal((await m.createRuleDecider().decide(late)).fallback.code, 'look_ahead')
   },
   './testing': async (m) => {
     const decider = m.createScriptedDecider([

@@ -2,18 +2,22 @@
  * `pnpm bench`: the two figures of issue 6, each printed with a baseline measured in the same run, the goal and
  * PASS/MISS. Benchmarks only report; nothing here fails on timing.
  *
- * 1. Overhead per decision of context validation + prompt build + hash + JSON.parse + decision validation
- *    (goal < 1 ms), and, for information, of a whole Claude `decide` against an in-process fetch (no network).
+ * 1. Overhead per decision of context validation + point-in-time check + prompt build + hash + JSON.parse +
+ *    decision validation (goal < 1 ms), and, for information, of a whole Claude `decide` against an in-process
+ *    fetch (no network), of the redaction of its result, and of a backtest decision replayed from a recording.
  * 2. A fallback chain [provider that hangs, provider answering in 2 s, rules] under a 3 s deadline, against a real
  *    HTTP server on 127.0.0.1, run several times per share setting: max elapsed must stay within 3.05 s.
  */
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import {
   buildPrompt,
   createClaudeDecider,
   createFallbackDecider,
+  createReplayDecider,
   createRuleDecider,
   type Decider,
   decisionJsonSchema,
@@ -21,6 +25,8 @@ import {
   normalizeDecision,
   promptHash,
 } from '../src/index.js'
+import { assertPointInTime } from '../src/point-in-time.js'
+import { createRedactor } from '../src/redact.js'
 import { sampleContext } from '../src/testing/index.js'
 
 const fixture = JSON.parse(
@@ -79,8 +85,9 @@ const verdict = (pass: boolean) => (pass ? 'PASS' : 'MISS')
 async function overhead(): Promise<void> {
   console.log('\n1) overhead per decision (goal < 1 ms)')
   const baseline = perCall('baseline: JSON.stringify + JSON.parse of the context', 300, () => JSON.parse(JSON.stringify(context)))
-  const pipeline = perCall('context + prompt build + hash + JSON.parse + decision check', 300, () => {
+  const pipeline = perCall('context + point in time + prompt + hash + parse + decision', 300, () => {
     MarketContext.parse(context)
+    assertPointInTime(context, 'anthropic')
     const prompt = buildPrompt(context, { schema })
     promptHash(prompt, 'anthropic', 'claude-sonnet-5-5')
     return normalizeDecision(JSON.parse(answer))
@@ -88,12 +95,26 @@ async function overhead(): Promise<void> {
   const fakeFetch = async () => new Response(responseBody, { status: 200, headers: { 'content-type': 'application/json' } })
   const claude = createClaudeDecider({ apiKey: 'bench-key', model: 'claude-sonnet-5-5', fetch: fakeFetch })
   const whole = await perCallAsync('whole Claude decide() with an in-process fetch', 150, () => claude.decide(context))
-  console.log(
-    `  context validation + prompt + parse + decision validation: ${(pipeline * 1000).toFixed(1)} µs = ${(pipeline / baseline).toFixed(1)}× baseline; goal < 1000 µs: ${verdict(pipeline < 1)}`,
-  )
-  console.log(
-    `  whole decide() (adds ofetch, retry frame, audit; informational, no goal): ${(whole * 1000).toFixed(1)} µs = ${(whole / baseline).toFixed(1)}× baseline`,
-  )
+  const result = await claude.decide(context)
+  const redactor = createRedactor(['bench-key-0123456789abcdef'])
+  const redaction = perCall('redaction of that result (audit record included)', 300, () => redactor.value(result))
+  const dir = mkdtempSync(join(tmpdir(), 'ai-decider-bench-'))
+  try {
+    await createReplayDecider({ dir, mode: 'record', inner: claude }).decide(context)
+    const replay = createReplayDecider({ dir, mode: 'replay', provider: 'anthropic', model: 'claude-sonnet-5-5' })
+    const replayed = await perCallAsync('backtest decision replayed from its recording', 150, () => replay.decide(context))
+    console.log(
+      `  context validation + point in time + prompt + parse + decision validation: ${(pipeline * 1000).toFixed(1)} µs = ${(pipeline / baseline).toFixed(1)}× baseline; goal < 1000 µs: ${verdict(pipeline < 1)}`,
+    )
+    console.log(
+      `  whole decide() (adds ofetch, retry frame, audit, redaction; informational, no goal): ${(whole * 1000).toFixed(1)} µs = ${(whole / baseline).toFixed(1)}× baseline; redaction alone ${(redaction * 1000).toFixed(1)} µs = ${(redaction / baseline).toFixed(2)}×`,
+    )
+    console.log(
+      `  replayed decision (prompt + fingerprint + file read; informational, no goal): ${(replayed * 1000).toFixed(1)} µs = ${(replayed / baseline).toFixed(1)}× baseline`,
+    )
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 }
 
 /** A local stand-in for a provider: `/hang/...` never answers, `/slow/...` answers after 2 s. */

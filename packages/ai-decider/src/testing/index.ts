@@ -1,4 +1,4 @@
-export { sampleContext } from './context.js'
+export { candlesFrom, sampleCloses, sampleContext } from './context.js'
 export {
   createScriptedDecider,
   hangingStep,
