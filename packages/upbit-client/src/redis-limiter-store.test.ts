@@ -220,6 +220,7 @@ describe('Redis limiter store', () => {
       pocket: newPocket(),
       fallbackProcesses: 3,
       commandTimeoutMs: 200,
+      joinTimeoutMs: 200,
       onStatus: (event) => events.push(event),
     })
     opened.push({ store, client })

@@ -36,6 +36,8 @@ export interface RedisLimiterStoreOptions {
   reserveAheadMs?: number
   /** A Redis call that takes longer than this counts as Redis unavailable. Default 1000 ms. */
   commandTimeoutMs?: number
+  /** How long the first requests wait for the first contact with Redis before falling back. Default 10000 ms. */
+  joinTimeoutMs?: number
   /** How often the process tells Redis it is alive (and, after a failure, tries to rejoin). Default 500 ms. */
   heartbeatMs?: number
   /** A process silent for longer than this is presumed to be sending on its local share. Default 3 × heartbeatMs. */
@@ -111,6 +113,7 @@ export function createRedisLimiterStore(options: RedisLimiterStoreOptions): Redi
   const prefix = options.prefix ?? 'tradekit:upbit:'
   const ahead = options.reserveAheadMs ?? 1000
   const commandTimeoutMs = options.commandTimeoutMs ?? 1000
+  const joinTimeoutMs = options.joinTimeoutMs ?? 10_000
   const heartbeatMs = options.heartbeatMs ?? 500
   const staleMs = options.staleMs ?? 3 * heartbeatMs
   const presumeGoneMs = options.presumeGoneMs ?? 30_000
@@ -233,7 +236,7 @@ export function createRedisLimiterStore(options: RedisLimiterStoreOptions): Redi
     const id = `${me}:${nextSlot++}`
     let reply: ScriptReply
     try {
-      if (!everReady) await timeout(started, commandTimeoutMs)
+      if (!everReady) await timeout(started, joinTimeoutMs)
       reply = await timeout(
         redis.tradekitReserve(
           key(scope, `${request.group}:log`),
