@@ -1,8 +1,6 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { basename, join } from 'node:path'
+import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { build } from 'tsup'
+import { bundleScript } from '../../../../test-support/bundle-script.js'
 
 const PACKAGES = ['upbit-client', 'trade-log', 'ai-decider', 'electroncash-rpc']
 const source = (path: string) => fileURLToPath(new URL(`../../../../packages/${path}`, import.meta.url))
@@ -18,32 +16,7 @@ function workspaceAliases(): Record<string, string> {
   return aliases
 }
 
-/**
- * Bundles a child bot script (this example and the packages it imports) into one plain .mjs, so a test can start
- * dozens of bot processes without paying the TypeScript loader's start-up each time.
- */
-export async function bundleChildScript(entry: string): Promise<{ file: string; cleanup: () => void }> {
-  const outDir = mkdtempSync(join(tmpdir(), 'bot-child-'))
-  const name = basename(entry).replace(/\.ts$/, '')
-  await build({
-    entry: { [name]: entry },
-    outDir,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    noExternal: [/./],
-    silent: true,
-    config: false,
-    dts: false,
-    sourcemap: false,
-    outExtension: () => ({ js: '.mjs' }),
-    esbuildOptions(options) {
-      options.alias = workspaceAliases()
-      // A bundled CommonJS dependency may still `require()` node built-ins: give the ESM bundle a `require`.
-      options.banner = {
-        js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-      }
-    },
-  })
-  return { file: join(outDir, `${name}.mjs`), cleanup: () => rmSync(outDir, { recursive: true, force: true }) }
+/** Bundles a child bot script (this example and the workspace packages it imports, from source) into one .mjs. */
+export function bundleChildScript(entry: string): Promise<{ file: string; cleanup: () => void }> {
+  return bundleScript(entry, { alias: workspaceAliases(), require: true })
 }
