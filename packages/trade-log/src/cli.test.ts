@@ -143,7 +143,12 @@ describe('trade-log stops on the first SIGINT or SIGTERM', () => {
     const controller = new AbortController()
     const out: string[] = []
     const err: string[] = []
-    const fire = () => controller.signal.aborted || controller.abort(reason)
+    let printedBefore = 0
+    const fire = () => {
+      if (controller.signal.aborted) return
+      printedBefore = out.length + err.length
+      controller.abort(reason)
+    }
     const done = runCli(argv, {
       stdout: (text) => {
         out.push(text)
@@ -157,7 +162,9 @@ describe('trade-log stops on the first SIGINT or SIGTERM', () => {
       cwd: '/',
       signal: controller.signal,
     })
-    return { done, out: () => out.join(''), err: () => err.join('') }
+    // Outputs after the signal: only the message that says it was interrupted.
+    const afterSignal = () => out.length + err.length - printedBefore
+    return { done, out: () => out.join(''), err: () => err.join(''), afterSignal }
   }
 
   /** Work for each command, and what it would have printed had it finished. */
@@ -197,6 +204,8 @@ describe('trade-log stops on the first SIGINT or SIGTERM', () => {
       expect(await run.done).toBe(code)
       expect(run.out()).not.toMatch(finished)
       expect(run.err()).toMatch(/interrupted/)
+      // Promptly: nothing more was printed after the signal but the message that says so.
+      expect(run.afterSignal()).toBe(1)
     })
   }
 

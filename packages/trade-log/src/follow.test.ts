@@ -119,6 +119,23 @@ describe.each([
     }
   })
 
+  it('a line appended twice is delivered once and reported as a duplicate, as the reader does', async () => {
+    const dir = tempDir()
+    const file = join(dir, 'trades_20250801.jsonl')
+    writeFileSync(file, '')
+    const follower = createTradeLogReader({ dir }).follow({ kind: 'trades', watch, pollIntervalMs: 20 })
+    const seen = collect(follower)
+    const diagnostics: { code: string }[] = []
+    follower.on('diagnostic', (d) => diagnostics.push(d))
+    await follower.ready
+    const fill = line(trade(AUG_1, { orderId: 'twice' }))
+    appendFileSync(file, fill)
+    await polls(follower)
+    appendFileSync(file, `${fill}${line(trade(AUG_1 + 1, { orderId: 'after' }))}`)
+    await vi.waitFor(() => expect(seen.map((record) => record.entry.orderId)).toEqual(['twice', 'after']), { timeout: 15_000 })
+    expect(diagnostics).toEqual([expect.objectContaining({ code: 'duplicate', line: 2 })])
+  })
+
   it('re-reads a torn line once it is complete, exactly once', async () => {
     const dir = tempDir()
     const file = join(dir, 'trades_20250801.jsonl')
