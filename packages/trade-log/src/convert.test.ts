@@ -105,6 +105,27 @@ describe('trade-log convert', () => {
     expect(finding).toMatchObject({ file: 'trades_20250801.json', fix: `trade-log convert ${join(dir, 'trades_20250801.json')}` })
   })
 
+  it('an interrupted convert whose outputs fall on other days (--tz) still reads each entry once', async () => {
+    const dir = tempDir()
+    const source = join(dir, 'trades_20250801.json')
+    // 200 fills from 15:00Z on Aug 1: Aug 2 in Seoul, so --tz Asia/Seoul names the outputs for another day.
+    const fills = Array.from({ length: 200 }, (_, i) => ({
+      timestamp: new Date(Date.UTC(2025, 7, 1, 15) + i * 120_000).toISOString(),
+      action: i % 2 === 0 ? 'buy' : 'sell',
+      symbol: 'KRW-BTC',
+      amount: 0.001,
+      price: 45000000 + i,
+      ai_confidence: 0.8,
+    }))
+    writeFileSync(source, JSON.stringify(fills))
+    expect(await cli(['convert', source, '--tz', 'Asia/Seoul']).done).toBe(EXIT.ok)
+    expect(existsSync(join(dir, 'trades_20250802.legacy-trades-20250801.jsonl'))).toBe(true)
+    renameSync(`${source}.converted`, source)
+    const { entries, diagnostics } = await read(dir, 'trades')
+    expect(entries).toHaveLength(200)
+    expect(diagnostics).toEqual([])
+  })
+
   it('an earlier convert that kept its source: fills are counted once, doctor reports the duplicates, convert settles it', async () => {
     const dir = legacyDir()
     // What the previous convert wrote: the normalized fills in the main JSONL file, the source left in place.
