@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { build } from 'tsup'
 
-export async function bundleChild(entry: string): Promise<{ file: string; cleanup: () => void }> {
+export async function bundleChild(
+  entry: string,
+  alias: Record<string, string> = {},
+): Promise<{ file: string; cleanup: () => void }> {
   const outDir = mkdtempSync(join(tmpdir(), 'electroncash-child-'))
   const name = basename(entry).replace(/\.ts$/, '')
   await build({
@@ -19,6 +22,11 @@ export async function bundleChild(entry: string): Promise<{ file: string; cleanu
     dts: false,
     sourcemap: false,
     outExtension: () => ({ js: '.mjs' }),
+    esbuildOptions(options) {
+      options.alias = alias
+      // The examples live in a temp dir: resolve their packages from this one.
+      options.nodePaths = [join(import.meta.dirname, '..', '..', 'node_modules')]
+    },
   })
   return { file: join(outDir, `${name}.mjs`), cleanup: () => rmSync(outDir, { recursive: true, force: true }) }
 }
