@@ -203,6 +203,36 @@ describe('stream connection', () => {
     expect((last.find((o) => o.type === 'trade')!.codes as string[]).length).toBe(40)
     await streams.close()
   })
+
+  it('a connection dropped while its resubscribe waits for a pacing slot: the next connection subscribes at once', async () => {
+    const { fake, streams, clock } = setup({ reconnect: { minDelayMs: 100 } })
+    streams.subscribe('ticker', { codes: ['KRW-BTC'] })
+    await settle()
+    const first = fake.sockets[0]!
+    first.open()
+    await settle()
+    first.answerList()
+    await settle()
+    // Four more requests use up this connection's 5 messages per second: the next one waits for a slot...
+    for (let i = 0; i < 3; i++) {
+      streams.subscribe('trade', { codes: [`KRW-C${i}`] })
+      await settle()
+      first.answerList()
+      await settle()
+    }
+    const sentBefore = first.sent.length
+    // ...and the connection drops while it waits.
+    first.terminate()
+    await clock.advance(200)
+    const second = fake.sockets[1]!
+    second.open()
+    await settle()
+    expect(second.sent).toHaveLength(2)
+    expect((second.sent[0] as Array<Record<string, unknown>>).filter((o) => o.type).length).toBe(2)
+    expect(second.sent[1]).toMatchObject([{ method: 'LIST_SUBSCRIPTIONS' }])
+    expect(first.sent.length).toBe(sentBefore)
+    await streams.close()
+  })
 })
 
 describe('back-off and confirmation helpers', () => {

@@ -106,7 +106,8 @@ export class StreamConnection {
   private readonly stop = new AbortController()
   private ws: WebSocketLike | undefined
   private everConfirmed = false
-  private syncing = false
+  /** The connection a sync loop is running for: one loop per connection, and a new connection never waits on an old one's. */
+  private syncing: WebSocketLike | undefined
   private dirty = false
   private pacer: Pacer | undefined
   private pendingList: { ticket: string; resolve: (subs: Array<{ type: string; codes: string[] }>) => void } | undefined
@@ -307,8 +308,8 @@ export class StreamConnection {
 
   /** Sends the wanted subscriptions and confirms them, until what Upbit lists matches what is wanted. */
   private async sync(ws: WebSocketLike, pacer: Pacer): Promise<void> {
-    if (this.syncing) return
-    this.syncing = true
+    if (this.syncing === ws) return
+    this.syncing = ws
     try {
       let mismatches = 0
       while (this.dirty && ws.readyState === OPEN && !this.closed) {
@@ -355,7 +356,7 @@ export class StreamConnection {
     } catch {
       // Aborted by close(): nothing left to do.
     } finally {
-      this.syncing = false
+      if (this.syncing === ws) this.syncing = undefined
     }
   }
 
