@@ -104,8 +104,11 @@ function planLives(seed: number, count: number): Plan[] {
   const weighted: CrashPoint[] = [...CRASH_POINTS, 'order-sent', 'order-sent', 'order-sent', 'intent-written', 'fill-logged']
   const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!
   const plans: Plan[] = []
-  // The first lives crash exactly between "order sent" and "fill logged", whatever else the seed picks.
+  // The first lives crash at the points that matter most, whatever else the seed picks: between "order sent" and
+  // "fill logged" (four times), before the order is sent, between two log writes. Only crash points end these
+  // lives (and the cycle cap, counted in candles), so where they land does not depend on the machine.
   for (let i = 0; i < 4; i++) plans.push({ crashAt: 'order-sent', hit: 1 })
+  plans.push({ crashAt: 'intent-written', hit: 1 }, { crashAt: 'fill-logged', hit: 1 })
   while (plans.length < count) {
     const r = random()
     if (r < 0.5) {
@@ -255,6 +258,7 @@ heavy('crash recovery: SIGKILL at any moment never crosses a limit or loses an o
     expect(kills).toBeGreaterThanOrEqual(KILLS)
     expect(atPoint('order-sent').length).toBeGreaterThanOrEqual(4)
     expect(atPoint('intent-written').length).toBeGreaterThanOrEqual(1)
+    expect(atPoint('fill-logged').length).toBeGreaterThanOrEqual(1)
     expect(recovered.some((line) => / ended done before this start, 1 fill\(s\) logged now$/.test(line))).toBe(true)
     expect(orders.length).toBeGreaterThan(MAX_ORDERS_PER_DAY * 3)
     expect([...perDay.values()].filter((count) => count === MAX_ORDERS_PER_DAY).length).toBeGreaterThan(2)
