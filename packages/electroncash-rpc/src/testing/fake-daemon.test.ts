@@ -1,7 +1,10 @@
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
-import { afterEach, describe, expect, it } from 'vitest'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { type FakeDaemon, type FakeDaemonOptions, startFakeDaemon } from './fake-daemon.js'
+import { simulateTornWrite } from './torn-write.js'
 
 /** Real request/response pairs from Electron Cash 4.4.5, copied from /work/shared/reference/electroncash/captured.json. */
 interface Captured {
@@ -303,5 +306,98 @@ describe('fake daemon wallet', () => {
     const ping = replay(daemon, byName('ping')).then(() => order.push('ping'))
     await Promise.all([balance, ping])
     expect(order).toEqual(['getaddressbalance', 'ping'])
+  })
+})
+
+describe('fake daemon: behaviours payment services must be tested against', () => {
+  /** One JSON-RPC call over plain node:http; resolves with the reply's `result` (or `error`). */
+  async function rpc(method: string, params: unknown = []): Promise<unknown> {
+    const reply = await replay(daemon!, {
+      name: method,
+      mode: 'offline',
+      request: {
+        httpMethod: 'POST',
+        path: '/',
+        headers: { Authorization: 'Basic x' },
+        body: { jsonrpc: '2.0', id: 1, method, params },
+      },
+      status: 200,
+      reason: 'OK',
+      responseBody: null,
+    })
+    const body = JSON.parse(reply.body) as { result?: unknown; error?: unknown }
+    return 'error' in body ? body.error : body.result
+  }
+
+  it('close_wallet takes the wallet out of the list while getbalance keeps answering, as captured', async () => {
+    daemon = await startFakeDaemon({ networkStallSeconds: 0.01 })
+    for (const name of [
+      'noserver/close_wallet',
+      'noserver/list_wallets_after_close',
+      'noserver/getbalance_after_close',
+      'noserver/load_wallet',
+      'noserver/list_wallets_after_load',
+    ]) {
+      const entry = byName(name)
+      const reply = await replay(daemon, entry)
+      expect({ name, body: JSON.parse(reply.body) }).toEqual({ name, body: entry.responseBody })
+    }
+    expect(await rpc('getinfo')).toMatchObject({ wallets: { '/srv/electron-cash/wallets/default_wallet': false } })
+  })
+
+  it('a stall keeps the daemon busy with one request (the next waits) until released, then answers both in order', async () => {
+    daemon = await startFakeDaemon()
+    daemon.inject({ type: 'stall' }, { times: 1 })
+    const order: string[] = []
+    const first = rpc('getbalance').then(() => order.push('getbalance'))
+    const second = rpc('version').then(() => order.push('version'))
+    await vi.waitFor(() => expect(daemon?.stalled).toBe(1), { timeout: 30_000 })
+    expect(daemon.calls).toEqual([])
+    await daemon.releaseStalled()
+    await Promise.all([first, second])
+    expect(order).toEqual(['getbalance', 'version'])
+    expect(daemon.calls.map((c) => c.method)).toEqual(['getbalance', 'version'])
+  })
+
+  it('labels set with setlabel come back from listaddresses as Python repr() text', async () => {
+    daemon = await startFakeDaemon()
+    const [a, b, c] = daemon.wallet.addresses
+    await rpc('setlabel', [a, "it's"])
+    await rpc('setlabel', [b, `it's a "label"`])
+    await rpc('setlabel', [c, 'tab\tbell\u0007 caf\u00e9'])
+    const rows = (await rpc('listaddresses', { labels: true })) as string[][]
+    expect(rows.slice(0, 4).map((row) => row[1])).toEqual([`"it's"`, `'it\\'s a "label"'`, "'tab\\tbell\\x07 caf\u00e9'", "''"])
+  })
+
+  it('setSynchronized(false) shows in getinfo, list_wallets and is_synchronized', async () => {
+    daemon = await startFakeDaemon()
+    daemon.setSynchronized(false)
+    expect(await rpc('is_synchronized')).toBe(false)
+    expect(await rpc('list_wallets')).toEqual([{ path: '/srv/electron-cash/wallets/default_wallet', synchronized: false }])
+    expect(await rpc('getinfo')).toMatchObject({
+      connected: true,
+      wallets: { '/srv/electron-cash/wallets/default_wallet': false },
+    })
+  })
+
+  it('help lists the commands; create answers a seed, path and message', async () => {
+    daemon = await startFakeDaemon()
+    expect(await rpc('help')).toEqual(((await rpc('commands')) as string).split(' '))
+    expect(await rpc('create', { wallet_path: '/tmp/w' })).toMatchObject({ seed: expect.any(String), path: '/tmp/w' })
+  })
+
+  it('simulateTornWrite leaves part of a JSON line without its newline', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ec-torn-'))
+    try {
+      const path = join(dir, 'store.jsonl')
+      writeFileSync(path, '{"whole":true}\n')
+      await simulateTornWrite(path, { invoice: { id: 'x' } })
+      const text = readFileSync(path, 'utf8')
+      expect(text.startsWith('{"whole":true}\n{"invoice":')).toBe(true)
+      expect(text.endsWith('\n')).toBe(false)
+      expect(() => JSON.parse(text.split('\n')[1]!)).toThrow()
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
