@@ -1,32 +1,44 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { setupServer } from 'msw/node'
 import { afterAll, describe, expect, it, vi } from 'vitest'
+import { createUpbitHandlers } from './testing/index.js'
 
-// The README's simulator examples must run as written: each ```ts block that starts a simulator is executed
-// with the package imports pointed at this source tree. (Blocks that call api.upbit.com are not run: no internet.)
+// Every ```ts block of the README runs as written, with the package imports pointed at this source tree, and must
+// print exactly the ```text block that follows it (`…` stands for a part that changes per run: a uuid, a time).
+// Blocks that call api.upbit.com run against the msw fixtures of `createUpbitHandlers()` (no internet in tests);
+// the Redis example runs in readme-redis.test.ts, which starts a redis-server.
 const readme = readFileSync(join(import.meta.dirname, '..', 'README.md'), 'utf8')
-const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)]
-  .map((m) => m[1]!)
-  .filter((code) => code.includes('startUpbitSimulator('))
-  // The Redis example needs a redis-server: readme-redis.test.ts starts one and runs it.
-  .filter((code) => !code.includes('createRedisLimiterStore('))
+const examples = [...readme.matchAll(/```ts\n([\s\S]*?)```(?:\n\n```text\n([\s\S]*?)```)?/g)]
+  .map((m) => ({ code: m[1]!, output: m[2] === undefined ? [] : m[2].trimEnd().split('\n') }))
+  .filter(({ code }) => !code.includes('createRedisLimiterStore('))
 const dir = mkdtempSync(join(tmpdir(), 'upbit-readme-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
+const pattern = (line: string) => new RegExp(`^${line.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replaceAll('…', '.*')}$`)
+
 describe('README examples', () => {
-  it('include the simulator examples (order, pagination, ban)', () => {
-    expect(blocks.length).toBeGreaterThanOrEqual(3)
+  it('cover the simulator, streams, amounts, pockets, decimals and msw examples', () => {
+    expect(examples.length).toBeGreaterThanOrEqual(10)
+    expect(examples.filter((e) => e.code.includes('startUpbitSimulator(')).length).toBeGreaterThanOrEqual(4)
+    expect(examples.some((e) => e.code.includes('createUpbitStreams('))).toBe(true)
   })
 
-  it.each(blocks.map((code, i) => [i, code] as const))(
-    'example %i runs against the simulator',
-    async (i, code) => {
+  it.each(examples.map((example, i) => [i, example.code.split('\n')[0], example] as const))(
+    'example %i (%s) runs and prints what the README shows',
+    async (i, _first, { code, output }) => {
       const file = join(dir, `example-${i}.ts`)
       const source = code
         .replaceAll("'@tradekit/upbit-client/testing'", JSON.stringify(join(import.meta.dirname, 'testing', 'index.ts')))
         .replaceAll("'@tradekit/upbit-client'", JSON.stringify(join(import.meta.dirname, 'index.ts')))
       writeFileSync(file, `${source}\nexport {}\n`)
+      // Blocks that talk to api.upbit.com get the fixtures; the simulator and msw examples bring their own servers.
+      const mocked = !code.includes('startUpbitSimulator(') && !code.includes('setupServer(')
+      const server = mocked ? setupServer(...(await createUpbitHandlers())) : undefined
+      server?.listen({ onUnhandledRequest: 'error' })
+      vi.stubEnv('UPBIT_ACCESS_KEY', 'readme-access-key')
+      vi.stubEnv('UPBIT_SECRET_KEY', 'readme-secret-key')
       const logged: string[] = []
       const spy = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
         logged.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' '))
@@ -35,13 +47,12 @@ describe('README examples', () => {
         await import(file)
       } finally {
         spy.mockRestore()
+        vi.unstubAllEnvs()
+        server?.close()
       }
-      expect(logged.length).toBeGreaterThan(0)
-      if (code.includes('cancelOrder')) expect(logged).toContain('true cancel')
-      if (code.includes('iterateCandles')) expect(logged[0]).toBe('450')
-      if (code.includes('UpbitBanError')) expect(logged[0]).toMatch(/^banned for \d+ s \(group ticker\)/)
-      // Each example compiles and starts a simulator: well under a second idle, several on a loaded machine (it timed
-      // out at vitest's 5 s default under load, and its late output then landed in the next example's log). Nothing
+      expect(logged).toHaveLength(output.length)
+      for (const [n, line] of logged.entries()) expect(line, `line ${n + 1}`).toMatch(pattern(output[n]!))
+      // Each example compiles and starts its servers: well under a second idle, several on a loaded machine. Nothing
       // here asserts on time: this bound only catches a hang.
     },
     60_000,

@@ -82,4 +82,23 @@ export const upbitFixtures = {
     trades_count: 0,
     identifier: 'tk-fixture',
   },
+  /** Pocket shapes are assumed (Upbit's field lists were not in the research notes): see the README. */
+  pockets: [
+    { uuid: 'pocket-main', name: 'Main', type: 'main', created_at: '2026-06-01T09:00:00+09:00' },
+    { uuid: 'pocket-grid', name: 'Grid bot', type: 'sub', created_at: '2026-06-02T09:00:00+09:00' },
+  ],
+  pocketAssets: [
+    { currency: 'KRW', balance: '500000', locked: '0', avg_buy_price: '0', unit_currency: 'KRW' },
+    { currency: 'BTC', balance: '0.001', locked: '0', avg_buy_price: '130000000', unit_currency: 'KRW' },
+  ],
+  pocketTransfer: {
+    uuid: 'c3a3e1c4-2f1e-4a51-9d0b-0c8f3c1e9a10',
+    identifier: 'fund-grid-1',
+    from: 'pocket-main',
+    to: 'pocket-grid',
+    currency: 'KRW',
+    amount: '100000',
+    state: 'submitted',
+    created_at: '2026-06-02T10:00:00+09:00',
+  },
 } as const

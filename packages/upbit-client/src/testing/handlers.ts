@@ -58,5 +58,21 @@ export async function createUpbitHandlers(options: UpbitHandlersOptions = {}): P
       `${base}/v1/order`,
       authed(() => f.order),
     ),
+    http.get(
+      `${base}/v1/pockets`,
+      authed(() => f.pockets),
+    ),
+    http.get(
+      `${base}/v1/pockets/assets`,
+      authed(() => f.pocketAssets),
+    ),
+    http.post(
+      `${base}/v1/pockets/universal_transfers`,
+      authed(() => f.pocketTransfer),
+    ),
+    http.get(
+      `${base}/v1/pockets/universal_transfers`,
+      authed(() => [f.pocketTransfer]),
+    ),
   ]
 }
