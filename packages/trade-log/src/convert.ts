@@ -29,6 +29,7 @@ import {
 import { builtinKinds, type EntryKind } from './kinds.js'
 import { type Diagnostic, MAX_LINE_BYTES } from './lines.js'
 import { createReader } from './reader.js'
+import { syncDir } from './sync-dir.js'
 import { dayKey } from './time.js'
 
 /** Options of `convertLegacy`. */
@@ -232,17 +233,5 @@ async function setAside(path: string): Promise<string> {
     await unlink(path)
     syncDir(dirname(path))
     return aside
-  }
-}
-
-function syncDir(dir: string): void {
-  let fd: number | undefined
-  try {
-    fd = openSync(dir, 'r')
-    fsyncSync(fd)
-  } catch {
-    // Some platforms cannot fsync a directory; the files themselves were synced.
-  } finally {
-    if (fd !== undefined) closeSync(fd)
   }
 }

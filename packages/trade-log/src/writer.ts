@@ -3,7 +3,7 @@
  * in one write. Durable kinds are fdatasync'ed before `append` resolves; buffered kinds go out in bounded
  * batches (each batch one write of whole lines) on a timer, when the buffer is full, and on `flush`/`close`.
  */
-import { closeSync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs'
+import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { resolve } from 'node:path'
 import { TradeLogIoError, TradeLogLockError, TradeLogUsageError, TradeLogValidationError } from './errors.js'
@@ -20,6 +20,7 @@ import {
 } from './kinds.js'
 import { longerThan, MAX_LINE_BYTES } from './lines.js'
 import { type HeldLock, lockPath, tryLock } from './lock.js'
+import { syncDir } from './sync-dir.js'
 import { assertTimeZone, createDayKeyCache } from './time.js'
 
 /** Options for `createTradeLogWriter`. */
@@ -222,20 +223,8 @@ export function createTradeLogWriter<const Custom extends readonly EntryKind[] =
     }
     state.day = day
     state.path = path
-    if (state.durability === 'durable') syncDir()
-  }
-
-  // A new file's name must be durable too, not only its bytes.
-  const syncDir = () => {
-    let fd: number | undefined
-    try {
-      fd = openSync(dir, 'r')
-      fsyncSync(fd)
-    } catch {
-      // Some platforms cannot fsync a directory; the data itself is still synced.
-    } finally {
-      if (fd !== undefined) closeSync(fd)
-    }
+    // A new file's name must be durable too, not only its bytes.
+    if (state.durability === 'durable') syncDir(dir)
   }
 
   const flushAllSync = () => {
