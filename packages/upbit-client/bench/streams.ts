@@ -263,7 +263,7 @@ async function resubscribeStorms(): Promise<void> {
   let subscribeCalls = 0
   for (let storm = 0; storm < 5; storm++) {
     if (process.env.BENCH_DEBUG) console.log('storm', storm)
-    // Subscriptions arrive one by one, 5 ms apart, and every third is closed again: a bot reshuffling its markets.
+    // Subscriptions arrive one by one, 20 ms apart, and every third is closed again: a bot reshuffling its markets.
     const subs = []
     for (const type of ['ticker', 'trade', 'orderbook', 'candle.1m', 'candle.5m'] as const) {
       for (const code of codes) {
@@ -271,7 +271,7 @@ async function resubscribeStorms(): Promise<void> {
         subscribeCalls++
         if (subscribeCalls % 3 === 0) sub.close()
         else subs.push(sub)
-        await new Promise((resolve) => setTimeout(resolve, 5))
+        await new Promise((resolve) => setTimeout(resolve, 20))
       }
     }
     const again = nextConfirmation(streams, ['public'])
@@ -284,7 +284,7 @@ async function resubscribeStorms(): Promise<void> {
   await streams.close()
   await sim.close()
   report(
-    'resubscribe storms: 5 × (100 subscriptions 5 ms apart, a third closed again, then a drop) on one connection',
+    'resubscribe storms: 5 × (100 subscriptions 20 ms apart, a third closed again, then a drop) on one connection',
     `${stats.rejectedMessages} messages refused by the simulator; ${stats.messages} messages sent for ${subscribeCalls} subscribe calls, ${stats.connections} connections`,
     'Upbit: 5 messages/s and 100/min per connection',
     stats.rejectedMessages === 0,

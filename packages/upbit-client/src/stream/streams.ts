@@ -12,6 +12,7 @@ import { createToken, type JwtAlgorithm, signingKeyFrom } from '../signing.js'
 import { realStreamClock, type StreamClock } from './clock.js'
 import {
   type ConnectionState,
+  PACE_MARGIN_MS,
   type ReconnectOptions,
   type RequestEntry,
   StreamConnection,
@@ -230,7 +231,7 @@ export class UpbitStreams extends EventEmitter<StreamsEvents> {
   constructor(private readonly options: UpbitStreamsOptions) {
     super()
     this.clock = options.clock ?? realStreamClock
-    this.connectPacer = createPacer([{ limit: 5, intervalMs: 1000 }], this.clock)
+    this.connectPacer = createPacer([{ limit: 5, intervalMs: 1000 }], this.clock, PACE_MARGIN_MS)
     this.ledger = new MyOrderLedger(options.maxTrackedOrders ?? 10_000)
     const url = options.url ?? UPBIT_WS_HOSTS[options.environment ?? 'kr']
     this.urls = { public: url, private: options.privateUrl ?? `${url.replace(/\/+$/, '')}/private` }
