@@ -1,6 +1,6 @@
-import { execFileSync } from 'node:child_process'
-import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { execFileSync, spawn } from 'node:child_process'
+import { appendFileSync, chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type DoctorReport, doctor } from './doctor.js'
 import { resolveLogDir } from './resolve-dir.js'
@@ -166,6 +166,34 @@ describe('doctor in the deployments that break', () => {
     })
     const cli = await asOtherUser('cli', { argv: ['doctor', dir] })
     expect(cli).toMatchObject({ code: 1, out: expect.stringMatching(/trades_20250802\.jsonl/) })
+  })
+
+  it('a follower that cannot read a file says so with the reader’s typed error, instead of skipping it', async () => {
+    const dir = tempDir()
+    const file = join(dir, 'trades_20250801.jsonl')
+    writeFileSync(file, jsonl([trade(AUG_1)]))
+    allowOtherUser(dir, true)
+    denyOtherUser(file)
+    chmodSync(child.file, 0o644)
+    chmodSync(dirname(child.file), 0o755)
+    const command = isRoot
+      ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--', process.execPath, child.file]
+      : [process.execPath, child.file]
+    const proc = spawn(command[0]!, [...command.slice(1), 'follow', JSON.stringify({ dir })], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    let out = ''
+    proc.stdout.on('data', (data: Buffer) => {
+      out += data.toString()
+      // Once it follows, the file grows: the follower must open it to read the append.
+      if (out === 'ready\n') appendFileSync(file, jsonl([trade(AUG_1 + 1)]))
+    })
+    await new Promise((resolve) => proc.on('exit', resolve))
+    const result = JSON.parse(out.split('\n')[1]!) as { error?: { name: string; message: string } }
+    expect(result.error).toMatchObject({
+      name: 'TradeLogIoError',
+      message: expect.stringMatching(/cannot read .*trades_20250801\.jsonl.*chmod o\+r/),
+    })
   })
 
   it('a directory whose trades files hold only another program’s lines is not OK', async () => {

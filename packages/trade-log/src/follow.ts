@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { EventEmitter } from 'eventemitter3'
 import { type CursorPosition, comparePositions, decodeCursor, encodeCursor } from './cursor.js'
 import { createDuplicateFilter, type DuplicateFilter, duplicateDiagnostic } from './duplicates.js'
+import { openLogFile } from './file-source.js'
 import { compareLogFiles, type LogFile, parseLogFileName } from './files.js'
 import type { EntryKind } from './kinds.js'
 import { type Diagnostic, interpretLine, longerThan, nulReason, splitCompleteLines } from './lines.js'
@@ -100,6 +101,8 @@ class FollowerImpl<T> extends EventEmitter<FollowerEvents<T>> implements Followe
   private watchFailed = false
   private closed = false
   private readonly endListeners = new Set<() => void>()
+  /** Files that could not be opened (reported once each). */
+  private readonly unopenable = new Set<string>()
 
   constructor(private readonly options: Internal) {
     super()
@@ -189,7 +192,7 @@ class FollowerImpl<T> extends EventEmitter<FollowerEvents<T>> implements Followe
     for (const state of this.tracked.values()) {
       const hot = newestDay !== undefined && state.file.day >= shiftDay(newestDay, -1)
       if (hot && !state.handle) {
-        state.handle = await open(state.file.path, 'r').catch(() => undefined)
+        state.handle = await this.openFile(state)
         // Opened after a replacement we have not seen yet: this descriptor belongs to the new file.
         if (state.handle && (await state.handle.stat()).ino !== state.ino) {
           await state.handle.close()
@@ -283,6 +286,24 @@ class FollowerImpl<T> extends EventEmitter<FollowerEvents<T>> implements Followe
     if (size !== undefined && size > (state.offset ?? state.startSize)) await this.readAppended(state, size, records, diagnostics)
   }
 
+  /**
+   * Opens a tracked file, or says once why it cannot (a file this process may not read is never skipped silently:
+   * the same typed error the reader throws, as an `error` event; the follower keeps going with the other files).
+   */
+  private async openFile(state: Tracked): Promise<FileHandle | undefined> {
+    try {
+      const handle = await openLogFile(state.file.path)
+      this.unopenable.delete(state.file.name)
+      return handle
+    } catch (error) {
+      if (!this.unopenable.has(state.file.name)) {
+        this.unopenable.add(state.file.name)
+        this.emit('error', error)
+      }
+      return undefined
+    }
+  }
+
   /** For a file tracked from its end: the offset after the last newline before `startSize`, and the lines up to it. */
   private async countStart(state: Tracked, handle: FileHandle): Promise<void> {
     const buffer = Buffer.allocUnsafe(64 * 1024)
@@ -308,7 +329,7 @@ class FollowerImpl<T> extends EventEmitter<FollowerEvents<T>> implements Followe
     records: FollowedRecord<T>[],
     diagnostics: Diagnostic[],
   ): Promise<void> {
-    const handle = state.handle ?? (await open(state.file.path, 'r').catch(() => undefined))
+    const handle = state.handle ?? (await this.openFile(state))
     if (!handle) return
     try {
       if (state.offset === undefined) await this.countStart(state, handle)

@@ -20,6 +20,20 @@ if (mode === 'doctor') {
     const { name, message, code } = error as Error & { code?: string }
     result = { error: { name, message, code, typed: (error as { path?: unknown }).path !== undefined } }
   }
+} else if (mode === 'follow') {
+  // Follows trades; tells the parent it is ready, then reports the first error (or entry) it gets.
+  const follower = createTradeLogReader({ dir: args.dir }).follow({ kind: 'trades', watch: false, pollIntervalMs: 20 })
+  const first = new Promise((resolve) => {
+    follower.on('error', (error) => {
+      const { name, message, code } = error as Error & { code?: string }
+      resolve({ error: { name, message, code } })
+    })
+    follower.on('entry', (record) => resolve({ entry: (record.entry as { orderId: string }).orderId }))
+  })
+  await follower.ready
+  process.stdout.write('ready\n')
+  result = await first
+  await follower.close()
 } else {
   const out: string[] = []
   const err: string[] = []
