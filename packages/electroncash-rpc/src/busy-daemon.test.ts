@@ -8,6 +8,7 @@ import type { ClientHooks } from './client.js'
 import { createElectronCashClient } from './client.js'
 import { ConnectionError, DaemonBusyError, TimeoutError } from './errors.js'
 import { useFakeDaemons } from './test-support/daemons.js'
+import { failingFetch } from './test-support/failing-fetch.js'
 
 const fakes = useFakeDaemons()
 
@@ -148,15 +149,8 @@ describe('a call the daemon may still be running is never re-sent', () => {
 })
 
 describe('an error after retries describes every attempt', () => {
-  /** A fetch that fails with the given system errors in turn. */
-  function failing(codes: string[]) {
-    let calls = 0
-    const fetch: typeof globalThis.fetch = async () => {
-      const code = codes[Math.min(calls++, codes.length - 1)]!
-      throw new TypeError('fetch failed', { cause: Object.assign(new Error(code), { code }) })
-    }
-    return { fetch, calls: () => calls }
-  }
+  /** A fetch that fails with the given system errors in turn (the last one for ever after). */
+  const failing = (codes: string[]) => failingFetch(codes)
   const client = (fetch: typeof globalThis.fetch) =>
     createElectronCashClient({
       url: 'http://127.0.0.1:7777',

@@ -12,6 +12,7 @@ import {
   TimeoutError,
   WalletNotLoadedError,
 } from './errors.js'
+import { failingFetch } from './test-support/failing-fetch.js'
 import { everything } from './test-support/secrets.js'
 import { type FakeDaemon, type FakeDaemonOptions, startFakeDaemon } from './testing/fake-daemon.js'
 
@@ -333,18 +334,15 @@ describe('retries never double-spend', () => {
 
   it('an unsafe call is retried when the connection was refused, and executes exactly once', async () => {
     const daemon = await fake()
-    let refused = 0
     // The first attempt is refused (the daemon restarting); the retry reaches the daemon.
-    const fetch: typeof globalThis.fetch = async (input, init) => {
-      if (refused++ === 0) {
-        throw new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) })
-      }
-      return globalThis.fetch(input, init)
-    }
-    const client = connect(daemon, { fetch, retry: { retries: 5, minDelayMs: 1, maxDelayMs: 1, jitter: false } })
+    const refusedOnce = failingFetch(['ECONNREFUSED'], globalThis.fetch)
+    const client = connect(daemon, {
+      fetch: refusedOnce.fetch,
+      retry: { retries: 5, minDelayMs: 1, maxDelayMs: 1, jitter: false },
+    })
     const request = await client.addRequest({ amount: 5_000n, memo: 'after restart' })
     expect(request.memo).toBe('after restart')
-    expect(refused).toBe(2)
+    expect(refusedOnce.calls()).toBe(2)
     expect(daemon.calls.filter((c) => c.method === 'addrequest')).toHaveLength(1)
   })
 

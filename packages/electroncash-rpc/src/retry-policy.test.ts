@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { createElectronCashClient } from './client.js'
 import { RETRY_SAFETY, retrySafety } from './retry-policy.js'
+import { answering, failingFetch } from './test-support/failing-fetch.js'
 
 /** A fetch that fails once with the given system error, then answers a JSON-RPC success. */
-function failingOnce(code: string) {
-  let calls = 0
-  const fetch: typeof globalThis.fetch = async (_url, init) => {
-    calls++
-    if (calls === 1) throw new TypeError('fetch failed', { cause: Object.assign(new Error(code), { code }) })
-    const { id } = JSON.parse(String(init?.body))
-    return new Response(JSON.stringify({ jsonrpc: '2.0', id, result: null }))
-  }
-  return { fetch, calls: () => calls }
-}
+const failingOnce = (code: string) => failingFetch([code], answering(null))
 
 const client = (fetch: typeof globalThis.fetch) =>
   createElectronCashClient({
