@@ -7,7 +7,7 @@
  * not work on many Docker volumes and network file systems.
  */
 import { type FSWatcher, watch } from 'node:fs'
-import { type FileHandle, open, readdir, stat } from 'node:fs/promises'
+import { type FileHandle, readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { EventEmitter } from 'eventemitter3'
 import { type CursorPosition, comparePositions, decodeCursor, encodeCursor } from './cursor.js'
