@@ -9,43 +9,19 @@
  *    returns.
  */
 import { spawn } from 'node:child_process'
-import { createInterface } from 'node:readline'
 import { Redis } from 'ioredis'
 import { startRedisServer } from '../../../test-support/redis-server.js'
 import { createMemoryLimiterStore, createUpbitClient, DEFAULT_BUDGETS, type LimiterStore } from '../src/index.js'
 import { createRateLimiter } from '../src/rate-limiter.js'
 import { createRedisLimiterStore } from '../src/redis.js'
-import type { SimulatorStats, UpbitSimulatorOptions } from '../src/testing/index.js'
+import { busiestWindow } from '../src/test-support/busiest-window.js'
+import { startSimulatorProcess } from './simulator-child.js'
 
 function line(name: string, value: string, baseline: string, ratio: number, goal?: number, below = false): void {
   const pass = goal === undefined ? undefined : below ? ratio <= goal : ratio >= goal
   const verdict = pass === undefined ? 'report' : pass ? 'PASS' : 'MISS'
   const goalText = goal === undefined ? 'no goal' : `goal ${below ? '≤' : '≥'} ${goal}`
   console.log(`${name}: ${value} | baseline ${baseline} | ratio ${ratio.toFixed(3)} | ${goalText} | ${verdict}`)
-}
-
-/** The simulator in its own process (bench/simulator-process.ts): only `stats` and `close` are used here. */
-async function simulatorProcess(options: UpbitSimulatorOptions) {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', new URL('./simulator-process.ts', import.meta.url).pathname, JSON.stringify(options)],
-    { stdio: ['pipe', 'pipe', 'inherit'] },
-  )
-  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]()
-  const next = async () => JSON.parse((await lines.next()).value as string)
-  const info = (await next()) as { baseUrl: string; accessKey: string; secretKey: string }
-  return {
-    ...info,
-    stats: async (): Promise<SimulatorStats> => {
-      child.stdin.write('stats\n')
-      return next()
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        child.once('exit', () => resolve())
-        child.stdin.write('close\n')
-      }),
-  }
 }
 
 interface BotResult {
@@ -77,7 +53,7 @@ const MIX = { ticker: 15, candle: 15, orderbook: 15, default: 30, order: 15 }
 const BOTS = 4
 
 async function pocketBurst(redisUrl: string | undefined, label: string): Promise<void> {
-  const sim = await simulatorProcess({ balances: { KRW: '100000000000' } })
+  const sim = await startSimulatorProcess({ balances: { KRW: '100000000000' } })
   const startAt = Date.now() + 3000 // time for four processes to start and connect
   const job = {
     baseUrl: sim.baseUrl,
@@ -118,17 +94,6 @@ async function pocketBurst(redisUrl: string | undefined, label: string): Promise
     line(`${label}: slowest group's share of its budget, combined`, worst.toFixed(3), '1.000 (the budget)', worst, 0.9)
 }
 
-/** The most sends any window of `windowMs` holds. */
-function busiestWindow(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b)
-  let most = 0
-  for (let i = 0, j = 0; i < sorted.length; i++) {
-    while (sorted[i]! - sorted[j]! >= windowMs) j++
-    most = Math.max(most, i - j + 1)
-  }
-  return most
-}
-
 function quantile(values: number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b)
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
@@ -161,7 +126,7 @@ async function acquireCost(redisUrl: string): Promise<void> {
 }
 
 async function throughputWithRedis(redisUrl: string): Promise<void> {
-  const sim = await simulatorProcess({ rateLimit: false })
+  const sim = await startSimulatorProcess({ rateLimit: false })
   const url = `${sim.baseUrl}/v1/ticker?markets=KRW-BTC`
   const redis = new Redis(redisUrl)
   const store = createRedisLimiterStore({ redis, pocket: `throughput-${Date.now()}`, ipScope: `throughput-${Date.now()}` })
@@ -209,7 +174,7 @@ async function throughputWithRedis(redisUrl: string): Promise<void> {
 
 async function redisKilledMidRun(): Promise<void> {
   const redis = await startRedisServer()
-  const sim = await simulatorProcess({ balances: { KRW: '100000000000' } })
+  const sim = await startSimulatorProcess({ balances: { KRW: '100000000000' } })
   const startAt = Date.now() + 3000
   const steadyMs = 20_000
   const job = {

@@ -11,6 +11,7 @@ import {
   type RedisLimiterStoreEvent,
   type RedisLimiterStoreOptions,
 } from './redis-limiter-store.js'
+import { busiestWindow } from './test-support/busiest-window.js'
 
 let server: RedisServer
 const opened: Array<{ store: RedisLimiterStore; client: Redis }> = []
@@ -57,16 +58,6 @@ const slot = (now: number, budget = order, group = 'order'): SlotRequest => ({
 const at = (reservation: Reservation) => {
   if (reservation.kind !== 'slot') throw new Error(`expected a slot, got ${reservation.kind}`)
   return reservation.at
-}
-/** The most sends any window of `windowMs` holds. */
-function busiestWindow(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b)
-  let most = 0
-  for (let i = 0, j = 0; i < sorted.length; i++) {
-    while (sorted[i]! - sorted[j]! >= windowMs) j++
-    most = Math.max(most, i - j + 1)
-  }
-  return most
 }
 /** Resolves with the next status event a store reports (no sleeping: the store calls back). */
 function nextEvent(events: RedisLimiterStoreEvent[], mode: RedisLimiterStoreEvent['mode']) {

@@ -5,6 +5,7 @@ import { createUpbitClient } from './client.js'
 import type { LimiterStore } from './limiter-store.js'
 import { DEFAULT_BUDGETS } from './rate-limiter.js'
 import { createRedisLimiterStore, type RedisLimiterStore } from './redis-limiter-store.js'
+import { busiestWindow } from './test-support/busiest-window.js'
 import { startUpbitSimulator } from './testing/index.js'
 
 let redis: RedisServer
@@ -14,17 +15,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await redis?.stop()
 })
-
-/** The most sends any window of `windowMs` holds. */
-function busiestWindow(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b)
-  let most = 0
-  for (let i = 0, j = 0; i < sorted.length; i++) {
-    while (sorted[i]! - sorted[j]! >= windowMs) j++
-    most = Math.max(most, i - j + 1)
-  }
-  return most
-}
 
 /**
  * Four bots on one pocket, each its own client (own connections, own limiter), each sending a mixed burst at once
