@@ -12,7 +12,8 @@
 import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import WebSocket from 'ws'
-import { createUpbitClient, createUpbitStreams, type MyOrderEvent, type UpbitStreams } from '../src/index.js'
+import { createUpbitClient, createUpbitStreams, type MyOrderEvent } from '../src/index.js'
+import { nextConfirmation } from '../src/stream/test-support.js'
 import { startSimulatorProcess } from './simulator-child.js'
 
 function report(name: string, value: string, baseline: string, verdict: boolean | undefined, goal: string): void {
@@ -28,24 +29,6 @@ const median = (values: number[]) => {
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b)
   return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!
-}
-
-/** Resolves at the next confirmation of each connection kind (listen before causing the reconnect). */
-function nextConfirmation(streams: UpbitStreams, kinds: Array<'public' | 'private'>): Promise<void> {
-  return Promise.all(
-    kinds.map(
-      (kind) =>
-        new Promise<void>((resolve) => {
-          const listener = (s: { connection: string; state: string }) => {
-            if (s.connection === kind && s.state === 'confirmed') {
-              streams.off('state', listener)
-              resolve()
-            }
-          }
-          streams.on('state', listener)
-        }),
-    ),
-  ).then(() => undefined)
 }
 
 /** A flat feed the simulator process can receive as JSON (functions do not cross the process boundary). */

@@ -3,6 +3,7 @@ import { createUpbitClient } from '../client.js'
 import { UpbitAuthError, UpbitStreamOverflowError } from '../errors.js'
 import { startUpbitSimulator, type UpbitSimulator } from '../testing/index.js'
 import { createUpbitStreams, type UpbitStreams } from './streams.js'
+import { nextConfirmation } from './test-support.js'
 import type { CandleEvent, MyOrderEvent, StreamEvent, StreamFormat, TickerEvent } from './types.js'
 
 let sim: UpbitSimulator | undefined
@@ -13,24 +14,6 @@ afterEach(async () => {
   streams = undefined
   sim = undefined
 })
-
-/** Resolves at the next confirmation of each connection kind (listen before causing the reconnect). */
-function nextConfirmation(st: UpbitStreams, kinds: Array<'public' | 'private'>): Promise<void> {
-  return Promise.all(
-    kinds.map(
-      (kind) =>
-        new Promise<void>((resolve) => {
-          const listener = (s: { connection: string; state: string }) => {
-            if (s.connection === kind && s.state === 'confirmed') {
-              st.off('state', listener)
-              resolve()
-            }
-          }
-          st.on('state', listener)
-        }),
-    ),
-  ).then(() => undefined)
-}
 
 /** Waits until `check` passes, polling on events rather than time (no timing assertion). */
 async function until(check: () => boolean, what: string): Promise<void> {

@@ -2,6 +2,7 @@
 import { EventEmitter } from 'node:events'
 import type { StreamClock } from './clock.js'
 import type { WebSocketConstructor, WebSocketLike } from './connection.js'
+import type { UpbitStreams } from './streams.js'
 
 /** A clock that only moves when told. `advance` runs due timers in time order, letting promises settle between. */
 export class ManualClock implements StreamClock {
@@ -110,4 +111,22 @@ export function fakeWebSocket(): { WebSocket: WebSocketConstructor; sockets: Fak
     }
   } as unknown as WebSocketConstructor
   return { WebSocket, sockets }
+}
+
+/** Resolves at the next confirmation of each connection kind (listen before causing the reconnect). */
+export function nextConfirmation(streams: UpbitStreams, kinds: Array<'public' | 'private'>): Promise<void> {
+  return Promise.all(
+    kinds.map(
+      (kind) =>
+        new Promise<void>((resolve) => {
+          const listener = (s: { connection: string; state: string }) => {
+            if (s.connection === kind && s.state === 'confirmed') {
+              streams.off('state', listener)
+              resolve()
+            }
+          }
+          streams.on('state', listener)
+        }),
+    ),
+  ).then(() => undefined)
 }
