@@ -1,5 +1,11 @@
-import { describe, expect, it } from 'vitest'
-import { UpbitAuthError, UpbitRateLimitError, UpbitStreamAuthError, UpbitStreamRequestError } from '../errors.js'
+import { describe, expect, it, vi } from 'vitest'
+import {
+  UpbitAuthError,
+  UpbitRateLimitError,
+  UpbitRequestError,
+  UpbitStreamAuthError,
+  UpbitStreamRequestError,
+} from '../errors.js'
 import { backoffDelay, covers } from './connection.js'
 import { createUpbitStreams } from './streams.js'
 import { fakeWebSocket, ManualClock, settle } from './test-support.js'
@@ -248,5 +254,29 @@ describe('back-off and confirmation helpers', () => {
     expect(covers([{ type: 'ticker', codes: ['KRW-BTC', 'KRW-ETH'] }], [{ type: 'ticker', codes: ['KRW-BTC'] }])).toBe(true)
     expect(covers([{ type: 'ticker', codes: ['KRW-ETH'] }], [{ type: 'ticker', codes: ['KRW-BTC'] }])).toBe(false)
     expect(covers([], [{ type: 'myAsset' }])).toBe(false)
+  })
+})
+
+describe('subscribe refuses what Upbit would refuse, before sending', () => {
+  it.each([
+    ['ticker', [], 'needs at least one market code'],
+    ['ticker', ['krw-btc'], 'upper case'],
+    ['myAsset', ['KRW-BTC'], 'myAsset takes no codes'],
+    ['candle.2m', ['KRW-BTC'], 'Unknown stream type'],
+  ] as const)('error: %s with codes %j is an UpbitRequestError', (type, codes, message) => {
+    const { streams } = setup()
+    expect(() => streams.subscribe(type as 'ticker', { codes })).toThrow(message)
+    expect(() => streams.subscribe(type as 'ticker', { codes })).toThrow(UpbitRequestError)
+  })
+
+  it('error: private streams without keys', () => {
+    const { streams } = setup({ accessKey: undefined, secretKey: undefined })
+    vi.stubEnv('UPBIT_ACCESS_KEY', '')
+    vi.stubEnv('UPBIT_SECRET_KEY', '')
+    try {
+      expect(() => streams.subscribe('myOrder')).toThrow(UpbitRequestError)
+    } finally {
+      vi.unstubAllEnvs()
+    }
   })
 })

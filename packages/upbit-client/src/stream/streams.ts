@@ -7,7 +7,7 @@
 import { EventEmitter } from 'eventemitter3'
 import WebSocket from 'ws'
 import { createUpbitClient, type UpbitClient, type UpbitEnvironment } from '../client.js'
-import { type UpbitError, UpbitStreamOverflowError } from '../errors.js'
+import { type UpbitError, UpbitRequestError, UpbitStreamOverflowError } from '../errors.js'
 import { createToken, type JwtAlgorithm, signingKeyFrom } from '../signing.js'
 import { realStreamClock, type StreamClock } from './clock.js'
 import {
@@ -240,14 +240,24 @@ export class UpbitStreams extends EventEmitter<StreamsEvents> {
 
   /** Subscribes to a stream type; see `SubscribeOptions` for codes. */
   subscribe<T extends StreamType>(type: T, subscribeOptions: SubscribeOptions = {}): StreamSubscription<StreamEventMap[T]> {
-    if (this.closed) throw new TypeError('These streams are closed; create new ones.')
-    if (!PUBLIC_TYPES.includes(type as never) && !isPrivateType(type)) throw new TypeError(`Unknown stream type ${type}.`)
+    if (this.closed)
+      throw new UpbitRequestError('These streams are closed; create new ones with createUpbitStreams().', 'stream_closed')
+    if (!PUBLIC_TYPES.includes(type as never) && !isPrivateType(type))
+      throw new UpbitRequestError(
+        `Unknown stream type ${type}: use ticker, trade, orderbook, candle.<interval>, myOrder or myAsset.`,
+        'stream_subscribe',
+      )
     const codes = [...(subscribeOptions.codes ?? [])]
     for (const code of codes) {
-      if (code !== code.toUpperCase()) throw new TypeError(`Market codes must be upper case: ${code}.`)
+      if (code !== code.toUpperCase())
+        throw new UpbitRequestError(`Market codes must be upper case: ${code}.`, 'stream_subscribe')
     }
-    if (type === 'myAsset' && codes.length > 0) throw new TypeError('myAsset takes no codes (Upbit answers WRONG_FORMAT).')
-    if (!isPrivateType(type) && codes.length === 0) throw new TypeError(`${type} needs at least one market code.`)
+    if (type === 'myAsset' && codes.length > 0) {
+      throw new UpbitRequestError('myAsset takes no codes (Upbit answers WRONG_FORMAT).', 'stream_subscribe')
+    }
+    if (!isPrivateType(type) && codes.length === 0) {
+      throw new UpbitRequestError(`${type} needs at least one market code.`, 'stream_subscribe')
+    }
     const kind = isPrivateType(type) ? 'private' : 'public'
     const sub = new StreamSubscription<StreamEventMap[T]>(type, codes, {
       remove: (s) => {
@@ -318,7 +328,10 @@ export class UpbitStreams extends EventEmitter<StreamsEvents> {
     const secretKey = this.options.secretKey ?? env.UPBIT_SECRET_KEY
     const signingKey = kind === 'private' && secretKey ? signingKeyFrom(secretKey) : undefined
     if (kind === 'private' && (!accessKey || !signingKey)) {
-      throw new TypeError('Private streams need keys: pass accessKey/secretKey or set UPBIT_ACCESS_KEY/UPBIT_SECRET_KEY.')
+      throw new UpbitRequestError(
+        'Private streams need keys: pass accessKey/secretKey or set UPBIT_ACCESS_KEY/UPBIT_SECRET_KEY.',
+        'missing_keys',
+      )
     }
     const algorithm = this.options.jwtAlgorithm ?? 'HS256'
     return new StreamConnection({
