@@ -50,7 +50,8 @@ function bot(job: object): Promise<BotResult> {
 }
 
 const MIX = { ticker: 15, candle: 15, orderbook: 15, default: 30, order: 15 }
-const BOTS = 4
+// BENCH_BOTS: how many bot processes share the pocket (default 4, the issue's figure).
+const BOTS = Number(process.env.BENCH_BOTS ?? 4)
 
 async function pocketBurst(redisUrl: string | undefined, label: string): Promise<void> {
   const sim = await startSimulatorProcess({ balances: { KRW: '100000000000' } })
@@ -239,12 +240,13 @@ export async function limiterBenchmarks(): Promise<void> {
   await redisKilledMidRun()
 }
 
-/** `npx tsx bench/limiter.ts [burst|acquire|throughput|killed]`: one part alone (default: all). */
+/** `npx tsx bench/limiter.ts [burst|burst-memory|acquire|throughput|killed]`: one part alone (default: all). */
 async function only(part: string): Promise<void> {
   if (part === 'killed') return redisKilledMidRun()
   const redis = await startRedisServer()
   try {
     if (part === 'burst') await pocketBurst(redis.url, 'shared pocket, Redis limiter store')
+    if (part === 'burst-memory') await pocketBurst(undefined, 'shared pocket, in-memory limiters (baseline)')
     if (part === 'acquire') await acquireCost(redis.url)
     if (part === 'throughput') await throughputWithRedis(redis.url)
   } finally {

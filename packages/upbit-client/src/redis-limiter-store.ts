@@ -333,16 +333,22 @@ export function createRedisLimiterStore(options: RedisLimiterStoreOptions): Redi
     const rejoining = mode === 'fallback'
     const t = now()
     const multi = commands.multi()
-    if (rejoining) {
+    const written = new Set<string>()
+    /** Adds this process's local sends not yet written (and still inside their window) to a transaction. */
+    const writeLocalSends = (into: ReturnType<typeof commands.multi>) => {
+      let count = 0
       for (const [group, sends] of localSends) {
-        const scope = scopeOf(group)
-        const recent = sends.filter((send) => send.at > t - send.window)
+        const recent = sends.filter((send) => !written.has(send.id) && send.at > t - send.window)
         if (recent.length === 0) continue
-        const logKey = key(scope, `${group}:log`)
-        multi.zadd(logKey, ...recent.flatMap((send) => [send.at, send.id]))
-        multi.pexpire(logKey, Math.max(...recent.map((send) => send.at + send.window - t)) + 1000)
+        const logKey = key(scopeOf(group), `${group}:log`)
+        into.zadd(logKey, ...recent.flatMap((send) => [send.at, send.id]))
+        into.pexpire(logKey, Math.max(...recent.map((send) => send.at + send.window - t)) + 1000)
+        for (const send of recent) written.add(send.id)
+        count += recent.length
       }
+      return count
     }
+    if (rejoining) writeLocalSends(multi)
     for (const scope of [scopes.pocket, scopes.ip]) {
       const others = rejoining ? [...seen.get(scope)!].filter(([id]) => id !== me).flat() : []
       ;(multi as unknown as { tradekitBeat(...args: Array<string | number>): void }).tradekitBeat(
@@ -367,6 +373,13 @@ export function createRedisLimiterStore(options: RedisLimiterStoreOptions): Redi
       seen.set(scope, members)
     }
     if (rejoining) {
+      // Local slots taken while the transaction was on its way are written too, before switching: a send Redis
+      // never heard of is one the other processes could repeat.
+      for (;;) {
+        const more = commands.multi()
+        if (writeLocalSends(more) === 0) break
+        await timeout(more.exec(), commandTimeoutMs)
+      }
       mode = 'shared'
       localSends.clear()
       // Bans and pauses this process learnt while away still hold: tell the others.
