@@ -131,6 +131,39 @@ export class TradeLogUsageError extends TradeLogError {
   }
 }
 
+/**
+ * The database failed or refused an operation (the PostgreSQL backend). `target` is the server and database, never
+ * the password; `sqlState` is PostgreSQL's error code when the server answered.
+ */
+export class TradeLogDatabaseError extends TradeLogError {
+  override name = 'TradeLogDatabaseError' as const
+  /** `postgres://user@host:port/database`, without the password. */
+  readonly target: string
+  /** PostgreSQL's SQLSTATE (e.g. `28P01`), when the server answered. */
+  readonly sqlState: string | undefined
+
+  constructor(message: string, options: { target: string; sqlState?: string | undefined; cause?: unknown }) {
+    super(message, { code: 'database', cause: options.cause })
+    this.target = options.target
+    this.sqlState = options.sqlState
+  }
+}
+
+/** The database holds a trade-log schema newer than this package knows: upgrade the package, nothing was changed. */
+export class TradeLogSchemaVersionError extends TradeLogError {
+  override name = 'TradeLogSchemaVersionError' as const
+  /** The schema version found in the database. */
+  readonly found: number
+  /** The newest version this package knows. */
+  readonly supported: number
+
+  constructor(message: string, options: { found: number; supported: number }) {
+    super(message, { code: 'schema_version' })
+    this.found = options.found
+    this.supported = options.supported
+  }
+}
+
 const TRADE_LOG_ERROR_NAMES = new Set<string>([
   'TradeLogError',
   'TradeLogDecimalError',
@@ -139,6 +172,8 @@ const TRADE_LOG_ERROR_NAMES = new Set<string>([
   'TradeLogStrictReadError',
   'TradeLogIoError',
   'TradeLogUsageError',
+  'TradeLogDatabaseError',
+  'TradeLogSchemaVersionError',
 ])
 
 /** True for any error thrown by this package, even across duplicated copies of it (checks `name` too). */

@@ -10,10 +10,12 @@ export {
 export { type DoctorKindReport, type DoctorOptions, type DoctorReport, doctor, type NearMiss } from './doctor.js'
 export {
   isTradeLogError,
+  TradeLogDatabaseError,
   TradeLogDecimalError,
   TradeLogError,
   TradeLogIoError,
   TradeLogLockError,
+  TradeLogSchemaVersionError,
   TradeLogStrictReadError,
   TradeLogUsageError,
   TradeLogValidationError,
