@@ -45,7 +45,8 @@ end
 /**
  * KEYS: log, state, members, shares.
  * ARGV: now, limit, window (interval + margin), margin, slot id, process id, ahead (furthest reservation), reported
- * sec (-1: none), reported at, staleMs, presumeMs, counted (1/0).
+ * sec (-1: none), reported at, staleMs, presumeMs, counted (1/0), lead (ms: how long the caller will take to use a
+ * slot it is given now; slots in a window at least half full are given no earlier than that).
  * Returns {0, at, '', n} for a slot, {1, retryAt, '', n} for "ask again", {2, banUntil, banJson, n} while banned.
  */
 export const RESERVE = `${HELD}
@@ -87,6 +88,9 @@ if ARGV[12] == '1' then
     redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', math.min(now, tonumber(newest)) - window)
   end
   local count = redis.call('ZCARD', KEYS[1])
+  -- Where the budget binds, a slot its caller can only use after the reply is handled would be missed (used too late
+  -- and given back): give it for when the caller can use it.
+  if count * 2 >= cap then at = math.max(at, now + (tonumber(ARGV[13]) or 0)) end
   if count >= cap then
     -- At most cap sends in any window: the cap-th most recent send must have left the window.
     at = math.max(at, tonumber(redis.call('ZRANGE', KEYS[1], count - cap, count - cap, 'WITHSCORES')[2]) + window)

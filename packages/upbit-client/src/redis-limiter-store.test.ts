@@ -81,9 +81,11 @@ describe('Redis limiter store', () => {
     const times = replies.map(at)
     expect(times).toHaveLength(120)
     expect(busiestWindow(times, 1000)).toBe(12)
-    // ...and the budget is used: 120 sends at 12 per second take ten windows, the first at once.
+    // ...and the budget is used: 120 sends at 12 per second take ten windows, the first at once (slots where the
+    // budget binds come a few ms later: the time a process needs to use a burst of replies, at most 250 ms).
     expect(Math.min(...times)).toBe(now)
-    expect(Math.max(...times)).toBe(now + 9000)
+    expect(Math.max(...times)).toBeGreaterThanOrEqual(now + 9000)
+    expect(Math.max(...times)).toBeLessThanOrEqual(now + 9000 + 250)
   })
 
   it('a slot further ahead than reserveAheadMs is not taken: the caller is told when to ask again', async () => {

@@ -169,6 +169,10 @@ export function createRedisLimiterStore(options: RedisLimiterStoreOptions): Redi
   // When Redis said "no slot within reserveAheadMs, ask again at T", the other callers of the group in this process
   // wait for T too instead of each asking Redis to hear the same answer.
   const askAgainAt = new Map<string, number>()
+  // Reservations on their way: a burst's replies arrive together and their callers run one after another, so the
+  // last of N uses its slot about N call-preparations later. Slots are asked for that much ahead where the budget binds.
+  let inFlight = 0
+  const lead = () => Math.min(250, 2 + inFlight)
 
   // Fallback: a local store on this process's share, its sends kept to be written to Redis on rejoining.
   let local = createMemoryLimiterStore()
@@ -237,6 +241,7 @@ export function createRedisLimiterStore(options: RedisLimiterStoreOptions): Redi
     let reply: ScriptReply
     try {
       if (!everReady) await timeout(started, joinTimeoutMs)
+      inFlight++
       reply = await timeout(
         redis.tradekitReserve(
           key(scope, `${request.group}:log`),
@@ -255,9 +260,10 @@ export function createRedisLimiterStore(options: RedisLimiterStoreOptions): Redi
           staleMs,
           presumeGoneMs,
           request.counted ? 1 : 0,
+          lead(),
         ),
         commandTimeoutMs,
-      )
+      ).finally(() => inFlight--)
     } catch (error) {
       enterFallback(error)
       return reserveLocally(request)
