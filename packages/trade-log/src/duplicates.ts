@@ -4,13 +4,14 @@
  * and so is their identity: for a fill, the order and what was filled (`fillIdentity`); for other kinds, every
  * field. Exact for entries in time order (as the writer writes them, and as the reader merges a day's files: every
  * entry of the current time is kept until time moves on), and for repeats among the last `RECENT` entries
- * otherwise. Nothing more is kept, and identities are built only for entries that share a time: keeping more
- * entries alive, or building every identity, doubled the reader's CPU time (measured with `pnpm bench read`).
+ * otherwise. Nothing more is kept, and identities are built only for entries that share a time. Measured with
+ * `pnpm bench read` (BENCHMARKS.md): keeping the last 1,024 times' entries doubled the reader's CPU time, 128 entries
+ * raised its peak memory by 6 MB (entries kept that long reach the old generation), 32 cost nothing measurable.
  */
 import type { Diagnostic } from './lines.js'
 
 /** Entries remembered regardless of time, for repeats out of time order. */
-const RECENT = 128
+const RECENT = 32
 
 /** What makes a fill the same fill: the order and the amounts (two partial fills of one order differ in them). */
 export function fillIdentity(fill: {
