@@ -1,6 +1,7 @@
 // Runs the whole vitest suite again on Node 22 and 24 (binaries from the npm registry's `node` package).
 import { execFileSync } from 'node:child_process'
 import { join, resolve } from 'node:path'
+import { cleanEnv } from './lib/clean-env.mjs'
 import { EXTRA_NODE_MAJORS, nodeBinary } from './lib/node-binaries.mjs'
 
 const root = resolve(import.meta.dirname, '..')
@@ -11,7 +12,11 @@ for (const major of EXTRA_NODE_MAJORS) {
   console.log(`\n== vitest on Node ${major}`)
   try {
     // The binary's folder goes first on PATH so child processes spawned by tests run on the same Node.
-    const env = { ...process.env, PATH: `${join(binary, '..')}:${process.env.PATH}`, TRADEKIT_NODE_MATRIX: String(major) }
+    const env = {
+      ...cleanEnv(process.env),
+      PATH: `${join(binary, '..')}:${process.env.PATH}`,
+      TRADEKIT_NODE_MATRIX: String(major),
+    }
     execFileSync(binary, [vitest, 'run', ...process.argv.slice(2)], { cwd: root, stdio: 'inherit', env })
   } catch {
     failed.push(major)

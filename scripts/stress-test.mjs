@@ -9,6 +9,7 @@
 import { spawn } from 'node:child_process'
 import { loadavg } from 'node:os'
 import { join, resolve } from 'node:path'
+import { cleanEnv } from './lib/clean-env.mjs'
 
 const root = resolve(import.meta.dirname, '..')
 // --busy and --runs are ours; every other argument goes to vitest unchanged.
@@ -53,7 +54,7 @@ for (let run = 1; run <= runs && code === 0; run++) {
   console.log(`\n== stress run ${run}/${runs}: vitest run beside ${busyCount} busy processes (load average ${load})`)
   const started = Date.now()
   code = await new Promise((resolveRun) => {
-    suite = spawn(process.execPath, [vitest, 'run', ...positionals], { cwd: root, stdio: 'inherit' })
+    suite = spawn(process.execPath, [vitest, 'run', ...positionals], { cwd: root, env: cleanEnv(process.env), stdio: 'inherit' })
     suite.on('exit', (exitCode, signal) => resolveRun(exitCode ?? (signal ? 1 : 0)))
     suite.on('error', (error) => {
       console.error(`stress-test: could not start vitest: ${error.message}`)
