@@ -123,7 +123,7 @@ heavy('pnpm demo', () => {
     expect(exit, `${out()}\n${demo.stderr()}`).toEqual({ code: 0, signal: null })
     expect(out()).toContain('SIGINT: stopping the bot, the server and the daemon')
     expect(out()).toMatch(/Stopped after \d+ cycles\. Trade log \(\d+ files\)/)
-    expect(`${out()}${demo.stderr()}`).not.toMatch(/ELIFECYCLE|Command failed|WARN/)
+    expect(`${out()}${demo.stderr()}`).not.toMatch(/ELIFECYCLE|Command failed|\bWARN\b|npm warn/)
     await until(() => !groupAlive(demo.child.pid!), 30_000, 'every process of the demo to exit')
 
     // README: "Each run writes its trade log to a new folder, examples/bot/logs/demo-<date>T<time>/ (printed at
