@@ -36,22 +36,124 @@ function describe(value: unknown): string {
   return `a ${typeof value}`
 }
 
+/** A decimal string as an integer scaled by 10^decimals, or why it is not one (the callers word the error). */
+function parseScaled(text: string, decimals: number): bigint | 'syntax' | 'precision' {
+  const match = DECIMAL.exec(text.trim())
+  const [, sign, whole = '', fraction = ''] = match ?? []
+  if (!match || (whole === '' && fraction === '')) return 'syntax'
+  if (fraction.length > decimals) return 'precision'
+  const scaled = BigInt(whole || '0') * 10n ** BigInt(decimals) + BigInt(fraction.padEnd(decimals, '0') || '0')
+  return sign === '-' ? -scaled : scaled
+}
+
 /**
  * Parses a decimal BCH string (`"0.29"`, `"1."`, `"+0.29"`, `"-0.000015"`, `".5"`) to satoshis.
  * Throws `AmountError` on anything else, including more than 8 decimal places and JS numbers.
  */
 export function bchToSats(text: string): bigint {
   requireText(text, 'bchToSats')
-  const match = DECIMAL.exec(text.trim())
-  const [, sign, whole = '', fraction = ''] = match ?? []
-  if (!match || (whole === '' && fraction === '')) {
-    throw new AmountError(`"${text}" is not a decimal BCH amount`, { value: text })
-  }
-  if (fraction.length > 8) {
+  const sats = parseScaled(text, 8)
+  if (sats === 'syntax') throw new AmountError(`"${text}" is not a decimal BCH amount`, { value: text })
+  if (sats === 'precision') {
     throw new AmountError(`"${text}" has more than 8 decimal places (below one satoshi)`, { value: text })
   }
-  const sats = BigInt(whole || '0') * SATS_PER_BCH + BigInt(fraction.padEnd(8, '0') || '0')
-  return sign === '-' ? -sats : sats
+  return sats
+}
+
+/** Every satoshi that can ever exist: 21,000,000 BCH. */
+export const MAX_SATS = 21_000_000n * SATS_PER_BCH
+
+/** The smallest output BCH nodes relay (546 satoshis for a P2PKH output): an invoice for less cannot be paid. */
+export const DUST_SATS = 546n
+
+/**
+ * Checks that an invoice amount can exist and be paid: bigint satoshis or a decimal BCH string (never a JS number),
+ * at most 8 decimals, at least `DUST_SATS` and at most 21,000,000 BCH. Returns satoshis; throws `AmountError`
+ * saying which bound was crossed. Run before anything reaches the daemon.
+ */
+export function invoiceAmountSats(amount: Amount): bigint {
+  const sats = typeof amount === 'bigint' ? amount : bchToSats(requireText(amount, 'invoiceAmountSats'))
+  if (sats < DUST_SATS) {
+    throw new AmountError(
+      `${satsToBch(sats)} BCH is below the dust limit of ${satsToBch(DUST_SATS)} BCH (${DUST_SATS} satoshis): such a payment cannot be relayed`,
+      { value: amount },
+    )
+  }
+  if (sats > MAX_SATS) {
+    throw new AmountError(`${satsToBch(sats)} BCH is more than the 21,000,000 BCH that can ever exist`, { value: amount })
+  }
+  return sats
+}
+
+/** Fiat currencies invoices can be priced in, with their minor-unit decimals (KRW has none, USD has cents). */
+export const FIAT_DECIMALS = { KRW: 0, USD: 2 } as const
+export type FiatCurrency = keyof typeof FIAT_DECIMALS
+
+/** Decimals allowed in a rate (fiat per 1 BCH); providers' quotes have fewer. */
+const RATE_DECIMALS = 8
+
+export function isFiatCurrency(value: unknown): value is FiatCurrency {
+  return typeof value === 'string' && Object.hasOwn(FIAT_DECIMALS, value)
+}
+
+function fiatScaled(amount: string, currency: FiatCurrency, fn: string): bigint {
+  const decimals = FIAT_DECIMALS[currency]
+  const scaled = parseScaled(requireText(amount, fn), decimals)
+  if (scaled === 'syntax') throw new AmountError(`"${amount}" is not a decimal ${currency} amount`, { value: amount })
+  if (scaled === 'precision') {
+    throw new AmountError(`"${amount}" has more than ${decimals} decimal places, below one ${currency} minor unit`, {
+      value: amount,
+    })
+  }
+  if (scaled <= 0n) throw new AmountError(`${currency} amount "${amount}" must be positive`, { value: amount })
+  return scaled
+}
+
+/** Parses a rate (fiat per 1 BCH, a positive decimal string) scaled by 10^8; throws `AmountError`. */
+function rateScaled(rate: string, currency: FiatCurrency, fn: string): bigint {
+  const scaled = parseScaled(requireText(rate, fn), RATE_DECIMALS)
+  if (scaled === 'syntax' || scaled === 'precision' || scaled <= 0n) {
+    throw new AmountError(`rate "${rate}" is not a positive ${currency} price of 1 BCH with at most 8 decimals`, {
+      value: rate,
+    })
+  }
+  return scaled
+}
+
+/**
+ * Satoshis for a fiat price at `rate` (fiat per 1 BCH, decimal string), rounded up to the next satoshi so the
+ * merchant is never paid less than the price: `fiatToSats('10000', 'KRW', '650000')` → 1538462n.
+ */
+export function fiatToSats(amount: string, currency: FiatCurrency, rate: string): bigint {
+  const fiat = fiatScaled(amount, currency, 'fiatToSats')
+  const price = rateScaled(rate, currency, 'fiatToSats')
+  // sats = fiat / 10^d * 10^8 / (price / 10^8)
+  const numerator = fiat * SATS_PER_BCH * 10n ** BigInt(RATE_DECIMALS)
+  const denominator = price * 10n ** BigInt(FIAT_DECIMALS[currency])
+  return (numerator + denominator - 1n) / denominator
+}
+
+/** The fiat value of `sats` at `rate`, as a decimal string rounded half up to the currency's minor unit. */
+export function satsToFiat(sats: bigint, currency: FiatCurrency, rate: string): string {
+  if (typeof sats !== 'bigint') throw new AmountError(`satsToFiat needs bigint satoshis, got ${describe(sats)}`, { value: sats })
+  const price = rateScaled(rate, currency, 'satsToFiat')
+  const decimals = FIAT_DECIMALS[currency]
+  const numerator = sats * price * 10n ** BigInt(decimals)
+  const denominator = SATS_PER_BCH * 10n ** BigInt(RATE_DECIMALS)
+  const minor = (numerator * 2n + denominator) / (denominator * 2n)
+  const text = minor.toString().padStart(decimals + 1, '0')
+  return decimals === 0 ? text : `${text.slice(0, -decimals)}.${text.slice(-decimals)}`
+}
+
+/** Normalises a rate given as a decimal string (or a finite JS number quoted by an exchange API) to a decimal string. */
+export function rateToDecimal(rate: string | number, currency: FiatCurrency): string {
+  // An exchange quotes on its tick grid; the shortest round-trip text of the parsed JSON number is that quote.
+  const text = typeof rate === 'number' && Number.isFinite(rate) ? String(rate) : rate
+  if (typeof text !== 'string' || /e/i.test(text)) {
+    throw new AmountError(`rate ${String(rate)} is not a positive ${currency} price of 1 BCH`, { value: rate })
+  }
+  // Scaled by 10^8 like satoshis, so satsToBch prints its shortest decimal form.
+  return satsToBch(rateScaled(text, currency, 'rateToDecimal'))
 }
 
 /** Formats satoshis as the shortest decimal BCH string: `29000000n` → `"0.29"`, `100000000n` → `"1"`. */

@@ -2,12 +2,21 @@ export {
   type Amount,
   type BchString,
   bchToSats,
+  DUST_SATS,
+  FIAT_DECIMALS,
+  type FiatCurrency,
+  fiatToSats,
   formatPythonDecimal,
   formatSatoshis,
+  invoiceAmountSats,
+  isFiatCurrency,
+  MAX_SATS,
   parseDaemonAmount,
   pythonDecimalToSats,
+  rateToDecimal,
   SATS_PER_BCH,
   satsToBch,
+  satsToFiat,
   toRpcAmount,
 } from './amount.js'
 export { EXIT as CLI_EXIT_CODES } from './cli-exit-codes.js'
@@ -72,15 +81,31 @@ export {
   type RecoveryContext,
 } from './health-monitor.js'
 export {
+  ADDITIONAL_STATUSES,
+  type AdditionalStatus,
+  INVOICE_EVENT_TYPES,
+  INVOICE_STATUSES,
+  type InvoiceEventType,
+  type InvoiceStatus,
+  isWatched,
+  TRANSITIONS,
+  TRIGGERS,
+  type Transition,
+  type Trigger,
+} from './invoice-states.js'
+export {
+  type CreationIntent,
   createJsonlInvoiceStore,
   createMemoryInvoiceStore,
+  type DeliveryAttempt,
   type Invoice,
   type InvoiceEvent,
-  type InvoiceState,
   type InvoiceStore,
   type InvoiceStoreChange,
   type InvoiceStoreContents,
+  type LockedPrice,
   type OutboxEntry,
+  type WatchFailure,
 } from './invoice-store.js'
 export {
   METHODS,
@@ -94,14 +119,41 @@ export {
 export { moneyParamsOf } from './money-params.js'
 export type { EndpointOptions } from './options.js'
 export {
+  DeliveryNotFoundError,
+  InvoiceConflictError,
+  InvoiceCreationError,
+  InvoiceNotFoundError,
+  isDeliveryNotFoundError,
+  isInvoiceConflictError,
+  isInvoiceCreationError,
+  isInvoiceNotFoundError,
+  isRateError,
+  isStoreConflictError,
+  isWebhookVerificationError,
+  RateError,
+  StoreConflictError,
+  type WebhookRejection,
+  WebhookVerificationError,
+} from './payment-errors.js'
+export {
   type CreateInvoiceOptions,
   createPaymentWatcher,
-  type PaymentEvent,
+  type EventSink,
+  type InvoiceEventNotice,
   type PaymentWatcher,
   type PaymentWatcherEvents,
   type PaymentWatcherOptions,
+  type WatchHealth,
 } from './payment-watcher.js'
 export { decodePythonStringRepr } from './python-repr.js'
+export {
+  createFixedRateProvider,
+  createUpbitRateProvider,
+  type Rate,
+  type RateProvider,
+  ratesByCurrency,
+  type UpbitTickerSource,
+} from './rates.js'
 export {
   type NetworkState,
   type ProbeOptions,
@@ -128,3 +180,25 @@ export type {
   PaymentRequest,
   PaymentRequestStatus,
 } from './schemas.js'
+export {
+  createWebhookSender,
+  DEFAULT_RETRY_DELAYS_MS,
+  WEBHOOK_PAYLOAD_V1_FIELDS,
+  WEBHOOK_PAYLOAD_VERSION,
+  type WebhookInvoiceV1,
+  type WebhookPayloadV1,
+  type WebhookSender,
+  type WebhookSenderOptions,
+  webhookPayload,
+} from './webhook-sender.js'
+export {
+  createMemoryReplayGuard,
+  DELIVERY_HEADER,
+  EVENT_HEADER,
+  type ReplayGuard,
+  SIGNATURE_HEADER,
+  signWebhook,
+  type VerifiedWebhook,
+  type VerifyWebhookOptions,
+  verifyWebhook,
+} from './webhook-signing.js'

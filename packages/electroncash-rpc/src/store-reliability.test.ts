@@ -111,7 +111,7 @@ describe('invoice store crash safety', () => {
       expect([...acks.events.keys()].filter((id) => !events.has(id))).toEqual([])
       // An acknowledged event's invoice is stored at least as far along as the event says.
       for (const [, [invoiceId, type]] of acks.events) {
-        if (type === 'confirmed') expect(invoices.get(invoiceId)?.state).toBe('confirmed')
+        if (type === 'settled') expect(invoices.get(invoiceId)?.status).toBe('Settled')
       }
       // Nothing twice: one version per invoice, one event per id, and a torn fragment never became a record.
       expect(contents.invoices.length).toBe(invoices.size)
@@ -121,7 +121,7 @@ describe('invoice store crash safety', () => {
       const daemon = await fakes.start()
       const watcher = createPaymentWatcher(fakes.connect(daemon), { storePath })
       await watcher.start()
-      expect(watcher.invoices().map((invoice) => invoice.id)).toEqual(expect.arrayContaining(acks.invoices))
+      expect((await watcher.invoices()).map((invoice) => invoice.id)).toEqual(expect.arrayContaining(acks.invoices))
       await watcher.stop()
     }
   }, 300_000)

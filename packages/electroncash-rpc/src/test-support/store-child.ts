@@ -18,13 +18,13 @@ await watcher.check()
 writeSync(1, 'loaded\n')
 await new Promise((resolve) => process.stdin.once('data', resolve))
 
-const acked = new Set(watcher.events().map((event) => event.id))
+const acked = new Set((await watcher.events()).map((event) => event.id))
 for (let amount = BigInt(firstAmount); ; amount++) {
   const invoice = await watcher.createInvoice({ amount, force: true, metadata: { amount: String(amount) } })
   writeSync(1, `ack invoice ${invoice.id}\n`)
   daemon.credit(invoice.address, amount, { confirmations: 1 })
   await watcher.check()
-  for (const event of watcher.events()) {
+  for (const event of await watcher.events()) {
     if (acked.has(event.id)) continue
     acked.add(event.id)
     writeSync(1, `ack event ${event.id} ${event.invoiceId} ${event.type}\n`)
