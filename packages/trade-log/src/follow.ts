@@ -55,6 +55,7 @@ export interface FollowerEvents<T> {
 export interface Follower<T> extends AsyncIterable<FollowedRecord<T>> {
   on<E extends keyof FollowerEvents<T>>(event: E, listener: (...args: FollowerEvents<T>[E]) => void): this
   off<E extends keyof FollowerEvents<T>>(event: E, listener: (...args: FollowerEvents<T>[E]) => void): this
+  once<E extends keyof FollowerEvents<T>>(event: E, listener: (...args: FollowerEvents<T>[E]) => void): this
   /** Resolves once the starting position is established (entries appended after this are delivered). */
   readonly ready: Promise<void>
   /** True while `fs.watch` is active (false when polling only). */
