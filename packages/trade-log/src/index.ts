@@ -7,7 +7,20 @@ export {
   parseDecimal,
   sumDecimals,
 } from './decimal.js'
-export { type DoctorKindReport, type DoctorOptions, type DoctorReport, doctor, type NearMiss } from './doctor.js'
+export {
+  DOCTOR_FINDINGS,
+  type DoctorFinding,
+  type DoctorFindingCode,
+  type DoctorFixAction,
+  type DoctorKindReport,
+  type DoctorOptions,
+  type DoctorReport,
+  describeFix,
+  doctor,
+  FIX_ACTION_TYPES,
+  type NearMiss,
+} from './doctor.js'
+export { entryIdentity, fillIdentity } from './duplicates.js'
 export {
   isTradeLogError,
   TradeLogDatabaseError,
@@ -37,8 +50,17 @@ export {
   errorsKind,
   tradesKind,
 } from './kinds.js'
-export { LEGACY_ASSUMPTIONS, type LegacyTradeRecord, normalizeLegacyTrade } from './legacy.js'
-export { DEFAULT_MAX_LINE_BYTES, type Diagnostic } from './lines.js'
+export {
+  isLegacyRecord,
+  LEGACY_ASSUMPTIONS,
+  type LegacyContext,
+  type LegacyOutcome,
+  type LegacyProvenance,
+  type LegacyTradeRecord,
+  normalizeLegacyRecord,
+  normalizeLegacyTrade,
+} from './legacy.js'
+export { DAMAGE_CODES, DEFAULT_MAX_LINE_BYTES, type Diagnostic, type DiagnosticCode, MAX_LINE_BYTES } from './lines.js'
 export {
   type ClosedTrade,
   type DailyReturn,
