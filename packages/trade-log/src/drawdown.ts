@@ -1,6 +1,6 @@
 /**
- * Maximum drawdown as a fold: one point at a time, a few BigInt comparisons each, so a tracker can carry it
- * across calls (and across processes, in its state).
+ * Maximum drawdown and the time spent under water, as a fold: one point at a time, a few BigInt comparisons each,
+ * so a tracker can carry it across calls (and across processes, in its state).
  */
 import { divRound, formatUnits, pow10 } from './decimal.js'
 
@@ -19,6 +19,21 @@ export interface DrawdownState {
   best: { peak: DrawdownPoint; trough: DrawdownPoint } | null
   bestRel: { peak: DrawdownPoint; trough: DrawdownPoint } | null
   anyPositivePeak: boolean
+  /** Time of the first point. */
+  firstAt: number | null
+  /** Last time the curve stood at its running peak (a drawdown period starts there). */
+  atPeakSince: number | null
+  /** Lowest point since the curve left its peak, or null while at the peak. */
+  low: bigint | null
+  /** Drawdown periods closed by a recovery to the peak. */
+  periods: number
+  /** Σ of their relative depths (peak − low) / peak, as numbers; see `depthUnknown`. */
+  depthSum: number
+  /** A period started from a peak at or below 0, which has no relative depth. */
+  depthUnknown: boolean
+  /** Σ and max of their durations (peak to recovery), ms. */
+  durationSum: number
+  durationMax: number
 }
 
 /** The drawdown figures, with amounts as decimal strings. */
@@ -28,6 +43,8 @@ export interface DrawdownFigures {
   troughAt: number | null
   /** The relative drawdown in units of 10^-decimals (rounded half-even), or null. */
   relativeUnits: bigint | null
+  /** The same as a number, to 20 decimals before the conversion (for ratios of it such as Calmar). */
+  relativeNumber: number | null
   relativePeakAt: number | null
   relativeTroughAt: number | null
 }
@@ -39,6 +56,14 @@ export const emptyDrawdown = (): DrawdownState => ({
   best: null,
   bestRel: null,
   anyPositivePeak: false,
+  firstAt: null,
+  atPeakSince: null,
+  low: null,
+  periods: 0,
+  depthSum: 0,
+  depthUnknown: false,
+  durationSum: 0,
+  durationMax: 0,
 })
 
 // The relative drawdown as big.js divides: 20 decimals, rounded half-up. Ties between peaks are decided on that
@@ -54,11 +79,33 @@ function closePeak(state: DrawdownState): DrawdownState['bestRel'] {
   return !bestRel || relOf(peak, trough) > relOf(bestRel.peak, bestRel.trough) ? { peak, trough } : bestRel
 }
 
+/** Relative depth of a period from `peak` down to `low`, or undefined when the peak is at or below 0. */
+function depthOf(peak: bigint, low: bigint): number | undefined {
+  return peak > 0n ? Number(divRound((peak - low) * pow10(REL_DP), peak, 'half-up')) / 10 ** REL_DP : undefined
+}
+
 /**
  * Adds a point. A point beats the absolute drawdown when it is below `peak − best`, and for one peak the relative
  * drawdown is largest at the lowest point after it, so there is one division per closed peak, none per point.
+ * A point at or above the peak ends the drawdown period under way (a recovery) and starts the clock again.
  */
 export function addDrawdownPoint(state: DrawdownState, point: DrawdownPoint): void {
+  state.firstAt ??= point.at
+  if (!state.peak || point.equity >= state.peak.equity) {
+    if (state.low !== null && state.peak) {
+      const depth = depthOf(state.peak.equity, state.low)
+      if (depth === undefined) state.depthUnknown = true
+      else state.depthSum += depth
+      const duration = point.at - state.atPeakSince!
+      state.periods++
+      state.durationSum += duration
+      if (duration > state.durationMax) state.durationMax = duration
+      state.low = null
+    }
+    state.atPeakSince = point.at
+  } else if (state.low === null || point.equity < state.low) {
+    state.low = point.equity
+  }
   if (!state.peak || point.equity > state.peak.equity) {
     state.bestRel = closePeak(state)
     state.peak = point
@@ -87,7 +134,45 @@ export function drawdownFigures(state: DrawdownState, scale: number, decimals: n
       : state.anyPositivePeak
         ? 0n
         : null,
+    relativeNumber: bestRel ? Number(relOf(bestRel.peak, bestRel.trough)) / 10 ** REL_DP : state.anyPositivePeak ? 0 : null,
     relativePeakAt: bestRel ? bestRel.peak.at : null,
     relativeTroughAt: bestRel ? bestRel.trough.at : null,
+  }
+}
+
+/** The time-under-water figures at `endMs`, counting a drawdown still under way as a period that ends there. */
+export interface UnderwaterFigures {
+  /** Drawdown periods, the one under way included. */
+  periods: number
+  /** Longest period, ms (0 without any). */
+  maxDurationMs: number
+  /** Mean period, ms; null without any. */
+  averageDurationMs: number | null
+  /** Mean relative depth of the periods; null without any, or when one started from a peak at or below 0. */
+  averageDepth: number | null
+  depthUnknown: boolean
+  /** Share of the time from the first point to `endMs` spent below the peak; null for an empty span. */
+  underwaterShare: number | null
+}
+
+export function underwaterFigures(state: DrawdownState, endMs: number): UnderwaterFigures {
+  let { periods, depthSum, depthUnknown, durationSum, durationMax } = state
+  if (state.low !== null && state.peak && state.atPeakSince !== null) {
+    const depth = depthOf(state.peak.equity, state.low)
+    if (depth === undefined) depthUnknown = true
+    else depthSum += depth
+    const duration = Math.max(0, endMs - state.atPeakSince)
+    periods++
+    durationSum += duration
+    if (duration > durationMax) durationMax = duration
+  }
+  const span = state.firstAt === null ? 0 : endMs - state.firstAt
+  return {
+    periods,
+    maxDurationMs: durationMax,
+    averageDurationMs: periods > 0 ? durationSum / periods : null,
+    averageDepth: periods > 0 && !depthUnknown ? depthSum / periods : null,
+    depthUnknown,
+    underwaterShare: span > 0 ? Math.min(1, durationSum / span) : null,
   }
 }

@@ -1,6 +1,7 @@
 import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { createPerformanceTracker as createBaselineTracker } from '../bench/baseline/performance-tracker.js'
 import { doctor } from './doctor.js'
 import { TradeLogUsageError } from './errors.js'
 import { listLogFiles } from './files.js'
@@ -143,7 +144,7 @@ describe('createPerformanceIndex', () => {
   it.each([
     ['garbage', () => 'not json {'],
     ['truncated', (text: string) => text.slice(0, Math.floor(text.length / 2))],
-    ['from another layout version', (text: string) => text.replace('"version":1', '"version":99')],
+    ['from another layout version', (text: string) => text.replace(/"version":\d+/, '"version":99')],
     ['with a damaged tracker state', (text: string) => text.replace(/"realized":"(-?\d+)"/, '"realized":"x$1"')],
     ['from other options', (text: string) => text.replace('"startingBalance":"10000"', '"startingBalance":"5"')],
   ])('a checkpoint %s is ignored with a warning, recomputed and rewritten', async (_name, damage) => {
@@ -162,6 +163,25 @@ describe('createPerformanceIndex', () => {
     const again = index(dir)
     expect(await again.perf.result()).toEqual(performance(all, OPTIONS))
     expect(again.perf.lastRefresh?.mode).toBe('checkpoint')
+  })
+
+  it('a version-1 checkpoint (before the full report) is recomputed, not misread', async () => {
+    const dir = tempDir()
+    const { all } = writeLog(dir, 4)
+    const first = index(dir).perf
+    await first.result()
+    const file = first.cacheFile!
+    // The same checkpoint as version 1 wrote it: its tracker state folded by the version-1 tracker.
+    const current = JSON.parse(readFileSync(file, 'utf8'))
+    const closed = all.filter((entry) => dayKeyOf(entry.tsMs) <= current.closedDay)
+    const old = createBaselineTracker({ ...OPTIONS })
+    for (const entry of closed) old.add(entry)
+    writeFileSync(file, JSON.stringify({ ...current, version: 1, tracker: old.state() }))
+    const { perf, warnings } = index(dir)
+    expect(await perf.result()).toEqual(performance(all, OPTIONS))
+    expect(perf.lastRefresh?.mode).toBe('full')
+    expect(warnings.join('\n')).toMatch(/Ignoring checkpoint .*version.*recomputing/)
+    expect(JSON.parse(readFileSync(file, 'utf8')).version).toBe(current.version)
   })
 
   it('is never taken for a log by the reader, listLogFiles or doctor', async () => {

@@ -60,7 +60,8 @@ export interface PerformanceIndex {
 }
 
 const CHECKPOINT_FORMAT = 'tradekit.performance-checkpoint'
-const CHECKPOINT_VERSION = 1
+/** 2: trackers of the full report (issue 21). A checkpoint of another version is ignored and recomputed. */
+const CHECKPOINT_VERSION = 2
 const KINDS = ['trades', 'equity'] as const
 type Kind = (typeof KINDS)[number]
 

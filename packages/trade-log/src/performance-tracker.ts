@@ -6,12 +6,15 @@
  */
 import Big from 'big.js'
 import { z } from 'zod'
+import { buyAndHoldMarkets, buyAndHoldValues, emptyPrices, notePrice } from './buy-and-hold.js'
+import { MIN_DAYS_FOR_RATIOS, MIN_TRADES_FOR_SQN, PERIODS_PER_YEAR, type PerformanceFigure } from './conventions.js'
 import { decimalPlaces, divRound, formatDecimal, formatUnits, pow10, toUnits, unitsToBig } from './decimal.js'
-import { addDrawdownPoint, drawdownFigures, emptyDrawdown } from './drawdown.js'
+import { addDrawdownPoint, drawdownFigures, emptyDrawdown, underwaterFigures } from './drawdown.js'
 import { TradeLogUsageError } from './errors.js'
 import { createDayKeys, createIsoTimes } from './fast-time.js'
 import { applyFill, emptyBook, fillPlaces, fillUnits, scaleFor } from './ledger.js'
-import type { ClosedTrade, DailyReturn, Performance, PerformanceOptions } from './performance.js'
+import type { BuyAndHoldLeg, ClosedTrade, DailyReturn, Performance, PerformanceOptions } from './performance.js'
+import { annualisedReturn, betaOf, roundRatio } from './return-figures.js'
 import type { EquityEntry, TradeEntry } from './schemas.js'
 import { dayKeyToIsoDate, shiftDayKey, toEpochMs } from './time.js'
 
@@ -27,6 +30,7 @@ export interface PerformanceStateOptions {
   timeZone: string
   now: number | null
   minDaysForRatios: number
+  minTradesForSqn: number
   keepClosedTrades: number | null
 }
 
@@ -57,15 +61,16 @@ export interface PerformanceTracker {
 }
 
 export const STATE_FORMAT = 'tradekit.performance-tracker'
-/** Version of the state layout. */
-export const STATE_VERSION = 1
+/** Version of the state layout (2: the full report's folds; a version-1 state is refused, and recomputed by an index). */
+export const STATE_VERSION = 2
 
 const RATIO_DP = 8
 /** A ratio held as units of 10^-8 as the number `Number("x.xxxxxxxx")` gives (division is correctly rounded too). */
 const ratioNumber = (units: bigint) =>
   units >= -9_007_199_254_740_991n && units <= 9_007_199_254_740_991n ? Number(units) / 1e8 : Number(formatUnits(units, RATIO_DP))
 const toRatio = (value: Big) => Number(value.round(RATIO_DP, Big.roundHalfEven).toFixed())
-const SQRT_365 = new Big(365).sqrt()
+const SQRT_YEAR = new Big(PERIODS_PER_YEAR).sqrt()
+const DAY_MS = 86_400_000
 
 // The state's shape, as zod schemas: they check a saved state before a tracker trusts it.
 const units = z
@@ -85,7 +90,16 @@ const drawdownSchema = z.object({
   best: pair,
   bestRel: pair,
   anyPositivePeak: z.boolean(),
+  firstAt: ms.nullable(),
+  atPeakSince: ms.nullable(),
+  low: units.nullable(),
+  periods: count,
+  depthSum: z.number().finite().nonnegative(),
+  depthUnknown: z.boolean(),
+  durationSum: ms,
+  durationMax: ms,
 })
+const mark = z.object({ at: ms, price: z.string().regex(/^\d+(\.\d+)?$/), snapshot: z.boolean() })
 const dataSchema = z.object({
   scale: count,
   fills: count,
@@ -107,7 +121,7 @@ const dataSchema = z.object({
       unmatchedVolume: units,
     }),
   ),
-  trips: mapOf(z.object({ openedAt: ms, profit: units, entryValue: units })),
+  trips: mapOf(z.object({ openedAt: ms, profit: units, entryValue: units, decisionId: z.string().nullable() })),
   realized: units,
   realizedByDay: mapOf(units),
   lastRealizedAt: ms.nullable(),
@@ -120,11 +134,31 @@ const dataSchema = z.object({
   grossWin: units,
   grossLoss: units,
   sumProfits: units,
-  closedDrawdown: drawdownSchema,
+  /** Σ profit² of the round trips, in units of 10^-(2 × scale) (see `ensureScale`). */
+  sumSquaredProfits: units,
+  /** Round-trip returns in units of 10^-8 (numbers: ratios do not change with the scale). */
+  tripReturnSum: z.number().finite(),
+  bestTripReturn: z.number().finite().nullable(),
+  worstTripReturn: z.number().finite().nullable(),
+  tripDurationSum: ms,
+  tripDurationMax: ms,
+  realizedDrawdown: drawdownSchema,
   equityDrawdown: drawdownSchema,
   equityByDay: mapOf(units),
+  firstSnapshotEquity: units.nullable(),
+  lastSnapshotEquity: units.nullable(),
+  prices: z.object({ first: mapOf(mark), last: mapOf(mark), byDay: mapOf(mapOf(mark)) }),
   // Round trips as numbers and units; they are formatted only when `result()` returns them.
-  closedTrades: z.array(z.object({ market: z.string(), openedAt: ms, closedAt: ms, profit: units, entryValue: units })),
+  closedTrades: z.array(
+    z.object({
+      market: z.string(),
+      openedAt: ms,
+      closedAt: ms,
+      profit: units,
+      entryValue: units,
+      decisionId: z.string().nullable(),
+    }),
+  ),
 })
 type TrackerData = z.output<typeof dataSchema>
 
@@ -151,9 +185,18 @@ function emptyData(scale: number): TrackerData {
     grossWin: 0n,
     grossLoss: 0n,
     sumProfits: 0n,
-    closedDrawdown: emptyDrawdown(),
+    sumSquaredProfits: 0n,
+    tripReturnSum: 0,
+    bestTripReturn: null,
+    worstTripReturn: null,
+    tripDurationSum: 0,
+    tripDurationMax: 0,
+    realizedDrawdown: emptyDrawdown(),
     equityDrawdown: emptyDrawdown(),
     equityByDay: new Map(),
+    firstSnapshotEquity: null,
+    lastSnapshotEquity: null,
+    prices: emptyPrices(),
     closedTrades: [],
   }
 }
@@ -185,17 +228,25 @@ function toJson(value: unknown): unknown {
   return value
 }
 
+/** A whole-number option ≥ 0, or its default. */
+function wholeOption(name: keyof PerformanceOptions, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback
+  if (!(typeof value === 'number' && Number.isInteger(value) && value >= 0)) {
+    throw new TradeLogUsageError(`${name} must be a whole number ≥ 0, got ${JSON.stringify(value)}.`)
+  }
+  return value
+}
+
 function optionsRecord(options: PerformanceOptions): PerformanceStateOptions {
   const keep = options.keepClosedTrades
-  if (keep !== undefined && !(Number.isInteger(keep) && keep >= 0)) {
-    throw new TradeLogUsageError(`keepClosedTrades must be a whole number ≥ 0, got ${JSON.stringify(keep)}.`)
-  }
+  if (keep !== undefined) wholeOption('keepClosedTrades', keep, 0)
   if (options.startingBalance !== undefined) decimalPlaces(options.startingBalance)
   return {
     startingBalance: options.startingBalance ?? null,
     timeZone: options.timeZone ?? 'UTC',
     now: options.now === undefined ? null : toEpochMs(options.now, 'now'),
-    minDaysForRatios: options.minDaysForRatios ?? 30,
+    minDaysForRatios: wholeOption('minDaysForRatios', options.minDaysForRatios, MIN_DAYS_FOR_RATIOS),
+    minTradesForSqn: wholeOption('minTradesForSqn', options.minTradesForSqn, MIN_TRADES_FOR_SQN),
     keepClosedTrades: keep ?? null,
   }
 }
@@ -237,6 +288,15 @@ function restore(state: unknown, options: PerformanceStateOptions): TrackerData 
 
 const isTrade = (entry: TradeEntry | EquityEntry): entry is TradeEntry => 'side' in entry
 
+/** Why a figure is null (a class, so `instanceof` tells it from a value). */
+class Why {
+  constructor(readonly reason: string) {}
+}
+
+/** A round trip's return `profit / entryValue` in units of 10^-8 (0 without an entry value). */
+const returnUnits = (profit: bigint, entryValue: bigint) =>
+  entryValue > 0n ? Number(divRound(profit * pow10(RATIO_DP), entryValue)) : 0
+
 /** Creates an incremental `performance()`; see `PerformanceTracker`. */
 export function createPerformanceTracker(options: PerformanceTrackerOptions = {}): PerformanceTracker {
   const record = optionsRecord(options)
@@ -247,12 +307,24 @@ export function createPerformanceTracker(options: PerformanceTrackerOptions = {}
       : restore(options.state, record)
   const dayKeys = createDayKeys(timeZone)
   const iso = createIsoTimes()
-  const startUnits = () => (startingBalance === null ? undefined : toUnits(startingBalance, d.scale))
+  let startCache: { scale: number; units: bigint } | undefined
+  const startUnits = () => {
+    if (startingBalance === null) return undefined
+    if (startCache?.scale !== d.scale) startCache = { scale: d.scale, units: toUnits(startingBalance, d.scale) }
+    return startCache.units
+  }
 
   function ensureScale(places: number) {
     if (places <= d.scale) return
-    rescale(d, pow10(places - d.scale))
+    const factor = pow10(places - d.scale)
+    rescale(d, factor)
+    // A sum of squares is at twice the scale: rescale multiplied it once, it needs the factor twice.
+    d.sumSquaredProfits *= factor
     d.scale = places
+  }
+
+  function addPrice(market: string, price: string, at: number, snapshot: boolean) {
+    notePrice(d.prices, market, { at, price, snapshot }, dayKeys(at))
   }
 
   function addFill(fill: TradeEntry) {
@@ -261,14 +333,18 @@ export function createPerformanceTracker(options: PerformanceTrackerOptions = {}
         `Fill ${JSON.stringify(fill.orderId)} at ${fill.ts} is older than the last fill added (${iso(d.lastFillMs)}); add fills in time order, or use performance(), which sorts.`,
       )
     }
-    ensureScale(fillPlaces(fill))
+    // Every amount and the price are checked before anything changes.
+    const places = fillPlaces(fill)
+    decimalPlaces(fill.price)
+    ensureScale(places)
     const { scale } = d
     const amounts = fillUnits(fill, scale)
     const at = fill.tsMs
     if (d.firstFillMs === null) {
       d.firstFillMs = at
-      addDrawdownPoint(d.closedDrawdown, { at, equity: startUnits() ?? 0n })
+      addDrawdownPoint(d.realizedDrawdown, { at, equity: startUnits() ?? 0n })
     }
+    addPrice(fill.market, fill.price, at, false)
     let book = d.books.get(fill.market)
     if (!book) {
       book = emptyBook(fill.market)
@@ -277,7 +353,7 @@ export function createPerformanceTracker(options: PerformanceTrackerOptions = {}
     const wasOpen = book.volume > 0n
     let trip = d.trips.get(fill.market)
     if (!wasOpen && fill.side === 'buy') {
-      trip = { openedAt: at, profit: 0n, entryValue: 0n }
+      trip = { openedAt: at, profit: 0n, entryValue: 0n, decisionId: fill.decisionId ?? null }
       d.trips.set(fill.market, trip)
     }
     const delta = applyFill(book, fill.side, amounts, scale)
@@ -285,6 +361,7 @@ export function createPerformanceTracker(options: PerformanceTrackerOptions = {}
       d.realized += delta
       d.realizedByDay.set(dayKeys(at), d.realized)
       d.lastRealizedAt = at
+      addDrawdownPoint(d.realizedDrawdown, { at, equity: (startUnits() ?? 0n) + d.realized })
     }
     if (trip) {
       if (fill.side === 'buy') trip.entryValue += amounts.funds + amounts.fee
@@ -300,7 +377,7 @@ export function createPerformanceTracker(options: PerformanceTrackerOptions = {}
     d.lastFillMs = at
   }
 
-  function closeTrip(market: string, trip: { openedAt: number; profit: bigint; entryValue: bigint }, at: number) {
+  function closeTrip(market: string, trip: TrackerData['trips'] extends Map<string, infer T> ? T : never, at: number) {
     d.tradeCount++
     if (trip.profit > 0n) {
       d.wins++
@@ -310,9 +387,23 @@ export function createPerformanceTracker(options: PerformanceTrackerOptions = {}
       d.grossLoss += trip.profit
     }
     d.sumProfits += trip.profit
-    addDrawdownPoint(d.closedDrawdown, { at, equity: (startUnits() ?? 0n) + d.sumProfits })
+    d.sumSquaredProfits += trip.profit * trip.profit
+    const tripReturn = returnUnits(trip.profit, trip.entryValue)
+    d.tripReturnSum += tripReturn
+    if (d.bestTripReturn === null || tripReturn > d.bestTripReturn) d.bestTripReturn = tripReturn
+    if (d.worstTripReturn === null || tripReturn < d.worstTripReturn) d.worstTripReturn = tripReturn
+    const duration = at - trip.openedAt
+    d.tripDurationSum += duration
+    if (duration > d.tripDurationMax) d.tripDurationMax = duration
     if (keepClosedTrades !== 0) {
-      d.closedTrades.push({ market, openedAt: trip.openedAt, closedAt: at, profit: trip.profit, entryValue: trip.entryValue })
+      d.closedTrades.push({
+        market,
+        openedAt: trip.openedAt,
+        closedAt: at,
+        profit: trip.profit,
+        entryValue: trip.entryValue,
+        decisionId: trip.decisionId,
+      })
       // Trim in batches so keeping the newest N costs O(1) per trade on average.
       if (keepClosedTrades !== null && d.closedTrades.length >= 2 * keepClosedTrades + 64) {
         d.closedTrades.splice(0, d.closedTrades.length - keepClosedTrades)
@@ -327,35 +418,99 @@ export function createPerformanceTracker(options: PerformanceTrackerOptions = {}
         `Equity snapshot at ${snapshot.ts} is older than the last one added (${iso(d.lastSnapshotMs)}); add snapshots in time order, or use performance(), which sorts.`,
       )
     }
-    ensureScale(decimalPlaces(snapshot.total))
+    const places = decimalPlaces(snapshot.total)
+    for (const position of snapshot.positions) decimalPlaces(position.price)
+    ensureScale(places)
     const equity = toUnits(snapshot.total, d.scale)
     addDrawdownPoint(d.equityDrawdown, { at: snapshot.tsMs, equity })
     d.equityByDay.set(dayKeys(snapshot.tsMs), equity)
+    for (const position of snapshot.positions) addPrice(position.market, position.price, snapshot.tsMs, true)
     d.firstSnapshotMs ??= snapshot.tsMs
+    d.firstSnapshotEquity ??= equity
     d.lastSnapshotMs = snapshot.tsMs
+    d.lastSnapshotEquity = equity
     d.snapshots++
   }
 
   function result(): Performance {
     const { scale } = d
     const big = (value: bigint) => unitsToBig(value, scale)
+    const money = (value: bigint) => formatUnits(value, scale, RATIO_DP)
     const start = startUnits()
+    const reasons: Partial<Record<PerformanceFigure, string>> = {}
+    // The one place a figure becomes null: with the reason recorded under its field.
+    const figure = <T extends number | string>(field: PerformanceFigure, value: T | Why): T | null => {
+      if (value instanceof Why) {
+        reasons[field] = value.reason
+        return null
+      }
+      if (typeof value === 'number' && !Number.isFinite(value)) {
+        reasons[field] = 'too large for a number: the growth compounds beyond 1e308'
+        return null
+      }
+      return value
+    }
+    const minDays = Math.max(2, record.minDaysForRatios)
+
+    // ---- span and exposure ----
+    const hasEntries = d.fills > 0 || d.snapshots > 0
     const lastEntryMs = Math.max(d.lastFillMs ?? 0, d.lastSnapshotMs ?? 0)
     const endMs = record.now ?? lastEntryMs
+    const firstEntryMs = Math.min(d.firstFillMs ?? Number.POSITIVE_INFINITY, d.firstSnapshotMs ?? Number.POSITIVE_INFINITY)
+    const noEntries = new Why('no entries')
     let exposedMs = d.exposedMs
     if (d.openMarkets > 0 && d.exposedSince !== null) exposedMs += Math.max(0, endMs - d.exposedSince)
     const startMs = d.firstFillMs
-    const exposure = startMs !== null && endMs > startMs ? toRatio(new Big(exposedMs).div(endMs - startMs)) : null
+    const exposure =
+      startMs === null
+        ? new Why('no fills')
+        : endMs > startMs
+          ? toRatio(new Big(exposedMs).div(endMs - startMs))
+          : new Why('the span from the first fill to end is empty')
 
+    // ---- round trips ----
     const { tradeCount, wins, losses } = d
     const grossWin = big(d.grossWin)
     const grossLoss = big(d.grossLoss).abs()
     const winRate = tradeCount > 0 ? new Big(wins).div(tradeCount) : null
     const avgWin = wins > 0 ? grossWin.div(wins) : new Big(0)
     const avgLoss = losses > 0 ? grossLoss.div(losses) : null
+    const noTrips = new Why('no closed round trips')
+    const noLosses = tradeCount === 0 ? noTrips : new Why('no losing round trips')
+    const noWinOrLoss = tradeCount === 0 ? noTrips : wins === 0 ? new Why('no winning round trips') : noLosses
+    const payoff = wins > 0 && avgLoss ? avgWin.div(avgLoss) : null
+    let kelly: number | Why = noWinOrLoss
+    if (payoff) {
+      const p = new Big(wins).div(wins + losses)
+      kelly = toRatio(p.minus(new Big(1).minus(p).div(payoff)))
+    }
+    let sqn: number | Why
+    if (tradeCount === 0) sqn = noTrips
+    else if (tradeCount < Math.max(2, record.minTradesForSqn)) {
+      sqn = new Why(`fewer than ${Math.max(2, record.minTradesForSqn)} closed round trips (${tradeCount})`)
+    } else {
+      // Sample variance n·Σp² − (Σp)² over n(n − 1), exact in units of 10^-(2 × scale).
+      const spread = BigInt(tradeCount) * d.sumSquaredProfits - d.sumProfits * d.sumProfits
+      sqn =
+        spread > 0n
+          ? toRatio(
+              new Big(tradeCount)
+                .sqrt()
+                .times(big(d.sumProfits).div(tradeCount))
+                .div(
+                  unitsToBig(spread, 2 * scale)
+                    .div(tradeCount * (tradeCount - 1))
+                    .sqrt(),
+                ),
+            )
+          : new Why('the round trips’ profits do not vary')
+    }
 
-    // The equity curve: snapshots when available, else starting balance plus realized PnL.
+    // ---- the equity curve: snapshots when available, else the starting balance plus realized PnL ----
     let equitySource: Performance['equitySource'] = 'none'
+    const curve = d.snapshots > 0 ? d.equityDrawdown : d.realizedDrawdown
+    let curveStart: bigint | undefined
+    let curveFinal: bigint | undefined
     const lastByDay = new Map<string, bigint>()
     let firstAt: number | undefined
     let lastAt: number | undefined
@@ -364,13 +519,36 @@ export function createPerformanceTracker(options: PerformanceTrackerOptions = {}
       for (const [day, equity] of d.equityByDay) lastByDay.set(day, equity)
       firstAt = d.firstSnapshotMs!
       lastAt = d.lastSnapshotMs!
+      curveStart = d.firstSnapshotEquity!
+      curveFinal = d.lastSnapshotEquity!
     } else if (start !== undefined && startMs !== null) {
       equitySource = 'realized-pnl'
       lastByDay.set(dayKeys(startMs), start)
       for (const [day, value] of d.realizedByDay) lastByDay.set(day, start + value)
       firstAt = startMs
       lastAt = d.lastRealizedAt ?? startMs
+      curveStart = start
+      curveFinal = start + d.realized
     }
+    const noCurve = new Why('no equity curve: log equity snapshots or pass startingBalance')
+    const curvePeak = curve.peak?.equity
+    let totalReturn: number | Why = noCurve
+    let cagr: number | Why = noCurve
+    if (curveStart !== undefined && curveFinal !== undefined) {
+      const growth = curveStart > 0n ? big(curveFinal).div(big(curveStart)) : undefined
+      totalReturn = growth ? Number(growth.minus(1)) : new Why('equity at the start is 0 or less')
+      const spanMs = endMs - curve.firstAt!
+      const spanDays = spanMs / DAY_MS
+      cagr = !growth
+        ? new Why('equity at the start is 0 or less')
+        : spanMs <= 0 || spanDays < record.minDaysForRatios
+          ? new Why(`the equity curve spans fewer than ${record.minDaysForRatios} days (${roundRatio(spanDays)})`)
+          : curveFinal <= 0n
+            ? new Why('equity at the end is 0 or less: there is no growth rate')
+            : Number(growth) ** ((PERIODS_PER_YEAR * DAY_MS) / spanMs) - 1
+    }
+
+    // ---- daily returns and the buy-and-hold benchmark on the same days ----
     const series: { day: string; equity: bigint }[] = []
     // With a starting balance and no snapshots the first day is measured against the balance before any fill.
     if (equitySource === 'realized-pnl' && start !== undefined) series.push({ day: '', equity: start })
@@ -397,8 +575,46 @@ export function createPerformanceTracker(options: PerformanceTrackerOptions = {}
       })
     }
     const stats = returns.length >= Math.max(2, record.minDaysForRatios) ? sampleStats(returns) : null
+    const noDays = equitySource === 'none' ? noCurve : new Why(`fewer than ${minDays} daily returns (${returns.length})`)
+    const legs = buyAndHoldMarkets(d.prices)
+    const noPrices = new Why('no prices in the log (fills or equity snapshots)')
+    const buyAndHoldReturn = legs.length > 0 ? legs.reduce((sum, leg) => sum + leg.return, 0) / legs.length : noPrices
+    let annualReturn: number | Why = noDays
+    let beta: number | Why = noDays
+    if (stats) {
+      const daily = returns.map(Number)
+      annualReturn = annualisedReturn(daily) ?? new Why('equity fell to 0 or below on some day')
+      if (legs.length === 0) beta = noPrices
+      else {
+        const days = series.filter((point) => point.day !== '').map((point) => point.day)
+        const values = buyAndHoldValues(d.prices, days)
+        if (series[0]?.day === '') values.unshift(1)
+        const benchmark = values.slice(1).map((value, i) => value / values[i]! - 1)
+        beta = betaOf(daily, benchmark) ?? new Why('buy and hold did not vary over these days')
+      }
+    }
+    const alpha =
+      beta instanceof Why
+        ? new Why(`beta: ${beta.reason}`)
+        : totalReturn instanceof Why
+          ? new Why(`totalReturn: ${totalReturn.reason}`)
+          : buyAndHoldReturn instanceof Why
+            ? new Why(`buyAndHoldReturn: ${buyAndHoldReturn.reason}`)
+            : totalReturn - beta * buyAndHoldReturn
 
-    const drawdown = drawdownFigures(d.snapshots > 0 ? d.equityDrawdown : d.closedDrawdown, scale, RATIO_DP)
+    // ---- drawdowns ----
+    const drawdown = drawdownFigures(curve, scale, RATIO_DP)
+    const relative = drawdown.relativeUnits === null ? null : ratioNumber(drawdown.relativeUnits)
+    const noPoints = curve.firstAt === null ? new Why('no equity curve points') : undefined
+    const underwater = underwaterFigures(curve, endMs)
+    const noDrawdown = underwater.periods === 0 ? (noPoints ?? new Why('no drawdown')) : undefined
+    const calmar =
+      cagr instanceof Why
+        ? new Why(`cagr: ${cagr.reason}`)
+        : drawdown.relativeNumber === null || drawdown.relativeNumber === 0
+          ? new Why(drawdown.relativeNumber === 0 ? 'no drawdown' : 'maxDrawdown.relative is null')
+          : cagr / drawdown.relativeNumber
+
     const isoOrNull = (at: number | null) => (at === null ? null : iso(at))
     let fees = 0n
     for (const book of d.books.values()) fees += book.fees
@@ -412,35 +628,116 @@ export function createPerformanceTracker(options: PerformanceTrackerOptions = {}
         profit: formatUnits(trip.profit, scale, RATIO_DP),
         entryValue: formatUnits(trip.entryValue, scale, RATIO_DP),
         profitRatio: trip.entryValue > 0n ? ratioNumber(divRound(trip.profit * pow10(RATIO_DP), trip.entryValue)) : 0,
+        decisionId: trip.decisionId,
+      }),
+    )
+    const round = (value: number | Why) => (value instanceof Why ? value : roundRatio(value))
+    const buyAndHold = legs.map(
+      (leg): BuyAndHoldLeg => ({
+        market: leg.market,
+        firstPrice: leg.firstPrice,
+        firstAt: iso(leg.firstAt),
+        lastPrice: leg.lastPrice,
+        lastAt: iso(leg.lastAt),
+        return: roundRatio(leg.return),
       }),
     )
     return {
+      start: figure('start', hasEntries ? iso(firstEntryMs) : noEntries),
+      end: figure('end', hasEntries ? iso(endMs) : noEntries),
+      durationMs: figure('durationMs', hasEntries ? endMs - firstEntryMs : noEntries),
+      exposure: figure('exposure', exposure),
+      equitySource,
+      equityStart: figure('equityStart', curveStart === undefined ? noCurve : money(curveStart)),
+      equityFinal: figure('equityFinal', curveFinal === undefined ? noCurve : money(curveFinal)),
+      equityPeak: figure('equityPeak', curveStart === undefined || curvePeak === undefined ? noCurve : money(curvePeak)),
+      fees: formatUnits(fees, scale),
+      totalReturn: figure('totalReturn', round(totalReturn)),
+      buyAndHoldReturn: figure('buyAndHoldReturn', round(buyAndHoldReturn)),
+      buyAndHold,
+      annualReturn: figure('annualReturn', round(annualReturn)),
+      annualVolatility: figure('annualVolatility', stats ? toRatio(stats.std.times(SQRT_YEAR)) : noDays),
+      cagr: figure('cagr', round(cagr)),
+      sharpe: figure(
+        'sharpe',
+        !stats
+          ? noDays
+          : stats.std.gt(0)
+            ? toRatio(stats.mean.div(stats.std).times(SQRT_YEAR))
+            : new Why('daily returns do not vary'),
+      ),
+      sortino: figure(
+        'sortino',
+        !stats
+          ? noDays
+          : stats.downside.gt(0)
+            ? toRatio(stats.mean.div(stats.downside).times(SQRT_YEAR))
+            : new Why('no day with a negative return'),
+      ),
+      calmar: figure('calmar', round(calmar)),
+      alpha: figure('alpha', round(alpha)),
+      beta: figure('beta', round(beta)),
+      maxDrawdown: {
+        absolute: drawdown.absolute,
+        peakAt: isoOrNull(drawdown.peakAt),
+        troughAt: isoOrNull(drawdown.troughAt),
+        relative: figure(
+          'maxDrawdown.relative',
+          relative ?? noPoints ?? new Why('the equity curve never had a positive peak (pass startingBalance?)'),
+        ),
+        relativePeakAt: isoOrNull(drawdown.relativePeakAt),
+        relativeTroughAt: isoOrNull(drawdown.relativeTroughAt),
+      },
+      averageDrawdown: figure(
+        'averageDrawdown',
+        noDrawdown ??
+          (underwater.averageDepth === null
+            ? new Why('a drawdown started from a peak at or below 0, which has no relative depth (pass startingBalance?)')
+            : roundRatio(underwater.averageDepth)),
+      ),
+      maxDrawdownDurationMs: underwater.maxDurationMs,
+      averageDrawdownDurationMs: figure('averageDrawdownDurationMs', noDrawdown ?? Math.round(underwater.averageDurationMs!)),
+      timeUnderWater: figure(
+        'timeUnderWater',
+        underwater.underwaterShare === null
+          ? (noPoints ?? new Why('the equity curve spans no time'))
+          : roundRatio(underwater.underwaterShare),
+      ),
       tradeCount,
       openTrades: d.trips.size,
       fills: d.fills,
       wins,
       losses,
       draws: tradeCount - wins - losses,
-      winRate: winRate ? toRatio(winRate) : null,
+      winRate: figure('winRate', winRate ? toRatio(winRate) : noTrips),
+      bestTrade: figure('bestTrade', d.bestTripReturn === null ? noTrips : d.bestTripReturn / 1e8),
+      worstTrade: figure('worstTrade', d.worstTripReturn === null ? noTrips : d.worstTripReturn / 1e8),
+      averageTrade: figure('averageTrade', tradeCount > 0 ? roundRatio(d.tripReturnSum / tradeCount / 1e8) : noTrips),
+      maxTradeDurationMs: figure('maxTradeDurationMs', tradeCount > 0 ? d.tripDurationMax : noTrips),
+      averageTradeDurationMs: figure(
+        'averageTradeDurationMs',
+        tradeCount > 0 ? Math.round(d.tripDurationSum / tradeCount) : noTrips,
+      ),
       realizedPnl: formatUnits(d.realized, scale, RATIO_DP),
-      fees: formatUnits(fees, scale),
-      profitFactor: grossLoss.gt(0) ? toRatio(grossWin.div(grossLoss)) : null,
-      expectancy: tradeCount > 0 ? formatDecimal(big(d.sumProfits).div(tradeCount), RATIO_DP) : null,
-      expectancyRatio: avgLoss && winRate ? toRatio(avgWin.div(avgLoss).plus(1).times(winRate).minus(1)) : null,
-      maxDrawdown: {
-        absolute: drawdown.absolute,
-        peakAt: isoOrNull(drawdown.peakAt),
-        troughAt: isoOrNull(drawdown.troughAt),
-        relative: drawdown.relativeUnits === null ? null : ratioNumber(drawdown.relativeUnits),
-        relativePeakAt: isoOrNull(drawdown.relativePeakAt),
-        relativeTroughAt: isoOrNull(drawdown.relativeTroughAt),
-      },
-      equitySource,
+      profitFactor: figure('profitFactor', grossLoss.gt(0) ? toRatio(grossWin.div(grossLoss)) : noLosses),
+      expectancy: figure('expectancy', tradeCount > 0 ? formatDecimal(big(d.sumProfits).div(tradeCount), RATIO_DP) : noTrips),
+      expectancyRatio: figure(
+        'expectancyRatio',
+        avgLoss && winRate ? toRatio(avgWin.div(avgLoss).plus(1).times(winRate).minus(1)) : noLosses,
+      ),
+      payoffRatio: figure('payoffRatio', payoff ? toRatio(payoff) : noWinOrLoss),
+      sqn: figure('sqn', sqn),
+      kelly: figure('kelly', kelly),
       dailyReturns,
-      sharpe: stats?.std.gt(0) ? toRatio(stats.mean.div(stats.std).times(SQRT_365)) : null,
-      sortino: stats?.downside.gt(0) ? toRatio(stats.mean.div(stats.downside).times(SQRT_365)) : null,
-      exposure,
       closedTrades,
+      reasons,
+      conventions: {
+        timeZone,
+        periodsPerYear: PERIODS_PER_YEAR,
+        riskFreeRate: 0,
+        minDaysForRatios: record.minDaysForRatios,
+        minTradesForSqn: record.minTradesForSqn,
+      },
     }
   }
 

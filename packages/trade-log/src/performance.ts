@@ -1,7 +1,10 @@
 /**
- * Trading performance from fills (and, when given, equity snapshots). Money is exact (BigInt fixed point, big.js
- * for the divisions) and returned as decimal strings; ratios are returned as numbers. Definitions are in the README.
+ * Trading performance from fills (and, when given, equity snapshots): the report quantitative users expect
+ * (backtesting.py's list), under the conventions in `conventions.ts`. Money is exact (BigInt fixed point, big.js
+ * for the divisions) and returned as decimal strings; ratios are returned as numbers. A figure that cannot be
+ * computed is null, and `reasons` says why.
  */
+import type { PerformanceFigure } from './conventions.js'
 import type { DecimalString } from './decimal.js'
 import { sortFills } from './ledger.js'
 import { createPerformanceTracker } from './performance-tracker.js'
@@ -16,8 +19,10 @@ export interface PerformanceOptions {
   timeZone?: string
   /** End of the period (for exposure and the last daily return). Default: the last entry's time. */
   now?: TimeBound
-  /** Sharpe and Sortino are null with fewer daily returns than this. Default 30. */
+  /** Annualised figures (Sharpe, Sortino, volatility, alpha, beta, CAGR, Calmar, annual return) are null with fewer daily returns (CAGR: calendar days) than this. Default 30. */
   minDaysForRatios?: number
+  /** SQN is null with fewer closed round trips than this. Default 30. */
+  minTradesForSqn?: number
   /** Keep only the newest this many round trips in `closedTrades` (all counts and ratios still cover every trip). Default: all. */
   keepClosedTrades?: number
 }
@@ -33,6 +38,8 @@ export interface ClosedTrade {
   entryValue: DecimalString
   /** profit / entryValue. */
   profitRatio: number
+  /** `decisionId` of the fill that opened it, or null. */
+  decisionId: string | null
 }
 
 /** One day of the equity curve. */
@@ -58,8 +65,75 @@ export interface MaxDrawdown {
   relativeTroughAt: string | null
 }
 
-/** The result of `performance`. */
+/** A market of the buy-and-hold benchmark: the first and last prices the log holds for it. */
+export interface BuyAndHoldLeg {
+  market: string
+  firstPrice: DecimalString
+  firstAt: string
+  lastPrice: DecimalString
+  lastAt: string
+  /** lastPrice / firstPrice − 1. */
+  return: number
+}
+
+/** The conventions a result was computed under (see `PERFORMANCE_CONVENTIONS`). */
+export interface PerformanceConventions {
+  timeZone: string
+  periodsPerYear: number
+  riskFreeRate: number
+  minDaysForRatios: number
+  minTradesForSqn: number
+}
+
+/**
+ * The result of `performance`. Each figure's definition is in `PERFORMANCE_METRICS` (and the README's table);
+ * every figure that is null has an entry in `reasons`.
+ */
 export interface Performance {
+  /** First entry (fill or snapshot), ISO-8601 UTC. */
+  start: string | null
+  /** `now` if given, else the last entry. */
+  end: string | null
+  /** end − start, ms. */
+  durationMs: number | null
+  /** First, last and highest point of the equity curve (see `equitySource`). */
+  equityStart: DecimalString | null
+  equityFinal: DecimalString | null
+  equityPeak: DecimalString | null
+  /** equityFinal / equityStart − 1. */
+  totalReturn: number | null
+  /** Equally weighted buy and hold of the priced markets over the same span. */
+  buyAndHoldReturn: number | null
+  /** The prices buy and hold used, per market. */
+  buyAndHold: BuyAndHoldLeg[]
+  annualReturn: number | null
+  annualVolatility: number | null
+  /** From calendar time, not a count of rows. */
+  cagr: number | null
+  calmar: number | null
+  alpha: number | null
+  beta: number | null
+  /** Mean depth of the drawdown periods (relative). */
+  averageDrawdown: number | null
+  maxDrawdownDurationMs: number
+  averageDrawdownDurationMs: number | null
+  /** Share of the curve's span spent below its running peak. */
+  timeUnderWater: number | null
+  /** Highest, lowest and mean round-trip return. */
+  bestTrade: number | null
+  worstTrade: number | null
+  averageTrade: number | null
+  maxTradeDurationMs: number | null
+  averageTradeDurationMs: number | null
+  /** avgWin / avgLoss. */
+  payoffRatio: number | null
+  /** √n × mean / std of round-trip profits. */
+  sqn: number | null
+  /** p − q / payoff, draws excluded. */
+  kelly: number | null
+  /** Why each null figure is null, by field (`maxDrawdown.relative` for the nested one). */
+  reasons: Partial<Record<PerformanceFigure, string>>
+  conventions: PerformanceConventions
   /** Closed round trips. */
   tradeCount: number
   /** Round trips still open at the end. */
@@ -86,7 +160,7 @@ export interface Performance {
   sharpe: number | null
   /** mean(daily) / downside deviation × √365; null with too few days or no down day. */
   sortino: number | null
-  /** Share of the period with any position open, 0–1; null for an empty period. */
+  /** Exposure time: share of the period with any position open, 0–1; null for an empty period. */
   exposure: number | null
   closedTrades: ClosedTrade[]
 }

@@ -1,12 +1,44 @@
 /**
  * The big.js `performance()` as it was before the BigInt fixed-point ledger (commit e717fcb), kept only as the
- * oracle of the property tests: the new arithmetic must give exactly these results.
+ * oracle of the property tests: the new arithmetic must give exactly these results for the figures it computes
+ * (`LEGACY_FIGURES`). Since issue 21 its curve without snapshots takes a point after every fill that realizes
+ * PnL (partial exits included), as the package's does; the other report figures are checked against
+ * `plain-report.ts`.
  */
 import Big from 'big.js'
 import { formatDecimal, mulDiv, mulDivFixed, parseDecimal } from '../decimal.js'
 import { createDayKeys, createIsoTimes } from '../fast-time.js'
 import { sortFills } from '../ledger.js'
 import type { ClosedTrade, DailyReturn, MaxDrawdown, Performance, PerformanceOptions } from '../performance.js'
+
+/** The figures `performance()` reported before issue 21, which this oracle computes. */
+export const LEGACY_FIGURES = [
+  'tradeCount',
+  'openTrades',
+  'fills',
+  'wins',
+  'losses',
+  'draws',
+  'winRate',
+  'realizedPnl',
+  'fees',
+  'profitFactor',
+  'expectancy',
+  'expectancyRatio',
+  'maxDrawdown',
+  'equitySource',
+  'dailyReturns',
+  'sharpe',
+  'sortino',
+  'exposure',
+  'closedTrades',
+] as const satisfies readonly (keyof Performance)[]
+export type LegacyPerformance = Pick<Performance, (typeof LEGACY_FIGURES)[number]>
+
+/** Those figures of a result. */
+export const legacyFigures = (result: Performance): LegacyPerformance =>
+  Object.fromEntries(LEGACY_FIGURES.map((key) => [key, result[key]])) as LegacyPerformance
+
 import type { EquityEntry, TradeEntry } from '../schemas.js'
 import { dayKeyToIsoDate, shiftDayKey, toEpochMs } from '../time.js'
 
@@ -194,7 +226,7 @@ function sampleStats(values: Big[]): { mean: Big; std: Big; downside: Big } | nu
 export function referencePerformance(
   entries: readonly (TradeEntry | EquityEntry)[],
   options: PerformanceOptions = {},
-): Performance {
+): LegacyPerformance {
   const timeZone = options.timeZone ?? 'UTC'
   const minDays = options.minDaysForRatios ?? 30
   const fills = sortFills(entries.filter(isTrade))
@@ -203,9 +235,11 @@ export function referencePerformance(
   const dayKeys = createDayKeys(timeZone)
   const iso = createIsoTimes()
   const books = new Map<string, MarketBook>()
-  const trips = new Map<string, { openedAt: number; profit: Big; entryValue: Big }>()
+  const trips = new Map<string, { openedAt: number; profit: Big; entryValue: Big; decisionId: string | null }>()
   const closedTrades: ClosedTrade[] = []
   const closedPoints: { at: number; profit: Big }[] = []
+  // Cumulative realized PnL after each fill that realized some: the drawdown curve without snapshots.
+  const realizedPoints: { at: number; realized: Big }[] = []
   // Cumulative realized PnL at the end of each day with a realized change: the daily curve without snapshots.
   const realizedByDay = snapshots.length === 0 && start !== undefined ? new Map<string, Big>() : undefined
   let lastRealizedAt: number | undefined
@@ -219,7 +253,7 @@ export function referencePerformance(
     const wasOpen = book.volume.gt(0)
     let trip = trips.get(fill.market)
     if (!wasOpen && fill.side === 'buy') {
-      trip = { openedAt: fill.tsMs, profit: new Big(0), entryValue: new Big(0) }
+      trip = { openedAt: fill.tsMs, profit: new Big(0), entryValue: new Big(0), decisionId: fill.decisionId ?? null }
       trips.set(fill.market, trip)
     }
     const amounts = fillAmounts(fill)
@@ -228,6 +262,7 @@ export function referencePerformance(
       realized = realized.plus(delta)
       realizedByDay?.set(dayKeys(fill.tsMs), realized)
       lastRealizedAt = fill.tsMs
+      realizedPoints.push({ at: fill.tsMs, realized })
     }
     if (trip) {
       if (fill.side === 'buy') trip.entryValue = trip.entryValue.plus(amounts.funds).plus(amounts.fee)
@@ -245,6 +280,7 @@ export function referencePerformance(
           profit: formatDecimal(trip.profit, RATIO_DP),
           entryValue: formatDecimal(trip.entryValue, RATIO_DP),
           profitRatio: trip.entryValue.gt(0) ? ratio(trip.profit, trip.entryValue) : 0,
+          decisionId: trip.decisionId,
         })
         closedPoints.push({ at: fill.tsMs, profit: trip.profit })
         trips.delete(fill.market)
@@ -283,12 +319,8 @@ export function referencePerformance(
     lastAt = drawdownPoints.at(-1)!.at
   } else {
     const base = start ?? new Big(0)
-    let cumulative = base
     drawdownPoints = startMs === undefined ? [] : [{ at: startMs, equity: base }]
-    for (const point of closedPoints) {
-      cumulative = cumulative.plus(point.profit)
-      drawdownPoints.push({ at: point.at, equity: cumulative })
-    }
+    for (const point of realizedPoints) drawdownPoints.push({ at: point.at, equity: base.plus(point.realized) })
     if (start !== undefined && startMs !== undefined && realizedByDay) {
       equitySource = 'realized-pnl'
       lastByDay.set(dayKeys(startMs), start)

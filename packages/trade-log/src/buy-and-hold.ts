@@ -1,0 +1,102 @@
+/**
+ * Buy and hold over the same span and markets, from the prices the log holds: fill prices and the prices in equity
+ * snapshots' positions. A fold like the rest of the tracker: per price, one day key and one comparison.
+ * Prices stay decimal strings; only their ratios become numbers.
+ */
+import { decimalPlaces, divRound, pow10, toUnits } from './decimal.js'
+
+/** One logged price. Snapshots outrank fills at the same instant, so the answer does not depend on which was added first. */
+export interface PriceMark {
+  at: number
+  price: string
+  snapshot: boolean
+}
+
+export interface PriceState {
+  /** First and last non-zero price of each market. */
+  first: Map<string, PriceMark>
+  last: Map<string, PriceMark>
+  /** Last price of each market on each day (`YYYYMMDD` in the tracker's zone). */
+  byDay: Map<string, Map<string, PriceMark>>
+}
+
+export const emptyPrices = (): PriceState => ({ first: new Map(), last: new Map(), byDay: new Map() })
+
+const rank = (mark: PriceMark) => (mark.snapshot ? 1 : 0)
+/** `mark` is at least as late as `than` (ties: the snapshot, else the one added later). */
+const later = (mark: PriceMark, than: PriceMark) => mark.at > than.at || (mark.at === than.at && rank(mark) >= rank(than))
+/** `mark` is earlier than `than` (ties: the snapshot, else the one added first). */
+const earlier = (mark: PriceMark, than: PriceMark) => mark.at < than.at || (mark.at === than.at && rank(mark) > rank(than))
+
+/** Notes a price of `market` (a checked decimal string) seen at `at` on `day`. Zero prices are ignored: nothing can be bought at them. */
+export function notePrice(state: PriceState, market: string, mark: PriceMark, day: string): void {
+  if (/^0(\.0+)?$/.test(mark.price)) return
+  const first = state.first.get(market)
+  if (!first || earlier(mark, first)) state.first.set(market, mark)
+  const last = state.last.get(market)
+  if (!last || later(mark, last)) state.last.set(market, mark)
+  let dayMarks = state.byDay.get(day)
+  if (!dayMarks) {
+    dayMarks = new Map()
+    state.byDay.set(day, dayMarks)
+  }
+  const dayLast = dayMarks.get(market)
+  if (!dayLast || later(mark, dayLast)) dayMarks.set(market, mark)
+}
+
+/** `a / b` for positive decimal strings, as a number (exact to 16 decimals before the conversion). */
+export function priceRatio(a: string, b: string): number {
+  const scale = Math.max(decimalPlaces(a), decimalPlaces(b))
+  return Number(divRound(toUnits(a, scale) * pow10(16), toUnits(b, scale))) / 1e16
+}
+
+/** One market of the buy-and-hold figure. */
+export interface BuyAndHoldMarket {
+  market: string
+  firstPrice: string
+  firstAt: number
+  lastPrice: string
+  lastAt: number
+  /** lastPrice / firstPrice − 1. */
+  return: number
+}
+
+/** Each priced market's first and last price, sorted by market. */
+export function buyAndHoldMarkets(state: PriceState): BuyAndHoldMarket[] {
+  return [...state.first.keys()].sort().map((market) => {
+    const first = state.first.get(market)!
+    const last = state.last.get(market)!
+    return {
+      market,
+      firstPrice: first.price,
+      firstAt: first.at,
+      lastPrice: last.price,
+      lastAt: last.at,
+      return: priceRatio(last.price, first.price) - 1,
+    }
+  })
+}
+
+/**
+ * The value of 1 put equally into every priced market at its first price, at the end of each of `days` (sorted
+ * `YYYYMMDD`, consecutive): the benchmark for beta. A market not priced yet counts at 1 (its share is still cash).
+ */
+export function buyAndHoldValues(state: PriceState, days: readonly string[]): number[] {
+  const markets = [...state.first.keys()]
+  if (markets.length === 0) return days.map(() => 1)
+  const priceDays = [...state.byDay.keys()].sort()
+  const current = new Map<string, number>()
+  const values: number[] = []
+  let next = 0
+  for (const day of days) {
+    for (; next < priceDays.length && priceDays[next]! <= day; next++) {
+      for (const [market, mark] of state.byDay.get(priceDays[next]!)!) {
+        current.set(market, priceRatio(mark.price, state.first.get(market)!.price))
+      }
+    }
+    let sum = 0
+    for (const market of markets) sum += current.get(market) ?? 1
+    values.push(sum / markets.length)
+  }
+  return values
+}
