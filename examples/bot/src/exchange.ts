@@ -67,4 +67,9 @@ export interface Exchange {
   openOrders(): Promise<ExchangeOrder[]>
   /** Orders closed (`done`/`cancel`) that were created in [since, until] (UTC ms), all markets; without trades. */
   closedOrders(since: number, until: number): Promise<ExchangeOrder[]>
+  /**
+   * Optional, with a live order stream: resolves as soon as the exchange reports a change of the order (a myOrder
+   * event), or after `waitMs` at the latest; GET /order stays the source of truth, this only says when to ask.
+   */
+  orderChanged?(uuid: string, waitMs: number, signal?: AbortSignal): Promise<void>
 }

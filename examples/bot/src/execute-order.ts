@@ -45,7 +45,10 @@ export async function executeOrder(
       outcome = 'timeout'
       break
     }
-    await sleep(options.pollMs, options.onShutdown === 'cancel' ? options.shutdown : undefined)
+    const signal = options.onShutdown === 'cancel' ? options.shutdown : undefined
+    // With an order stream, ask again as soon as the order changes; polling every pollMs stays the fallback.
+    if (exchange.orderChanged) await exchange.orderChanged(placed.uuid, options.pollMs, signal)
+    else await sleep(options.pollMs, signal)
     order = await exchange.getOrder(placed.uuid)
   }
   if (!FINAL.has(order.state)) order = await cancelAndConfirm(exchange, placed.uuid, options.pollMs)

@@ -7,12 +7,16 @@ import {
   UpbitNotFoundError,
   UpbitRateLimitError,
   UpbitServerError,
+  type UpbitStreams,
   UpbitTimeoutError,
 } from '@tradekit/upbit-client'
 import type { Exchange, ExchangeCandle, ExchangeOrder, OrderRequest } from './exchange.js'
 
-/** Binds the bot's `Exchange` to an upbit-client (real Upbit or the simulator: same API, same signing). */
-export function createUpbitExchange(client: UpbitClient): Exchange {
+/**
+ * Binds the bot's `Exchange` to an upbit-client (real Upbit or the simulator: same API, same signing). With
+ * `streams` (`createUpbitStreams`, same keys), waiting for an order wakes on its myOrder events; without, it polls.
+ */
+export function createUpbitExchange(client: UpbitClient, streams?: UpbitStreams): Exchange {
   async function fetchCandles(market: string, minutes: number, count: number) {
     const unit = minutes as 1 | 3 | 5 | 10 | 15 | 30 | 60 | 240
     const candles = await client.getCandles({ market, unit, count })
@@ -20,6 +24,7 @@ export function createUpbitExchange(client: UpbitClient): Exchange {
     return candles.map(toCandle).sort((a, b) => a.time - b.time)
   }
   return {
+    ...(streams ? { orderChanged: orderChangeWatcher(streams) } : {}),
     candles: (market, minutes, count) => fetchCandles(market, minutes, count),
     async ticker(market) {
       const [ticker] = await client.getTicker({ markets: [market] })
@@ -78,6 +83,43 @@ export function createUpbitExchange(client: UpbitClient): Exchange {
 }
 
 const OPEN_PAGE = 100
+
+/**
+ * `orderChanged` from the myOrder stream: counts events per order, so an event that arrived before the wait began
+ * (a market order fills within its own POST) still wakes it at once. Remembers the last 1,000 orders.
+ */
+function orderChangeWatcher(streams: UpbitStreams): NonNullable<Exchange['orderChanged']> {
+  const events = new Map<string, number>()
+  const seen = new Map<string, number>()
+  const waiters = new Map<string, Set<() => void>>()
+  streams.subscribe('myOrder').on('data', (event) => {
+    events.set(event.uuid, (events.get(event.uuid) ?? 0) + 1)
+    if (events.size > 1000) events.delete(events.keys().next().value!)
+    for (const wake of waiters.get(event.uuid) ?? []) wake()
+  })
+  return (uuid, waitMs, signal) =>
+    new Promise<void>((resolve) => {
+      const count = events.get(uuid) ?? 0
+      const done = () => {
+        clearTimeout(timer)
+        signal?.removeEventListener('abort', done)
+        waiters.get(uuid)?.delete(done)
+        if (waiters.get(uuid)?.size === 0) waiters.delete(uuid)
+        seen.set(uuid, events.get(uuid) ?? 0)
+        if (seen.size > 1000) seen.delete(seen.keys().next().value!)
+        resolve()
+      }
+      const timer = setTimeout(done, waitMs)
+      if (count > (seen.get(uuid) ?? 0) || signal?.aborted) return done()
+      signal?.addEventListener('abort', done, { once: true })
+      let set = waiters.get(uuid)
+      if (!set) {
+        set = new Set()
+        waiters.set(uuid, set)
+      }
+      set.add(done)
+    })
+}
 
 /**
  * The exchange could not be asked (connection refused or dropped, timeout, 5xx, rate limit or ban): worth
