@@ -1,3 +1,15 @@
+export {
+  conventionsMarkdown,
+  type FigureUnit,
+  type MetricConvention,
+  MIN_DAYS_FOR_RATIOS,
+  MIN_TRADES_FOR_SQN,
+  PERFORMANCE_CONVENTIONS,
+  PERFORMANCE_METRICS,
+  PERIODS_PER_YEAR,
+  type PerformanceConvention,
+  type PerformanceFigure,
+} from './conventions.js'
 export { type CursorPosition, decodeCursor, encodeCursor } from './cursor.js'
 export {
   DECIMAL_PATTERN,
@@ -7,6 +19,14 @@ export {
   parseDecimal,
   sumDecimals,
 } from './decimal.js'
+export {
+  type CalibrationBucket,
+  type DeciderQuality,
+  type DecisionQuality,
+  type DecisionQualityOptions,
+  decisionQuality,
+  type FallbackCount,
+} from './decision-quality.js'
 export {
   DOCTOR_FINDINGS,
   type DoctorFinding,
@@ -62,10 +82,12 @@ export {
 } from './legacy.js'
 export { DAMAGE_CODES, DEFAULT_MAX_LINE_BYTES, type Diagnostic, type DiagnosticCode, MAX_LINE_BYTES } from './lines.js'
 export {
+  type BuyAndHoldLeg,
   type ClosedTrade,
   type DailyReturn,
   type MaxDrawdown,
   type Performance,
+  type PerformanceConventions,
   type PerformanceOptions,
   performance,
 } from './performance.js'
