@@ -225,12 +225,22 @@ export const PERFORMANCE_METRICS = [
     definition: 'Share of the time from the curve’s first point to `end` spent in a drawdown period.',
     nullWhen: 'no curve, or an empty span',
   },
+  { field: 'fills', label: '# Fills', unit: 'count', definition: 'Fills folded.', nullWhen: 'never' },
   { field: 'tradeCount', label: '# Trades', unit: 'count', definition: 'Closed round trips.', nullWhen: 'never' },
+  {
+    field: 'openTrades',
+    label: '# Open Trades',
+    unit: 'count',
+    definition: 'Round trips still open at the end.',
+    nullWhen: 'never',
+  },
+  { field: 'wins', label: '# Wins', unit: 'count', definition: 'Closed round trips with profit > 0.', nullWhen: 'never' },
+  { field: 'losses', label: '# Losses', unit: 'count', definition: 'Closed round trips with profit < 0.', nullWhen: 'never' },
   {
     field: 'draws',
     label: '# Breakeven',
     unit: 'count',
-    definition: 'Closed round trips with profit exactly 0 (`wins` > 0, `losses` < 0).',
+    definition: 'Closed round trips with profit exactly 0.',
     nullWhen: 'never',
   },
   {
@@ -274,6 +284,13 @@ export const PERFORMANCE_METRICS = [
     unit: 'duration',
     definition: 'Mean round trip, open to close.',
     nullWhen: 'no closed round trips',
+  },
+  {
+    field: 'realizedPnl',
+    label: 'Realized PnL',
+    unit: 'money',
+    definition: 'Σ realized PnL of every sell, partial exits of open round trips included.',
+    nullWhen: 'never',
   },
   {
     field: 'profitFactor',

@@ -79,6 +79,8 @@ describe('README', () => {
       expect(first).toMatch(/^1002074\.86609 /m)
       // The performance index: 'full' the first time.
       expect(first).toMatch(/^3 full$/m)
+      // decisionQuality: the bot example's decision carries no decisionId, so no fill acts on it.
+      expect(first).toMatch(/^1 decisions, 0 acted on$/m)
       // The doctor example: OK; the custom kind it was not told about is information, not a misnamed file.
       expect(first).toMatch(/from TRADE_LOG_DIR.*OK: 2 trades, 1 decisions, 1 equity file\(s\)/)
       expect(first).not.toMatch(/misnamed/)
