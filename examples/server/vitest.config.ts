@@ -5,6 +5,7 @@ import { defineProject } from 'vitest/config'
 const packages = [
   { name: 'trade-log', testing: 'trade-log/src/testing.ts' },
   { name: 'electroncash-rpc', testing: 'electroncash-rpc/src/testing/index.ts' },
+  { name: 'upbit-client', testing: 'upbit-client/src/testing/index.ts' },
 ]
 const source = (path: string) => fileURLToPath(new URL(`../../packages/${path}`, import.meta.url))
 

@@ -8,6 +8,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import * as esbuild from 'esbuild'
+import { bundleCheckout } from '../src/checkout.js'
 import { bundleDashboard } from '../src/dashboard.js'
 
 const root = fileURLToPath(new URL('../', import.meta.url))
@@ -47,6 +48,10 @@ export async function buildServer(outdir = `${root}dist`): Promise<string> {
   writeFileSync(`${outdir}/dashboard/index.html`, assets.html)
   writeFileSync(`${outdir}/dashboard/app.js`, assets.js)
   writeFileSync(`${outdir}/dashboard/app.css`, assets.css)
+  const checkout = await bundleCheckout()
+  mkdirSync(`${outdir}/checkout`, { recursive: true })
+  writeFileSync(`${outdir}/checkout/checkout.js`, checkout.js)
+  writeFileSync(`${outdir}/checkout/checkout.css`, checkout.css)
   return `${outdir}/main.js`
 }
 

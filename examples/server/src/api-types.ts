@@ -105,17 +105,67 @@ export interface WalletResponse {
 }
 
 export interface PaymentView {
+  /** Random and unguessable: also the checkout page's path. */
   id: string
+  /** The merchant's order id: creating again with it returns this payment. */
+  orderId: string | null
   address: string
+  /** BIP21 `bitcoincash:` URI with the amount. */
   uri: string
   amountSats: string
   amountBch: string
   memo: string
-  /** `pending`, `underpaid`, `paid`, `confirmed`, `expired` (or the event name when pushed: `overpaid`). */
+  /** `New`, `Processing`, `Settled`, `Expired`, `Invalid` (BTCPay's states). */
   status: string
+  /** `None`, `PaidPartial`, `PaidOver`, `PaidLate`, `Marked`. */
+  additionalStatus: string
   receivedSats: string
   confirmations: number
+  /** Confirmations before `Settled` (0 = at first sight). */
+  requiredConfirmations: number
   txHashes: string[]
   createdAt: string
   expiresAt: string | null
+  /** The fiat price and the rate locked at creation, or null for a price in BCH. */
+  price: { currency: string; amount: string; rate: string; source: string; quotedAt: string } | null
+  /** The hosted payment page (relative to the server). */
+  checkoutUrl: string
+  /** The last failure to read this payment from the daemon, until the next good read. */
+  watchFailure: { at: string; message: string } | null
+}
+
+/** What the public checkout page shows: nothing about the order beyond what the payer needs. */
+export interface CheckoutView {
+  id: string
+  status: string
+  additionalStatus: string
+  address: string
+  uri: string
+  amountSats: string
+  amountBch: string
+  receivedSats: string
+  memo: string
+  confirmations: number
+  requiredConfirmations: number
+  createdAt: string
+  expiresAt: string | null
+  /** The fiat price at the locked rate, and what was received in that currency. */
+  fiat: { currency: string; amount: string; rate: string; received: string } | null
+}
+
+/** One webhook delivery and its attempts. */
+export interface DeliveryView {
+  id: string
+  eventId: string
+  state: 'pending' | 'delivered' | 'failed'
+  attempts: number
+  nextAttemptAt: string | null
+  originalDeliveryId: string | null
+  log: {
+    at: string
+    outcome: 'HttpSuccess' | 'HttpError' | 'Failed'
+    httpStatus: number | null
+    error: string | null
+    durationMs: number
+  }[]
 }

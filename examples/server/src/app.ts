@@ -3,6 +3,7 @@ import pino, { type Logger } from 'pino'
 import { type Authenticator, type AuthOptions, createAuthenticator } from './auth.js'
 import { requireAuth } from './auth-middleware.js'
 import { ALL_BOTS, BOT_ID, type BotOptions, type Bots, createBots, DEFAULT_BOT } from './bots.js'
+import { buildCheckoutAssets, type CheckoutSocket, createCheckoutRouter, createCheckoutSocket } from './checkout.js'
 import { compileTrustProxy, type TrustFunction, type TrustProxy } from './client-address.js'
 import { type CorsOptions, corsAllowlist } from './cors.js'
 import { type CursorCodec, createCursorCodec } from './cursor-codec.js'
@@ -90,6 +91,8 @@ export interface Services {
   /** Every bot's store, by id. */
   bots: Bots
   payments: Payments | undefined
+  /** Live status for checkout pages (`/checkout/<id>/ws`), when payments are configured. */
+  checkout: CheckoutSocket | undefined
   health: Health
   dashboard: () => Promise<DashboardAssets>
   /**
@@ -150,6 +153,7 @@ export function createServices(options: AppOptions): Services {
   const bots = createBots(stores)
   const store = bots.store(undefined)
   const payments = options.payments ? createPayments(options.payments, { metrics, logger, hub }) : undefined
+  const checkout = payments ? createCheckoutSocket(payments, { logger, rateBudget }) : undefined
   const staleAfterMs = options.botStaleAfterMs ?? 600_000
   const health = createHealth({
     logDir: () => combineChecks(bots, (bot) => bot.doctor()),
@@ -200,6 +204,7 @@ export function createServices(options: AppOptions): Services {
     store,
     bots,
     payments,
+    checkout,
     health,
     dashboard,
     warm,
@@ -225,6 +230,7 @@ export function createServices(options: AppOptions): Services {
     async close() {
       clearInterval(healthTimer)
       rateBudget?.close()
+      checkout?.close()
       await Promise.allSettled([...bots.entries().map(([, bot]) => bot.close()), payments?.close(), hub.close()])
     },
   }
@@ -286,6 +292,17 @@ export function createApp(options: AppOptions): App {
   app.use('/api', createApiRouter(services, options))
   app.use(createHealthRouter(services.health, authenticator))
   app.use(createMetricsRouter(services.metrics, options.publicMetrics ? undefined : authenticator))
+  if (services.payments) {
+    let checkoutAssets: Promise<Awaited<ReturnType<typeof buildCheckoutAssets>>> | undefined
+    const assets = () => {
+      checkoutAssets ??= buildCheckoutAssets().catch((error: unknown) => {
+        checkoutAssets = undefined
+        throw error
+      })
+      return checkoutAssets
+    }
+    app.use(createCheckoutRouter(services.payments, assets))
+  }
   if (options.dashboard ?? true) app.use(createDashboardRouter(services.dashboard))
   app.use(notFound())
   app.use(errorHandler(services.logger))

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { z } from 'zod'
 import { compileTrustProxy, type TrustProxy } from './client-address.js'
 import { ServerConfigError } from './errors.js'
+import { ratesFromSetting } from './payment-rates.js'
 import { describeIssues, wholeNumber } from './query.js'
 import type { StartOptions } from './server.js'
 
@@ -58,6 +59,7 @@ const envSchema = z.object({
   PAYMENT_CONFIRMATIONS: wholeNumber(0, 100).default(1),
   PAYMENT_WEBHOOK_URL: optionalText.pipe(z.url({ message: 'must be an http(s) URL' }).optional()),
   PAYMENT_WEBHOOK_SECRET: optionalText,
+  PAYMENT_RATES: optionalText,
   STARTING_BALANCE: optionalText.pipe(
     z
       .string()
@@ -133,6 +135,7 @@ export function configFromEnv(env: Record<string, string | undefined> = process.
           electronCash: { url: e.ELECTRONCASH_URL, username: e.ELECTRONCASH_RPC_USER, password: e.ELECTRONCASH_RPC_PASSWORD },
           storePath: e.PAYMENTS_STORE,
           confirmations: e.PAYMENT_CONFIRMATIONS,
+          rates: ratesFromSetting(e.PAYMENT_RATES),
           webhook:
             e.PAYMENT_WEBHOOK_URL && e.PAYMENT_WEBHOOK_SECRET
               ? { url: e.PAYMENT_WEBHOOK_URL, secret: e.PAYMENT_WEBHOOK_SECRET }

@@ -27,6 +27,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const wsPath = options.wsPath ?? '/ws'
   const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, app)
   server.on('upgrade', (req, socket, head) => {
+    // Checkout pages' live status (public, per invoice) is handled apart from the authenticated /ws.
+    if (app.services.checkout?.handleUpgrade(req, socket, head)) return
     const path = new URL(req.url ?? '/', 'http://localhost').pathname
     if (path !== wsPath) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')

@@ -1,10 +1,14 @@
 import { Router } from 'express'
 import { z } from 'zod'
 import { BadRequestError, NotFoundError } from '../errors.js'
-import type { Payments } from '../payments.js'
+import type { PaymentAmount, Payments } from '../payments.js'
 import { describeIssues } from '../query.js'
 
-/** Either `amountBch` (decimal string, at most 8 decimals) or `amountSats` (integer string or safe integer). */
+/**
+ * Exactly one of `amountBch` (decimal string, at most 8 decimals), `amountSats` (integer string or safe integer)
+ * or `price` (`{ currency: 'KRW' | 'USD', amount }`, converted at the locked rate). Whether the amount can exist
+ * (at most 21,000,000 BCH, above dust) is checked by the payment watcher, before anything reaches the daemon.
+ */
 const createPaymentSchema = z
   .strictObject({
     amountBch: z
@@ -14,6 +18,16 @@ const createPaymentSchema = z
     amountSats: z
       .union([z.string().regex(/^\d{1,16}$/, 'expected whole satoshis, e.g. "50000"'), z.number().int().safe()])
       .optional(),
+    price: z
+      .strictObject({
+        currency: z.enum(['KRW', 'USD']),
+        amount: z.string().regex(/^\d{1,15}(\.\d{1,2})?$/, 'expected a decimal string, e.g. "12000" or "9.99"'),
+      })
+      .optional(),
+    orderId: z
+      .string()
+      .regex(/^[\w.:#/-]{1,100}$/, 'expected 1-100 letters, digits or . _ - : # /')
+      .optional(),
     memo: z.string().max(200).default(''),
     expiresInSeconds: z
       .number()
@@ -21,31 +35,49 @@ const createPaymentSchema = z
       .min(60)
       .max(7 * 86_400)
       .default(3_600),
+    confirmations: z.number().int().min(0).max(100).optional(),
   })
-  .refine((body) => (body.amountBch === undefined) !== (body.amountSats === undefined), {
-    message: 'give exactly one of amountBch or amountSats',
+  .refine((body) => [body.amountBch, body.amountSats, body.price].filter((value) => value !== undefined).length === 1, {
+    message: 'give exactly one of amountBch, amountSats or price',
     path: ['amountBch'],
   })
 
 const paymentIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,80}$/, 'expected a payment id as returned by POST /api/payments')
 
-/** `POST /payments`, `GET /payments/:id`, `GET /wallet`. Mount behind `requireAuth` and `express.json()`. */
+function pathId(value: unknown, name: string): string {
+  const id = paymentIdSchema.safeParse(value)
+  if (!id.success) throw new BadRequestError(describeIssues('path parameter', id.error).replace('value', name))
+  return id.data
+}
+
+/**
+ * `POST /payments` (201 new, 200 for an order id that has one), `GET /payments/:id`, its webhook delivery log
+ * `GET /payments/:id/deliveries`, `POST /payments/:id/deliveries/:deliveryId/redeliver` (202), `GET /wallet`.
+ * Mount behind `requireAuth` and `express.json()`.
+ */
 export function createPaymentRouter(payments: Payments): Router {
   const router = Router()
   router.post('/payments', async (req, res) => {
     const parsed = createPaymentSchema.safeParse(req.body ?? {})
     if (!parsed.success) throw new BadRequestError(describeIssues('body field', parsed.error))
-    const { amountBch, amountSats, memo, expiresInSeconds } = parsed.data
-    const amount = amountBch !== undefined ? { bch: amountBch } : { sats: BigInt(amountSats!) }
-    const payment = await payments.create({ amount, memo, expiresInSeconds })
-    res.status(201).json(payment)
+    const { amountBch, amountSats, price, memo, expiresInSeconds, orderId, confirmations } = parsed.data
+    const amount: PaymentAmount =
+      amountBch !== undefined ? { bch: amountBch } : amountSats !== undefined ? { sats: BigInt(amountSats) } : { fiat: price! }
+    const { existing, ...payment } = await payments.create({ amount, memo, expiresInSeconds, orderId, confirmations })
+    res.status(existing ? 200 : 201).json(payment)
   })
   router.get('/payments/:id', async (req, res) => {
-    const id = paymentIdSchema.safeParse(req.params['id'])
-    if (!id.success) throw new BadRequestError(describeIssues('path parameter', id.error).replace('value', 'id'))
-    const payment = await payments.get(id.data)
-    if (!payment) throw new NotFoundError(`No payment ${id.data}: it was never created on this server.`)
+    const id = pathId(req.params['id'], 'id')
+    const payment = await payments.get(id)
+    if (!payment) throw new NotFoundError(`No payment ${id}: it was never created on this server.`)
     res.json(payment)
+  })
+  router.get('/payments/:id/deliveries', async (req, res) => {
+    res.json({ items: await payments.deliveries(pathId(req.params['id'], 'id')) })
+  })
+  router.post('/payments/:id/deliveries/:deliveryId/redeliver', async (req, res) => {
+    const delivery = await payments.redeliver(pathId(req.params['id'], 'id'), pathId(req.params['deliveryId'], 'deliveryId'))
+    res.status(202).json(delivery)
   })
   router.get('/wallet', async (_req, res) => {
     res.json(await payments.wallet())
