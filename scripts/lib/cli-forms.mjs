@@ -136,9 +136,9 @@ try {
     { code: 0, stdout: usage },
   )
   await form(
-    'npx electroncash-rpc --help (local bin)',
+    'npx electroncash-rpc --help (the root's local bin, not the registry)',
     'npx',
-    ['--no', 'electroncash-rpc', '--help'],
+    ['electroncash-rpc', '--help'],
     { cwd: root },
     { code: 0, stdout: usage },
   )
