@@ -136,7 +136,7 @@ try {
     { code: 0, stdout: usage },
   )
   await form(
-    'npx electroncash-rpc --help (the root's local bin, not the registry)',
+    'npx electroncash-rpc --help (the root local bin, not the registry)',
     'npx',
     ['electroncash-rpc', '--help'],
     { cwd: root },
