@@ -6,6 +6,7 @@ import { existsSync, statSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { convertLegacy, legacySources } from './convert.js'
+import { decisionQuality } from './decision-quality.js'
 import { doctor } from './doctor.js'
 import { isTradeLogError } from './errors.js'
 import { kindsOfFile, type LogFile, parseLogFileName } from './files.js'
@@ -15,7 +16,7 @@ import { performance } from './performance.js'
 import { portfolio } from './portfolio.js'
 import { createReader, createTradeLogReader } from './reader.js'
 import { resolveLogDir } from './resolve-dir.js'
-import type { EquityEntry, TradeEntry } from './schemas.js'
+import type { DecisionEntry, EquityEntry, TradeEntry } from './schemas.js'
 
 /** Where the CLI writes and what it reads from its environment. */
 export interface CliIo {
@@ -40,8 +41,9 @@ Commands:
   doctor [dir]              check the log directory and say what is wrong, with fixes (--tz ZONE, --json, --no-scan)
   validate <file|dir>...    list every bad line and repeated entry (--kind KIND for files with other names, --tz, --json)
   tail [dir]                print the newest entries (-n N, --kind KIND, --tz); -f keeps following (--poll: no fs.watch)
-  stats [dir]               performance and portfolio as JSON (--from, --to, --starting-balance X,
-                            --prices KRW-BTC=160000000,..., --tz ZONE)
+  stats [dir]               performance, portfolio and decision quality as JSON (--from, --to, --tz ZONE,
+                            --starting-balance X, --prices KRW-BTC=160000000,..., --horizon 4h: judge decisions
+                            by the price 30m/4h/1d later, default 1d)
   convert <file|dir>...     rewrite the old bot's files (.json, errors_*.log) as JSONL and set each source aside as
                             <name>.converted (--out-dir DIR, --tz ZONE, --remove deletes a source only when every
                             record in it was written elsewhere)
@@ -67,6 +69,7 @@ function options(args: string[]) {
       to: { type: 'string' },
       'starting-balance': { type: 'string' },
       prices: { type: 'string' },
+      horizon: { type: 'string' },
       'out-dir': { type: 'string' },
       remove: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -303,8 +306,19 @@ function parsePrices(text: string | undefined): Record<string, string> {
   return prices
 }
 
+/** `30m`, `4h`, `1d` (or a number of hours) as milliseconds. */
+function parseHorizon(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined
+  const match = /^(\d+(?:\.\d+)?)(m|h|d)?$/.exec(text)
+  const unit: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 }
+  const ms = match ? Number(match[1]) * unit[match[2] ?? 'h']! : 0
+  if (!(ms > 0)) throw new UsageError(`--horizon takes a duration such as 30m, 4h or 1d, got "${text}".`)
+  return ms
+}
+
 async function statsCommand(dir: string, values: Values, io: CliIo, signal: AbortSignal): Promise<number> {
   signal.throwIfAborted()
+  const horizonMs = parseHorizon(values.horizon)
   if (!existsSync(dir)) {
     io.stderr(`No log directory at ${dir}. Run trade-log doctor ${dir}.\n`)
     return EXIT.notFound
@@ -322,6 +336,11 @@ async function statsCommand(dir: string, values: Values, io: CliIo, signal: Abor
     if ((equity.push(record.entry) & 1023) === 0) signal.throwIfAborted()
   }
   signal.throwIfAborted()
+  const decisions: DecisionEntry[] = []
+  for await (const record of reader.stream({ kind: 'decisions', ...range })) {
+    if ((decisions.push(record.entry) & 1023) === 0) signal.throwIfAborted()
+  }
+  signal.throwIfAborted()
   const result = {
     dir,
     badLines: bad,
@@ -334,6 +353,7 @@ async function statsCommand(dir: string, values: Values, io: CliIo, signal: Abor
       parsePrices(values.prices),
       values['starting-balance'] ? { startingCash: values['starting-balance'] } : {},
     ),
+    decisionQuality: decisionQuality(decisions, trades, equity, horizonMs === undefined ? {} : { horizonMs }),
   }
   io.stdout(`${JSON.stringify(result, null, 2)}\n`)
   return EXIT.ok
