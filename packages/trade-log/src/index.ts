@@ -97,6 +97,7 @@ export {
   type PerformanceIndex,
   type PerformanceIndexOptions,
   type PerformanceIndexRefresh,
+  type PerformanceIndexStore,
 } from './performance-checkpoint.js'
 export {
   createPerformanceTracker,

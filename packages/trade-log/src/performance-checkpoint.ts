@@ -21,12 +21,23 @@ import type { EquityEntry, TradeEntry } from './schemas.js'
  */
 export const INDEX_CLOSED_TRADES = 20
 
+/**
+ * A log that is not a directory (PostgreSQL): how its days are fingerprinted and where the checkpoint is kept.
+ * `createPerformanceIndex` uses the reader's `performanceStore` when it has one and no `cacheFile` is given.
+ */
+export interface PerformanceIndexStore {
+  /** `size` and `mtimeMs` stand for whatever changes when a listed day's entries do. */
+  fingerprints(files: readonly LogFile[]): Promise<Map<string, { size: number; mtimeMs: number }>>
+  loadCheckpoint(name: string): Promise<string | undefined>
+  saveCheckpoint(name: string, body: string): Promise<void>
+}
+
 /** Options of `createPerformanceIndex`: the reader, where to keep the checkpoint, and `performance()`'s options. */
 export interface PerformanceIndexOptions extends PerformanceOptions {
   /** Keep only the newest this many round trips in `closedTrades`. Default: `INDEX_CLOSED_TRADES` (20), not all as in `performance()`. */
   keepClosedTrades?: number
   /** Reader of the log directory (its trades and equity files are folded). Required. */
-  reader: Pick<TradeLogReader, 'dir' | 'files' | 'stream'>
+  reader: Pick<TradeLogReader, 'dir' | 'files' | 'stream'> & { performanceStore?: PerformanceIndexStore }
   /**
    * Checkpoint file, or `false` to keep the checkpoint in memory only. Default:
    * `<log dir>/.trade-log-cache/performance-<hash of the options>.json` (a dot-folder: the reader, `listLogFiles` and
@@ -96,15 +107,14 @@ export function createPerformanceIndex(options: PerformanceIndexOptions): Perfor
   const performanceOptions: PerformanceOptions = { keepClosedTrades: INDEX_CLOSED_TRADES, ...rest }
   // Checks the options once, up front (a bad option is the caller's error, not the cache's).
   const optionsRecord = createPerformanceTracker(performanceOptions).state().options
+  const checkpointName = `performance-${createHash('sha256').update(JSON.stringify(optionsRecord)).digest('hex').slice(0, 12)}.json`
+  const store = cacheOption === undefined ? reader.performanceStore : undefined
   const cacheFile =
     cacheOption === false
       ? null
-      : (cacheOption ??
-        join(
-          reader.dir,
-          '.trade-log-cache',
-          `performance-${createHash('sha256').update(JSON.stringify(optionsRecord)).digest('hex').slice(0, 12)}.json`,
-        ))
+      : store
+        ? `${reader.dir}#${checkpointName}`
+        : (cacheOption ?? join(reader.dir, '.trade-log-cache', checkpointName))
   if (cacheFile !== null && parseLogFileName(basename(cacheFile)) !== null) {
     throw new TradeLogUsageError(
       `cacheFile ${JSON.stringify(cacheFile)} is named like a log file; readers would take it for one. Choose another name.`,
@@ -121,6 +131,10 @@ export function createPerformanceIndex(options: PerformanceIndexOptions): Perfor
     // One directory listing for both kinds.
     const files = (await reader.files()).filter((file) => (KINDS as readonly string[]).includes(file.kind))
     const prints = new Map<string, Fingerprint>()
+    if (store) {
+      for (const [name, print] of await store.fingerprints(files)) prints.set(name, { name, ...print })
+      return { files: files.filter((file) => prints.has(file.name)), prints }
+    }
     const stats = await Promise.all(
       files.map((file) =>
         stat(file.path).then(
@@ -140,7 +154,9 @@ export function createPerformanceIndex(options: PerformanceIndexOptions): Perfor
     if (cacheFile === null) return undefined
     let text: string
     try {
-      text = await readFile(cacheFile, 'utf8')
+      const stored = store ? await store.loadCheckpoint(checkpointName) : await readFile(cacheFile, 'utf8')
+      if (stored === undefined) return undefined
+      text = stored
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
         onWarning?.(`Cannot read checkpoint ${cacheFile}: ${(error as Error).message}; recomputing.`)
@@ -159,6 +175,12 @@ export function createPerformanceIndex(options: PerformanceIndexOptions): Perfor
   async function saveCheckpoint(saved: Checkpoint): Promise<void> {
     if (cacheFile === null) return
     const body = JSON.stringify({ format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, ...saved })
+    if (store) {
+      await store.saveCheckpoint(checkpointName, body).catch((error: unknown) => {
+        onWarning?.(`Cannot write checkpoint ${cacheFile}: ${(error as Error).message}; the next start will read the whole log.`)
+      })
+      return
+    }
     // Unique per write: two indexes in one process (a bot and a server in the demo) may save in the same millisecond.
     const temp = `${cacheFile}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`
     try {
