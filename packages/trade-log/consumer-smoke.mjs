@@ -36,4 +36,25 @@ export default {
       rmSync(dir, { recursive: true, force: true })
     }
   },
+  './postgres': async (m) => {
+    assert.equal(m.isPostgresUrl('postgres://bot@db.example:5432/trades'), true)
+    assert.equal(m.describeUrl(new URL('postgres://bot:secret@db.example/trades')), 'postgres://bot@db.example/trades')
+    // Nothing listens on port 1; without the optional pg package the error says to install it instead.
+    const writer = m.createPostgresTradeLogWriter({ url: 'postgres://bot:secret@127.0.0.1:1/trades', attempts: 1 })
+    const error = await writer
+      .append('trades', {
+        market: 'KRW-BTC',
+        side: 'buy',
+        volume: '1',
+        price: '1',
+        funds: '1',
+        fee: '0',
+        orderId: 'o',
+        mode: 'paper',
+      })
+      .catch((e) => e)
+    await writer.close()
+    assert.ok(['TradeLogDatabaseError', 'TradeLogUsageError'].includes(error.name), String(error))
+    assert.ok(!error.message.includes('secret'))
+  },
 }

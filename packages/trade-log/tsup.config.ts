@@ -1,7 +1,7 @@
 import { defineConfig, type Options } from 'tsup'
 
 const shared: Options = {
-  entry: ['src/index.ts', 'src/cli.ts'],
+  entry: ['src/index.ts', 'src/cli.ts', 'src/postgres.ts'],
   dts: true,
   sourcemap: true,
   target: 'node20',
@@ -10,5 +10,5 @@ const shared: Options = {
 export default defineConfig([
   { ...shared, format: 'esm' },
   // ESM-only dependencies are inlined into the CommonJS build: require() of them breaks at run time.
-  { ...shared, format: 'cjs', noExternal: [] },
+  { ...shared, format: 'cjs', noExternal: ['p-retry'] },
 ])
