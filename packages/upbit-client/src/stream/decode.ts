@@ -46,14 +46,19 @@ function compile(fields: readonly Field[], simple: boolean, nested: Record<strin
   const type: Array<string | Field> = typed ? [`"type": s[${JSON.stringify(simple ? 'ty' : 'type')}]`] : []
   const body = type
     .concat(fields)
-    .map((field) =>
-      typeof field === 'string'
-        ? field
-        : `${JSON.stringify(field[0])}: h.${field[2]}(s[${JSON.stringify(simple ? field[1] : field[0])}])`,
-    )
+    .map((field) => (typeof field === 'string' ? field : `${JSON.stringify(field[0])}: ${read(field, simple)}`))
     .concat(Object.entries(nested).map(([name, code]) => `${JSON.stringify(name)}: ${code}`))
     .join(',\n')
-  return new Function('h', 'sub', `return function decode(s) { return {\n${body}\n} }`)(helpers, subDecoders) as Decoder
+  return new Function('h', 'sub', `return function decode(s) { var v, t; return {\n${body}\n} }`)(helpers, subDecoders) as Decoder
+}
+
+/** One field's read, with the common wire type handled inline (the helper only for the rest). */
+function read([name, short, kind]: Field, simple: boolean): string {
+  const at = `(v = s[${JSON.stringify(simple ? short : name)}])`
+  if (kind === 'd') return `(typeof ${at} === 'number' && (t = '' + v).indexOf('e') === -1 ? t : h.d(v))`
+  if (kind === 'n') return `(typeof ${at} === 'number' ? v : h.n(v))`
+  if (kind === 's') return `(typeof ${at} === 'string' ? v : h.s(v))`
+  return `h.b(s[${JSON.stringify(simple ? short : name)}])`
 }
 
 const subDecoders: Record<string, Decoder> = {}
