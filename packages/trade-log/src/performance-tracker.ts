@@ -71,6 +71,7 @@ const ratioNumber = (units: bigint) =>
 const toRatio = (value: Big) => Number(value.round(RATIO_DP, Big.roundHalfEven).toFixed())
 const SQRT_YEAR = new Big(PERIODS_PER_YEAR).sqrt()
 const DAY_MS = 86_400_000
+const ONE_20 = 10n ** 20n
 
 // The state's shape, as zod schemas: they check a saved state before a tracker trusts it.
 const units = z
@@ -562,16 +563,17 @@ export function createPerformanceTracker(options: PerformanceTrackerOptions = {}
       }
     }
     const dailyReturns: DailyReturn[] = []
-    const returns: Big[] = []
+    // Daily returns in units of 10^-20, as big.js would divide (20 decimals, half-up) but without its long division.
+    const returns: bigint[] = []
     for (let i = 1; i < series.length; i++) {
       const previous = series[i - 1]!.equity
       const current = series[i]!
-      const value = previous === 0n ? new Big(0) : big(current.equity).div(big(previous)).minus(1)
+      const value = previous === 0n ? 0n : divRound(current.equity * ONE_20, previous, 'half-up') - ONE_20
       returns.push(value)
       dailyReturns.push({
         date: dayKeyToIsoDate(current.day),
         equity: formatUnits(current.equity, scale, RATIO_DP),
-        return: toRatio(value),
+        return: ratioNumber(divRound(value, pow10(20 - RATIO_DP))),
       })
     }
     const stats = returns.length >= Math.max(2, record.minDaysForRatios) ? sampleStats(returns) : null
@@ -582,7 +584,7 @@ export function createPerformanceTracker(options: PerformanceTrackerOptions = {}
     let annualReturn: number | Why = noDays
     let beta: number | Why = noDays
     if (stats) {
-      const daily = returns.map(Number)
+      const daily = returns.map((value) => Number(formatUnits(value, 20)))
       annualReturn = annualisedReturn(daily) ?? new Why('equity fell to 0 or below on some day')
       if (legs.length === 0) beta = noPrices
       else {
@@ -757,11 +759,26 @@ export function createPerformanceTracker(options: PerformanceTrackerOptions = {}
   }
 }
 
-function sampleStats(values: Big[]): { mean: Big; std: Big; downside: Big } | null {
+/**
+ * Mean, sample standard deviation and downside deviation √(Σ min(r, 0)² / (n − 1)) of returns in units of 10^-20,
+ * exactly as big.js computes them from those values (sums and squares exact, each division and root to 20
+ * decimals, half-up), with the sums done on BigInts.
+ */
+function sampleStats(values: readonly bigint[]): { mean: Big; std: Big; downside: Big } | null {
   if (values.length < 2) return null
   const n = values.length
-  const mean = values.reduce((sum, value) => sum.plus(value), new Big(0)).div(n)
-  const variance = values.reduce((sum, value) => sum.plus(value.minus(mean).pow(2)), new Big(0)).div(n - 1)
-  const downsideVariance = values.reduce((sum, value) => (value.lt(0) ? sum.plus(value.pow(2)) : sum), new Big(0)).div(n - 1)
+  let sum = 0n
+  for (const value of values) sum += value
+  const mean = new Big(formatUnits(sum, 20)).div(n)
+  const meanUnits = toUnits(mean.toFixed(), 20)
+  let squares = 0n
+  let downSquares = 0n
+  for (const value of values) {
+    const deviation = value - meanUnits
+    squares += deviation * deviation
+    if (value < 0n) downSquares += value * value
+  }
+  const variance = new Big(formatUnits(squares, 40)).div(n - 1)
+  const downsideVariance = new Big(formatUnits(downSquares, 40)).div(n - 1)
   return { mean, std: variance.sqrt(), downside: downsideVariance.sqrt() }
 }
