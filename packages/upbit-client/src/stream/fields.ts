@@ -2,8 +2,8 @@
  * Field tables of each stream type: DEFAULT name, SIMPLE abbreviation, and how the value is typed. One table
  * drives the decoding of all four formats, so the typed shape cannot differ between them.
  *
- * SIMPLE abbreviations are Upbit's (per-type reference pages). Those marked [assumed] in the README were not in
- * the reference notes this client was built from.
+ * SIMPLE abbreviations are Upbit's (per-type reference pages); the README's "What is assumed" lists those that were
+ * not in the reference notes this client was built from.
  */
 
 /** `d` decimal string, `n` number, `s` string, `b` boolean. */
