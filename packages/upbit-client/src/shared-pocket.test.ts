@@ -32,7 +32,12 @@ async function fourBots(storeFor: (bot: number) => LimiterStore | undefined, max
         secretKey: sim.secretKey,
         orderChecks: false,
         rateLimit: { maxRetries429, ...(store ? { store } : {}) },
-        hooks: { onRequest: ({ group }) => (sent[group] ??= []).push(Date.now()) },
+        hooks: {
+          onRequest: ({ group }) => {
+            sent[group] ??= []
+            sent[group].push(Date.now())
+          },
+        },
       })
     })
     const results = await Promise.allSettled(
