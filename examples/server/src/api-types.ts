@@ -3,6 +3,8 @@
  * imports there, so nothing server-side is bundled into the browser).
  */
 
+export type { DecisionQuality as DecisionQualityResponse } from '@tradekit/trade-log'
+
 /** One page of log entries, newest first unless `order=asc`. */
 export interface Page<T> {
   items: T[]

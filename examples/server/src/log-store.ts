@@ -13,7 +13,7 @@ import {
 } from '@tradekit/trade-log'
 import { LRUCache } from 'lru-cache'
 import type { Logger } from 'pino'
-import type { CandlesResponse, EquityResponse, HealthCheck, Page, PricesResponse } from './api-types.js'
+import type { CandlesResponse, DecisionQualityResponse, EquityResponse, HealthCheck, Page, PricesResponse } from './api-types.js'
 import type { CandleInterval } from './candle-buckets.js'
 import type { CursorCodec } from './cursor-codec.js'
 import { ServerError, UnavailableError } from './errors.js'
@@ -51,6 +51,8 @@ export interface LogStore {
   listJson(kind: ListedKind, query: ListQuery): Promise<Buffer>
   portfolio(): Promise<unknown>
   performance(query: StatsQuery): Promise<unknown>
+  /** How good the decisions in the range were, judged `horizon` ms after each (trade-log's `decisionQuality`). */
+  decisionQuality(query: StatsQuery & { horizon: number }): Promise<DecisionQualityResponse>
   equity(query: EquityQuery): Promise<EquityResponse>
   daily(query: StatsQuery): Promise<unknown>
   prices(query: { market?: string | undefined; points: number }): Promise<PricesResponse>
@@ -228,6 +230,7 @@ export function createLogStore(options: LogStoreOptions): LogStore {
     list: (kind, query) => guarded(() => readPage(kind, query)),
     portfolio: () => guarded(() => stats.portfolio()),
     performance: (query) => guarded(() => stats.performance(rangeOf(query))),
+    decisionQuality: (query) => guarded(() => stats.decisionQuality(rangeOf(query), query.horizon)),
     daily: (query) => guarded(() => stats.daily(rangeOf(query))),
     equity: (query) => guarded(() => stats.equity(rangeOf(query), query.points)),
     prices: (query) => guarded(() => stats.prices(query.market, query.points)),

@@ -103,6 +103,24 @@ export const performanceQuerySchema = z
   })
   .refine(checkRange, { message: 'from must not be after to', path: ['from'] })
 
+/** `30m`, `4h`, `1d`: a horizon in minutes, hours or days, as milliseconds (at most 30 days). */
+const horizon = z
+  .string()
+  .regex(/^\d{1,4}[mhd]$/, 'expected a duration such as 30m, 4h or 1d')
+  .transform((value) => Number(value.slice(0, -1)) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[value.at(-1) as 'm' | 'h' | 'd'])
+  .pipe(
+    z
+      .number()
+      .int()
+      .min(60_000, 'at least 1m')
+      .max(30 * 86_400_000, 'at most 30d'),
+  )
+
+/** `/api/decisions/quality`: a statistics query plus the horizon decisions are judged at (default one day). */
+export const decisionQualityQuerySchema = z
+  .strictObject({ ...statsShape, horizon: horizon.default(86_400_000) })
+  .refine(checkRange, { message: 'from must not be after to', path: ['from'] })
+
 export const equityQuerySchema = z
   .strictObject({
     bot: botSchema.optional(),

@@ -1,6 +1,9 @@
 import {
   createPerformanceIndex,
+  type DecisionEntry,
+  type DecisionQuality,
   dayKey,
+  decisionQuality,
   type EquityEntry,
   formatDecimal,
   INDEX_CLOSED_TRADES,
@@ -20,6 +23,8 @@ import { createSnapshot } from './snapshot.js'
 
 export interface StatsCache {
   performance(range: StatsRange): Promise<unknown>
+  /** Decisions in `range` judged `horizonMs` later, against every fill and price of the log. */
+  decisionQuality(range: StatsRange, horizonMs: number): Promise<DecisionQuality>
   portfolio(): Promise<unknown>
   daily(range: StatsRange): Promise<DailyResponse>
   equity(range: StatsRange, points: number): Promise<EquityResponse>
@@ -95,7 +100,7 @@ export function createStatsCache(deps: StatsCacheDeps): StatsCache {
   const trades = createSnapshot<TradeEntry>(
     deps.reader,
     'trades',
-    ({ ts, tsMs, market, side, volume, price, funds, fee, orderId, mode }) => ({
+    ({ ts, tsMs, market, side, volume, price, funds, fee, orderId, mode, decisionId }) => ({
       ts,
       tsMs,
       market,
@@ -106,9 +111,28 @@ export function createStatsCache(deps: StatsCacheDeps): StatsCache {
       fee,
       orderId,
       mode,
+      // Decision quality links a fill to its decision (and the round trip it opened) by this id.
+      ...(decisionId === undefined ? {} : { decisionId }),
     }),
   )
   const equity = createSnapshot<EquityEntry>(deps.reader, 'equity')
+  // Decision quality reads these fields; the reasons and indicators stay on disk.
+  const decisions = createSnapshot<DecisionEntry>(deps.reader, 'decisions', (entry) => {
+    const kept: DecisionEntry = {
+      ts: entry.ts,
+      tsMs: entry.tsMs,
+      market: entry.market,
+      provider: entry.provider,
+      model: entry.model,
+      action: entry.action,
+      confidence: entry.confidence,
+      reason: '',
+    }
+    for (const key of ['decisionId', 'fallbackReason', 'usage', 'price', 'proposed', 'costUsd'] as const) {
+      if (entry[key] !== undefined) (kept as Record<string, unknown>)[key] = entry[key]
+    }
+    return kept
+  })
   const memo = new Map<string, { version: string; value: Promise<unknown> }>()
 
   const index = createPerformanceIndex({
@@ -181,6 +205,23 @@ export function createStatsCache(deps: StatsCacheDeps): StatsCache {
     return value
   }
 
+  /** `cached`, with the decisions too (only decision quality reads them). */
+  async function cachedWithDecisions<T>(
+    key: string,
+    compute: (trades: TradeEntry[], equity: EquityEntry[], decisions: DecisionEntry[]) => T,
+  ): Promise<T> {
+    await indexFirst
+    const [t, e, d] = await Promise.all([trades.get(), equity.get(), decisions.get()])
+    const version = `${t.version}:${e.version}:${d.version}`
+    const hit = memo.get(key)
+    if (hit && hit.version === version) return hit.value as Promise<T>
+    const value = Promise.resolve().then(() => compute(t.entries, e.entries, d.entries))
+    memo.set(key, { version, value })
+    if (memo.size > MEMO_LIMIT) memo.delete(memo.keys().next().value!)
+    value.catch(() => memo.delete(key))
+    return value
+  }
+
   // Named periods move with the clock: round their start to the minute so repeats share a cache entry.
   const keyOf = (name: string, range: StatsRange, extra = '') =>
     `${name}|${range.period}|${range.from === undefined ? '' : Math.floor(range.from / 60_000)}|${range.to ?? ''}|${range.market ?? ''}|${extra}`
@@ -209,6 +250,12 @@ export function createStatsCache(deps: StatsCacheDeps): StatsCache {
     performance: (range) =>
       // Only `period=all` has no start; other windows and markets are computed from the snapshot.
       isAllTime(range) ? allTimePerformance() : cached(keyOf('performance', range), (t, e) => computePerformance(t, e, range)),
+
+    decisionQuality: (range, horizonMs) =>
+      cachedWithDecisions(keyOf('decisionQuality', range, String(horizonMs)), (allTrades, allEquity, allDecisions) =>
+        // Every fill and price of the log: an outcome after the range's end still belongs to a decision in it.
+        decisionQuality(inRange(allDecisions, range), allTrades, allEquity, { horizonMs }),
+      ),
 
     portfolio: () =>
       cached('portfolio', (allTrades, allEquity) => {
@@ -327,6 +374,7 @@ export function createStatsCache(deps: StatsCacheDeps): StatsCache {
     invalidate(kind) {
       if (kind === 'trades') trades.invalidate()
       if (kind === 'equity') equity.invalidate()
+      if (kind === 'decisions') decisions.invalidate()
       if ((kind === 'trades' || kind === 'equity') && allTime) allTime.dirty = true
     },
 

@@ -4,6 +4,7 @@ import type { Bots } from '../bots.js'
 import { CANDLE_INTERVALS, type CandleInterval } from '../candle-buckets.js'
 import {
   botSchema,
+  decisionQualityQuerySchema,
   equityQuerySchema,
   marketSchema,
   PERFORMANCE_INCLUDES,
@@ -49,9 +50,17 @@ function performanceBytes() {
 }
 
 /** The paths this router serves (the tests enumerate them). */
-export const STATS_ROUTES = ['/portfolio', '/performance', '/equity', '/daily', '/prices', '/candles'] as const
+export const STATS_ROUTES = [
+  '/portfolio',
+  '/performance',
+  '/equity',
+  '/daily',
+  '/prices',
+  '/candles',
+  '/decisions/quality',
+] as const
 
-/** `GET /portfolio`, `/performance`, `/equity`, `/daily`, `/prices`: statistics over the trade log. */
+/** `GET /portfolio`, `/performance`, `/equity`, `/daily`, `/prices`, `/decisions/quality`: statistics over the trade log. */
 export function createStatsRouter(bots: Bots): Router {
   const router = Router()
   router.get('/portfolio', async (req, res) => {
@@ -62,6 +71,10 @@ export function createStatsRouter(bots: Bots): Router {
   router.get('/performance', async (req, res) => {
     const { include, ...query } = parseQuery(performanceQuerySchema, req)
     res.type('json').send(serialize(await bots.store(query.bot).performance(query), include))
+  })
+  router.get('/decisions/quality', async (req, res) => {
+    const query = parseQuery(decisionQualityQuerySchema, req)
+    res.json(await bots.store(query.bot).decisionQuality(query))
   })
   router.get('/equity', async (req, res) => {
     const query = parseQuery(equityQuerySchema, req)
