@@ -376,6 +376,7 @@ export function createPaymentWatcher(client: ElectronCashClient, options: Paymen
       pokeAgain = true
       return polling
     }
+    const started = performance.now()
     polling = poll()
       .catch((error: unknown) => {
         watcher.emit('error', error)
@@ -385,15 +386,16 @@ export function createPaymentWatcher(client: ElectronCashClient, options: Paymen
         if (pokeAgain && running) {
           pokeAgain = false
           void runPoll()
-        } else schedule()
+        } else schedule(performance.now() - started)
       })
     return polling
   }
 
-  function schedule(): void {
+  /** Polls start `pollIntervalMs` apart (a slow poll does not push the next one back), with a tenth of it idle. */
+  function schedule(elapsedMs: number): void {
     if (!running) return
     clearTimeout(timer)
-    timer = setTimeout(() => void runPoll(), pollIntervalMs)
+    timer = setTimeout(() => void runPoll(), Math.max(pollIntervalMs / 10, pollIntervalMs - elapsedMs))
   }
 
   function samePrice(invoice: Invoice, request: CreateInvoiceOptions, sats: bigint | undefined): boolean {
