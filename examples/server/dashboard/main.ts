@@ -2,6 +2,7 @@ import './styles.css'
 import type {
   CandlesResponse,
   DailyResponse,
+  DecisionQualityResponse,
   EquityResponse,
   HealthCheck,
   HealthResponse,
@@ -20,6 +21,7 @@ import {
   syncTimeRange,
 } from './charts.js'
 import { money, quoteOf, ratio, signedMoney, time, toneOf, volume } from './format.js'
+import { renderQuality, renderReport } from './report.js'
 
 type Row = Record<string, unknown> & { tsMs: number }
 type BotRow = Record<string, unknown> & { id: string }
@@ -349,6 +351,7 @@ async function loadAll() {
   document.body.classList.toggle('combined', combined || bots.length > 1)
   $('bots-view').hidden = !combined
   $('charts').hidden = combined
+  $('analysis').hidden = combined
   const [trades, decisions] = await Promise.all([
     api<Page<Row>>(`/api/trades?limit=${ROWS}`),
     api<Page<Row>>(`/api/decisions?limit=${ROWS}`),
@@ -395,17 +398,31 @@ async function refreshStats() {
     renderBots(await api<{ bots: BotRow[]; total: Record<string, unknown> }>('/api/bots'))
     return
   }
-  const [performance, portfolio, equity, daily] = await Promise.all([
+  const [performance, portfolio, equity, daily, quality] = await Promise.all([
     api<unknown>('/api/performance?include=dailyReturns'),
     api<unknown>('/api/portfolio'),
     api<EquityResponse>('/api/equity'),
     api<DailyResponse>('/api/daily'),
+    api<DecisionQualityResponse>('/api/decisions/quality'),
   ])
   charts?.equity.set(equityPoints(equity.points))
   $('equity-hint').textContent = equity.source === 'equity-log' ? 'from the bot’s equity snapshots' : 'rebuilt from fills'
   charts?.daily.set(dailyBars(daily.days))
   $('daily-hint').textContent = `${daily.days.length} days · ${daily.days.reduce((sum, day) => sum + day.trades, 0)} fills`
   renderStats(performance, portfolio)
+  renderReport($('report-list'), performance, quoteOf(market))
+  const conventions = pick(performance, 'conventions') as { timeZone?: string; periodsPerYear?: number } | undefined
+  $('report-hint').textContent = conventions
+    ? `days cut in ${conventions.timeZone} · ${conventions.periodsPerYear} periods a year · hover a “–” for why`
+    : ''
+  renderQuality(
+    {
+      table: $('quality-table') as HTMLTableElement,
+      calibration: $('calibration-table') as HTMLTableElement,
+      hint: $('quality-hint'),
+    },
+    quality,
+  )
   // New data resets a chart's range: put the equity and daily PnL charts back on the price chart's.
   charts?.follow()
 }
@@ -474,6 +491,7 @@ function handle(message: { type: string; bot?: string; data?: unknown }) {
       break
     case 'decision':
       prepend('decisions-table', 'decisions-hint', decisionRow(tagged, true))
+      scheduleRefresh()
       break
     case 'equity': {
       if (bot === ALL || !charts) {

@@ -8,7 +8,7 @@
  */
 import { existsSync, mkdirSync, renameSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { createTradeLogReader, createTradeLogWriter } from '@tradekit/trade-log'
+import { createTradeLogReader, createTradeLogWriter, PERFORMANCE_METRICS } from '@tradekit/trade-log'
 import { type Browser, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { writeLogFixture } from './test-support/log-fixture.js'
@@ -98,6 +98,48 @@ describe.skipIf(inMatrix || !hasChromium)('dashboard in a real browser', () => {
       expect(await page.textContent('#kpi-equity')).toBe(`₩${Math.round(Number(portfolio.equity)).toLocaleString('en-US')}`)
       expect(await page.textContent('#kpi-sharpe')).toMatch(/^Sharpe, Sortino after 30 daily returns \(4 so far\)$/)
       expect(await clippedKpis(page)).toEqual([])
+
+      // The full report: every figure as the API gives it; one it could not compute shows "–" and the API's reason.
+      const report = (await server.get('/api/performance')).body
+      const figures = await page.$$eval('#report-list .figure', (items) =>
+        items.map((el) => ({
+          field: (el as HTMLElement).dataset['field']!,
+          value: JSON.parse((el as HTMLElement).dataset['value']!),
+          text: el.querySelector('dd')?.textContent,
+          why: el.querySelector('.why')?.textContent ?? null,
+          cut: [...el.children].some((child) => child.scrollWidth > child.clientWidth + 1),
+        })),
+      )
+      expect(figures.map((figure) => figure.field)).toEqual(PERFORMANCE_METRICS.map((metric) => metric.field))
+      for (const figure of figures) {
+        const value = figure.field.split('.').reduce((v, key) => v?.[key], report)
+        expect([figure.field, figure.value]).toEqual([figure.field, value])
+        expect([figure.field, figure.text === '–', figure.why]).toEqual([
+          figure.field,
+          value === null,
+          value === null ? report.reasons[figure.field] : null,
+        ])
+        expect([figure.field, figure.cut]).toEqual([figure.field, false])
+      }
+      expect(figures.find((figure) => figure.field === 'sharpe')?.why).toBe('fewer than 30 daily returns (4)')
+
+      // Decision quality: a row per decider and model with the API's figures, the calibration of the confidence.
+      const quality = (await server.get('/api/decisions/quality')).body
+      const deciderRows = page.locator('#quality-table tbody tr')
+      expect(await deciderRows.count()).toBe(quality.deciders.length)
+      const decider = quality.deciders[0]
+      const cellValue = async (label: string) =>
+        JSON.parse((await deciderRows.first().locator(`td[data-label="${label}"]`).getAttribute('data-value'))!)
+      expect(await deciderRows.first().getAttribute('data-decider')).toBe(`${decider.provider}/${decider.model}`)
+      expect(await cellValue('Decisions')).toBe(decider.decisions)
+      expect(await cellValue('Acted on')).toBe(decider.actedOn)
+      expect(await cellValue('Hit rate')).toBe(decider.outcome.hitRate)
+      expect(await cellValue('Brier')).toBe(decider.calibration.brier)
+      expect(decider.calibration.brier).toEqual(expect.any(Number))
+      expect(await page.locator('#calibration-table tbody tr').count()).toBe(
+        quality.total.calibration.buckets.filter((bucket: { decisions: number }) => bucket.decisions > 0).length,
+      )
+      expect(await page.textContent('#quality-hint')).toMatch(/^judged 1d later · \d+ calls calibrated$/)
 
       // Price: candles of the prices the bot logged, one chart point per candle, and the others on its time range.
       await page.waitForFunction(() => document.querySelector<HTMLElement>('#chart-daily')?.dataset['to'] !== undefined)
