@@ -4,7 +4,7 @@ import type { MarketContext } from '@tradekit/ai-decider'
 import { createScriptedDecider } from '@tradekit/ai-decider/testing'
 import { toBig } from '@tradekit/upbit-client'
 import { describe, expect, it } from 'vitest'
-import { type BacktestOptions, formatBacktest, runBacktest } from './backtest.js'
+import { type BacktestOptions, backtestDecisionId, formatBacktest, runBacktest } from './backtest.js'
 import { HISTORY_CANDLES } from './paper.js'
 import { decision, silentLogger, useTempDirs } from './test-support/bot-setup.js'
 import { readKind } from './test-support/log-files.js'
@@ -127,6 +127,15 @@ describe('backtest: point in time, record and replay', () => {
       readFileSync(join(second!.outDir, 'report.json'), 'utf8'),
     ]
     expect(bytes[0]).toBe(bytes[1])
+    // Decision ids come from market and candle time, the same in the paid run and every replay.
+    const tripIds = (result: typeof recorded) => result.performance.closedTrades.map((trip) => trip.decisionId)
+    expect(tripIds(first!).length).toBeGreaterThan(0)
+    expect(tripIds(first!)).toEqual(tripIds(recorded))
+    for (const id of tripIds(first!)) expect(id).toMatch(/^bt-KRW-BTC-\d{4}-\d{2}-\d{2}T\d{2}:00:00\.000Z$/)
+    // The trade logs, order ids included, are the same too (latencyMs in the decision log is wall time).
+    expect(readKind(second!.outDir, 'trades')).toEqual(readKind(first!.outDir, 'trades'))
+    const logged = readKind(first!.outDir, 'decisions').map((d) => [d['decisionId'], d['ts']])
+    expect(logged.every(([id, ts]) => id === backtestDecisionId('KRW-BTC', Date.parse(String(ts))))).toBe(true)
     expect(first!.decider.totals).toMatchObject({
       decisions: 40,
       fromRecording: 40,

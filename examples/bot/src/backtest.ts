@@ -118,6 +118,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
       return exchange.advance()
     },
     indicators: createIndicators(options.settings.timeframes),
+    decisionId: backtestDecisionId,
     onStatus: options.onStatus ?? (() => {}),
   })
   const summary = await bot.run()
@@ -150,6 +151,14 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   }
   await writeFile(join(options.outDir, 'report.json'), backtestReportJson(result))
   return result
+}
+
+/**
+ * A backtest decides once per market per candle, so market and decision time name the decision: a replayed run
+ * gets the same ids (and writes the same bytes). Live and paper keep random UUIDs, unique on the exchange.
+ */
+export function backtestDecisionId(market: string, at: number): string {
+  return `bt-${market}-${new Date(at).toISOString()}`
 }
 
 /**

@@ -6,7 +6,7 @@ import { formatStatusLine } from './status-line.js'
 
 /** What the loop needs: the cycle's collaborators plus the schedule. */
 export interface BotOptions
-  extends Pick<CycleDeps, 'exchange' | 'decider' | 'limits' | 'log' | 'logger' | 'state' | 'indicators'> {
+  extends Pick<CycleDeps, 'exchange' | 'decider' | 'limits' | 'log' | 'logger' | 'state' | 'indicators' | 'decisionId'> {
   markets: readonly string[]
   /** Time between cycles, milliseconds. */
   intervalMs: number
@@ -72,6 +72,7 @@ export function createBot(options: BotOptions): Bot {
         now,
         shutdown: controller.signal,
         indicators: options.indicators,
+        decisionId: options.decisionId,
       })
       options.logger.info(
         {

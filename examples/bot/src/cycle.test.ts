@@ -88,6 +88,28 @@ describe('one bot cycle against the replay exchange', () => {
     expect(readKind(dir, 'decisions')[0]).toMatchObject({ provider: 'mine', model: 'v1', action: 'buy', fallbackReason: null })
   })
 
+  it('decision ids: random UUIDs by default (the order identifier must be unique), the injected factory otherwise', async () => {
+    const buyEachTime = () => createScriptedDecider([decision('buy', 0.1)], { whenExhausted: 'repeat-last' })
+    const random = setup(buyEachTime())
+    const ids = [await runCycle('KRW-BTC', random.deps), await runCycle('KRW-BTC', random.deps)].map((r) => r.decisionId)
+    expect(ids[0]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+    expect(ids[0]).not.toBe(ids[1])
+
+    const { dir, deps, log } = setup(buyEachTime())
+    const asked: Array<[string, number]> = []
+    deps.decisionId = (market, at) => {
+      asked.push([market, at])
+      return `fixed-${at}`
+    }
+    const report = await runCycle('KRW-BTC', deps)
+    await log.close()
+    expect(asked).toEqual([['KRW-BTC', deps.now()]])
+    expect(report.decisionId).toBe(`fixed-${deps.now()}`)
+    expect(report.execution?.order.identifier).toBe(`tk-fixed-${deps.now()}`)
+    expect(readKind(dir, 'decisions')[0]!['decisionId']).toBe(report.decisionId)
+    expect(readKind(dir, 'trades')[0]!['decisionId']).toBe(report.decisionId)
+  })
+
   it('the daily loss limit stops trading for the rest of the day', async () => {
     const decider = createScriptedDecider([decision('buy', 1)], { whenExhausted: 'repeat-last' })
     const { deps } = setup(decider)

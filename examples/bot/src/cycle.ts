@@ -51,6 +51,12 @@ export interface CycleDeps {
   shutdown: AbortSignal
   /** Indicator snapshot for the context and the decision log. */
   indicators?: ((context: MarketContext) => Record<string, number | null>) | undefined
+  /**
+   * The id of the decision made for `market` at `at` (UTC ms); the order identifier is `tk-<id>`. Default: a random
+   * UUID, unique on the exchange across runs and crashes (live, paper). Backtests derive it from market and time,
+   * so a replayed run writes the same bytes.
+   */
+  decisionId?: ((market: string, at: number) => string) | undefined
 }
 
 export interface CycleReport {
@@ -114,8 +120,8 @@ export async function runCycle(market: string, deps: CycleDeps): Promise<CycleRe
   const indicators = deps.indicators?.(context)
   if (indicators) context.indicators = indicators
 
-  const decisionId = randomUUID()
-  const result = await decideSafely(deps, context)
+  const decisionId = deps.decisionId ? deps.decisionId(market, now) : randomUUID()
+  const result = await decideSafely(deps, context, decisionId)
   const pnl = dailyPnl(state, equityBefore)
   const checked = applyRiskLimits(
     result.decision,
@@ -260,7 +266,7 @@ function fallbackReason(result: DecisionResult): string | null {
  * Asks the decider, failing closed: a throw, a timeout or an answer that is not a valid decision becomes a
  * logged `hold` with a fallback reason, never an order.
  */
-async function decideSafely(deps: CycleDeps, context: MarketContext): Promise<DecisionResult> {
+async function decideSafely(deps: CycleDeps, context: MarketContext, decisionId: string): Promise<DecisionResult> {
   const started = Date.now()
   const failed = (code: string, message: string): DecisionResult => {
     const decision = holdDecision(`Fail closed: ${message}`)
@@ -274,7 +280,8 @@ async function decideSafely(deps: CycleDeps, context: MarketContext): Promise<De
       fallback: { code, message },
       clamps: [],
       audit: {
-        id: randomUUID(),
+        // The audit of a fail-closed hold is the decision's own record.
+        id: decisionId,
         at: context.asOf,
         market: context.market,
         provider: deps.decider.provider,

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import { toBig, toDecimalString } from '@tradekit/upbit-client'
 import { aggregateCandles } from './candle-aggregate.js'
 import type { Candle } from './candles.js'
@@ -44,6 +43,8 @@ export function createReplayExchange(options: ReplayExchangeOptions): ReplayExch
   let coins = toBig(options.baseBalance ?? '0')
   let costBasis = toBig(0)
   const orders = new Map<string, ExchangeOrder>()
+  // Order ids count up, so a replayed run writes the same trade log (no random ids).
+  let placed = 0
 
   const current = () => candles[index]!
   const closeOf = (c: Candle) => Number(c.close)
@@ -106,7 +107,7 @@ export function createReplayExchange(options: ReplayExchangeOptions): ReplayExch
     state: 'done' | 'wait' = 'done',
   ): ExchangeOrder {
     const created: ExchangeOrder = {
-      uuid: randomUUID(),
+      uuid: `replay-${++placed}`,
       identifier: request.identifier,
       market,
       side: request.side,
