@@ -26,6 +26,30 @@ describe('performance() on BigInt fixed point', () => {
     )
   })
 
+  it('writing amounts with more decimals (trailing zeros) changes no figure: every amount and sum follows a rescale', () => {
+    // The tracker moves to a finer scale when a fill brings more decimals; a padded log starts at that scale.
+    const pad = (value: string) => (value.includes('.') ? `${value}${'0'.repeat(3)}` : `${value}.000`)
+    fc.assert(
+      fc.property(
+        fc.boolean().chain((withSnapshots) => fillSequence({ withSnapshots })),
+        performanceOptions,
+        (entries, raw) => {
+          const options = { ...defined(raw), minTradesForSqn: 2, minDaysForRatios: 2 }
+          const padded = entries.map((entry, i) =>
+            // Every other entry padded, so the scale changes in the middle of the log.
+            i % 2 === 0
+              ? entry
+              : 'side' in entry
+                ? { ...entry, volume: pad(entry.volume), funds: pad(entry.funds), fee: pad(entry.fee) }
+                : { ...entry, total: pad(entry.total) },
+          )
+          expect(performance(padded, options)).toEqual(performance(entries, options))
+        },
+      ),
+      { numRuns: 200 },
+    )
+  })
+
   it('keepClosedTrades keeps the newest round trips and changes no other figure', () => {
     fc.assert(
       fc.property(fillSequence({ withSnapshots: false }), fc.integer({ min: 0, max: 4 }), (entries, keep) => {
