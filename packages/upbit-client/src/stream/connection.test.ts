@@ -22,7 +22,12 @@ function setup(options: Parameters<typeof createUpbitStreams>[0] = {}) {
     WebSocket: fake.WebSocket,
     clock,
     random: () => 0.5,
-    client: { getOpenOrders: async () => [], iterateClosedOrders: async function* () {}, getOrder: async () => ({}) as never },
+    client: {
+      getOpenOrders: async () => [],
+      iterateClosedOrders: async function* () {},
+      getOrder: async () => ({}) as never,
+      getAccounts: async () => [],
+    },
     ...keys,
     ...options,
   })

@@ -81,7 +81,10 @@ function decodersFor(simple: boolean) {
     }),
     candle: compile(CANDLE_FIELDS, simple),
     myOrder: compile(MY_ORDER_FIELDS, simple, { reconciled: 'false' }),
-    myAsset: compile(MY_ASSET_FIELDS, simple, { assets: list('ast', 'assets', simple, `asset${tag}`) }),
+    myAsset: compile(MY_ASSET_FIELDS, simple, {
+      assets: list('ast', 'assets', simple, `asset${tag}`),
+      reconciled: 'false',
+    }),
   }
 }
 const DEFAULT_DECODERS = decodersFor(false)

@@ -80,6 +80,7 @@ describe('the myOrder exactly-once gate', () => {
           yield { ...filled, trades: undefined }
         },
         getOrder: async () => filled,
+        getAccounts: async () => [],
       },
     })
     const events: MyOrderEvent[] = []

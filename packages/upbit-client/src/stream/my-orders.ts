@@ -81,11 +81,13 @@ export class MyOrderLedger {
   }
 }
 
-/** The REST calls reconciliation needs (a subset of `UpbitClient`). */
+/** The REST calls reconciliation needs (a subset of `UpbitClient`): orders for myOrder, accounts for myAsset. */
 export interface ReconcileClient {
   getOpenOrders(p: { market?: string; states?: Array<'wait' | 'watch'>; page?: number; limit?: number }): Promise<Order[]>
   iterateClosedOrders(p: { market?: string; since: Date | number }): AsyncIterable<Order>
   getOrder(ref: { uuid: string }): Promise<Order>
+  /** `GET /v1/accounts`: the balances `myAsset` is reconciled with after a reconnect. */
+  getAccounts(): Promise<Array<{ currency: string; balance: string; locked: string }>>
 }
 
 const toMs = (iso: string | undefined | null): number | null => {

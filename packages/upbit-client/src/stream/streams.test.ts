@@ -4,7 +4,7 @@ import { UpbitAuthError, UpbitStreamOverflowError } from '../errors.js'
 import { startUpbitSimulator, type UpbitSimulator } from '../testing/index.js'
 import { createUpbitStreams, type UpbitStreams } from './streams.js'
 import { nextConfirmation } from './test-support.js'
-import type { CandleEvent, MyOrderEvent, StreamEvent, StreamFormat, TickerEvent } from './types.js'
+import type { CandleEvent, MyAssetEvent, MyOrderEvent, StreamEvent, StreamFormat, TickerEvent } from './types.js'
 
 let sim: UpbitSimulator | undefined
 let streams: UpbitStreams | undefined
@@ -182,6 +182,71 @@ describe('streams against the simulator', { timeout: 60_000 }, () => {
     // Reconciled events come before any live event of the new connection.
     const firstAfter = events.findIndex((e) => e.uuid === after.uuid)
     expect(events.slice(firstAfter).every((e) => !e.reconciled)).toBe(true)
+  })
+
+  it('myAsset after a reconnect: balances that changed while disconnected arrive as one reconciled event, none when nothing changed', async () => {
+    sim = await startUpbitSimulator({ balances: { KRW: '10000000' } })
+    const client = createUpbitClient({ baseUrl: sim.baseUrl, accessKey: sim.accessKey, secretKey: sim.secretKey })
+    // Counts GET /v1/accounts and says when an answer reached the streams.
+    let accountCalls = 0
+    let beforeAnswer: (() => Promise<unknown>) | undefined
+    let answered: () => void = () => {}
+    const snapshot = new Promise<void>((resolve) => {
+      answered = resolve
+    })
+    const watched = {
+      ...client,
+      getAccounts: async () => {
+        accountCalls++
+        await beforeAnswer?.()
+        const accounts = await client.getAccounts()
+        setImmediate(answered) // after the streams' own continuation has applied it
+        return accounts
+      },
+    }
+    const { streams: st } = await startStreams(sim, { client: watched })
+    streams = st
+    const assets = st.subscribe('myAsset')
+    const events: MyAssetEvent[] = []
+    assets.on('data', (e) => events.push(e))
+    await assets.confirmed()
+    await snapshot // the balances the book starts from
+    expect(accountCalls).toBe(1)
+
+    // A reconnect with nothing changed: reconciled, but no myAsset event.
+    const quiet = new Promise<{ assets: number }>((resolve) => st.once('reconciled', resolve))
+    sim.streams.drop('private')
+    expect((await quiet).assets).toBe(0)
+    expect(accountCalls).toBe(2)
+    expect(events).toHaveLength(0)
+
+    // Disconnected (upgrades refused for a while), and meanwhile a market buy moves KRW and BTC.
+    sim.streams.refuseUpgrades(2)
+    sim.streams.drop('private')
+    await until(() => sim!.streams.stats().refused[429] >= 1, 'a refused reconnect')
+    await client.createOrder({ market: 'KRW-BTC', side: 'bid', ordType: 'price', price: '100000' })
+    const changed = new Promise<{ assets: number }>((resolve) => st.once('reconciled', resolve))
+    expect((await changed).assets).toBe(2)
+    const rest = await client.getAccounts()
+    const held = (currency: string) => rest.find((a) => a.currency === currency)!
+    expect(events).toHaveLength(1)
+    expect(events[0]!.reconciled).toBe(true)
+    expect(events[0]!.assets.map((a) => [a.currency, a.balance, a.locked]).sort()).toEqual(
+      ['BTC', 'KRW'].map((c) => [c, held(c).balance, held(c).locked]),
+    )
+    expect(events[0]!.assets.find((a) => a.currency === 'KRW')!.balance).toBe('9899950')
+
+    // A live event on the new connection while its reconciliation asks REST waits for the reconciled one.
+    beforeAnswer = () => client.createOrder({ market: 'KRW-BTC', side: 'bid', ordType: 'price', price: '100000' })
+    const third = new Promise<{ assets: number }>((resolve) => st.once('reconciled', resolve))
+    sim.streams.drop('private')
+    expect((await third).assets).toBe(2)
+    const krw = (e: MyAssetEvent) => e.assets.find((a) => a.currency === 'KRW')?.balance
+    await until(() => events.slice(2).some((e) => krw(e) === '9799900'), 'the held live myAsset events')
+    // The buy's own frames (lock, fill) came live, after the reconciled one.
+    expect(events[1]!.reconciled).toBe(true)
+    expect(krw(events[1]!)).toBe('9799900')
+    expect(events.slice(2).every((e) => !e.reconciled)).toBe(true)
   })
 
   it('error: a wrong secret gets 401 on the private upgrade, an UpbitAuthError without key or token', async () => {

@@ -2,7 +2,8 @@
  * `createUpbitStreams`: Upbit's WebSocket streams for bots. One public connection carries every public
  * subscription and one private connection carries `myOrder` and `myAsset`; both reconnect on their own, resubscribe
  * within Upbit's limits and confirm with `LIST_SUBSCRIPTIONS`. After a private reconnect, REST reconciliation
- * delivers the order events missed while disconnected (marked `reconciled`) before live events resume.
+ * delivers the order events missed while disconnected, and one `myAsset` event with the balances that changed
+ * meanwhile (all marked `reconciled`), before live events resume.
  */
 import { EventEmitter } from 'eventemitter3'
 import WebSocket from 'ws'
@@ -19,11 +20,13 @@ import {
   type WebSocketConstructor,
 } from './connection.js'
 import { EventQueue, type OverflowPolicy } from './event-queue.js'
+import { AssetBook, reconciledAssetEvent } from './my-assets.js'
 import { MyOrderLedger, type ReconcileClient, reconcileOrders } from './my-orders.js'
 import { createPacer } from './pacer.js'
 import {
   type CandleEvent,
   isPrivateType,
+  type MyAssetEvent,
   type MyOrderEvent,
   PUBLIC_TYPES,
   type StreamEvent,
@@ -51,7 +54,10 @@ export interface UpbitStreamsOptions {
   url?: string
   /** Private stream URL. Default: `<url>/private`. */
   privateUrl?: string
-  /** REST client used to reconcile orders after a private reconnect. Default: one built with the same keys and region. */
+  /**
+   * REST client used after a private reconnect to reconcile orders (and balances, with `GET /v1/accounts`, when
+   * `myAsset` is subscribed). Default: one built with the same keys and region.
+   */
   client?: ReconcileClient | UpbitClient
   /** Wire format requested from Upbit; every format decodes to the same events. Default `'DEFAULT'`. */
   format?: StreamFormat
@@ -101,8 +107,11 @@ export interface StreamStateChange {
 export type StreamsEvents = { [K in StreamType]: [StreamEventMap[K]] } & {
   error: [UpbitError]
   state: [StreamStateChange]
-  /** After a private reconnect: how many missed order events REST reconciliation delivered. */
-  reconciled: [{ events: number; since: number }]
+  /**
+   * After a private reconnect: how many missed order events REST reconciliation delivered, and how many currencies'
+   * balances had changed (delivered as one `reconciled` myAsset event; 0 when none changed or myAsset is not subscribed).
+   */
+  reconciled: [{ events: number; assets: number; since: number }]
 }
 
 /** Default overflow policy per stream type (documented in the README). */
@@ -220,10 +229,11 @@ export class UpbitStreams extends EventEmitter<StreamsEvents> {
   private readonly clock: StreamClock
   private readonly connectPacer
   private readonly ledger: MyOrderLedger
+  private readonly assets = new AssetBook()
   private readonly series = new Map<string, Map<string, CandleEvent>>()
   private readonly urls: { public: string; private: string }
   private client: ReconcileClient | undefined
-  private holding: MyOrderEvent[] | undefined
+  private holding: Array<MyOrderEvent | MyAssetEvent> | undefined
   private firstPrivateConfirmAt = 0
   private lastPrivateAliveAt = 0
   private closed = false
@@ -374,6 +384,7 @@ export class UpbitStreams extends EventEmitter<StreamsEvents> {
               else if (state !== 'open') sub.isConfirmed = false
             }
           }
+          if (kind === 'private' && state === 'confirmed') this.snapshotAssets()
           this.emit('state', { connection: kind, state, attempt: detail.attempt, error: detail.error })
         },
         onError: (error, fatal) => {
@@ -389,14 +400,34 @@ export class UpbitStreams extends EventEmitter<StreamsEvents> {
 
   private onPrivateEvents(events: StreamEvent[]): void {
     for (const event of events) {
-      if (event.type === 'myOrder' && this.holding) this.holding.push(event)
+      if (this.holding && (event.type === 'myOrder' || event.type === 'myAsset')) this.holding.push(event)
       else this.dispatchPrivate(event)
     }
   }
 
   private dispatchPrivate(event: StreamEvent): void {
     if (event.type === 'myOrder' && !this.ledger.admit(event)) return
+    if (event.type === 'myAsset') this.assets.apply(event)
     this.dispatch(event)
+  }
+
+  /**
+   * The balances the consumer starts from, taken once when myAsset is first confirmed: myAsset frames carry only
+   * what changed, so a reconnect needs this to tell what changed while it was down. Not fatal if it fails: the
+   * next reconnect then reports every balance.
+   */
+  private snapshotAssets(): void {
+    if (this.assets.started || this.holding || !this.subs.get('myAsset')?.size) return
+    this.assets.beginSnapshot()
+    Promise.resolve()
+      .then(() => this.restClient().getAccounts())
+      .then(
+        (accounts) => this.assets.setSnapshot(accounts),
+        (error: unknown) => {
+          this.assets.abandonSnapshot()
+          this.emit('error', error as UpbitError)
+        },
+      )
   }
 
   private async onPrivateConfirmed(reconnect: boolean): Promise<void> {
@@ -412,6 +443,7 @@ export class UpbitStreams extends EventEmitter<StreamsEvents> {
       const missed = this.subs.get('myOrder')?.size
         ? await reconcileOrders(client, this.ledger, { since, codes, now: () => this.clock.now() })
         : []
+      const accounts = this.subs.get('myAsset')?.size ? await client.getAccounts() : undefined
       let delivered = 0
       for (const event of missed) {
         if (this.ledger.admit(event)) {
@@ -419,9 +451,11 @@ export class UpbitStreams extends EventEmitter<StreamsEvents> {
           this.dispatch(event)
         }
       }
+      const changed = accounts ? this.assets.reconcile(accounts) : []
+      if (changed.length > 0) this.dispatch(reconciledAssetEvent(changed, this.clock.now()))
       this.holding = undefined
       for (const event of held) this.dispatchPrivate(event)
-      this.emit('reconciled', { events: delivered, since })
+      this.emit('reconciled', { events: delivered, assets: changed.length, since })
     } catch (error) {
       // Without reconciliation the stream could skip events: keep holding, reconnect and reconcile again.
       this.emit('error', error as UpbitError)

@@ -162,6 +162,11 @@ export interface MyAssetEvent {
   asset_timestamp: number
   timestamp: number
   stream_type: StreamKind
+  /**
+   * True for the one event a reconnect emits when REST (`GET /v1/accounts`) shows balances that changed while the
+   * stream was down; it lists only those currencies (one that is gone reads 0).
+   */
+  reconciled: boolean
 }
 
 /** Event type per stream type. */
