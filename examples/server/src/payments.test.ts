@@ -1,12 +1,11 @@
 import { join } from 'node:path'
 import { createFixedRateProvider } from '@tradekit/electroncash-rpc'
-import { type FakeDaemon, startFakeDaemon } from '@tradekit/electroncash-rpc/testing'
+import { type FakeDaemon, startFakeDaemon, startWebhookReceiver } from '@tradekit/electroncash-rpc/testing'
 import { describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import type { PaymentsOptions } from './payments.js'
 import { writeLogFixture } from './test-support/log-fixture.js'
 import { TEST_TOKEN, type TestServer, useServers } from './test-support/test-server.js'
-import { startWebhookReceiver } from './test-support/webhook-receiver.js'
 import { createMemoryReplayGuard, DELIVERY_HEADER, SIGNATURE_HEADER, verifyWebhook } from './webhook.js'
 import type { HubMessage } from './ws-hub.js'
 

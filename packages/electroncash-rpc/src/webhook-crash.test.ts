@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createJsonlInvoiceStore } from './invoice-store.js'
 import { bundleChild } from './test-support/build-child.js'
 import { useFakeDaemons } from './test-support/daemons.js'
-import { startWebhookReceiver } from './test-support/webhook-receiver.js'
+import { startWebhookReceiver } from './testing/webhook-receiver.js'
 import type { WebhookPayloadV1 } from './webhook-sender.js'
 
 const fakes = useFakeDaemons()

@@ -6,7 +6,7 @@ import { createJsonlInvoiceStore, createMemoryInvoiceStore, type InvoiceStore } 
 import { createPaymentWatcher } from './payment-watcher.js'
 import { useFakeDaemons } from './test-support/daemons.js'
 import { sampleEvent, sampleInvoice } from './test-support/invoice-store-contract.js'
-import { startWebhookReceiver } from './test-support/webhook-receiver.js'
+import { startWebhookReceiver } from './testing/webhook-receiver.js'
 import {
   createWebhookSender,
   DEFAULT_RETRY_DELAYS_MS,

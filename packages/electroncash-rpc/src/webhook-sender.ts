@@ -192,7 +192,7 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
   const leaseMs = timeoutMs * 3
   let running = false
   let timer: NodeJS.Timeout | undefined
-  let pass: Promise<number> | undefined
+  let pass: Promise<void> | undefined
   let again = false
 
   function entryFor(id: string, event: InvoiceEvent, body: string, originalDeliveryId: string | null): OutboxEntry {
@@ -262,21 +262,28 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
     options.onAttempt?.(next, outcome)
   }
 
-  async function deliverDue(): Promise<number> {
-    let total = 0
+  /** Attempts running now (the loop never waits for the slowest of them before starting the next due one). */
+  const inFlight = new Set<Promise<void>>()
+
+  /** Starts attempts for due deliveries while slots are free; sleeps until the next one is due. */
+  async function pump(): Promise<void> {
     for (;;) {
-      const { due, nextAt } = await store.dueDeliveries(now(), concurrency * 4, leaseMs)
-      const mine = due.filter((entry) => entry.target === webhookId)
-      // A small pool: at most `concurrency` attempts at once.
-      const queue = [...mine]
-      const workers = Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
-        for (let entry = queue.shift(); entry; entry = queue.shift()) await attempt(entry).catch(() => undefined)
-      })
-      await Promise.all(workers)
-      total += mine.length
-      if (due.length < concurrency * 4) {
-        if (running) sleepUntil(nextAt)
-        return total
+      const free = concurrency - inFlight.size
+      if (free <= 0) return // a finishing attempt pumps again
+      const { due, nextAt } = await store.dueDeliveries(now(), free, leaseMs)
+      for (const entry of due) {
+        if (entry.target !== webhookId) continue
+        const running = attempt(entry)
+          .catch(() => undefined)
+          .finally(() => {
+            inFlight.delete(running)
+            wake()
+          })
+        inFlight.add(running)
+      }
+      if (due.length < free) {
+        sleepUntil(nextAt)
+        return
       }
     }
   }
@@ -294,8 +301,8 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
       again = true
       return
     }
-    pass = deliverDue()
-      .catch(() => 0)
+    pass = pump()
+      .catch(() => undefined)
       .finally(() => {
         pass = undefined
         if (again) {
@@ -303,6 +310,18 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
           wake()
         }
       })
+  }
+
+  /** One pass over what is due now, waiting for every attempt (tests, scripts). */
+  async function deliverDue(): Promise<number> {
+    let total = 0
+    for (;;) {
+      const { due } = await store.dueDeliveries(now(), concurrency, leaseMs)
+      const mine = due.filter((entry) => entry.target === webhookId)
+      await Promise.all(mine.map((entry) => attempt(entry).catch(() => undefined)))
+      total += mine.length
+      if (due.length < concurrency) return total
+    }
   }
 
   return {
@@ -323,15 +342,9 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
       running = false
       clearTimeout(timer)
       await pass
+      await Promise.all(inFlight)
     },
-    async deliverDue() {
-      if (pass) await pass
-      const done = deliverDue()
-      pass = done.finally(() => {
-        pass = undefined
-      })
-      return done
-    },
+    deliverDue,
     async redeliver(deliveryId) {
       const original = await store.getDelivery(deliveryId)
       if (!original) throw new DeliveryNotFoundError(deliveryId)

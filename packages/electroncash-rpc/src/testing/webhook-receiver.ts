@@ -1,4 +1,4 @@
-/** Test helper: a real HTTP receiver on 127.0.0.1 that records webhook calls and answers with a chosen status. */
+/** A real HTTP receiver on 127.0.0.1 for tests of webhook senders: records each call and answers with a chosen status. */
 import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
@@ -7,7 +7,20 @@ export interface ReceivedCall {
   headers: IncomingMessage['headers']
 }
 
-export async function startWebhookReceiver() {
+export interface WebhookReceiver {
+  /** `http://127.0.0.1:<port>/hooks`. */
+  readonly url: string
+  /** Every call received, in order. */
+  readonly calls: ReceivedCall[]
+  /** Answers every later call with this HTTP status (default 200). */
+  answer(status: number): void
+  /** Resolves once `count` calls have arrived. */
+  received(count: number): Promise<void>
+  close(): Promise<void>
+}
+
+/** Starts a webhook receiver on 127.0.0.1 (a free port); close it with `close()`. */
+export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   const calls: ReceivedCall[] = []
   const waiters: { count: number; resolve: () => void }[] = []
   let status = 200
