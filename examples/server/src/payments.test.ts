@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import { createFixedRateProvider } from '@tradekit/electroncash-rpc'
 import { type FakeDaemon, startFakeDaemon, startWebhookReceiver } from '@tradekit/electroncash-rpc/testing'
+import pino, { type Logger } from 'pino'
 import { describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import type { PaymentsOptions } from './payments.js'
@@ -27,7 +28,7 @@ async function until<T>(read: () => Promise<T> | T, done: (value: T) => boolean)
   }
 }
 
-async function setup(options: { webhook?: string; payments?: Partial<PaymentsOptions> } = {}): Promise<{
+async function setup(options: { webhook?: string; payments?: Partial<PaymentsOptions>; logger?: Logger } = {}): Promise<{
   daemon: FakeDaemon
   app: TestServer
   messages: HubMessage[]
@@ -38,6 +39,7 @@ async function setup(options: { webhook?: string; payments?: Partial<PaymentsOpt
   writeLogFixture(dir, { days: 1, tradesPerDay: 2 })
   const app = await servers.start({
     logDir: dir,
+    ...(options.logger ? { logger: options.logger } : {}),
     payments: {
       electronCash: { url: daemon.url, username: daemon.username, password: daemon.password },
       storePath: join(dir, '..', `${dir.split('/').at(-1)}-invoices.jsonl`),
@@ -152,8 +154,10 @@ describe('BCH payments', () => {
     expect(health.body.checks.electronCash.summary).toMatch(/payments degraded: 1 daemon request\(s\) cannot be read/)
   })
 
-  it('an invoice whose daemon data cannot be read shows the failure on itself, in /health and /metrics; the others settle', async () => {
-    const { daemon, app } = await setup()
+  it('an invoice whose daemon data cannot be read shows the failure on itself, in a warning, /health and /metrics; the others settle', async () => {
+    const lines: { level: number; msg: string; invoice?: string }[] = []
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) })
+    const { daemon, app } = await setup({ logger })
     const broken = (await app.post('/api/payments', { amountSats: '10000', memo: 'broken' })).body
     const fine = (await app.post('/api/payments', { amountSats: '20000', memo: 'fine' })).body
     const request = daemon.wallet.requests.get(broken.address)!
@@ -171,6 +175,8 @@ describe('BCH payments', () => {
     const metrics = await app.get('/metrics')
     expect(metrics.text).toMatch(/payment_watch_failures_total\{kind="invoice"\} [1-9]/)
     expect(metrics.text).toMatch(/payment_watch_degraded 1/)
+    const warning = lines.find((line) => line.invoice === broken.id)
+    expect(warning).toMatchObject({ level: 40, msg: 'an invoice could not be read from the daemon; the others are watched' })
   })
 
   it('one order id, one invoice: a repeat answers 200 with the same payment, concurrent creates make one', async () => {
