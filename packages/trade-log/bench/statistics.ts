@@ -56,29 +56,33 @@ export function statistics(figures: Figure[]): void {
   const fills = yearOfFills()
   const options = { startingBalance: '100000000000' }
   // Alternating runs of the old performance() (bench/baseline, before the full report) and today's, so both see
-  // the same load; the first pair warms the JIT and is not counted.
-  const runs: { ours: number; old: number }[] = []
+  // the same load; the first pair warms the JIT and is not counted. The ratio is of CPU time, which a busy machine
+  // disturbs far less than wall time (both are printed).
+  const runs: { ours: number; old: number; oursWall: number; oldWall: number }[] = []
   let closed = 0
-  for (let run = 0; run < 6; run++) {
-    let started = performance.now()
-    const old = baselinePerformance(fills, options)
-    const oldMs = performance.now() - started
-    started = performance.now()
-    const result = tradePerformance(fills, options)
-    const oursMs = performance.now() - started
-    if (result.tradeCount !== old.tradeCount || result.realizedPnl !== old.realizedPnl) {
+  const timed = <T>(work: () => T) => {
+    const cpu = process.cpuUsage()
+    const started = performance.now()
+    const value = work()
+    const used = process.cpuUsage(cpu)
+    return { value, wall: performance.now() - started, cpu: (used.user + used.system) / 1000 }
+  }
+  for (let run = 0; run < 8; run++) {
+    const old = timed(() => baselinePerformance(fills, options))
+    const ours = timed(() => tradePerformance(fills, options))
+    if (ours.value.tradeCount !== old.value.tradeCount || ours.value.realizedPnl !== old.value.realizedPnl) {
       throw new Error('the full report and the old performance() disagree on the figures they share')
     }
-    closed = result.tradeCount
-    if (run > 0) runs.push({ ours: oursMs, old: oldMs })
+    closed = ours.value.tradeCount
+    if (run > 0) runs.push({ ours: ours.cpu, old: old.cpu, oursWall: ours.wall, oldWall: old.wall })
   }
   const ours = median(runs.map((r) => r.ours))
   const old = median(runs.map((r) => r.old))
   figures.push({
     name: `performance(): the full report over ${fills.length.toLocaleString('en-US')} fills (365 days × 1,000, 2 markets, partial sells; ${closed.toLocaleString('en-US')} round trips)`,
-    ours: `${ours.toFixed(0)} ms median of ${runs.length}`,
-    baseline: `${old.toFixed(0)} ms for the performance() before the full report (bench/baseline), alternating in the same run`,
-    ratio: `${(ours / old).toFixed(2)}×`,
+    ours: `${ours.toFixed(0)} ms CPU (${median(runs.map((r) => r.oursWall)).toFixed(0)} ms wall), medians of ${runs.length}`,
+    baseline: `${old.toFixed(0)} ms CPU (${median(runs.map((r) => r.oldWall)).toFixed(0)} ms wall) for the performance() before the full report (bench/baseline), alternating in the same run`,
+    ratio: `${(ours / old).toFixed(2)}× CPU (pairs ${runs.map((r) => (r.ours / r.old).toFixed(2)).join(', ')})`,
     goal: '≤ 1.2×',
     pass: ours / old <= 1.2,
   })
@@ -107,9 +111,9 @@ export function statistics(figures: Figure[]): void {
   figures.push({
     name: `createPerformanceTracker: restore a ${(text.length / 1024).toFixed(0)} KiB state saved after 364 days, fold the last day (1,000 fills), the full report`,
     ours: `${wall.toFixed(1)} ms wall, ${cpu.toFixed(1)} ms CPU, medians of ${resumes.length}`,
-    baseline: `${ours.toFixed(0)} ms for performance() over the whole year (above)`,
+    baseline: `${ours.toFixed(0)} ms CPU for performance() over the whole year (above)`,
     ratio: `${(wall / ours).toFixed(4)}× of it`,
-    goal: '< 50 ms',
+    goal: '< 50 ms (wall; CPU shown for a loaded machine)',
     pass: wall < 50,
   })
 }

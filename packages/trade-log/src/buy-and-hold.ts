@@ -22,26 +22,48 @@ export interface PriceState {
 
 export const emptyPrices = (): PriceState => ({ first: new Map(), last: new Map(), byDay: new Map() })
 
-const rank = (mark: PriceMark) => (mark.snapshot ? 1 : 0)
-/** `mark` is at least as late as `than` (ties: the snapshot, else the one added later). */
-const later = (mark: PriceMark, than: PriceMark) => mark.at > than.at || (mark.at === than.at && rank(mark) >= rank(than))
-/** `mark` is earlier than `than` (ties: the snapshot, else the one added first). */
-const earlier = (mark: PriceMark, than: PriceMark) => mark.at < than.at || (mark.at === than.at && rank(mark) > rank(than))
+/** A mark at `at` (from a snapshot or not) is at least as late as `than` (ties: the snapshot, else the one added later). */
+const later = (at: number, snapshot: boolean, than: PriceMark) => at > than.at || (at === than.at && (snapshot || !than.snapshot))
+/** Earlier than `than` (ties: the snapshot, else the one added first). */
+const earlier = (at: number, snapshot: boolean, than: PriceMark) => at < than.at || (at === than.at && snapshot && !than.snapshot)
 
-/** Notes a price of `market` (a checked decimal string) seen at `at` on `day`. Zero prices are ignored: nothing can be bought at them. */
-export function notePrice(state: PriceState, market: string, mark: PriceMark, day: string): void {
-  if (/^0(\.0+)?$/.test(mark.price)) return
-  const first = state.first.get(market)
-  if (!first || earlier(mark, first)) state.first.set(market, mark)
-  const last = state.last.get(market)
-  if (!last || later(mark, last)) state.last.set(market, mark)
-  let dayMarks = state.byDay.get(day)
-  if (!dayMarks) {
-    dayMarks = new Map()
-    state.byDay.set(day, dayMarks)
+function setMark(mark: PriceMark, at: number, price: string, snapshot: boolean) {
+  mark.at = at
+  mark.price = price
+  mark.snapshot = snapshot
+}
+
+/** Notes prices into `state`: a price of `market` (a checked decimal string) seen at `at` on `day`. */
+export type PriceNotes = (market: string, at: number, price: string, snapshot: boolean, day: string) => void
+
+/**
+ * Notes prices into `state`. Zero prices are ignored: nothing can be bought at them. The newest marks are updated
+ * in place and the current day's marks are remembered, so a fill in time order costs two map lookups and no
+ * allocation.
+ */
+export function createPriceNotes(state: PriceState): PriceNotes {
+  let currentDay = ''
+  let currentMarks: Map<string, PriceMark> | undefined
+  return (market, at, price, snapshot, day) => {
+    if (price.charCodeAt(0) === 48 && /^0(\.0+)?$/.test(price)) return
+    const first = state.first.get(market)
+    if (!first) state.first.set(market, { at, price, snapshot })
+    else if (earlier(at, snapshot, first)) setMark(first, at, price, snapshot)
+    const last = state.last.get(market)
+    if (!last) state.last.set(market, { at, price, snapshot })
+    else if (later(at, snapshot, last)) setMark(last, at, price, snapshot)
+    if (day !== currentDay || !currentMarks) {
+      currentDay = day
+      currentMarks = state.byDay.get(day)
+      if (!currentMarks) {
+        currentMarks = new Map()
+        state.byDay.set(day, currentMarks)
+      }
+    }
+    const dayLast = currentMarks.get(market)
+    if (!dayLast) currentMarks.set(market, { at, price, snapshot })
+    else if (later(at, snapshot, dayLast)) setMark(dayLast, at, price, snapshot)
   }
-  const dayLast = dayMarks.get(market)
-  if (!dayLast || later(mark, dayLast)) dayMarks.set(market, mark)
 }
 
 /** `a / b` for positive decimal strings, as a number (exact to 16 decimals before the conversion). */

@@ -88,36 +88,43 @@ function depthOf(peak: bigint, low: bigint): number | undefined {
  * Adds a point. A point beats the absolute drawdown when it is below `peak − best`, and for one peak the relative
  * drawdown is largest at the lowest point after it, so there is one division per closed peak, none per point.
  * A point at or above the peak ends the drawdown period under way (a recovery) and starts the clock again.
+ * The point's object is made only when the state keeps it (a new peak, trough or best drawdown): most points of a
+ * long curve are none of those.
  */
-export function addDrawdownPoint(state: DrawdownState, point: DrawdownPoint): void {
-  state.firstAt ??= point.at
-  if (!state.peak || point.equity >= state.peak.equity) {
-    if (state.low !== null && state.peak) {
-      const depth = depthOf(state.peak.equity, state.low)
+export function addDrawdownPoint(state: DrawdownState, at: number, equity: bigint): void {
+  state.firstAt ??= at
+  const { peak } = state
+  if (!peak || equity >= peak.equity) {
+    if (state.low !== null && peak) {
+      const depth = depthOf(peak.equity, state.low)
       if (depth === undefined) state.depthUnknown = true
       else state.depthSum += depth
-      const duration = point.at - state.atPeakSince!
+      const duration = at - state.atPeakSince!
       state.periods++
       state.durationSum += duration
       if (duration > state.durationMax) state.durationMax = duration
       state.low = null
     }
-    state.atPeakSince = point.at
-  } else if (state.low === null || point.equity < state.low) {
-    state.low = point.equity
+    state.atPeakSince = at
+  } else if (state.low === null || equity < state.low) {
+    state.low = equity
   }
-  if (!state.peak || point.equity > state.peak.equity) {
+  if (!peak || equity > peak.equity) {
     state.bestRel = closePeak(state)
-    state.peak = point
+    state.peak = { at, equity }
     state.trough = null
-    state.threshold = state.best ? point.equity - (state.best.peak.equity - state.best.trough.equity) : point.equity
-    if (!state.anyPositivePeak) state.anyPositivePeak = point.equity > 0n
+    state.threshold = state.best ? equity - (state.best.peak.equity - state.best.trough.equity) : equity
+    if (!state.anyPositivePeak) state.anyPositivePeak = equity > 0n
     return
   }
-  if (point.equity < (state.trough ?? state.peak).equity) state.trough = point
-  if (point.equity < state.threshold) {
-    state.best = { peak: state.peak, trough: point }
-    state.threshold = point.equity
+  let point: DrawdownPoint | undefined
+  if (equity < (state.trough ?? peak).equity) {
+    point = { at, equity }
+    state.trough = point
+  }
+  if (equity < state.threshold) {
+    state.best = { peak, trough: point ?? { at, equity } }
+    state.threshold = equity
   }
 }
 

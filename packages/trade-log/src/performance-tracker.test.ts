@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { TradeLogUsageError } from './errors.js'
 import { type PerformanceOptions, performance } from './performance.js'
 import { createPerformanceTracker, STATE_VERSION } from './performance-tracker.js'
+import type { EquityEntry, TradeEntry } from './schemas.js'
 import { AUG_1, HOUR, trade } from './test-support/entries.js'
 import { fillSequence, performanceOptions } from './test-support/random-fills.js'
 import { legacyFigures, referencePerformance } from './test-support/reference-performance.js'
@@ -29,6 +30,7 @@ describe('performance() on BigInt fixed point', () => {
   it('writing amounts with more decimals (trailing zeros) changes no figure: every amount and sum follows a rescale', () => {
     // The tracker moves to a finer scale when a fill brings more decimals; a padded log starts at that scale.
     const pad = (value: string) => (value.includes('.') ? `${value}${'0'.repeat(3)}` : `${value}.000`)
+    const padFill = (fill: TradeEntry) => ({ ...fill, volume: pad(fill.volume), funds: pad(fill.funds), fee: pad(fill.fee) })
     fc.assert(
       fc.property(
         fc.boolean().chain((withSnapshots) => fillSequence({ withSnapshots })),
@@ -40,8 +42,8 @@ describe('performance() on BigInt fixed point', () => {
             i % 2 === 0
               ? entry
               : 'side' in entry
-                ? { ...entry, volume: pad(entry.volume), funds: pad(entry.funds), fee: pad(entry.fee) }
-                : { ...entry, total: pad(entry.total) },
+                ? padFill(entry as TradeEntry)
+                : { ...entry, total: pad((entry as EquityEntry).total) },
           )
           expect(performance(padded, options)).toEqual(performance(entries, options))
         },

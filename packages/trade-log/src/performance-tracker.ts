@@ -6,7 +6,7 @@
  */
 import Big from 'big.js'
 import { z } from 'zod'
-import { buyAndHoldMarkets, buyAndHoldValues, emptyPrices, notePrice } from './buy-and-hold.js'
+import { buyAndHoldMarkets, buyAndHoldValues, createPriceNotes, emptyPrices } from './buy-and-hold.js'
 import { MIN_DAYS_FOR_RATIOS, MIN_TRADES_FOR_SQN, PERIODS_PER_YEAR, type PerformanceFigure } from './conventions.js'
 import { decimalPlaces, divRound, formatDecimal, formatUnits, pow10, toUnits, unitsToBig } from './decimal.js'
 import { addDrawdownPoint, drawdownFigures, emptyDrawdown, underwaterFigures } from './drawdown.js'
@@ -324,9 +324,7 @@ export function createPerformanceTracker(options: PerformanceTrackerOptions = {}
     d.scale = places
   }
 
-  function addPrice(market: string, price: string, at: number, snapshot: boolean) {
-    notePrice(d.prices, market, { at, price, snapshot }, dayKeys(at))
-  }
+  const notePrice = createPriceNotes(d.prices)
 
   function addFill(fill: TradeEntry) {
     if (d.lastFillMs !== null && fill.tsMs < d.lastFillMs) {
@@ -343,9 +341,10 @@ export function createPerformanceTracker(options: PerformanceTrackerOptions = {}
     const at = fill.tsMs
     if (d.firstFillMs === null) {
       d.firstFillMs = at
-      addDrawdownPoint(d.realizedDrawdown, { at, equity: startUnits() ?? 0n })
+      addDrawdownPoint(d.realizedDrawdown, at, startUnits() ?? 0n)
     }
-    addPrice(fill.market, fill.price, at, false)
+    const day = dayKeys(at)
+    notePrice(fill.market, at, fill.price, false, day)
     let book = d.books.get(fill.market)
     if (!book) {
       book = emptyBook(fill.market)
@@ -360,9 +359,9 @@ export function createPerformanceTracker(options: PerformanceTrackerOptions = {}
     const delta = applyFill(book, fill.side, amounts, scale)
     if (delta !== 0n) {
       d.realized += delta
-      d.realizedByDay.set(dayKeys(at), d.realized)
+      d.realizedByDay.set(day, d.realized)
       d.lastRealizedAt = at
-      addDrawdownPoint(d.realizedDrawdown, { at, equity: (startUnits() ?? 0n) + d.realized })
+      addDrawdownPoint(d.realizedDrawdown, at, (startUnits() ?? 0n) + d.realized)
     }
     if (trip) {
       if (fill.side === 'buy') trip.entryValue += amounts.funds + amounts.fee
@@ -423,9 +422,10 @@ export function createPerformanceTracker(options: PerformanceTrackerOptions = {}
     for (const position of snapshot.positions) decimalPlaces(position.price)
     ensureScale(places)
     const equity = toUnits(snapshot.total, d.scale)
-    addDrawdownPoint(d.equityDrawdown, { at: snapshot.tsMs, equity })
-    d.equityByDay.set(dayKeys(snapshot.tsMs), equity)
-    for (const position of snapshot.positions) addPrice(position.market, position.price, snapshot.tsMs, true)
+    addDrawdownPoint(d.equityDrawdown, snapshot.tsMs, equity)
+    const day = dayKeys(snapshot.tsMs)
+    d.equityByDay.set(day, equity)
+    for (const position of snapshot.positions) notePrice(position.market, snapshot.tsMs, position.price, true, day)
     d.firstSnapshotMs ??= snapshot.tsMs
     d.firstSnapshotEquity ??= equity
     d.lastSnapshotMs = snapshot.tsMs
