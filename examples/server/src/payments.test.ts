@@ -97,7 +97,11 @@ describe('BCH payments', () => {
       expect(call.body).not.toContain(daemon.password)
     }
     expect(types).toEqual(['invoice.created', 'invoice.payment_received', 'invoice.processing', 'invoice.settled'])
-    const deliveries = await app.get(`/api/payments/${created.body.id}/deliveries`)
+    // The receiver has the calls; the sender stores each outcome right after its answer.
+    const deliveries = await until(
+      () => app.get(`/api/payments/${created.body.id}/deliveries`),
+      (reply) => reply.body.items.every((d: { state: string }) => d.state !== 'pending'),
+    )
     expect(deliveries.body.items.map((d: { state: string; attempts: number }) => `${d.state}/${d.attempts}`)).toEqual(
       Array(4).fill('delivered/1'),
     )
