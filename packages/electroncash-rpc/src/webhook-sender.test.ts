@@ -204,18 +204,35 @@ describe('webhook sender', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
     const store = createMemoryInvoiceStore()
     const answers = [500, 200]
+    /** Each attempt's outcome, once the sender has stored it. */
+    const stored: string[] = []
+    let attempted: () => void = () => undefined
     const fetch = vi.fn(async () => new Response('x', { status: answers.shift() ?? 200 }))
-    const sender = createWebhookSender({ store, url: 'http://receiver.test/hooks', secret, fetch })
+    const sender = createWebhookSender({
+      store,
+      url: 'http://receiver.test/hooks',
+      secret,
+      fetch,
+      onAttempt: (_delivery, attempt) => {
+        stored.push(attempt.outcome)
+        attempted()
+      },
+    })
+    const nextAttempt = () => new Promise<void>((resolve) => (attempted = resolve))
     sender.start()
     cleanups.push(() => sender.stop())
     const { delivery } = await storeEvent(store, sender)
+    const first = nextAttempt()
     sender.enqueued([delivery])
-    await vi.waitFor(() => expect(fetch).toHaveBeenCalledTimes(1))
-    await vi.advanceTimersByTimeAsync(9_000)
-    expect(fetch).toHaveBeenCalledTimes(1)
-    await vi.advanceTimersByTimeAsync(1_500)
-    await vi.waitFor(() => expect(fetch).toHaveBeenCalledTimes(2))
-    await vi.waitFor(async () => expect((await store.getDelivery(delivery.id))?.state).toBe('delivered'))
+    await first // sent at once, without any timer advancing
+    expect(stored).toEqual(['HttpError'])
+    await vi.advanceTimersByTimeAsync(9_999)
+    expect(fetch).toHaveBeenCalledTimes(1) // not before its retry is due
+    const second = nextAttempt()
+    await vi.advanceTimersByTimeAsync(1)
+    await second
+    expect(stored).toEqual(['HttpError', 'HttpSuccess'])
+    expect((await store.getDelivery(delivery.id))?.state).toBe('delivered')
   })
 
   it('with the watcher: created, payment received, processing and settled are delivered once each, in order', async () => {
