@@ -26,4 +26,13 @@ export default {
       await daemon.close()
     }
   },
+  './postgres': async (m) => {
+    assert.equal(m.PAYMENTS_SCHEMA_VERSION >= 1, true)
+    // Nothing listens on port 1; without the optional pg package the error says to install it instead.
+    const store = m.createPostgresInvoiceStore({ url: 'postgres://shop:secret@127.0.0.1:1/payments', attempts: 1 })
+    const error = await store.load().catch((e) => e)
+    await store.close()
+    assert.equal(error.name, 'StoreError')
+    assert.ok(!error.message.includes('secret'))
+  },
 }
