@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import type { Decider, RiskLimits } from '@tradekit/ai-decider'
 import { createTradeLogWriter, resolveLogDir } from '@tradekit/trade-log'
-import { createUpbitClient, toBig, toDecimalString } from '@tradekit/upbit-client'
+import { createUpbitClient, createUpbitStreams, toBig, toDecimalString, type UpbitStreams } from '@tradekit/upbit-client'
 import pino, { type Logger } from 'pino'
 import { type Bot, createBot, type RunSummary } from './bot.js'
 import { createBotLog } from './bot-log.js'
@@ -20,7 +20,8 @@ import { reconcileAtStart, type StartReconciliation, untilReachable } from './re
 import { restoreState } from './restore-state.js'
 import { describeRiskLimits, PAPER_RISK_LIMITS, readRiskLimitsFile } from './risk-limits.js'
 import { createStatsCheckpoint } from './stats-checkpoint.js'
-import { createUpbitExchange, isExchangeUnreachable } from './upbit-exchange.js'
+import { reportStreams } from './stream-status.js'
+import { createUpbitExchange, isExchangeUnreachable, streamUrlFor } from './upbit-exchange.js'
 
 export interface StartBotOptions {
   config: BotConfig
@@ -51,9 +52,11 @@ export interface RunningBot {
   mode: 'paper' | 'live'
   /** The in-process paper session (simulator), when paper trading without `paperExchangeUrl`. */
   paper: PaperSession | undefined
+  /** The WebSocket streams orders settle from and prices come from (Upbit's, or the simulator's); undefined when off. */
+  streams: UpbitStreams | undefined
   /** What start-up learned from the exchange: orders settled after a crash, the account it starts from. */
   reconciliation: StartReconciliation
-  /** Runs the loop to its end, then closes the log and the simulator. */
+  /** Runs the loop to its end, then closes the log, the streams and the simulator. */
   run(): Promise<RunSummary>
 }
 
@@ -80,6 +83,8 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
   let now: () => number = Date.now
   let paper: PaperSession | undefined
   let remote: RemotePaperSession | undefined
+  let streams: UpbitStreams | undefined
+  const useStreams = config.streams === 'on'
   let beforeCycle: ((signal: AbortSignal) => Promise<boolean>) | undefined
   let where: string
   if (config.mode === 'paper') {
@@ -99,7 +104,9 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
         resumeAfter: restored.lastActivityAt,
         pollMs: config.orderPollMs,
         onWait: status,
+        streams: useStreams,
       })
+      streams = remote.streams
       exchange = remote.exchange
       now = remote.now
       beforeCycle = remote.beforeCycle
@@ -118,7 +125,9 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
         ...(config.upbitBaseUrl
           ? { liveClient: createUpbitClient({ baseUrl: config.upbitBaseUrl, accessKey: undefined, secretKey: undefined }) }
           : {}),
+        streams: useStreams,
       })
+      streams = paper.streams
       exchange = paper.exchange
       now = paper.now
       beforeCycle = paper.beforeCycle
@@ -126,10 +135,22 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
     }
   } else {
     const target = config.upbitBaseUrl ? { baseUrl: config.upbitBaseUrl } : {}
-    exchange = createUpbitExchange(
-      createUpbitClient({ accessKey: secrets.upbitAccessKey, secretKey: secrets.upbitSecretKey, ...target }),
-    )
+    const keys = { accessKey: secrets.upbitAccessKey, secretKey: secrets.upbitSecretKey }
+    const client = createUpbitClient({ ...keys, ...target })
+    // Same keys, same host (a stand-in's WebSocket when `upbitBaseUrl` is set); reconciliation asks through `client`.
+    streams = useStreams
+      ? createUpbitStreams({ ...keys, client, ...(config.upbitBaseUrl ? { url: streamUrlFor(config.upbitBaseUrl) } : {}) })
+      : undefined
+    exchange = createUpbitExchange(client, { streams, streamPrices: config.markets })
     where = `REAL MONEY on ${config.upbitBaseUrl ?? 'Upbit'}`
+  }
+  const streamReport = streams ? reportStreams(streams, logger) : undefined
+  const closeExchange = async () => {
+    streamReport?.stop()
+    await remote?.close()
+    await paper?.close()
+    // The live streams (paper sessions close their own).
+    if (!paper && !remote) await streams?.close()
   }
   const writer = createTradeLogWriter({ dir: logDir, now: () => now() })
   const log = createBotLog(writer)
@@ -166,7 +187,7 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
   } catch (error) {
     await journal.close().catch(() => {})
     await log.close().catch(() => {})
-    await paper?.close().catch(() => {})
+    await closeExchange().catch(() => {})
     throw error
   }
   // Fills logged just now (orders a crash hid) change the position and today's count: read the log again.
@@ -179,6 +200,9 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
       `mode ${config.mode.toUpperCase()} (${where})`,
       `markets ${config.markets.join(', ')}, every ${config.intervalMs} ms, candles ${config.timeframes.join(' + ')} min`,
       `decider ${description}`,
+      streams
+        ? `orders settle from the myOrder stream (GET /order every ${config.orderPollMs} ms only while it is down)${paper && config.paperFeed === 'upbit' ? '' : '; prices from the candle stream'}`
+        : `orders settle by polling GET /order every ${config.orderPollMs} ms (streams off)`,
       `trade log ${logDir} (restored ${restored.fills} fills, ${restored.decisions} decisions, ${restored.intents} journaled orders; ${state.ordersToday} orders today)`,
       ...reconciliation.settled.map(describeSettled),
       ...describeAccount(config.markets, reconciliation.accounts, restored.positions),
@@ -222,13 +246,14 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
     logDir,
     mode: config.mode,
     paper,
+    streams,
     reconciliation,
     async run() {
       try {
         return await bot.run()
       } finally {
         await statsCheckpoint.settled()
-        await paper?.close()
+        await closeExchange()
       }
     },
   }

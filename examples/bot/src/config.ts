@@ -50,8 +50,13 @@ export const BotConfigSchema = z
     limitOffsetTicks: z.coerce.number().int().min(0).max(100).default(0),
     /** How long to wait for an order to settle before cancelling it, in milliseconds. Default 30,000. */
     orderTimeoutMs: z.coerce.number().int().min(100).default(30_000),
-    /** Poll interval while waiting for an order to settle, in milliseconds. Default 500. */
+    /** GET /order poll interval while waiting for an order to settle without the order stream, ms. Default 500. */
     orderPollMs: z.coerce.number().int().min(10).default(500),
+    /**
+     * `on` (default): Upbit's WebSocket streams (the simulator's in paper mode): fills from myOrder, GET /order polled
+     * only while that stream is down; the price from the candle stream. `off`: REST polling only.
+     */
+    streams: z.enum(['on', 'off']).default('on'),
     /** On SIGINT/SIGTERM with an order in flight: `cancel` it (default) or `finish` waiting for it. */
     onShutdown: z.enum(['cancel', 'finish']).default('cancel'),
     /** Trade-log directory. Default: trade-log's `resolveLogDir` (TRADE_LOG_DIR, else ./logs). */
@@ -112,6 +117,7 @@ export const ENVIRONMENT_NAMES: Record<keyof BotConfig, string> = {
   limitOffsetTicks: 'BOT_LIMIT_OFFSET_TICKS',
   orderTimeoutMs: 'BOT_ORDER_TIMEOUT_MS',
   orderPollMs: 'BOT_ORDER_POLL_MS',
+  streams: 'BOT_STREAMS',
   onShutdown: 'BOT_ON_SHUTDOWN',
   tradeLogDir: 'TRADE_LOG_DIR',
   riskLimitsFile: 'BOT_RISK_LIMITS_FILE',

@@ -68,8 +68,10 @@ export interface Exchange {
   /** Orders closed (`done`/`cancel`) that were created in [since, until] (UTC ms), all markets; without trades. */
   closedOrders(since: number, until: number): Promise<ExchangeOrder[]>
   /**
-   * Optional, with a live order stream: resolves as soon as the exchange reports a change of the order (a myOrder
-   * event), or after `waitMs` at the latest; GET /order stays the source of truth, this only says when to ask.
+   * Optional, with a live order stream (myOrder): waits up to `waitMs` for the order's end and returns the order as
+   * the stream reported it, fills included; `rest` when the stream cannot say (it is down, the order was sent before
+   * it was first confirmed, or its events do not add up): GET /order polling is then the fallback. `waiting` when
+   * `waitMs` passed or `signal` aborted first. Whichever source ends the order, it goes through the order desk.
    */
-  orderChanged?(uuid: string, waitMs: number, signal?: AbortSignal): Promise<void>
+  settledFromStream?(uuid: string, waitMs: number, signal?: AbortSignal): Promise<ExchangeOrder | 'rest' | 'waiting'>
 }

@@ -24,8 +24,10 @@ export interface ExecutedOrder {
 const FINAL = new Set(['done', 'cancel'])
 
 /**
- * Places an order and waits for it to settle by polling its uuid. If it does not settle in time (or shutdown
- * asks to cancel) it is cancelled and polled until the cancel is final, so no order is left open behind us.
+ * Places an order and waits for it to settle: from its myOrder events while the exchange has a live order stream,
+ * by polling GET /order every `pollMs` while it has none (or the stream cannot say). If it does not settle in time
+ * (or shutdown asks to cancel) it is cancelled and polled until the cancel is final, so no order is left open
+ * behind us. The caller logs the fills through the order desk, whichever source ended the order.
  */
 export async function executeOrder(
   exchange: Exchange,
@@ -46,9 +48,16 @@ export async function executeOrder(
       break
     }
     const signal = options.onShutdown === 'cancel' ? options.shutdown : undefined
-    // With an order stream, ask again as soon as the order changes; polling every pollMs stays the fallback.
-    if (exchange.orderChanged) await exchange.orderChanged(placed.uuid, options.pollMs, signal)
-    else await sleep(options.pollMs, signal)
+    if (exchange.settledFromStream) {
+      const streamed = await exchange.settledFromStream(placed.uuid, deadline - Date.now(), signal)
+      if (typeof streamed === 'object') {
+        order = streamed
+        continue
+      }
+      // `waiting`: the deadline or shutdown came first, checked above. `rest`: poll.
+      if (streamed === 'waiting') continue
+    }
+    await sleep(options.pollMs, signal)
     order = await exchange.getOrder(placed.uuid)
   }
   if (!FINAL.has(order.state)) order = await cancelAndConfirm(exchange, placed.uuid, options.pollMs)

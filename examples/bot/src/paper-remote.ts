@@ -1,7 +1,7 @@
-import { createUpbitClient } from '@tradekit/upbit-client'
+import { createUpbitClient, createUpbitStreams, type UpbitStreams } from '@tradekit/upbit-client'
 import type { Exchange } from './exchange.js'
 import { sleep } from './execute-order.js'
-import { createUpbitExchange, isExchangeUnreachable } from './upbit-exchange.js'
+import { createUpbitExchange, isExchangeUnreachable, streamUrlFor } from './upbit-exchange.js'
 
 export interface RemotePaperOptions {
   /** The simulator's base URL, on this machine (`paperExchangeUrl`). */
@@ -17,17 +17,23 @@ export interface RemotePaperOptions {
   onWait: (text: string) => void
   /** The client's fetch (tests). Default: global fetch. */
   fetch?: typeof globalThis.fetch
+  /** Open the simulator's WebSocket streams (fills from myOrder, the price from the candle stream). Default true. */
+  streams?: boolean | undefined
 }
 
 export interface RemotePaperSession {
   exchange: Exchange
   baseUrl: string
+  /** The streams against the simulator's WebSocket (undefined with `streams: false`). */
+  streams: UpbitStreams | undefined
   /** The simulator's time: its current candle, as read by the last `sync` or `beforeCycle`. */
   now(): number
   /** Reads the simulator's current time (start-up, inside the wait for a reachable exchange). */
   sync(): Promise<void>
   /** Waits until the simulator shows a candle after the previous cycle's; false when `signal` aborts first. */
   beforeCycle(signal: AbortSignal): Promise<boolean>
+  /** Closes the streams (the simulator is not ours to close). */
+  close(): Promise<void>
 }
 
 /**
@@ -50,13 +56,26 @@ export function connectRemotePaper(options: RemotePaperOptions): RemotePaperSess
     return ticker.timestamp
   }
   const iso = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ')
+  const now = () => {
+    if (current === null) throw new Error('the remote paper session has not read the simulator clock yet (sync first)')
+    return current
+  }
+  const streams =
+    options.streams === false
+      ? undefined
+      : createUpbitStreams({
+          url: streamUrlFor(options.baseUrl),
+          accessKey: options.accessKey,
+          secretKey: options.secretKey,
+          client,
+        })
   return {
-    exchange: createUpbitExchange(client),
+    // The simulator stamps its frames with its clock, the current candle's time: only a price of this candle counts.
+    exchange: createUpbitExchange(client, { streams, streamPrices: [options.market], priceMaxAgeMs: 0, now }),
     baseUrl: options.baseUrl,
-    now() {
-      if (current === null) throw new Error('the remote paper session has not read the simulator clock yet (sync first)')
-      return current
-    },
+    streams,
+    now,
+    close: async () => streams?.close(),
     async sync() {
       current = await exchangeTime()
     },

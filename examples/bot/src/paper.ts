@@ -1,4 +1,4 @@
-import { createUpbitClient, type UpbitClient } from '@tradekit/upbit-client'
+import { createUpbitClient, createUpbitStreams, type UpbitClient, type UpbitStreams } from '@tradekit/upbit-client'
 import { startUpbitSimulator, type UpbitSimulator } from '@tradekit/upbit-client/testing'
 import { type Candle, readCandleFile } from './candles.js'
 import { ConfigError } from './config.js'
@@ -19,11 +19,18 @@ export interface PaperSessionOptions {
   resumeAfter?: number | null | undefined
   /** Options for the real Upbit client used for public prices when `feed` is `upbit` (tests inject `fetch`). */
   liveClient?: UpbitClient | undefined
+  /**
+   * Open the simulator's WebSocket streams: fills from myOrder (GET /order polled only while it is down) and, when
+   * replaying, the price from the candle stream. Default true.
+   */
+  streams?: boolean | undefined
 }
 
 export interface PaperSession {
   exchange: Exchange
   simulator: UpbitSimulator
+  /** The streams against the simulator's WebSocket (undefined with `streams: false`). */
+  streams: UpbitStreams | undefined
   /** The session's clock: the current candle's time when replaying, wall time when following Upbit. */
   now: () => number
   /** Before each cycle: moves the replay one candle on (false at the end) or pulls the latest live price. */
@@ -67,11 +74,15 @@ async function startReplay(options: PaperSessionOptions): Promise<PaperSession> 
   })
   simulator.advance(start)
   const client = createUpbitClient({ baseUrl: simulator.baseUrl, accessKey: simulator.accessKey, secretKey: simulator.secretKey })
+  const now = () => candles[simulator.step]!.timestamp
+  const streams = options.streams === false ? undefined : simulatorStreams(simulator, client)
   let first = true
   return {
-    exchange: createUpbitExchange(client),
+    // The simulator stamps its frames with its clock, the current candle's time: only a price of this candle counts.
+    exchange: createUpbitExchange(client, { streams, streamPrices: [options.market], priceMaxAgeMs: 0, now }),
     simulator,
-    now: () => candles[simulator.step]!.timestamp,
+    streams,
+    now,
     async beforeCycle() {
       if (first) {
         first = false
@@ -81,7 +92,7 @@ async function startReplay(options: PaperSessionOptions): Promise<PaperSession> 
       simulator.advance()
       return true
     },
-    close: () => simulator.close(),
+    close: () => closeSession(simulator, streams),
   }
 }
 
@@ -94,20 +105,31 @@ async function startLiveFed(options: PaperSessionOptions): Promise<PaperSession>
     markets: { [options.market]: () => String(ticker.trade_price) },
     balances: options.balances,
   })
-  const paper = createUpbitExchange(
-    createUpbitClient({ baseUrl: simulator.baseUrl, accessKey: simulator.accessKey, secretKey: simulator.secretKey }),
-  )
+  const client = createUpbitClient({ baseUrl: simulator.baseUrl, accessKey: simulator.accessKey, secretKey: simulator.secretKey })
+  const streams = options.streams === false ? undefined : simulatorStreams(simulator, client)
+  const paper = createUpbitExchange(client, { streams })
   const market = createUpbitExchange(live)
   return {
-    // Market data from Upbit; the account and the fills from the simulator at Upbit's last price.
+    // Market data from Upbit (REST); the account and the fills (myOrder stream) from the simulator at Upbit's last price.
     exchange: { ...paper, candles: market.candles, ticker: market.ticker, orderbook: market.orderbook },
     simulator,
+    streams,
     now: Date.now,
     async beforeCycle() {
       const [latest] = await live.getTicker({ markets: [options.market] })
       if (latest) simulator.setPrice(options.market, String(latest.trade_price))
       return true
     },
-    close: () => simulator.close(),
+    close: () => closeSession(simulator, streams),
   }
+}
+
+/** Streams against the simulator's WebSocket, with its keys; reconciliation after a reconnect asks it through `client`. */
+function simulatorStreams(simulator: UpbitSimulator, client: UpbitClient): UpbitStreams {
+  return createUpbitStreams({ url: simulator.wsUrl, accessKey: simulator.accessKey, secretKey: simulator.secretKey, client })
+}
+
+async function closeSession(simulator: UpbitSimulator, streams: UpbitStreams | undefined): Promise<void> {
+  await streams?.close()
+  await simulator.close()
 }

@@ -1,6 +1,7 @@
 import {
   type Candle,
   type Order,
+  type TickerEvent,
   UpbitBanError,
   type UpbitClient,
   UpbitConnectionError,
@@ -11,22 +12,45 @@ import {
   UpbitTimeoutError,
 } from '@tradekit/upbit-client'
 import type { Exchange, ExchangeCandle, ExchangeOrder, OrderRequest } from './exchange.js'
+import { createOrderStream } from './order-stream.js'
+
+export interface UpbitExchangeOptions {
+  /**
+   * Upbit's streams (`createUpbitStreams` with the same keys and REST client). Orders settle from their myOrder
+   * events; GET /order is polled only while the private stream is down. Default: none (polling).
+   */
+  streams?: UpbitStreams | undefined
+  /**
+   * Markets whose price comes from the `candle.1m` stream (the latest candle's close) and whose 24-hour change and
+   * volume come from the `ticker` stream, instead of GET /ticker. Needs `streams`. Default: none.
+   */
+  streamPrices?: readonly string[] | undefined
+  /** A streamed price older than this by `now` is not used: GET /ticker answers instead. Default 60000 ms. */
+  priceMaxAgeMs?: number | undefined
+  /** The bot's clock, UTC ms (the simulator's in paper mode). Default `Date.now`. */
+  now?: (() => number) | undefined
+}
 
 /**
  * Binds the bot's `Exchange` to an upbit-client (real Upbit or the simulator: same API, same signing). With
- * `streams` (`createUpbitStreams`, same keys), waiting for an order wakes on its myOrder events; without, it polls.
+ * `streams`, fills come from the myOrder stream and prices from the candle stream, with REST as the fallback.
  */
-export function createUpbitExchange(client: UpbitClient, streams?: UpbitStreams): Exchange {
+export function createUpbitExchange(client: UpbitClient, options: UpbitExchangeOptions = {}): Exchange {
   async function fetchCandles(market: string, minutes: number, count: number) {
     const unit = minutes as 1 | 3 | 5 | 10 | 15 | 30 | 60 | 240
     const candles = await client.getCandles({ market, unit, count })
     // Upbit answers newest first; the decider wants oldest first.
     return candles.map(toCandle).sort((a, b) => a.time - b.time)
   }
+  const { streams } = options
+  const orders = streams ? createOrderStream(streams) : undefined
+  const prices = streams && options.streamPrices?.length ? streamedPrices(streams, options) : undefined
   return {
-    ...(streams ? { orderChanged: orderChangeWatcher(streams) } : {}),
+    ...(orders ? { settledFromStream: orders.settled } : {}),
     candles: (market, minutes, count) => fetchCandles(market, minutes, count),
     async ticker(market) {
+      const streamed = prices?.(market)
+      if (streamed) return streamed
       const [ticker] = await client.getTicker({ markets: [market] })
       if (!ticker) throw new Error(`Upbit returned no ticker for ${market}`)
       const change24h = ticker.prev_closing_price > 0 ? ticker.trade_price / ticker.prev_closing_price - 1 : undefined
@@ -46,14 +70,19 @@ export function createUpbitExchange(client: UpbitClient, streams?: UpbitStreams)
     accounts: () => client.getAccounts(),
     async createOrder(request: OrderRequest) {
       const { market, identifier } = request
+      // Asked before sending: an order sent while the stream covers it can be settled from its events.
+      const covered = orders?.covers() ?? false
+      let order: Order
       if (request.ord_type === 'limit') {
         const { side, price, volume } = request
-        return toOrder(await client.createOrder({ market, side, ordType: 'limit', price, volume, identifier }))
+        order = await client.createOrder({ market, side, ordType: 'limit', price, volume, identifier })
+      } else {
+        order =
+          request.side === 'bid'
+            ? await client.createOrder({ market, side: 'bid', ordType: 'price', price: request.price, identifier })
+            : await client.createOrder({ market, side: 'ask', ordType: 'market', volume: request.volume, identifier })
       }
-      const order =
-        request.side === 'bid'
-          ? await client.createOrder({ market, side: 'bid', ordType: 'price', price: request.price, identifier })
-          : await client.createOrder({ market, side: 'ask', ordType: 'market', volume: request.volume, identifier })
+      if (covered) orders?.track(order.uuid)
       return toOrder(order)
     },
     getOrder: async (uuid) => toOrder(await client.getOrder({ uuid })),
@@ -85,40 +114,36 @@ export function createUpbitExchange(client: UpbitClient, streams?: UpbitStreams)
 const OPEN_PAGE = 100
 
 /**
- * `orderChanged` from the myOrder stream: counts events per order, so an event that arrived before the wait began
- * (a market order fills within its own POST) still wakes it at once. Remembers the last 1,000 orders.
+ * The price from the `candle.1m` stream and the 24-hour figures from the `ticker` stream, when the public stream is
+ * confirmed and both are at most `priceMaxAgeMs` old by the bot's clock; undefined otherwise (GET /ticker then).
  */
-function orderChangeWatcher(streams: UpbitStreams): NonNullable<Exchange['orderChanged']> {
-  const events = new Map<string, number>()
-  const seen = new Map<string, number>()
-  const waiters = new Map<string, Set<() => void>>()
-  streams.subscribe('myOrder').on('data', (event) => {
-    events.set(event.uuid, (events.get(event.uuid) ?? 0) + 1)
-    if (events.size > 1000) events.delete(events.keys().next().value!)
-    for (const wake of waiters.get(event.uuid) ?? []) wake()
-  })
-  return (uuid, waitMs, signal) =>
-    new Promise<void>((resolve) => {
-      const count = events.get(uuid) ?? 0
-      const done = () => {
-        clearTimeout(timer)
-        signal?.removeEventListener('abort', done)
-        waiters.get(uuid)?.delete(done)
-        if (waiters.get(uuid)?.size === 0) waiters.delete(uuid)
-        seen.set(uuid, events.get(uuid) ?? 0)
-        if (seen.size > 1000) seen.delete(seen.keys().next().value!)
-        resolve()
-      }
-      const timer = setTimeout(done, waitMs)
-      if (count > (seen.get(uuid) ?? 0) || signal?.aborted) return done()
-      signal?.addEventListener('abort', done, { once: true })
-      let set = waiters.get(uuid)
-      if (!set) {
-        set = new Set()
-        waiters.set(uuid, set)
-      }
-      set.add(done)
-    })
+function streamedPrices(streams: UpbitStreams, options: UpbitExchangeOptions) {
+  const codes = [...new Set(options.streamPrices)]
+  const now = options.now ?? Date.now
+  const maxAge = options.priceMaxAgeMs ?? 60_000
+  const tickers = new Map<string, TickerEvent>()
+  streams.subscribe('candle.1m', { codes })
+  streams.subscribe('ticker', { codes }).on('data', (ticker) => tickers.set(ticker.code, ticker))
+  return (market: string): Awaited<ReturnType<Exchange['ticker']>> | undefined => {
+    if (!streams.isConfirmed('public')) return undefined
+    const candle = streams.candles('candle.1m', market).at(-1)
+    const ticker = tickers.get(market)
+    if (!candle || !ticker || now() - candle.timestamp > maxAge || now() - ticker.timestamp > maxAge) return undefined
+    // Numbers, as GET /ticker's JSON gives them: the decider's context is the same whichever source answered.
+    const price = Number(candle.trade_price)
+    const previous = Number(ticker.prev_closing_price)
+    const volume = ticker.acc_trade_volume_24h
+    return {
+      price,
+      ...(previous > 0 ? { change24h: price / previous - 1 } : {}),
+      ...(volume === null ? {} : { volume24h: Number(volume) }),
+    }
+  }
+}
+
+/** The WebSocket endpoint of an Upbit (or simulator) REST base URL: `https://api.upbit.com` → `wss://api.upbit.com/websocket/v1`. */
+export function streamUrlFor(baseUrl: string): string {
+  return `${baseUrl.replace(/^http/, 'ws').replace(/\/+$/, '')}/websocket/v1`
 }
 
 /**
