@@ -19,6 +19,7 @@ import { connectRemotePaper, type RemotePaperSession } from './paper-remote.js'
 import { reconcileAtStart, type StartReconciliation, untilReachable } from './reconcile.js'
 import { restoreState } from './restore-state.js'
 import { describeRiskLimits, PAPER_RISK_LIMITS, readRiskLimitsFile } from './risk-limits.js'
+import { sharedTradeLog } from './shared-log.js'
 import { createStatsCheckpoint } from './stats-checkpoint.js'
 import { reportStreams } from './stream-status.js'
 import { createUpbitExchange, isExchangeUnreachable, streamUrlFor } from './upbit-exchange.js'
@@ -152,7 +153,9 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
     // The live streams (paper sessions close their own).
     if (!paper && !remote) await streams?.close()
   }
-  const writer = createTradeLogWriter({ dir: logDir, now: () => now() })
+  const writer = config.tradeLogUrl
+    ? sharedTradeLog(createTradeLogWriter({ dir: logDir, now: () => now() }), config.tradeLogUrl, logDir, logger)
+    : createTradeLogWriter({ dir: logDir, now: () => now() })
   const log = createBotLog(writer)
   const journal = await openOrderJournal(logDir, { now: () => now() })
   const desk = createOrderDesk({

@@ -61,6 +61,8 @@ export const BotConfigSchema = z
     onShutdown: z.enum(['cancel', 'finish']).default('cancel'),
     /** Trade-log directory. Default: trade-log's `resolveLogDir` (TRADE_LOG_DIR, else ./logs). */
     tradeLogDir: z.string().min(1).optional(),
+    /** Also keep the trade log in PostgreSQL, `postgres://user:password@host/db#<bot>`, for one dashboard over bots on several machines. Default: files only. */
+    tradeLogUrl: z.string().min(1).optional(),
     /** JSON file with the risk limits. Required in live mode; default limits in paper mode. */
     riskLimitsFile: z.string().min(1).optional(),
     /** pino level. Default `info`. */
@@ -120,6 +122,7 @@ export const ENVIRONMENT_NAMES: Record<keyof BotConfig, string> = {
   streams: 'BOT_STREAMS',
   onShutdown: 'BOT_ON_SHUTDOWN',
   tradeLogDir: 'TRADE_LOG_DIR',
+  tradeLogUrl: 'TRADE_LOG_URL',
   riskLimitsFile: 'BOT_RISK_LIMITS_FILE',
   logLevel: 'LOG_LEVEL',
   candleFile: 'BOT_CANDLE_FILE',

@@ -28,6 +28,7 @@ import {
   satsToFiat,
   type WebhookSender,
 } from '@tradekit/electroncash-rpc'
+import { createPostgresInvoiceStore } from '@tradekit/electroncash-rpc/postgres'
 import type { Logger } from 'pino'
 import { Counter, Gauge } from 'prom-client'
 import type { CheckoutView, DeliveryView, HealthCheck, PaymentView, WalletResponse } from './api-types.js'
@@ -55,7 +56,7 @@ export interface PaymentsOptions {
   electronCash?: { url?: string | undefined; username?: string | undefined; password?: string | undefined }
   /** A client you built yourself (several endpoints, your own hooks). Default: one built from `electronCash`. */
   client?: ElectronCashClient
-  /** JSON Lines file keeping invoices, events and webhook deliveries across restarts. Default: `'./data/payment-invoices.jsonl'`. */
+  /** JSON Lines file keeping invoices, events and webhook deliveries across restarts, or a `postgres://` URL (server replicas share it). Default: `'./data/payment-invoices.jsonl'`. */
   storePath?: string | undefined
   /** A store of your own (ignores `storePath`). Default: the JSON Lines store. */
   store?: InvoiceStore
@@ -201,7 +202,12 @@ export function createPayments(options: PaymentsOptions, deps: { metrics: Metric
     intervalMs: options.monitorIntervalMs ?? 5_000,
     failuresBeforeDown: options.failuresBeforeDown ?? 2,
   })
-  const store = options.store ?? createJsonlInvoiceStore(options.storePath ?? './data/payment-invoices.jsonl')
+  // A postgres:// URL keeps invoices, events and the webhook outbox in PostgreSQL, for several server replicas.
+  const store =
+    options.store ??
+    (/^postgres(ql)?:\/\//i.test(options.storePath ?? '')
+      ? createPostgresInvoiceStore({ url: options.storePath! })
+      : createJsonlInvoiceStore(options.storePath ?? './data/payment-invoices.jsonl'))
   const watchFailures = new Counter({
     name: 'payment_watch_failures_total',
     help: 'Payment polls that failed (kind="poll") or invoices that could not be read in a poll (kind="invoice").',
