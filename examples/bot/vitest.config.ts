@@ -16,6 +16,7 @@ export default defineProject({
     // bare name does not swallow it.
     alias: packages.flatMap((name) => [
       { find: `@tradekit/${name}/testing`, replacement: testing(name) },
+      { find: `@tradekit/${name}/postgres`, replacement: source(`${name}/src/postgres.ts`) },
       { find: new RegExp(`^@tradekit/${name}$`), replacement: source(`${name}/src/index.ts`) },
     ]),
   },

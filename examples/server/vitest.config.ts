@@ -14,6 +14,7 @@ export default defineProject({
     // Same mapping as tsconfig "paths": the example runs the packages from source, no build needed.
     alias: packages.flatMap(({ name, testing }) => [
       { find: `@tradekit/${name}/testing`, replacement: source(testing) },
+      { find: `@tradekit/${name}/postgres`, replacement: source(`${name}/src/postgres.ts`) },
       { find: new RegExp(`^@tradekit/${name}$`), replacement: source(`${name}/src/index.ts`) },
     ]),
   },

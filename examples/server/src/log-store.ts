@@ -11,6 +11,7 @@ import {
   type TradeEntry,
   type TradeLogReader,
 } from '@tradekit/trade-log'
+import { createPostgresTradeLogReader, isPostgresUrl, type PostgresTradeLogReader } from '@tradekit/trade-log/postgres'
 import { LRUCache } from 'lru-cache'
 import type { Logger } from 'pino'
 import type { CandlesResponse, DecisionQualityResponse, EquityResponse, HealthCheck, Page, PricesResponse } from './api-types.js'
@@ -28,6 +29,7 @@ export type FollowedKind = ListedKind | 'equity'
 type EntryByKind = { trades: TradeEntry; decisions: DecisionEntry; errors: ErrorEntry; equity: EquityEntry }
 
 export interface LogStoreOptions {
+  /** A log directory, or a `postgres://` URL (`#name` picks the log in the database) for the PostgreSQL backend. */
   logDir: string | undefined
   timeZone: string
   cursors: CursorCodec
@@ -79,14 +81,20 @@ export function classifyDiagnostic(reason: string): string {
 
 export function createLogStore(options: LogStoreOptions): LogStore {
   const { cursors, metrics, logger } = options
-  const resolved = resolveLogDir(options.logDir, { log: (message) => logger.info(message) })
+  // A postgres:// URL instead of a directory: the same reader API over the database (one log of it).
+  const database: PostgresTradeLogReader | undefined = isPostgresUrl(options.logDir)
+    ? createPostgresTradeLogReader({ url: options.logDir, onDiagnostic: (diagnostic) => countDiagnostic(diagnostic) })
+    : undefined
+  const resolved = database
+    ? { dir: database.target, reason: 'a postgres:// URL' }
+    : resolveLogDir(options.logDir, { log: (message) => logger.info(message) })
   const { dir } = resolved
   const countDiagnostic = (diagnostic: Diagnostic) => {
     const kind = /([a-z][a-z0-9-]*)_\d{8}[^/\\]*$/.exec(diagnostic.file)?.[1] ?? 'unknown'
     metrics.logDiagnostics.inc({ kind, reason: classifyDiagnostic(diagnostic.reason) })
   }
   // Every skipped line, from pages, snapshots and followers alike, lands in the metrics.
-  const reader: TradeLogReader = createTradeLogReader({ dir, onDiagnostic: countDiagnostic })
+  const reader: TradeLogReader = database ?? createTradeLogReader({ dir, onDiagnostic: countDiagnostic })
   const followers: Follower<unknown>[] = []
   const stats: StatsCache = createStatsCache({
     reader,
@@ -113,12 +121,22 @@ export function createLogStore(options: LogStoreOptions): LogStore {
 
   async function checkDir(): Promise<void> {
     try {
+      if (database) {
+        await database.check()
+        unavailableSince = undefined
+        return
+      }
       if (!(await stat(dir)).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' })
       await access(dir, constants.R_OK | constants.X_OK)
       unavailableSince = undefined
     } catch (error) {
       throw unavailableError(error)
     }
+  }
+
+  async function lastWrite(): Promise<string | null> {
+    const at = await database?.lastWrittenMs(['trades', 'decisions', 'errors', 'equity'])
+    return at === undefined ? null : new Date(at).toISOString()
   }
 
   function available(): Promise<void> {
@@ -238,9 +256,30 @@ export function createLogStore(options: LogStoreOptions): LogStore {
     warm() {
       void Promise.all([stats.performance(rangeOf({ period: 'all' })), stats.portfolio()]).catch(() => undefined)
     },
-    doctor: () => diagnoseLogDir(dir, { timeZone: options.timeZone, source: resolved.reason }),
+    doctor: () =>
+      database
+        ? database.check().then(
+            async () => ({
+              status: 'ok',
+              summary: `PostgreSQL log ${dir} reachable`,
+              dir,
+              source: resolved.reason,
+              lastWriteAt: await lastWrite(),
+            }),
+            (error: unknown) => ({ status: 'down', summary: (error as Error).message, dir, source: resolved.reason }),
+          )
+        : diagnoseLogDir(dir, { timeZone: options.timeZone, source: resolved.reason }),
     async lastCycle() {
       try {
+        if (database) {
+          const [writtenMs, decision, equity] = await Promise.all([
+            database.lastWrittenMs(['decisions', 'equity']),
+            newest('decisions'),
+            newest('equity'),
+          ])
+          const entries = [decision?.tsMs, equity?.tsMs].filter((value): value is number => value !== undefined)
+          return entries.length === 0 || writtenMs === undefined ? undefined : { entryMs: Math.max(...entries), writtenMs }
+        }
         const newestFiles = await Promise.all(
           (['decisions', 'equity'] as const).map(async (kind) => (await reader.files(kind)).at(-1)),
         )
@@ -274,6 +313,7 @@ export function createLogStore(options: LogStoreOptions): LogStore {
     },
     async close() {
       await Promise.all(followers.splice(0).map((follower) => follower.close()))
+      await database?.close()
     },
   }
 }

@@ -31,6 +31,9 @@ export function createSnapshot<T>(
   const CHECK_EVERY_MS = 1_000
 
   async function fingerprint(): Promise<string> {
+    // A log in PostgreSQL says itself when a kind changed.
+    const changeToken = (reader as { changeToken?: (kind: string) => Promise<string> }).changeToken
+    if (changeToken) return changeToken.call(reader, kind)
     const names = (await readdir(reader.dir)).filter((name) => name.startsWith(`${kind}_`)).sort()
     const newestDay = names.at(-1)?.slice(kind.length + 1, kind.length + 9)
     const newest = names.filter((name) => newestDay !== undefined && name.startsWith(`${kind}_${newestDay}`))
