@@ -20,7 +20,7 @@ import { createBotsRouter } from './routes/bots-routes.js'
 import { createHealthRouter } from './routes/health-routes.js'
 import { createLogRouter } from './routes/log-routes.js'
 import { createMetricsRouter } from './routes/metrics-routes.js'
-import { createPaymentRouter } from './routes/payment-routes.js'
+import { createDaemonNotifyRouter, createPaymentRouter } from './routes/payment-routes.js'
 import { createStatsRouter } from './routes/stats-routes.js'
 import { createHub, type Hub, type HubOptions } from './ws-hub.js'
 
@@ -302,6 +302,7 @@ export function createApp(options: AppOptions): App {
       return checkoutAssets
     }
     app.use(createCheckoutRouter(services.payments, assets))
+    if (options.payments?.notifyUrl) app.use(createDaemonNotifyRouter(services.payments, options.payments.notifyUrl))
   }
   if (options.dashboard ?? true) app.use(createDashboardRouter(services.dashboard))
   app.use(notFound())

@@ -60,6 +60,15 @@ const envSchema = z.object({
   PAYMENT_WEBHOOK_URL: optionalText.pipe(z.url({ message: 'must be an http(s) URL' }).optional()),
   PAYMENT_WEBHOOK_SECRET: optionalText,
   PAYMENT_RATES: optionalText,
+  PAYMENT_NOTIFY_URL: optionalText.pipe(
+    z
+      .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
+      .regex(
+        /\/payments\/daemon-notify\/[A-Za-z0-9_-]{16,128}$/,
+        'must end in /payments/daemon-notify/<secret of 16-128 letters, digits, - or _>',
+      )
+      .optional(),
+  ),
   STARTING_BALANCE: optionalText.pipe(
     z
       .string()
@@ -136,6 +145,7 @@ export function configFromEnv(env: Record<string, string | undefined> = process.
           storePath: e.PAYMENTS_STORE,
           confirmations: e.PAYMENT_CONFIRMATIONS,
           rates: ratesFromSetting(e.PAYMENT_RATES),
+          notifyUrl: e.PAYMENT_NOTIFY_URL,
           webhook:
             e.PAYMENT_WEBHOOK_URL && e.PAYMENT_WEBHOOK_SECRET
               ? { url: e.PAYMENT_WEBHOOK_URL, secret: e.PAYMENT_WEBHOOK_SECRET }

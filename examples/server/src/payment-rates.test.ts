@@ -29,3 +29,20 @@ describe('PAYMENT_RATES', () => {
     expect(() => configFromEnv(env)).toThrow(/^PAYMENT_RATES: /)
   })
 })
+
+describe('PAYMENT_NOTIFY_URL', () => {
+  const env = { API_TOKEN: 'token-from-env-0123456789', ELECTRONCASH_URL: 'http://e:7777' }
+
+  it("is the daemon's notify callback: an http(s) URL ending in /payments/daemon-notify/<secret>", () => {
+    const url = 'http://10.0.0.5:8001/payments/daemon-notify/s3cret-path-0123456789'
+    expect(configFromEnv({ ...env, PAYMENT_NOTIFY_URL: url }).payments?.notifyUrl).toBe(url)
+  })
+
+  it.each([
+    'http://10.0.0.5:8001/hooks',
+    'http://10.0.0.5:8001/payments/daemon-notify/short',
+    'ftp://h/payments/daemon-notify/0123456789abcdef',
+  ])('error: %s stops start-up naming PAYMENT_NOTIFY_URL', (value) => {
+    expect(() => configFromEnv({ ...env, PAYMENT_NOTIFY_URL: value })).toThrow(/PAYMENT_NOTIFY_URL/)
+  })
+})

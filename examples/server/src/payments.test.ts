@@ -245,6 +245,24 @@ describe('BCH payments', () => {
     expect((await app.post(`/api/payments/${created.id}/deliveries/dlv_nope/redeliver`, {})).status).toBe(404)
   })
 
+  it("with notifyUrl the daemon's notify callback shows a payment at once (the next poll is 10 minutes away)", async () => {
+    const secret = 'daemon-notify-secret-0123456789'
+    let base = ''
+    const { daemon, app } = await setup({
+      payments: { pollIntervalMs: 600_000, notifyUrl: () => `${base}/payments/daemon-notify/${secret}` },
+    })
+    base = app.url
+    const created = (await app.post('/api/payments', { amountSats: '30000' })).body
+    await until(
+      () => daemon.notifications(),
+      (list) => list.some((n) => n.body.address === created.address && n.outcome === 'delivered'),
+    )
+    daemon.credit(created.address, 30_000n)
+    await until(status(app, created.id), (payment) => payment.status === 'Processing')
+    const wrong = await app.post('/payments/daemon-notify/not-the-secret-0123456789', {}, { token: null })
+    expect(wrong.status).toBe(404)
+  })
+
   it('GET /api/wallet shows the balance in BCH and satoshis', async () => {
     const { daemon, app } = await setup()
     const address = (await app.post('/api/payments', { amountSats: '100000' })).body.address

@@ -72,6 +72,13 @@ export interface PaymentsOptions {
   rates?: RateProvider | undefined
   /** POST every invoice event here, HMAC-signed, redelivered until it lands. Default: none. */
   webhook?: WebhookOptions | undefined
+  /**
+   * `http(s)://<host the daemon reaches>/payments/daemon-notify/<secret>`: each invoice's address is registered with
+   * the daemon's `notify`, whose POSTs to that path make the watcher poll at once (payments seen in well under a
+   * second instead of at the next poll). A function is read at each creation (tests, a port chosen at start).
+   * Default: none (polling only).
+   */
+  notifyUrl?: string | (() => string) | undefined
   /** Clock, Unix ms (tests). Default: `Date.now`. */
   now?: () => number
 }
@@ -97,6 +104,8 @@ export interface Payments {
   deliveries(id: string): Promise<DeliveryView[]>
   /** Sends one delivery's event again, as a new delivery. */
   redeliver(id: string, deliveryId: string): Promise<DeliveryView>
+  /** The daemon said an address changed (its `notify` callback): poll now. */
+  poke(): void
   wallet(): Promise<WalletResponse>
   check(): Promise<HealthCheck>
   start(): Promise<void>
@@ -257,6 +266,7 @@ export function createPayments(options: PaymentsOptions, deps: { metrics: Metric
     pollIntervalMs: options.pollIntervalMs ?? 1_000,
     ...(options.rates ? { rates: options.rates } : {}),
     ...(sender ? { webhooks: sender } : {}),
+    ...(options.notifyUrl ? { notifyUrl: options.notifyUrl } : {}),
     ...(options.now ? { now: options.now } : {}),
   })
   const listeners = new Set<(view: CheckoutView) => void>()
@@ -392,6 +402,9 @@ export function createPayments(options: PaymentsOptions, deps: { metrics: Metric
         if (isDeliveryNotFoundError(error)) throw new NotFoundError(error.message)
         throw error
       }
+    },
+    poke() {
+      watcher.poke()
     },
     async wallet() {
       ensureUp()

@@ -186,6 +186,33 @@ describe('payment watcher: states', () => {
     expect(watcher.health()).toMatchObject({ status: 'ok', reasons: [] })
   })
 
+  it("with notifyUrl the daemon's notify callback makes it poll at once: a payment is seen without waiting for a poll", async () => {
+    const { createServer } = await import('node:http')
+    let poke: () => void = () => undefined
+    const callbacks = createServer((req, res) => {
+      req.resume()
+      req.on('end', () => {
+        poke()
+        res.end()
+      })
+    })
+    await new Promise<void>((resolve) => callbacks.listen(0, '127.0.0.1', resolve))
+    const notifyUrl = `http://127.0.0.1:${(callbacks.address() as { port: number }).port}/notify`
+    const { daemon, watcher } = await setup({ pollIntervalMs: 600_000, notifyUrl })
+    poke = () => watcher.poke()
+    await watcher.start()
+    const invoice = await watcher.createInvoice({ amount: 1_500n })
+    // The registration is not awaited by createInvoice: wait for the daemon to have it.
+    while (!daemon.calls.some((call) => call.method === 'notify')) await new Promise((resolve) => setTimeout(resolve, 10))
+    await daemon.notificationsSettled()
+    expect(daemon.notifications().map((n) => [n.url, n.body.address])).toEqual([[notifyUrl, invoice.address]])
+    const seen = new Promise((resolve) => watcher.on('event', ({ event }) => event.type === 'processing' && resolve(event)))
+    daemon.credit(invoice.address, 1_500n)
+    await seen // the only poll after start() is the one the callback asked for
+    await watcher.stop()
+    await new Promise<void>((resolve) => callbacks.close(() => resolve()))
+  })
+
   it('polls on its own after start() until stopped', async () => {
     const { daemon, watcher } = await setup({ pollIntervalMs: 5 })
     const invoice = await watcher.createInvoice({ amount: 1_500n })

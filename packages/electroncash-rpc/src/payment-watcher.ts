@@ -76,6 +76,13 @@ export interface PaymentWatcherOptions {
   webhooks?: EventSink
   /** Creations older than this with no answer are reconciled by polls. Default 30,000 ms. */
   reconcileAfterMs?: number
+  /**
+   * A URL the daemon can reach: each new invoice's address is registered with the daemon's `notify`, which POSTs
+   * there when the address changes; route those POSTs to `poke()` and payments are seen at once instead of at the
+   * next poll. Best effort (the daemon forgets registrations when it restarts): polling still finds every payment.
+   * A function is called at each creation (a URL known only once your server listens). Default none.
+   */
+  notifyUrl?: string | (() => string)
 }
 
 export interface CreateInvoiceOptions {
@@ -521,6 +528,11 @@ export function createPaymentWatcher(client: ElectronCashClient, options: Paymen
         throw error
       }
       if (outbox.length > 0) options.webhooks!.enqueued(outbox)
+      if (options.notifyUrl) {
+        // Not awaited: a daemon without a server accepts it at once, an offline one refuses it; polls cover both.
+        const url = typeof options.notifyUrl === 'function' ? options.notifyUrl() : options.notifyUrl
+        client.notify({ address: invoice.address, url }, call).catch(() => undefined)
+      }
       watcher.emit('created', { ...invoice })
       watcher.emit('event', { event: created, invoice: { ...invoice } })
       return { ...invoice, existing: false }

@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto'
 import { Router } from 'express'
 import { z } from 'zod'
 import { BadRequestError, NotFoundError } from '../errors.js'
@@ -81,6 +82,33 @@ export function createPaymentRouter(payments: Payments): Router {
   })
   router.get('/wallet', async (_req, res) => {
     res.json(await payments.wallet())
+  })
+  return router
+}
+
+/** The path prefix of `PAYMENT_NOTIFY_URL`: `/payments/daemon-notify/<secret>`. */
+export const DAEMON_NOTIFY_PATH = /^\/payments\/daemon-notify\/([A-Za-z0-9_-]{16,128})$/
+
+/**
+ * `POST /payments/daemon-notify/:secret`: the Electron Cash daemon's `notify` callback (it cannot send a bearer
+ * token, so the secret is in the path). The body is not read; any POST with the right secret makes the watcher poll
+ * now. Anything else is a 404, whatever the secret's length or content.
+ */
+export function createDaemonNotifyRouter(payments: Payments, notifyUrl: string | (() => string)): Router {
+  const secretOf = () => {
+    const url = typeof notifyUrl === 'function' ? notifyUrl() : notifyUrl
+    const secret = DAEMON_NOTIFY_PATH.exec(new URL(url).pathname)?.[1]
+    if (!secret) throw new TypeError('notifyUrl must end in /payments/daemon-notify/<secret of 16-128 characters>.')
+    return Buffer.from(secret)
+  }
+  if (typeof notifyUrl === 'string') secretOf() // a wrong URL stops start-up, not the first callback
+  const router = Router()
+  router.post('/payments/daemon-notify/:secret', (req, res) => {
+    const secret = secretOf()
+    const given = Buffer.from(String(req.params['secret']))
+    if (given.length !== secret.length || !timingSafeEqual(given, secret)) throw new NotFoundError('Not found.')
+    payments.poke()
+    res.status(204).end()
   })
   return router
 }
