@@ -70,6 +70,8 @@ export function createDuplicateFilter(kind: string): DuplicateFilter {
   const times = new Float64Array(RECENT).fill(Number.NaN)
   const recent = new Slots()
   let next = 0
+  // The latest time in the ring: a later entry (the common case, entries in time order) matches nothing there.
+  let latest = Number.NEGATIVE_INFINITY
   // Every entry at the latest time seen in order.
   let runTime = Number.NaN
   const run = new Slots()
@@ -83,10 +85,12 @@ export function createDuplicateFilter(kind: string): DuplicateFilter {
         for (let i = 0; i < runLength; i++) if (run.identity(kind, i) === identity) return run.at(i)
         run.set(runLength++, entry, file, line)
       } else {
-        for (let i = 0; i < RECENT; i++) {
-          if (times[i] !== time) continue
-          identity ??= entryIdentity(kind, entry)
-          if (recent.identity(kind, i) === identity) return recent.at(i)
+        if (time <= latest) {
+          for (let i = 0; i < RECENT; i++) {
+            if (times[i] !== time) continue
+            identity ??= entryIdentity(kind, entry)
+            if (recent.identity(kind, i) === identity) return recent.at(i)
+          }
         }
         if (!(time < runTime)) {
           // Time moved on: the previous time's entries are released.
@@ -97,6 +101,7 @@ export function createDuplicateFilter(kind: string): DuplicateFilter {
         }
       }
       times[next] = time
+      if (time > latest) latest = time
       recent.set(next, entry, file, line)
       next = next + 1 === RECENT ? 0 : next + 1
       return undefined

@@ -6,6 +6,7 @@
 import { isUtf8 } from 'node:buffer'
 import { constants } from 'node:fs'
 import { type FileHandle, open } from 'node:fs/promises'
+import { type CursorPosition, encodeCursor } from './cursor.js'
 import { TradeLogIoError } from './errors.js'
 import { kindsOfFile, type LogFile } from './files.js'
 import type { EntryKind } from './kinds.js'
@@ -24,13 +25,29 @@ import {
   type ReadContext,
 } from './lines.js'
 
-/** One entry read from a file. */
-export interface FileRecord {
-  entry: Record<string, unknown> & { ts: string; tsMs: number }
-  /** 1-based line number (for a legacy `.json` file: the record's number). */
-  line: number
-  /** Parsed but not yet validated (only when read with `validate: false`). */
-  unchecked?: true
+/**
+ * One entry read from a file, with where it came from. The reader hands these out as its records (one object per
+ * entry, made once), so it has their cursor too.
+ */
+export class FileRecord {
+  constructor(
+    readonly entry: Record<string, unknown> & { ts: string; tsMs: number },
+    /** Absolute path of the file. */
+    readonly file: string,
+    /** Base name of the file (cursors name it). */
+    readonly fileName: string,
+    /** 1-based line number (for a legacy `.json` file: the record's number). */
+    readonly line: number,
+    /** Parsed but not yet validated (only when read with `validate: false`). */
+    readonly unchecked: boolean,
+  ) {}
+  /** Where the entry sits in the order of entries: time, file name, line. */
+  get position(): CursorPosition {
+    return { tsMs: this.entry.tsMs, file: this.fileName, line: this.line }
+  }
+  get cursor(): string {
+    return encodeCursor(this.position)
+  }
 }
 
 /** Callbacks for what is not an entry. */
@@ -92,25 +109,51 @@ export async function openLogFile(path: string): Promise<FileHandle | undefined>
 }
 
 /** Passes a line's outcome on: entries into the batch, everything else to the hooks. */
-function accept(outcome: LineOutcome, line: number, batch: FileRecord[], file: string, hooks: ReadHooks, report: boolean): void {
+function accept(outcome: LineOutcome, line: number, batch: FileRecord[], file: LogFile, hooks: ReadHooks, report: boolean): void {
   if (outcome.type === 'entry') {
-    batch.push(outcome.unchecked ? { entry: outcome.entry, line, unchecked: true } : { entry: outcome.entry, line })
+    batch.push(new FileRecord(outcome.entry, file.path, file.name, line, outcome.unchecked === true))
     if (outcome.assumed) hooks.onAssumed?.(outcome.assumed)
-    if (outcome.nul && report) hooks.onDiagnostic({ file, line, reason: nulReason(outcome.nul, true), code: 'nul' })
+    if (outcome.nul && report) hooks.onDiagnostic({ file: file.path, line, reason: nulReason(outcome.nul, true), code: 'nul' })
   } else if (!report) {
     // Another kind reads this file's damage (a legacy trades file read for its decisions): said once, there.
   } else if (outcome.type === 'bad') {
-    hooks.onDiagnostic({ file, line, reason: outcome.reason, code: outcome.code })
+    hooks.onDiagnostic({ file: file.path, line, reason: outcome.reason, code: outcome.code })
   } else if (outcome.type === 'unsupported') {
-    hooks.onDiagnostic({ file, line, reason: outcome.reason, code: 'unsupported' })
+    hooks.onDiagnostic({ file: file.path, line, reason: outcome.reason, code: 'unsupported' })
   }
 }
 
-/** Called per complete line; `emit` adds an outcome for a line (maybe an earlier one). */
+/** Where a file's outcomes go: entries into the current batch, everything else to the hooks. */
+class Outcomes {
+  batch: FileRecord[] = []
+  constructor(
+    private readonly file: LogFile,
+    private readonly hooks: ReadHooks,
+    private readonly report: boolean,
+  ) {}
+  /** An entry and nothing else to say about its line (the common case: no outcome object to look at). */
+  entry(entry: FileRecord['entry'], line: number): void {
+    this.batch.push(new FileRecord(entry, this.file.path, this.file.name, line, false))
+  }
+  add(outcome: LineOutcome, line: number): void {
+    accept(outcome, line, this.batch, this.file, this.hooks, this.report)
+  }
+  bad(line: number, reason: string, code: DiagnosticCode): void {
+    this.add({ type: 'bad', reason, code }, line)
+  }
+  /** Hands the batch over and starts a new one. */
+  take(): FileRecord[] {
+    const batch = this.batch
+    this.batch = []
+    return batch
+  }
+}
+
+/** Called per complete line (valid UTF-8, within the limit); outcomes go to `out` (maybe for an earlier line). */
 interface LineHandler {
-  line(raw: string, hasNul: boolean, lineNo: number, emit: (outcome: LineOutcome, lineNo: number) => void): void
+  line(raw: string, hasNul: boolean, lineNo: number, out: Outcomes): void
   /** The file ended; `tail` is an unterminated last line, if any. */
-  end(tail: Buffer | undefined, lineNo: number, emit: (outcome: LineOutcome, lineNo: number) => void): void
+  end(tail: Buffer | undefined, lineNo: number, out: Outcomes): void
 }
 
 /** The complete lines of a file in 64 KiB reads, oversized, non-UTF-8 and torn lines reported, batches yielded. */
@@ -133,15 +176,13 @@ async function* readLines(
   let carryBytes = 0
   let lineNo = 0
   let skipping = false
-  let batch: FileRecord[] = []
-  const emit = (outcome: LineOutcome, line: number) => accept(outcome, line, batch, file.path, hooks, report)
-  const bad = (line: number, reason: string, code: DiagnosticCode) => emit({ type: 'bad', reason, code }, line)
-  const tooLong = () => bad(lineNo, `line longer than ${maxLineBytes} bytes`, 'too-long')
+  const out = new Outcomes(file, hooks, report)
+  const tooLong = () => out.bad(lineNo, `line longer than ${maxLineBytes} bytes`, 'too-long')
   const take = (bytes: Buffer) => {
     lineNo++
     if (bytes.length > maxLineBytes) tooLong()
-    else if (!isUtf8(bytes)) bad(lineNo, 'not valid UTF-8: the entry would not be the bytes on disk', 'utf8')
-    else handler.line(bytes.toString('utf8'), bytes.includes(0), lineNo, emit)
+    else if (!isUtf8(bytes)) out.bad(lineNo, 'not valid UTF-8: the entry would not be the bytes on disk', 'utf8')
+    else handler.line(bytes.toString('utf8'), bytes.includes(0), lineNo, out)
   }
   try {
     pending = handle.read(filling, 0, CHUNK, null)
@@ -181,21 +222,18 @@ async function* readLines(
       }
       const last = bytes.lastIndexOf(10)
       if (last >= start) {
-        // Whole lines only: the region ends at a newline, so no UTF-8 sequence is cut in two.
+        // Whole lines only, decoded once: the region ends at a newline, so no UTF-8 sequence is cut in two.
         const text = bytes.toString('utf8', start, last)
         const hasNul = text.includes('\0')
         const notUtf8 = isUtf8(bytes.subarray(start, last)) ? undefined : invalidUtf8Lines(bytes, start, last)
-        let index = 0
-        for (const raw of text.split('\n')) {
-          index++
+        const lines = text.split('\n')
+        for (let index = 0; index < lines.length; index++) {
+          const raw = lines[index]!
           lineNo++
-          if (notUtf8?.has(index)) bad(lineNo, 'not valid UTF-8: the entry would not be the bytes on disk', 'utf8')
+          if (notUtf8?.has(index + 1)) out.bad(lineNo, 'not valid UTF-8: the entry would not be the bytes on disk', 'utf8')
           else if (longerThan(raw, maxLineBytes)) tooLong()
-          else handler.line(raw, hasNul, lineNo, emit)
-          if (batch.length >= BATCH) {
-            yield batch
-            batch = []
-          }
+          else handler.line(raw, hasNul, lineNo, out)
+          if (out.batch.length >= BATCH) yield out.take()
         }
       }
       if (last + 1 < bytesRead) {
@@ -207,10 +245,7 @@ async function* readLines(
           carryBytes = rest
         }
       }
-      if (batch.length > 0) {
-        yield batch
-        batch = []
-      }
+      if (out.batch.length > 0) yield out.take()
     }
     if (skipping) {
       lineNo++
@@ -218,9 +253,9 @@ async function* readLines(
     } else {
       const tail = carry.length > 0 ? Buffer.concat(carry) : undefined
       if (tail) lineNo++
-      handler.end(tail, lineNo, emit)
+      handler.end(tail, lineNo, out)
     }
-    if (batch.length > 0) yield batch
+    if (out.batch.length > 0) yield out.take()
   } finally {
     // A consumer that stops early leaves a read in flight: let it land before closing the descriptor.
     await pending?.catch(() => undefined)
@@ -232,15 +267,18 @@ async function* readLines(
 function jsonlHandler(file: LogFile, kind: EntryKind, options: ReadFileOptions, context: ReadContext): LineHandler {
   const validate = options.validate ?? true
   return {
-    line(raw, hasNul, lineNo, emit) {
-      emit(interpretLine(raw, hasNul, kind, { file: file.path, line: lineNo }, validate, context), lineNo)
+    line(raw, hasNul, lineNo, out) {
+      const outcome = interpretLine(raw, hasNul, kind, { file: file.path, line: lineNo }, validate, context)
+      // Most lines are an entry with nothing to report: straight into the batch.
+      if (outcome.type === 'entry' && !outcome.unchecked && !outcome.assumed && !outcome.nul) out.entry(outcome.entry, lineNo)
+      else out.add(outcome, lineNo)
     },
-    end(tail, lineNo, emit) {
+    end(tail, lineNo, out) {
       if (!tail) return
       // An unterminated last line that is already complete JSON only lacks its newline: read it. Anything else is a
       // write in flight (today's file) or torn by a crash (a file nothing appends to any more).
       if (!isUtf8(tail)) {
-        if (options.finished) emit({ type: 'bad', reason: 'torn last line (no newline), not valid UTF-8', code: 'torn' }, lineNo)
+        if (options.finished) out.bad(lineNo, 'torn last line (no newline), not valid UTF-8', 'torn')
         return
       }
       const outcome = interpretLine(
@@ -251,19 +289,16 @@ function jsonlHandler(file: LogFile, kind: EntryKind, options: ReadFileOptions, 
         validate,
         context,
       )
-      if (outcome.type === 'entry') emit(outcome, lineNo)
+      if (outcome.type === 'entry') out.add(outcome, lineNo)
       else if (options.finished && outcome.type !== 'blank') {
         const nulOnly = outcome.type === 'bad' && outcome.code === 'nul'
-        emit(
-          nulOnly
-            ? outcome
-            : {
-                type: 'bad',
-                reason: `torn last line: ${tail.length} bytes with no newline that are not an entry (a crash while it was written)`,
-                code: 'torn',
-              },
-          lineNo,
-        )
+        if (nulOnly) out.add(outcome, lineNo)
+        else
+          out.bad(
+            lineNo,
+            `torn last line: ${tail.length} bytes with no newline that are not an entry (a crash while it was written)`,
+            'torn',
+          )
       }
     },
   }
@@ -271,39 +306,38 @@ function jsonlHandler(file: LogFile, kind: EntryKind, options: ReadFileOptions, 
 
 /** The old bot's `errors_YYYYMMDD.log`: an entry per timestamped line, with the untimed lines after it (a traceback). */
 function textLogHandler(file: LogFile, kind: EntryKind, options: ReadFileOptions, hooks: ReadHooks): LineHandler {
-  type Emit = (outcome: LineOutcome, lineNo: number) => void
   let head: { at: number; value: LegacyTextHead; continuation: string[]; bytes: number } | undefined
   let orphans: { first: number; count: number } | undefined
-  const flush = (emit: Emit) => {
+  const flush = (out: Outcomes) => {
     if (orphans) {
       const { first, count } = orphans
       orphans = undefined
       const reason = `${count} line(s) of text before the first timestamped line: there is no time to give them, so they are not read as an error entry`
-      emit({ type: 'unsupported', reason }, first)
+      out.add({ type: 'unsupported', reason }, first)
     }
     if (!head) return
     const { at, value, continuation, bytes } = head
     head = undefined
     if (bytes > options.maxLineBytes) {
-      emit({ type: 'bad', reason: `entry longer than ${options.maxLineBytes} bytes`, code: 'too-long' }, at)
+      out.bad(at, `entry longer than ${options.maxLineBytes} bytes`, 'too-long')
       return
     }
     while (continuation.length > 0 && continuation.at(-1)!.trim() === '') continuation.pop()
     const entry = legacyErrorEntry(value, continuation, { file: file.name, record: at }, options.timeZone)
     const outcome = interpretValue(entry, kind, { file: file.path, line: at })
     if (outcome.type === 'entry' && value.naive) hooks.onAssumed?.([naiveTimeAssumption(options.timeZone)])
-    emit(outcome, at)
+    out.add(outcome, at)
   }
-  const line = (raw: string, hasNul: boolean, lineNo: number, emit: Emit) => {
+  const line = (raw: string, hasNul: boolean, lineNo: number, out: Outcomes) => {
     let text = raw
     if (hasNul && raw.includes('\0')) {
       text = raw.replace(/\0+/g, '')
-      emit({ type: 'bad', reason: nulReason(raw.length - text.length, text.trim() !== ''), code: 'nul' }, lineNo)
+      out.bad(lineNo, nulReason(raw.length - text.length, text.trim() !== ''), 'nul')
     }
     text = text.replace(/\r$/, '').replace(/^\uFEFF/, '')
     const parsed = parseLegacyTextLine(text, options.timeZone)
     if (parsed) {
-      flush(emit)
+      flush(out)
       head = { at: lineNo, value: parsed, continuation: [], bytes: Buffer.byteLength(text) }
     } else if (head) {
       head.continuation.push(text)
@@ -315,10 +349,10 @@ function textLogHandler(file: LogFile, kind: EntryKind, options: ReadFileOptions
   }
   return {
     line,
-    end(tail, lineNo, emit) {
+    end(tail, lineNo, out) {
       // Nothing appends to the old bot's log any more: its last line is a line, newline or not.
-      if (tail) line(tail.toString('utf8'), tail.includes(0), lineNo, emit)
-      flush(emit)
+      if (tail) line(tail.toString('utf8'), tail.includes(0), lineNo, out)
+      flush(out)
     },
   }
 }
@@ -340,12 +374,12 @@ async function* readLegacyJson(
       if (event.type === 'value') {
         // Entries are numbered by record (their cursor position); diagnostics name the line the record starts on.
         const outcome = interpretText(event.text, kind, { file: file.path, line: event.record }, true, context)
-        if (outcome.type === 'entry') accept(outcome, event.record, batch, file.path, hooks, report)
-        else accept(outcome, event.line, batch, file.path, hooks, report)
+        if (outcome.type === 'entry') accept(outcome, event.record, batch, file, hooks, report)
+        else accept(outcome, event.line, batch, file, hooks, report)
       } else if (event.type === 'nul') {
-        accept({ type: 'bad', reason: nulReason(event.count, false), code: 'nul' }, event.line, batch, file.path, hooks, report)
+        accept({ type: 'bad', reason: nulReason(event.count, false), code: 'nul' }, event.line, batch, file, hooks, report)
       } else {
-        accept({ type: 'bad', reason: event.reason, code: event.code }, event.line, batch, file.path, hooks, report)
+        accept({ type: 'bad', reason: event.reason, code: event.code }, event.line, batch, file, hooks, report)
       }
     }
   }

@@ -70,17 +70,29 @@ const extraKeys = fc.dictionary(fc.oneof(fc.string({ maxLength: 8 }), fc.constan
   maxKeys: 2,
 })
 
-/** Entries built from per-field arbitraries; the result is JSON text, as the reader sees it. */
+/**
+ * Entries built from per-field arbitraries; the result is JSON text, as the reader sees it. Keys come in the
+ * schema's order (as the writer writes them) with unknown keys last, or now and then rotated, or with unknown keys
+ * first: only an entry already in zod's output order may be returned as parsed.
+ */
 function entries(fields: Record<string, Field>): fc.Arbitrary<string> {
-  const entry = fc.record({ time: timestamps, fields: fc.record(fields), extra: extraKeys }).map(({ time, fields, extra }) => {
-    const value: Record<string, unknown> = { ...time }
-    for (const [key, field] of Object.entries(fields)) if (field !== ABSENT) value[key] = field
-    const withExtra = JSON.stringify(value).slice(0, -1)
-    const extraText = Object.entries(extra)
-      .map(([key, item]) => `${JSON.stringify(key)}:${JSON.stringify(item)}`)
-      .join(',')
-    return extraText === '' || withExtra === '{' ? `${withExtra}${extraText}}` : `${withExtra},${extraText}}`
-  })
+  const layout = fc.oneof(
+    { weight: 6, arbitrary: fc.constant({ rotate: 0, extraFirst: false }) },
+    { weight: 1, arbitrary: fc.record({ rotate: fc.integer({ min: 1, max: 20 }), extraFirst: fc.boolean() }) },
+    { weight: 1, arbitrary: fc.constant({ rotate: 0, extraFirst: true }) },
+  )
+  const entry = fc
+    .record({ time: timestamps, fields: fc.record(fields), extra: extraKeys, layout })
+    .map(({ time, fields, extra, layout }) => {
+      const known: [string, unknown][] = Object.entries(time)
+      for (const [key, field] of Object.entries(fields)) if (field !== ABSENT) known.push([key, field])
+      const turn = layout.rotate % known.length
+      const ordered = [...known.slice(turn), ...known.slice(0, turn)]
+      const unknown = Object.entries(extra)
+      const pairs = layout.extraFirst ? [...unknown, ...ordered] : [...ordered, ...unknown]
+      // Written by hand: an object literal would make `__proto__` a prototype, not a key.
+      return `{${pairs.map(([key, item]) => `${JSON.stringify(key)}:${JSON.stringify(item)}`).join(',')}}`
+    })
   return fc.oneof(
     { weight: 20, arbitrary: entry },
     { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.stringify(v)) },
@@ -263,6 +275,17 @@ describe('checkStoredEntry, compiled with z.compile', () => {
       issues: [{ path: 'score', message: 'unlucky' }],
     })
     expect(checkStoredEntry(signals, { ...at, score: 12 })).toMatchObject({ ok: true, entry: { score: 12 } })
+  })
+
+  it('returns a fill already in zod key order as parsed, and copies one in another order', () => {
+    const inOrder = JSON.parse(JSON.stringify({ ...trade(AUG_1), venue: 'upbit' }))
+    const kept = checkStoredEntry(builtinKinds.trades, inOrder)
+    expect(kept.ok && kept.entry).toBe(inOrder)
+    const { ts, ...rest } = inOrder
+    const reordered = { ...rest, ts }
+    const copied = checkStoredEntry(builtinKinds.trades, reordered)
+    expect(copied.ok && copied.entry).not.toBe(reordered)
+    expect(copied.ok && Object.keys(copied.entry)).toEqual(Object.keys(inOrder))
   })
 
   it('writes entries in zod key order whatever order the caller used', () => {

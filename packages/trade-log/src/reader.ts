@@ -3,10 +3,10 @@
  * follow. Files are chosen by the day in their name, so the newest page touches only the newest days.
  */
 import { resolve } from 'node:path'
-import { type CursorPosition, comparePositions, decodeCursor, encodeCursor } from './cursor.js'
+import { comparePositions, decodeCursor } from './cursor.js'
 import { createDuplicateFilter, duplicateDiagnostic } from './duplicates.js'
 import { TradeLogStrictReadError, TradeLogUsageError } from './errors.js'
-import { type FileRecord, type ReadFileOptions, type ReadHooks, readLogFile } from './file-source.js'
+import { FileRecord, type ReadFileOptions, type ReadHooks, readLogFile } from './file-source.js'
 import { isLegacyFile, kindsOfFile, type LogFile, listSources } from './files.js'
 import { createFollower, type Follower, type FollowOptions } from './follow.js'
 import { type BuiltinKinds, type EntryKind, type EntryOf, kindRegistry, requireKind } from './kinds.js'
@@ -120,26 +120,7 @@ function dayWindow(day: string): { start: number; end: number } {
   return { start: utc - EARLIEST_OFFSET_MS, end: utc + DAY_MS + LATEST_OFFSET_MS }
 }
 
-class Record_<T extends { tsMs: number }> implements LogRecord<T> {
-  constructor(
-    readonly entry: T,
-    readonly file: string,
-    private readonly fileName: string,
-    readonly line: number,
-  ) {}
-  get position(): CursorPosition {
-    return { tsMs: this.entry.tsMs, file: this.fileName, line: this.line }
-  }
-  get cursor(): string {
-    return encodeCursor(this.position)
-  }
-}
-
-type AnyRecord = Record_<FileRecord['entry']>
-
-function toRecord(file: LogFile, record: FileRecord): Record_<FileRecord['entry']> {
-  return new Record_(record.entry, file.path, file.name, record.line)
-}
+type AnyRecord = FileRecord
 
 function groupByDay(files: LogFile[]): LogFile[][] {
   const groups = new Map<string, LogFile[]>()
@@ -246,10 +227,9 @@ export function createReader<const Custom extends readonly EntryKind[] = readonl
       for (const file of group) {
         filesRead.push(file.path)
         for await (const batch of readLogFile(file, kind, fileOptions(file, false), hooks)) {
-          for (const item of batch) {
-            const record = toRecord(file, item)
-            if (afterCursor(record)) candidates.push({ record, file, item, seed: false })
-            else if (atCursorTime(record)) candidates.push({ record, file, item, seed: true })
+          for (const record of batch) {
+            if (afterCursor(record)) candidates.push({ record, seed: false })
+            else if (atCursorTime(record)) candidates.push({ record, seed: true })
           }
         }
       }
@@ -267,15 +247,15 @@ export function createReader<const Custom extends readonly EntryKind[] = readonl
         if (found > limit) break
         const duplicates = createDuplicateFilter(kind.name)
         const kept: AnyRecord[] = []
-        for (const { record, file, item, seed } of run) {
+        for (const { record, seed } of run) {
           let checked = record
-          if (item.unchecked) {
-            const outcome = interpretValue(item.entry, kind, { file: file.path, line: item.line })
+          if (record.unchecked) {
+            const outcome = interpretValue(record.entry, kind, { file: record.file, line: record.line })
             if (outcome.type === 'bad' && !seed)
-              hooks.onDiagnostic({ file: file.path, line: item.line, reason: outcome.reason, code: outcome.code })
+              hooks.onDiagnostic({ file: record.file, line: record.line, reason: outcome.reason, code: outcome.code })
             if (outcome.type !== 'entry') continue
             if (outcome.assumed) hooks.onAssumed?.(outcome.assumed)
-            checked = toRecord(file, { entry: outcome.entry, line: item.line })
+            checked = new FileRecord(outcome.entry, record.file, record.fileName, record.line, false)
           }
           const earlier = duplicates.check(checked.entry, checked.file, checked.line)
           if (earlier) {
@@ -392,26 +372,29 @@ export function createReader<const Custom extends readonly EntryKind[] = readonl
 
 interface Candidate {
   record: AnyRecord
-  file: LogFile
-  item: FileRecord
   /** At the cursor's time, not after it: read only to recognise repeats. */
   seed: boolean
 }
 
 /** Merges the files of one day (main + instances) by time, in batches; each file is in append order. */
-async function* mergeFiles(
+function mergeFiles(
   files: LogFile[],
   kind: EntryKind,
   fileOptions: (file: LogFile) => ReadFileOptions,
   hooks: ReadHooks,
-): AsyncGenerator<Record_<FileRecord['entry']>[]> {
-  if (files.length === 1) {
-    const file = files[0]!
-    for await (const batch of readLogFile(file, kind, fileOptions(file), hooks)) yield batch.map((item) => toRecord(file, item))
-    return
-  }
+): AsyncGenerator<FileRecord[]> {
+  // One file (the usual day): its batches as they are, without another generator in between.
+  if (files.length === 1) return readLogFile(files[0]!, kind, fileOptions(files[0]!), hooks)
+  return mergeSorted(files, kind, fileOptions, hooks)
+}
+
+async function* mergeSorted(
+  files: LogFile[],
+  kind: EntryKind,
+  fileOptions: (file: LogFile) => ReadFileOptions,
+  hooks: ReadHooks,
+): AsyncGenerator<FileRecord[]> {
   const heads = files.map((file) => ({
-    file,
     source: readLogFile(file, kind, fileOptions(file), hooks),
     batch: [] as FileRecord[],
     index: 0,
@@ -429,12 +412,12 @@ async function* mergeFiles(
     (head) => head !== undefined,
   )
   try {
-    let out: Record_<FileRecord['entry']>[] = []
+    let out: FileRecord[] = []
     while (live.length > 0) {
       let best = live[0]!
-      let bestRecord = toRecord(best.file, best.batch[best.index]!)
+      let bestRecord = best.batch[best.index]!
       for (const head of live.slice(1)) {
-        const candidate = toRecord(head.file, head.batch[head.index]!)
+        const candidate = head.batch[head.index]!
         if (comparePositions(candidate.position, bestRecord.position) < 0) {
           best = head
           bestRecord = candidate
