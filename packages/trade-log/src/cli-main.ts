@@ -14,6 +14,7 @@ import { builtinKinds } from './kinds.js'
 import { DAMAGE_CODES, type Diagnostic } from './lines.js'
 import { performance } from './performance.js'
 import { portfolio } from './portfolio.js'
+import { importCommand } from './postgres/import-command.js'
 import { createReader, createTradeLogReader } from './reader.js'
 import { resolveLogDir } from './resolve-dir.js'
 import type { DecisionEntry, EquityEntry, TradeEntry } from './schemas.js'
@@ -33,7 +34,7 @@ export interface CliIo {
 export const EXIT = { ok: 0, problems: 1, usage: 2, notFound: 3 } as const
 
 /** Every command, the table the usage text and the tests are checked against. */
-export const CLI_COMMANDS = ['doctor', 'validate', 'tail', 'stats', 'convert'] as const
+export const CLI_COMMANDS = ['doctor', 'validate', 'tail', 'stats', 'convert', 'import'] as const
 
 const USAGE = `Usage: trade-log <command> [options]
 
@@ -47,6 +48,8 @@ Commands:
   convert <file|dir>...     rewrite the old bot's files (.json, errors_*.log) as JSONL and set each source aside as
                             <name>.converted (--out-dir DIR, --tz ZONE, --remove deletes a source only when every
                             record in it was written elsewhere)
+  import [dir]              copy the log directory (old bot's files included) into PostgreSQL: --database postgres://…#<log>
+                            or TRADE_LOG_URL; run again to add only what is missing (--tz ZONE, --kind a,b)
 
 The log directory is [dir], else TRADE_LOG_DIR, else ./logs.
 Exit codes: 0 ok, 1 problems found, 2 usage error, 3 path not found, 130/143 interrupted (SIGINT/SIGTERM).`
@@ -72,6 +75,7 @@ function options(args: string[]) {
       horizon: { type: 'string' },
       'out-dir': { type: 'string' },
       remove: { type: 'boolean' },
+      database: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -112,6 +116,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await statsCommand(dirOf(), parsed.values, io, signal)
       case 'convert':
         return await convertCommand(parsed.positionals, parsed.values, io, signal)
+      case 'import':
+        return await importCommand(dirOf(), parsed.values, io, signal)
       default:
         io.stderr(`Unknown command "${command}".\n\n${USAGE}\n`)
         return EXIT.usage

@@ -6,9 +6,15 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { CLI_COMMANDS, EXIT, runCli } from './cli-main.js'
 import { buildChildScript } from './test-support/build-child.js'
 import { AUG_1, HOUR, LEGACY_BUY, trade } from './test-support/entries.js'
+import { usePostgres } from './test-support/postgres.js'
 import { useTempDir } from './test-support/temp-dir.js'
 
 const tempDir = useTempDir()
+const postgres = usePostgres()
+let postgresUrl = ''
+beforeAll(async () => {
+  postgresUrl = await postgres.database()
+})
 const jsonl = (entries: unknown[]) => entries.map((entry) => `${JSON.stringify(entry)}\n`).join('')
 
 function run(argv: string[], options: { cwd?: string; env?: Record<string, string>; signal?: AbortSignal } = {}) {
@@ -176,6 +182,7 @@ describe('trade-log stops on the first SIGINT or SIGTERM', () => {
     },
     tail: (dir) => ({ argv: ['tail', dir, '-n', '5'], finished: /orderId/ }),
     stats: (dir) => ({ argv: ['stats', dir], finished: /performance/ }),
+    import: (dir) => ({ argv: ['import', dir, '--database', postgresUrl], finished: /inserted/ }),
     convert: (dir) => {
       writeFileSync(join(dir, 'trades_20250701.json'), JSON.stringify([LEGACY_BUY]))
       writeFileSync(join(dir, 'trades_20250702.json'), JSON.stringify([{ ...LEGACY_BUY, timestamp: '2025-07-02T12:00:00Z' }]))

@@ -48,8 +48,11 @@ export function parseTarget(url: string, options: { schema?: string | undefined;
       `Expected a postgres:// URL, got a ${parsed.protocol} URL; a directory path selects the file backend.`,
     )
   }
-  const log = options.log ?? parsed.searchParams.get('log') ?? 'main'
+  // The log may be named in the URL, as `?log=alpha` or `#alpha` (the form that fits a comma-separated list).
+  const log =
+    options.log ?? parsed.searchParams.get('log') ?? (parsed.hash.length > 1 ? decodeURIComponent(parsed.hash.slice(1)) : 'main')
   parsed.searchParams.delete('log')
+  parsed.hash = ''
   const schema = options.schema ?? 'tradekit'
   if (!IDENTIFIER.test(schema)) {
     throw new TradeLogUsageError(`Schema name ${JSON.stringify(schema)} must be lower-case letters, digits and "_".`)

@@ -18,7 +18,7 @@ import { migrate } from './migrations.js'
 
 /** Options every PostgreSQL-backed part takes. */
 export interface PostgresConnectionOptions {
-  /** `postgres://user:password@host:5432/database`; a `log` query parameter names the log. Required. */
+  /** `postgres://user:password@host:5432/database`; a `log` query parameter or a `#name` fragment names the log. Required. */
   url: string
   /** Schema holding the tables. Default `'tradekit'`. */
   schema?: string

@@ -6,6 +6,7 @@
 import { kindRegistry, requireKind } from '../kinds.js'
 import type { Diagnostic } from '../lines.js'
 import { createTradeLogReader } from '../reader.js'
+import type { TimeBound } from '../time.js'
 import { type EntryRow, openLogDatabase, type PostgresConnectionOptions } from './database.js'
 import { entryKey } from './entry-key.js'
 
@@ -17,6 +18,8 @@ export interface ImportOptions extends PostgresConnectionOptions {
   kinds?: readonly string[]
   /** IANA zone of the old bot's timestamps without an offset (as the reader's `timeZone`). Default `'UTC'`. */
   timeZone?: string
+  /** Only entries at or after this time (a catch-up after an outage). Default: all. */
+  from?: TimeBound
   /** Entries per INSERT statement. Default 1000. */
   batchSize?: number
   /** Called for every line the reader skips (damaged, duplicate). Default none. */
@@ -71,7 +74,10 @@ export async function importLogDirectory(options: ImportOptions): Promise<Import
         rows = []
         options.onProgress?.({ kind, read: counts.read, inserted: counts.inserted })
       }
-      for await (const record of reader.stream({ kind: kind as 'trades' })) {
+      for await (const record of reader.stream({
+        kind: kind as 'trades',
+        ...(options.from === undefined ? {} : { from: options.from }),
+      })) {
         const entry = record.entry as unknown as Record<string, unknown> & { tsMs: number }
         counts.read++
         if (entry['legacy'] !== undefined) counts.legacy++

@@ -7,6 +7,7 @@ import { AUG_1, HOUR, trade } from '../test-support/entries.js'
 import { usePostgres } from '../test-support/postgres.js'
 import { useTempDir } from '../test-support/temp-dir.js'
 import { createTradeLogWriter } from '../writer.js'
+import { entryKey } from './entry-key.js'
 import { migrateTradeLog, TRADE_LOG_SCHEMA_VERSION } from './migrate.js'
 import { createPostgresTradeLogReader } from './reader.js'
 import { createPostgresTradeLogWriter } from './writer.js'
@@ -250,6 +251,17 @@ describe('trade-log on PostgreSQL: a reply lost after the commit', () => {
     const page = await reader.readEntries({ kind: 'trades' })
     expect(page.entries.map((entry) => entry.orderId)).toEqual(['lost-reply', 'before'])
     await reader.close()
+  })
+})
+
+describe('trade-log on PostgreSQL: entry keys', () => {
+  it('are stable: a change here changes the key of every stored entry (imports would store them again), so it needs a migration', () => {
+    expect(entryKey('trades', trade(AUG_1, { orderId: 'o-1' }))).toBe('c21916ea628eccc95f978600693d3f07')
+    expect(entryKey('errors', { ts: '2025-08-01T00:00:00.000Z', tsMs: AUG_1, level: 'warn', message: 'x' })).toBe(
+      '73a33a7e0ce49d55a147b0241401a13d',
+    )
+    // A fill's key ignores what is not its identity (reason, confidence), as the file reader's duplicate check does.
+    expect(entryKey('trades', trade(AUG_1, { orderId: 'o-1', reason: 'retry' }))).toBe('c21916ea628eccc95f978600693d3f07')
   })
 })
 

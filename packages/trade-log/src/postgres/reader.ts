@@ -46,6 +46,8 @@ export interface PostgresTradeLogReader<Custom extends readonly EntryKind[] = re
   check(): Promise<void>
   /** When the newest entry of any of `kinds` was committed (epoch ms), or undefined for none. */
   lastWrittenMs(kinds: readonly string[]): Promise<number | undefined>
+  /** Text that changes whenever an entry of `kind` is added (cheap: one index lookup), for caches. */
+  changeToken(kind: string): Promise<string>
   /** Closes the followers and the pool. */
   close(): Promise<void>
 }
@@ -267,6 +269,15 @@ export function createPostgresTradeLogReader<const Custom extends readonly Entry
         if (at !== undefined && (newest === undefined || at > newest)) newest = at
       }
       return newest
+    },
+    async changeToken(kind) {
+      const result = await database.query<{ token: string }>(
+        'Reading the newest write',
+        `SELECT xid::text || '/' || seq::text AS token FROM ${database.entries}
+         WHERE log = $1 AND kind = $2 ORDER BY xid DESC, seq DESC LIMIT 1`,
+        [target.log, requireKind(registry, kind).name],
+      )
+      return result.rows[0]?.token ?? 'empty'
     },
     async close() {
       await Promise.all([...followers].map((follower) => follower.close()))
