@@ -4,6 +4,7 @@
  *    the invoice's `processing` webhook received by a local HTTP receiver (state change stored, webhook signed and sent), for 100 payments made one at a time at seeded
  *    moments; p50/p99/max against the goal p99 < 2 s, beside the floor of one poll (the poll interval plus one
  *    `listrequests` + `listaddresses` batch over the 1,000 requests, measured in the same run);
+ *    the same again with the daemon's `notify` callbacks routed to `watcher.poke()` (info);
  * 2. daemon calls per poll cycle with 10, 100 and 1,000 open invoices (the goal: flat);
  * 3. a burst: 200 invoices paid at once → every `processing` webhook received (info).
  * Everything (daemon, watcher, sender, receiver) runs in this one process on loopback, as under load: wall-clock
@@ -44,7 +45,7 @@ function seeded(seed: number) {
   }
 }
 
-async function service(open: number) {
+async function service(open: number, options: { notify?: boolean } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'ec-bench-payments-'))
   const daemon = await startFakeDaemon()
   const client = createElectronCashClient({ url: daemon.url, username: daemon.username, password: daemon.password, env: {} })
@@ -68,10 +69,27 @@ async function service(open: number) {
     })
   })
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve))
+  // The daemon's notify callbacks (with `notify`): each one asks the watcher to poll now.
+  let poke = () => {}
+  const callbacks = createServer((req, res) => {
+    req.resume()
+    req.on('end', () => {
+      poke()
+      res.end()
+    })
+  })
+  await new Promise<void>((resolve) => callbacks.listen(0, '127.0.0.1', resolve))
+  const notifyUrl = `http://127.0.0.1:${(callbacks.address() as AddressInfo).port}/notify`
   const store = createJsonlInvoiceStore(join(dir, 'invoices.jsonl'))
   const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`
   const webhooks = createWebhookSender({ store, url, secret: 'bench-secret' })
-  const watcher = createPaymentWatcher(client, { store, webhooks, pollIntervalMs: POLL_MS })
+  const watcher = createPaymentWatcher(client, {
+    store,
+    webhooks,
+    pollIntervalMs: POLL_MS,
+    ...(options.notify ? { notifyUrl } : {}),
+  })
+  poke = () => watcher.poke()
   const invoices = []
   for (let i = 0; i < open; i++) invoices.push(await watcher.createInvoice({ amount: BigInt(10_000 + i), force: true }))
   watcher.on('event', ({ event }) => {
@@ -96,14 +114,15 @@ async function service(open: number) {
       await webhooks.stop()
       await store.close()
       await new Promise<void>((resolve) => receiver.close(() => resolve()))
+      await new Promise<void>((resolve) => callbacks.close(() => resolve()))
       await daemon.close()
       rmSync(dir, { recursive: true, force: true })
     },
   }
 }
 
-async function detection() {
-  const svc = await service(OPEN)
+async function detection(notify = false) {
+  const svc = await service(OPEN, { notify })
   // The floor: one poll's batch over 1,000 requests, measured now, on this machine.
   const batches: number[] = []
   for (let i = 0; i < 20; i++) {
@@ -154,6 +173,7 @@ async function burst(): Promise<number> {
 }
 
 const { latencies, detect, batchMs } = await detection()
+const pushed = await detection(true)
 const p50 = percentile(latencies, 50)
 const p99 = percentile(latencies, 99)
 const floor = POLL_MS + batchMs
@@ -173,6 +193,9 @@ console.log(
     latencies.map((value, i) => value - detect[i]!),
     99,
   ).toFixed(0)} ms`,
+)
+console.log(
+  `INFO  the same with the daemon's notify callbacks (notifyUrl → poke): p50 ${percentile(pushed.latencies, 50).toFixed(0)} ms | p99 ${percentile(pushed.latencies, 99).toFixed(0)} ms | max ${Math.max(...pushed.latencies).toFixed(0)} ms`,
 )
 const flat = calls.every(([, count]) => count === calls[0]![1])
 console.log(
