@@ -12,6 +12,7 @@ import { createTradeLogReader } from '../src/reader.js'
 import { buildChildScript } from '../src/test-support/build-child.js'
 import { createTradeLogWriter } from '../src/writer.js'
 import { type Figure, median, percentile, report, sampleTrade, scratchDir } from './common.js'
+import { postgresFigures } from './postgres.js'
 import { statistics } from './statistics.js'
 
 const figures: Figure[] = []
@@ -267,6 +268,7 @@ const steps: [string, () => unknown][] = [
   ['follow-poll', () => followLatency(false)],
   ['long-line', longLine],
   ['statistics', () => statistics(figures)],
+  ['postgres', () => postgresFigures(figures)],
 ]
 for (const [name, step] of steps) {
   if (only && only !== name) continue
