@@ -13,6 +13,9 @@ export function createDayKeys(timeZone: string): (epochMs: number) => string {
   // UTC never changes offset: no Intl lookups at all (the first one in a process costs tens of milliseconds).
   const utc = timeZone === 'UTC' || timeZone === 'Etc/UTC'
   const byDayNumber = new Map<number, string>()
+  // The last answer: statistics ask for the same day many times in a row.
+  let lastNumber = Number.NaN
+  let lastKey = ''
   let from = Number.NaN
   let to = Number.NaN
   let offsetMs = 0
@@ -33,11 +36,14 @@ export function createDayKeys(timeZone: string): (epochMs: number) => string {
       }
     }
     const dayNumber = Math.floor((epochMs + offsetMs) / DAY_MS)
+    if (dayNumber === lastNumber) return lastKey
     let key = byDayNumber.get(dayNumber)
     if (key === undefined) {
       key = new Date(dayNumber * DAY_MS).toISOString().slice(0, 10).replaceAll('-', '')
       byDayNumber.set(dayNumber, key)
     }
+    lastNumber = dayNumber
+    lastKey = key
     return key
   }
 }
