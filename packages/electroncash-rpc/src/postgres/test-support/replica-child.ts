@@ -27,7 +27,8 @@ const client = createElectronCashClient({
   retry: { retries: 2, minDelayMs: 5, maxDelayMs: 20 },
 })
 const store = createPostgresInvoiceStore({ url: databaseUrl })
-// A lease of 3 × 1 s: a delivery claimed by a replica that dies is sent by another at most ~3 s later.
+// A lease of 3 × the timeout (1 s by default): a delivery claimed by a replica that dies is sent by another at most
+// that much later.
 const webhooks = createWebhookSender({
   store,
   url: receiver,
@@ -41,6 +42,9 @@ const watcher = createPaymentWatcher(client, { store, webhooks, pollIntervalMs: 
 watcher.on('error', (error) => writeSync(2, `watcher error: ${String(error)}\n`))
 await watcher.start()
 webhooks.start()
+// The sender sleeps until the next delivery it knows of (up to a minute); deliveries another replica committed and
+// could not send (it was killed) are found by waking it often.
+setInterval(() => webhooks.enqueued([]), 500).unref()
 writeSync(1, 'ready\n')
 
 for await (const line of createInterface({ input: process.stdin })) {
