@@ -12,9 +12,16 @@ import { runCli } from './cli-main.js'
 import { buildChildScript } from './test-support/build-child.js'
 import { AUG_1, HOUR, trade } from './test-support/entries.js'
 import { legacyAnalysis, legacyDay, legacyErrorLog, pythonPrettyArray } from './test-support/legacy-fixtures.js'
+import { usePostgres } from './test-support/postgres.js'
 import { useTempDir } from './test-support/temp-dir.js'
 
 const tempDir = useTempDir()
+// The PostgreSQL example runs against a real one (TRADE_LOG_URL).
+const postgres = usePostgres()
+let postgresUrl = ''
+beforeAll(async () => {
+  postgresUrl = await postgres.database()
+})
 const packageDir = join(import.meta.dirname, '..')
 const readme = readFileSync(join(packageDir, 'README.md'), 'utf8')
 const blocks = [...readme.matchAll(/```(\w+)\n([\s\S]*?)```/g)].map((match) => ({ lang: match[1]!, code: match[2]! }))
@@ -30,7 +37,10 @@ describe('README', () => {
     const server = examples.filter((code) => code.includes("from 'express'"))
     const others = examples.filter((code) => !code.includes("from 'express'"))
     const aliases = {
-      alias: { '@tradekit/trade-log': join(packageDir, 'src/index.ts') },
+      alias: {
+        '@tradekit/trade-log/postgres': join(packageDir, 'src/postgres.ts'),
+        '@tradekit/trade-log': join(packageDir, 'src/index.ts'),
+      },
       nodePaths: [join(packageDir, 'node_modules')],
     }
     let bundle: { file: string; cleanup: () => void }
@@ -62,7 +72,7 @@ describe('README', () => {
       )
       const run = () =>
         execFileSync(process.execPath, [bundle.file], {
-          env: { ...process.env, TRADE_LOG_DIR: dir },
+          env: { ...process.env, TRADE_LOG_DIR: dir, TRADE_LOG_URL: postgresUrl },
           encoding: 'utf8',
           stdio: ['ignore', 'pipe', 'pipe'],
         })
@@ -84,9 +94,12 @@ describe('README', () => {
       // The doctor example: OK; the custom kind it was not told about is information, not a misnamed file.
       expect(first).toMatch(/from TRADE_LOG_DIR.*OK: 2 trades, 1 decisions, 1 equity file\(s\)/)
       expect(first).not.toMatch(/misnamed/)
+      // The PostgreSQL example: the fill appended twice is stored once.
+      expect(first).toMatch(/^postgres: 1 trade\(s\), newest pg-readme-1$/m)
       // Restarted: the index resumes from the checkpoint of the closed day.
       const second = run()
       expect(second, second).toMatch(/^4 checkpoint$/m)
+      expect(second).toMatch(/^postgres: 1 trade\(s\), newest pg-readme-1$/m)
     }, 180_000)
 
     it('the server example serves trades, portfolio and health over HTTP', async () => {
