@@ -46,12 +46,22 @@ export function createPriceNotes(state: PriceState): PriceNotes {
   let currentMarks: Map<string, PriceMark> | undefined
   return (market, at, price, snapshot, day) => {
     if (price.charCodeAt(0) === 48 && /^0(\.0+)?$/.test(price)) return
-    const first = state.first.get(market)
-    if (!first) state.first.set(market, { at, price, snapshot })
-    else if (earlier(at, snapshot, first)) setMark(first, at, price, snapshot)
     const last = state.last.get(market)
-    if (!last) state.last.set(market, { at, price, snapshot })
-    else if (later(at, snapshot, last)) setMark(last, at, price, snapshot)
+    if (!last) {
+      state.first.set(market, { at, price, snapshot })
+      state.last.set(market, { at, price, snapshot })
+    } else if (later(at, snapshot, last)) {
+      // At or after the last mark, so not before the first (the usual case of a log read in time order), unless all
+      // three are at one instant, where a snapshot outranks a fill as the first price too.
+      if (at === last.at) {
+        const first = state.first.get(market)!
+        if (earlier(at, snapshot, first)) setMark(first, at, price, snapshot)
+      }
+      setMark(last, at, price, snapshot)
+    } else {
+      const first = state.first.get(market)!
+      if (earlier(at, snapshot, first)) setMark(first, at, price, snapshot)
+    }
     if (day !== currentDay || !currentMarks) {
       currentDay = day
       currentMarks = state.byDay.get(day)

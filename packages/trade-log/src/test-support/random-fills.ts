@@ -1,7 +1,8 @@
 /**
  * fast-check generators of realistic fill sequences for the statistics property tests: two markets, amounts with
  * 0–12 decimals, partial sells, sells of the whole position (round trips), sells beyond the position, equal
- * timestamps, days with no fills, and optional equity snapshots.
+ * timestamps, days with no fills, and optional equity snapshots (with a position price, at a fill's instant, logged
+ * before or after it).
  */
 import fc from 'fast-check'
 import { toUnits } from '../decimal.js'
@@ -25,6 +26,8 @@ const step = fc.record({
   funds: amount,
   fee: fc.oneof(fc.constant('0'), amount),
   snapshot: fc.option(amount, { nil: undefined, freq: 3 }),
+  // A snapshot at the same instant as the fill, logged before it: the price tie rules must not depend on order.
+  snapshotFirst: fc.boolean(),
 })
 
 /** Fills (in time order) and, when `withSnapshots`, equity snapshots between them. */
@@ -43,10 +46,13 @@ export const fillSequence = (options: { withSnapshots: boolean; maxLength?: numb
       const units = toUnits(volume, 12)
       const side = s.action === 'buy' ? 'buy' : 'sell'
       held.set(s.market, side === 'buy' ? have + units : units > have ? 0n : have - units)
-      entries.push(trade(at, { market: s.market, side, volume, funds: s.funds, fee: s.fee, orderId: `o-${n}` }))
+      const fill = trade(at, { market: s.market, side, volume, funds: s.funds, fee: s.fee, orderId: `o-${n}` })
       if (options.withSnapshots && s.snapshot !== undefined) {
-        entries.push({ ts: new Date(at).toISOString(), tsMs: at, cash: s.snapshot, positions: [], total: s.snapshot })
-      }
+        // The account valued at a price of its own (so buy and hold sees snapshot and fill prices at one instant).
+        const positions = [{ market: s.market, volume: '1', price: s.snapshot, value: s.snapshot }]
+        const snapshot = { ts: new Date(at).toISOString(), tsMs: at, cash: '0', positions, total: s.snapshot }
+        entries.push(...(s.snapshotFirst ? [snapshot, fill] : [fill, snapshot]))
+      } else entries.push(fill)
     }
     return entries
   })
