@@ -70,39 +70,45 @@ export function createDuplicateFilter(kind: string): DuplicateFilter {
   const times = new Float64Array(RECENT).fill(Number.NaN)
   const recent = new Slots()
   let next = 0
-  // The latest time in the ring: a later entry (the common case, entries in time order) matches nothing there.
-  let latest = Number.NEGATIVE_INFINITY
-  // Every entry at the latest time seen in order.
-  let runTime = Number.NaN
+  // Every entry at the latest time seen (`runTime`, which only grows). Its first entry stays in the ring until the
+  // ring is about to drop it (`firstSlot`): entries in time order, the common case, are then stored once.
+  let runTime = Number.NEGATIVE_INFINITY
   const run = new Slots()
   let runLength = 0
+  let firstSlot = -1
   return {
     check(entry, file, line) {
       const time = entry.tsMs
-      let identity: string | undefined
+      let startsRun = false
       if (time === runTime) {
-        identity = entryIdentity(kind, entry)
+        const identity = entryIdentity(kind, entry)
+        if (firstSlot >= 0 && recent.identity(kind, firstSlot) === identity) return recent.at(firstSlot)
         for (let i = 0; i < runLength; i++) if (run.identity(kind, i) === identity) return run.at(i)
         run.set(runLength++, entry, file, line)
+      } else if (time > runTime) {
+        // Time moved on: the previous time's entries are released.
+        for (let i = 0; i < runLength; i++) run.entries[i] = undefined
+        runTime = time
+        runLength = 0
+        firstSlot = -1
+        startsRun = true
       } else {
-        if (time <= latest) {
-          for (let i = 0; i < RECENT; i++) {
-            if (times[i] !== time) continue
-            identity ??= entryIdentity(kind, entry)
-            if (recent.identity(kind, i) === identity) return recent.at(i)
-          }
-        }
-        if (!(time < runTime)) {
-          // Time moved on: the previous time's entries are released.
-          for (let i = 1; i < runLength; i++) run.entries[i] = undefined
-          runTime = time
-          runLength = 1
-          run.set(0, entry, file, line)
+        // Older than the latest time: only the ring can hold its twin.
+        let identity: string | undefined
+        for (let i = 0; i < RECENT; i++) {
+          if (times[i] !== time) continue
+          identity ??= entryIdentity(kind, entry)
+          if (recent.identity(kind, i) === identity) return recent.at(i)
         }
       }
+      if (next === firstSlot) {
+        // The run's first entry is about to leave the ring: the run keeps it.
+        run.set(runLength++, recent.entries[next]!, recent.files[next]!, recent.lines[next]!)
+        firstSlot = -1
+      }
       times[next] = time
-      if (time > latest) latest = time
       recent.set(next, entry, file, line)
+      if (startsRun) firstSlot = next
       next = next + 1 === RECENT ? 0 : next + 1
       return undefined
     },

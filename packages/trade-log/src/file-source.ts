@@ -9,8 +9,8 @@ import { type FileHandle, open } from 'node:fs/promises'
 import { type CursorPosition, encodeCursor } from './cursor.js'
 import { TradeLogIoError } from './errors.js'
 import { kindsOfFile, type LogFile } from './files.js'
-import type { EntryKind } from './kinds.js'
-import { type LegacyTextHead, legacyErrorEntry, naiveTimeAssumption, parseLegacyTextLine } from './legacy.js'
+import { checkStoredEntry, type EntryKind } from './kinds.js'
+import { isLegacyRecord, type LegacyTextHead, legacyErrorEntry, naiveTimeAssumption, parseLegacyTextLine } from './legacy.js'
 import { JsonRecordScanner } from './legacy-json.js'
 import {
   type Diagnostic,
@@ -19,6 +19,7 @@ import {
   interpretText,
   interpretValue,
   invalidUtf8Lines,
+  LEGACY_KINDS,
   type LineOutcome,
   longerThan,
   nulReason,
@@ -266,8 +267,24 @@ async function* readLines(
 /** JSONL: one entry per line. */
 function jsonlHandler(file: LogFile, kind: EntryKind, options: ReadFileOptions, context: ReadContext): LineHandler {
   const validate = options.validate ?? true
+  const legacy = LEGACY_KINDS.has(kind.name)
   return {
     line(raw, hasNul, lineNo, out) {
+      // The common line, one JSON object and nothing around it: interpretLine would clean nothing off it, so parse
+      // and check it here without its outcome objects. Anything else (or anything wrong) takes the general path.
+      if (validate && !hasNul && raw.charCodeAt(0) === 123 && raw.charCodeAt(raw.length - 1) === 125) {
+        let value: unknown
+        try {
+          value = JSON.parse(raw)
+        } catch {}
+        if (value !== undefined && !(legacy && isLegacyRecord(value))) {
+          const checked = checkStoredEntry(kind, value)
+          if (checked.ok) {
+            out.entry(checked.entry, lineNo)
+            return
+          }
+        }
+      }
       const outcome = interpretLine(raw, hasNul, kind, { file: file.path, line: lineNo }, validate, context)
       // Most lines are an entry with nothing to report: straight into the batch.
       if (outcome.type === 'entry' && !outcome.unchecked && !outcome.assumed && !outcome.nul) out.entry(outcome.entry, lineNo)

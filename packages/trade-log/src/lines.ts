@@ -155,7 +155,8 @@ export interface ReadContext {
   source?: string
 }
 
-const LEGACY_KINDS = new Set(['trades', 'decisions', 'errors'])
+/** The kinds the old bot's records can stand for. */
+export const LEGACY_KINDS: ReadonlySet<string> = new Set(['trades', 'decisions', 'errors'])
 
 /** Validates a parsed JSON value as an entry of `kind`, reading the old bot's records as the kinds they stand for. */
 export function interpretValue(
