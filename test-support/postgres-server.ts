@@ -6,10 +6,10 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { freePort } from './free-port.js'
 
 export interface PostgresServer {
   /** `postgres://postgres@127.0.0.1:<port>/postgres` (no password: the throwaway cluster trusts local connections). */
@@ -57,17 +57,6 @@ export function postgresBinDir(): string {
 
 /** Who runs the cluster: this user, or `nobody` when this process is root (PostgreSQL refuses root). */
 const runAs = () => (process.getuid?.() === 0 ? NOBODY : undefined)
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 function exited(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()

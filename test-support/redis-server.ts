@@ -5,9 +5,9 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { freePort } from './free-port.js'
 
 export interface RedisServer {
   /** `redis://127.0.0.1:<port>` */
@@ -22,18 +22,6 @@ export interface RedisServer {
 }
 
 const binary = process.env.REDIS_SERVER ?? 'redis-server'
-
-/** A port that was free a moment ago (the OS picks it; a race with another process is retried by the caller). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 /** Spawns redis-server and resolves once it logs that it accepts connections (no polling, no sleeping). */
 function launch(port: number, dir: string): Promise<ChildProcess> {

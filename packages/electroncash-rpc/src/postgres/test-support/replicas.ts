@@ -1,33 +1,14 @@
 /** Test and bench helper: payment-service replicas on one PostgreSQL store, as child processes that can be SIGKILLed. */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { build } from 'tsup'
+import { bundleScript } from '../../../../../test-support/bundle-script.js'
 
 /** Bundles the replica script into one .mjs (with a require shim for the CommonJS driver), so replicas start fast. */
-export async function bundleReplica(): Promise<{ file: string; cleanup: () => void }> {
-  const outDir = mkdtempSync(join(tmpdir(), 'payments-replica-'))
-  await build({
-    entry: { 'replica-child': join(import.meta.dirname, 'replica-child.ts') },
-    outDir,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    noExternal: [/./],
-    silent: true,
-    config: false,
-    dts: false,
-    sourcemap: false,
-    outExtension: () => ({ js: '.mjs' }),
-    banner: {
-      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-    },
-    esbuildOptions(options) {
-      options.nodePaths = [join(import.meta.dirname, '..', '..', '..', 'node_modules')]
-    },
+export function bundleReplica(): Promise<{ file: string; cleanup: () => void }> {
+  return bundleScript(join(import.meta.dirname, 'replica-child.ts'), {
+    nodePaths: [join(import.meta.dirname, '..', '..', '..', 'node_modules')],
+    require: true,
   })
-  return { file: join(outDir, 'replica-child.mjs'), cleanup: () => rmSync(outDir, { recursive: true, force: true }) }
 }
 
 export interface Replica {
