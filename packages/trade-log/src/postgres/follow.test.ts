@@ -1,3 +1,4 @@
+import { createConnection, createServer, type Server, type Socket } from 'node:net'
 import pg from 'pg'
 import { describe, expect, it } from 'vitest'
 import type { FollowedRecord, Follower } from '../follow.js'
@@ -11,6 +12,48 @@ import { createPostgresTradeLogReader } from './reader.js'
 import { createPostgresTradeLogWriter } from './writer.js'
 
 const postgres = usePostgres()
+
+/** A TCP door in front of PostgreSQL that can be shut (connections cut, new ones refused) and opened again. */
+async function door(target: string) {
+  const upstream = new URL(target)
+  const sockets = new Set<Socket>()
+  let server: Server | undefined
+  let port = 0
+  const open = () =>
+    new Promise<void>((resolve) => {
+      server = createServer((client) => {
+        const db = createConnection(Number(upstream.port), upstream.hostname)
+        for (const socket of [client, db]) {
+          sockets.add(socket)
+          socket.on('error', () => undefined)
+          socket.on('close', () => {
+            client.destroy()
+            db.destroy()
+          })
+        }
+        client.pipe(db)
+        db.pipe(client)
+      })
+      server.listen(port, '127.0.0.1', () => {
+        port = (server!.address() as { port: number }).port
+        resolve()
+      })
+    })
+  await open()
+  const url = new URL(target)
+  url.port = String(port)
+  return {
+    url: url.href,
+    open,
+    shut: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy()
+        sockets.clear()
+        if (!server?.listening) return resolve()
+        server.close(() => resolve())
+      }),
+  }
+}
 
 /** Collects what a follower delivers; `until(n)` resolves once n entries arrived (no sleeping). */
 function collect(follower: Follower<TradeEntry>) {
@@ -154,6 +197,29 @@ describe('trade-log on PostgreSQL: follow', () => {
     expect(rest.orderIds()).toEqual(['three', 'four'])
     await admin.end()
     await Promise.all([writer.close(), again.close()])
+  })
+
+  it('a database that cannot be reached at the start is waited for: ready resolves, entries after it comes are delivered', async () => {
+    const url = await postgres.database()
+    await migrateTradeLog({ url })
+    const gate = await door(url)
+    await gate.shut()
+    const reader = createPostgresTradeLogReader({ url: gate.url, pollIntervalMs: 60_000, attempts: 1 })
+    const follower = reader.follow({ kind: 'trades' })
+    const errors: unknown[] = []
+    follower.on('error', (error) => errors.push(error))
+    await follower.ready
+    expect(errors.length).toBeGreaterThan(0)
+    const seen = collect(follower)
+    await gate.open()
+    // Started once the database answers: what is appended from then on arrives.
+    const writer = createPostgresTradeLogWriter({ url })
+    while (!follower.watching) await new Promise((resolve) => setTimeout(resolve, 50))
+    await writer.append('trades', trade(AUG_1, { orderId: 'after-outage' }))
+    await seen.until(1)
+    expect(seen.orderIds()).toEqual(['after-outage'])
+    await Promise.all([writer.close(), reader.close()])
+    await gate.shut()
   })
 
   it('the iterator yields followed entries and ends on close', async () => {

@@ -14,7 +14,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { EventEmitter } from 'eventemitter3'
 import type pg from 'pg'
-import { TradeLogUsageError } from '../errors.js'
+import { TradeLogDatabaseError, TradeLogUsageError } from '../errors.js'
 import type { FollowedRecord, Follower, FollowerEvents } from '../follow.js'
 import { checkStoredEntry, type EntryKind } from '../kinds.js'
 import type { Diagnostic } from '../lines.js'
@@ -78,7 +78,47 @@ class PostgresFollower<T> extends EventEmitter<FollowerEvents<T>> implements Fol
     return { table: database.entries, log: database.target.log, kind: kind.name }
   }
 
+  /**
+   * Establishes the starting position and starts listening. A database that cannot be reached yet does not fail the
+   * follower (as the file follower waits for its directory): `ready` resolves, the error is emitted, and the start is
+   * retried (backoff up to 5 s); `'now'` is then the moment the database was reached.
+   */
   private async start(): Promise<void> {
+    try {
+      await this.establish()
+    } catch (error) {
+      if (!(error instanceof TradeLogDatabaseError)) throw error
+      this.emit('error', error)
+      this.establishLater()
+      return
+    }
+    await this.begin()
+  }
+
+  private establishLater(): void {
+    void (async () => {
+      for (let delay = 200; !this.closed; delay = Math.min(delay * 2, 5_000)) {
+        try {
+          await sleep(delay, undefined, { signal: this.stop.signal })
+        } catch {
+          return
+        }
+        try {
+          await this.establish()
+        } catch (error) {
+          if (this.closed) return
+          this.emit('error', error)
+          if (error instanceof TradeLogDatabaseError) continue
+          return
+        }
+        if (!this.closed) await this.begin()
+        return
+      }
+    })()
+  }
+
+  /** The watermark: now, or the entry a cursor names. */
+  private async establish(): Promise<void> {
     const { table, log, kind } = this.where
     await this.options.database.ready()
     if (this.options.from === 'now') {
@@ -108,6 +148,9 @@ class PostgresFollower<T> extends EventEmitter<FollowerEvents<T>> implements Fol
       }
       this.watermark = found
     }
+  }
+
+  private async begin(): Promise<void> {
     await this.listen().catch((error: unknown) => {
       this.emit('error', error)
       this.reconnectLater()
