@@ -38,9 +38,9 @@ export const BotConfigSchema = z
     candleCount: z.coerce.number().int().min(30).max(200).default(100),
     /** `auto` (default): Claude and/or GPT when their keys are set, always ending with the rules; or one of them only. */
     decider: z.enum(['auto', 'rules', 'claude', 'gpt']).default('auto'),
-    /** Claude model id. Default: ai-decider's documented default. */
+    /** Claude model id, e.g. `claude-sonnet-5-5`. No default (ids retire): required when Claude is used. */
     claudeModel: z.string().min(1).optional(),
-    /** GPT model id. Default: ai-decider's documented default. */
+    /** GPT model id from your OpenAI model list. No default (ids retire): required when GPT is used. */
     gptModel: z.string().min(1).optional(),
     /** Deadline for one decision, all fallbacks included, in milliseconds. Default 20,000. */
     decisionTimeoutMs: z.coerce.number().int().min(100).default(20_000),
