@@ -228,13 +228,15 @@ describe('trade-log on PostgreSQL: follow', () => {
     const reader = createPostgresTradeLogReader({ url })
     const follower = reader.follow({ kind: 'trades' })
     await follower.ready
+    // The iterator listens from when it is created: created before the append, since the entry can be delivered
+    // (NOTIFY, then a query on the follower's own connection) before the append's reply reaches the writer.
+    const records = follower[Symbol.asyncIterator]()
     await writer.append('trades', trade(AUG_1, { orderId: 'x' }))
-    const got: string[] = []
-    for await (const record of follower) {
-      got.push(record.entry.orderId)
-      break
-    }
-    expect(got).toEqual(['x'])
-    await Promise.all([writer.close(), reader.close()])
+    const first = await records.next()
+    expect(first.done ? undefined : first.value.entry.orderId).toBe('x')
+    const ended = records.next()
+    await reader.close()
+    expect(await ended).toEqual({ value: undefined, done: true })
+    await writer.close()
   })
 })
