@@ -6,6 +6,7 @@ import {
   UpbitStreamAuthError,
   UpbitStreamRequestError,
 } from '../errors.js'
+import { busiestWindow } from '../test-support/busiest-window.js'
 import { backoffDelay, covers } from './connection.js'
 import { createUpbitStreams } from './streams.js'
 import { fakeWebSocket, ManualClock, settle } from './test-support.js'
@@ -107,6 +108,27 @@ describe('stream connection', () => {
     expect(fake.sockets).toHaveLength(1)
     await clock.advance(1)
     expect(fake.sockets).toHaveLength(2)
+    await streams.close()
+  })
+
+  it('connect limit: with a back-off shorter than Upbit allows, public and private together open at most 5 connections a second', async () => {
+    const { fake, streams, clock } = setup({ reconnect: { minDelayMs: 10, maxDelayMs: 10 } })
+    streams.subscribe('ticker', { codes: ['KRW-BTC'] })
+    streams.subscribe('myOrder')
+    await settle()
+    const start = clock.now()
+    const attemptsAt: number[] = []
+    let handled = 0
+    while (clock.now() - start < 4000) {
+      for (; handled < fake.sockets.length; handled++) {
+        attemptsAt.push(clock.now() - start)
+        fake.sockets[handled]!.refuse(503)
+      }
+      await clock.advance(5)
+    }
+    // Without the connect pacer the two connections would retry every 7.5 ms: hundreds of upgrades.
+    expect(attemptsAt.length).toBeGreaterThanOrEqual(15)
+    expect(busiestWindow(attemptsAt, 1000)).toBeLessThanOrEqual(5)
     await streams.close()
   })
 
