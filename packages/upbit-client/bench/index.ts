@@ -146,6 +146,9 @@ async function throughput(): Promise<void> {
     viaClient.median,
     0.85,
   )
+  console.log(
+    `issue 23 goal 1, upbit-client REST calls vs raw fetch (median of ${ratios.client.length} paired rounds; the issue asks for the median of five runs): ${viaClient.median.toFixed(3)} (goal ≥ 0.85): ${viaClient.median >= 0.85 ? 'PASS' : 'FAIL'}`,
+  )
 }
 
 async function burst(): Promise<void> {
