@@ -213,6 +213,48 @@ describe('payment watcher: states', () => {
     await new Promise<void>((resolve) => callbacks.close(() => resolve()))
   })
 
+  it('with notifyUrl, a daemon that restarted (forgetting its callbacks) gets them again from the first poll that reaches it', async () => {
+    const notifyUrl = 'http://127.0.0.1:9/notify'
+    const daemon = await fakes.start()
+    const watcher = createPaymentWatcher(fakes.connect(daemon, { retry: false }), {
+      store: createMemoryInvoiceStore(),
+      pollIntervalMs: 600_000,
+      notifyUrl,
+    })
+    const first = await watcher.createInvoice({ amount: 1_500n })
+    const second = await watcher.createInvoice({ amount: 2_500n })
+    await watcher.check()
+    const registrations = () =>
+      daemon.calls.filter((c) => c.method === 'notify').map((c) => (c.params as { address: string }).address)
+    while (registrations().length < 2) await new Promise((resolve) => setTimeout(resolve, 10))
+    expect(registrations()).toEqual([first.address, second.address]) // at creation; the poll added none
+    await daemon.stop({ exit: true })
+    await watcher.check() // refused: the daemon may be restarting
+    await daemon.start()
+    await watcher.check()
+    expect(registrations()).toEqual([first.address, second.address, first.address, second.address])
+    await watcher.check()
+    expect(registrations()).toHaveLength(4) // once per restart, not every poll
+    await daemon.notificationsSettled()
+    expect(daemon.notifications().filter((n) => n.url === notifyUrl)).toHaveLength(4)
+  })
+
+  it('with notifyUrl, start() registers the callbacks of invoices made before this process', async () => {
+    const store = createMemoryInvoiceStore()
+    const { daemon, watcher: before } = await setup({ store })
+    const invoice = await before.createInvoice({ amount: 1_500n })
+    const watcher = createPaymentWatcher(fakes.connect(daemon), {
+      store,
+      pollIntervalMs: 600_000,
+      notifyUrl: 'http://127.0.0.1:9/n',
+    })
+    await watcher.start()
+    expect(daemon.calls.filter((c) => c.method === 'notify').map((c) => c.params)).toEqual([
+      { address: invoice.address, URL: 'http://127.0.0.1:9/n' },
+    ])
+    await watcher.stop()
+  })
+
   it('polls on its own after start() until stopped', async () => {
     const { daemon, watcher } = await setup({ pollIntervalMs: 5 })
     const invoice = await watcher.createInvoice({ amount: 1_500n })

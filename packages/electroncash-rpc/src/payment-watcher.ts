@@ -79,8 +79,10 @@ export interface PaymentWatcherOptions {
   /**
    * A URL the daemon can reach: each new invoice's address is registered with the daemon's `notify`, which POSTs
    * there when the address changes; route those POSTs to `poke()` and payments are seen at once instead of at the
-   * next poll. Best effort (the daemon forgets registrations when it restarts): polling still finds every payment.
-   * A function is called at each creation (a URL known only once your server listens). Default none.
+   * next poll. Best effort: the daemon forgets registrations when it restarts, so the watched invoices' addresses are
+   * registered again (in one batch) by the first poll after `start()` and the first poll that reaches the daemon after
+   * one that could not; polling still finds every payment. A function is called at each registration (a URL known
+   * only once your server listens). Default none.
    */
   notifyUrl?: string | (() => string)
 }
@@ -214,6 +216,8 @@ export function createPaymentWatcher(client: ElectronCashClient, options: Paymen
   let lastPollError: { at: number; message: string } | null = null
   let unreadableRequests = 0
   let openIntents = 0
+  /** Addresses this process registered with the daemon's `notify`; cleared when a poll fails (the daemon may restart). */
+  const registered = new Set<string>()
 
   async function eventsFor(invoice: Invoice, steps: readonly Step[], marked = false): Promise<InvoiceEvent[]> {
     const known = await store.eventsOf(invoice.id)
@@ -351,10 +355,12 @@ export function createPaymentWatcher(client: ElectronCashClient, options: Paymen
       for (const outcome of outcomes) if (!outcome.ok) throw outcome.error
     } catch (error) {
       lastPollError = { at: nowMs, message: (error as Error).message }
+      registered.clear()
       throw error
     }
     lastPollAt = nowMs
     lastPollError = null
+    await registerCallbacks(open)
     const rawRequests = (outcomes[0] as { result: unknown }).result
     const requests = readRequests(rawRequests)
     const balances = readBalances((outcomes[1] as { result: unknown }).result)
@@ -376,6 +382,26 @@ export function createPaymentWatcher(client: ElectronCashClient, options: Paymen
         await recordFailure(invoice, error instanceof Error ? error : new Error(String(error)))
       }
     }
+  }
+
+  function notifyUrl(): string | undefined {
+    return typeof options.notifyUrl === 'function' ? options.notifyUrl() : options.notifyUrl
+  }
+
+  /** Registers the `notify` callback of each watched address this process has not registered since the last failed poll. */
+  async function registerCallbacks(open: readonly Invoice[]): Promise<void> {
+    const url = notifyUrl()
+    if (url === undefined) return
+    const missing = open.filter((invoice) => !registered.has(invoice.address))
+    if (missing.length === 0) return
+    for (const invoice of missing) registered.add(invoice.address)
+    // Best effort, like the registration at creation: an offline daemon refuses it, and polls find payments anyway.
+    await client
+      .batch(
+        missing.map((invoice) => client.prepare.notify({ address: invoice.address, url })),
+        call,
+      )
+      .catch(() => undefined)
   }
 
   function runPoll(): Promise<void> {
@@ -528,9 +554,10 @@ export function createPaymentWatcher(client: ElectronCashClient, options: Paymen
         throw error
       }
       if (outbox.length > 0) options.webhooks!.enqueued(outbox)
-      if (options.notifyUrl) {
+      const url = notifyUrl()
+      if (url !== undefined) {
         // Not awaited: a daemon without a server accepts it at once, an offline one refuses it; polls cover both.
-        const url = typeof options.notifyUrl === 'function' ? options.notifyUrl() : options.notifyUrl
+        registered.add(invoice.address)
         client.notify({ address: invoice.address, url }, call).catch(() => undefined)
       }
       watcher.emit('created', { ...invoice })
@@ -619,6 +646,7 @@ export function createPaymentWatcher(client: ElectronCashClient, options: Paymen
   watcher.start = async () => {
     if (running) return
     await store.load()
+    // Invoices from before this process: the first poll registers their callbacks (the daemon may have restarted too).
     running = true
     await runPoll()
   }

@@ -87,8 +87,11 @@ export interface FakeDaemon {
   releaseStalled(): Promise<void>
   /** Requests held by a `stall` fault right now. */
   readonly stalled: number
-  /** Closes the listening socket: new connections are refused (ECONNREFUSED) until `start()`. */
-  stop(): Promise<void>
+  /**
+   * Closes the listening socket: new connections are refused (ECONNREFUSED) until `start()`. With `{ exit: true }`
+   * it is the daemon process exiting: the wallet and its requests (on disk) are kept, `notify` callbacks are forgotten.
+   */
+  stop(options?: { exit?: boolean }): Promise<void>
   /** Listens again on the same port. */
   start(): Promise<void>
   /** Offline mode: every network command fails at once with `Daemon offline`. */
@@ -491,7 +494,8 @@ export async function startFakeDaemon(options: FakeDaemonOptions = {}): Promise<
       return stalled.length
     },
     labels: state.labels,
-    stop: async () => {
+    stop: async (stopOptions = {}) => {
+      if (stopOptions.exit) notifier.forget()
       if (!server.listening) return
       const closing = new Promise<void>((resolve) => server.close(() => resolve()))
       releaseHung()

@@ -81,6 +81,23 @@ describe('fake daemon notify callbacks', () => {
     expect(hook.bodies).toHaveLength(4)
   })
 
+  it('a daemon that exits forgets its callbacks (a stop that is not an exit keeps them); the wallet is kept', async () => {
+    daemon = await startFakeDaemon()
+    const hook = await startReceiver()
+    await subscribe(daemon, hook.url)
+    await daemon.stop()
+    await daemon.start()
+    daemon.credit(ADDRESS, '0.001')
+    await daemon.notificationsSettled()
+    expect(hook.bodies).toHaveLength(2)
+    await daemon.stop({ exit: true })
+    await daemon.start()
+    daemon.mine()
+    await daemon.notificationsSettled()
+    expect(hook.bodies).toHaveLength(2)
+    expect(daemon.wallet.addressHistory(ADDRESS)).toHaveLength(1)
+  })
+
   it('an unreachable callback URL is recorded as failed and the daemon keeps answering', async () => {
     daemon = await startFakeDaemon()
     const hook = await startReceiver()

@@ -84,6 +84,10 @@ export function createFakeNotifier(wallet: FakeWallet, reachable: () => boolean)
       changed()
     },
     changed,
+    /** Drops every subscription, as a daemon process that exits does (they live in its memory). */
+    forget: () => {
+      subscriptions.splice(0)
+    },
     sent,
     /** Resolves when every POST made so far has been answered or has failed. */
     settled: async () => {
