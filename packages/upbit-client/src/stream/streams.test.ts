@@ -73,6 +73,40 @@ describe('streams against the simulator', { timeout: 60_000 }, () => {
     expect(ticker.code).toBe('KRW-BTC')
   })
 
+  it('myOrder and myAsset decode to the same typed events in all four formats', async () => {
+    sim = await startUpbitSimulator({ balances: { KRW: '10000000' } })
+    const seen: Record<string, Array<MyOrderEvent | MyAssetEvent>> = {}
+    const all: UpbitStreams[] = []
+    let client: ReturnType<typeof createUpbitClient> | undefined
+    for (const format of ['DEFAULT', 'SIMPLE', 'JSON_LIST', 'SIMPLE_LIST'] as StreamFormat[]) {
+      const started = await startStreams(sim, { format })
+      client = started.client
+      all.push(started.streams)
+      const list: Array<MyOrderEvent | MyAssetEvent> = []
+      seen[format] = list
+      const orders = started.streams.subscribe('myOrder')
+      const assets = started.streams.subscribe('myAsset')
+      orders.on('data', (e) => list.push(e))
+      assets.on('data', (e) => list.push(e))
+      await Promise.all([orders.confirmed(), assets.confirmed()])
+    }
+    await client!.createOrder({ market: 'KRW-BTC', side: 'bid', ordType: 'price', price: '10000' })
+    const done = (l: Array<MyOrderEvent | MyAssetEvent>) =>
+      l.some((e) => e.type === 'myOrder' && e.state === 'done') && l.some((e) => e.type === 'myAsset')
+    await until(() => Object.values(seen).every(done), 'wait, trade, done and a balance in every format')
+    await Promise.all(all.map((s) => s.close()))
+    const normalise = (l: Array<MyOrderEvent | MyAssetEvent>) =>
+      l.map((e) => ({ ...e, timestamp: 0 })).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))
+    for (const format of ['SIMPLE', 'JSON_LIST', 'SIMPLE_LIST']) {
+      expect(normalise(seen[format]!), format).toEqual(normalise(seen.DEFAULT!))
+    }
+    const trade = seen.SIMPLE_LIST!.find((e): e is MyOrderEvent => e.type === 'myOrder' && e.state === 'trade')!
+    expect(trade.volume).toBe('0.0001')
+    expect(trade.trade_uuid).toBeTruthy()
+    const asset = seen.SIMPLE!.find((e): e is MyAssetEvent => e.type === 'myAsset')!
+    expect(asset.assets.find((a) => a.currency === 'KRW')?.balance).toBe('9989995')
+  })
+
   it('candles are upserted by start time: repeats replace, the previous candle arriving first is kept', async () => {
     sim = await startUpbitSimulator({ markets: { 'KRW-BTC': (step) => String(100_000_000 + step * 1000) } })
     sim.advance(3)
