@@ -20,6 +20,7 @@ import {
   type SeriesChart,
   syncTimeRange,
 } from './charts.js'
+import { formatNumber, pick, ratiosText } from './figures.js'
 import { money, quoteOf, ratio, signedMoney, time, toneOf, volume } from './format.js'
 import { renderQuality, renderReport } from './report.js'
 
@@ -84,16 +85,6 @@ function text(id: string, value: string, tone: string = '') {
   const el = $(id)
   el.textContent = value
   el.className = tone
-}
-
-function pick(source: unknown, ...names: string[]): unknown {
-  if (typeof source !== 'object' || source === null) return undefined
-  for (const name of names) {
-    let value: unknown = source
-    for (const part of name.split('.')) value = (value as Record<string, unknown> | undefined)?.[part]
-    if (value !== undefined && value !== null) return value
-  }
-  return undefined
 }
 
 // ---- health badges and footer: refreshed from /ws and every 15 s, never left at their load-time values ----
@@ -246,20 +237,6 @@ function renderStats(performance: unknown, portfolio: unknown) {
   } else {
     text('kpi-equity-sub', 'starting balance unknown: set STARTING_BALANCE')
   }
-}
-
-/** Sharpe and Sortino when trade-log computes them, else how many daily returns they still wait for. */
-function ratiosText(performance: unknown): string {
-  const sharpe = pick(performance, 'sharpe')
-  const sortino = pick(performance, 'sortino')
-  const days = ((pick(performance, 'dailyReturns') as unknown[] | undefined) ?? []).length
-  if (sharpe === undefined && sortino === undefined) return `Sharpe, Sortino after 30 daily returns (${days} so far)`
-  return `Sharpe ${formatNumber(sharpe)} · Sortino ${formatNumber(sortino)}`
-}
-
-function formatNumber(value: unknown): string {
-  const number = Number(value)
-  return value === null || value === undefined || !Number.isFinite(number) ? '–' : number.toFixed(2)
 }
 
 async function renderWallet() {
