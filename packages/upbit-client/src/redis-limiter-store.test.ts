@@ -98,6 +98,35 @@ describe('Redis limiter store', () => {
     )
   })
 
+  it('one round trip to Redis per reservation: 40 reservations cost 40 commands, the script run by its SHA', async () => {
+    const pocket = newPocket()
+    // No heartbeat during the count (the first one, the join, runs before it).
+    const { store } = processOn(pocket, { heartbeatMs: 600_000 })
+    await store.reserve(slot(Date.now(), { limit: 1000, intervalMs: 1000 }))
+    const monitor = await new Redis(server.url).monitor()
+    const commands: string[] = []
+    monitor.on('monitor', (_time: string, args: string[], source: string) => {
+      if (source !== 'lua') commands.push(String(args[0]).toLowerCase())
+    })
+    // A marker through the monitor itself tells when MONITOR is live, and when every counted command has arrived.
+    const marker = new Redis(server.url)
+    const mark = async (name: string) => {
+      await marker.echo(name)
+      await vi.waitFor(() => expect(commands).toContain('echo'), { timeout: 20_000, interval: 10 })
+      commands.length = 0
+    }
+    await mark('start')
+    // 40 requests' reservations, each on a free slot (answers are awaited one by one: none is coalesced).
+    for (let i = 0; i < 40; i++) at(await store.reserve(slot(Date.now(), { limit: 1000, intervalMs: 1000 }, 'bulk')))
+    await marker.echo('end')
+    await vi.waitFor(() => expect(commands.at(-1)).toBe('echo'), { timeout: 20_000, interval: 10 })
+    commands.pop()
+    monitor.disconnect()
+    marker.disconnect()
+    expect(commands).toHaveLength(40)
+    expect(new Set(commands)).toEqual(new Set(['evalsha']))
+  })
+
   it("one process's Remaining-Req lowers what the others may send in that second", async () => {
     const pocket = newPocket()
     const a = processOn(pocket).store
