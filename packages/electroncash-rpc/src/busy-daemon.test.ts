@@ -28,6 +28,11 @@ function recorder() {
   return { events, hooks, sent, sends: () => events.filter((e) => e.hook === 'request').length }
 }
 
+/** Waits until the daemon holds the stalled request: under load a request the client sent may not have arrived yet. */
+async function heldByDaemon(daemon: { readonly stalled: number }) {
+  await vi.waitFor(() => expect(daemon.stalled).toBe(1), { timeout: 30_000 })
+}
+
 describe('probes answer within their budget while the daemon is busy', () => {
   it('a probe started during a 30 s network stall reports busy (degraded) with how long, before the stall ends', async () => {
     const daemon = await fakes.start({ networkStallSeconds: 30 })
@@ -61,6 +66,7 @@ describe('probes answer within their budget while the daemon is busy', () => {
     const error = await client.createNewAddress({}, { queueTimeoutMs: 20 }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(DaemonBusyError)
     expect(error).toMatchObject({ sent: false, code: 'busy', method: 'createnewaddress' })
+    await heldByDaemon(daemon)
     await daemon.releaseStalled()
     await first
     expect(daemon.calls.map((c) => c.method)).toEqual(['getbalance'])
@@ -84,6 +90,7 @@ describe('a call the daemon may still be running is never re-sent', () => {
     const next = client.version()
     await vi.waitFor(() => expect(client.endpoints()[0]?.waiting).toBe(1), { timeout: 30_000 })
     expect(rec.sends()).toBe(1)
+    await heldByDaemon(daemon)
     await daemon.releaseStalled()
     expect(await next).toBe('4.4.5')
     expect(daemon.calls.map((c) => c.method)).toEqual(['getbalance', 'version'])
@@ -129,7 +136,7 @@ describe('a call the daemon may still be running is never re-sent', () => {
     }
     expect(balance).toEqual({ confirmed: 0n, unconfirmed: 0n, unmatured: 0n })
     expect(backup.calls.map((c) => c.method)).toEqual(['getbalance'])
-    expect(primary.stalled).toBe(1)
+    await heldByDaemon(primary)
     await primary.releaseStalled()
     expect(primary.calls.map((c) => c.method)).toEqual(['getbalance'])
   })
