@@ -75,8 +75,8 @@ export interface PaymentsOptions {
   /**
    * `http(s)://<host the daemon reaches>/payments/daemon-notify/<secret>`: each invoice's address is registered with
    * the daemon's `notify`, whose POSTs to that path make the watcher poll at once (payments seen in well under a
-   * second instead of at the next poll). A function is read at each creation (tests, a port chosen at start).
-   * Default: none (polling only).
+   * second instead of at the next poll); registered again after a daemon restart (see the package's `notifyUrl`).
+   * A function is read at each registration (tests, a port chosen at start). Default: none (polling only).
    */
   notifyUrl?: string | (() => string) | undefined
   /** Clock, Unix ms (tests). Default: `Date.now`. */
