@@ -22,7 +22,10 @@ import { shiftDayKey as shiftDay } from './time.js'
 export interface FollowOptions<N extends string> {
   /** Entry kind, e.g. `trades`. */
   kind: N
-  /** `'now'` delivers only entries appended from now on; a cursor resumes right after that entry. Default `'now'`. */
+  /**
+   * `'now'` delivers only entries appended from now on; a cursor resumes right after that entry (then every append,
+   * whatever its time; a late fill older than the cursor appended before the resume is not delivered). Default `'now'`.
+   */
   from?: 'now' | string
   /** Watch the directory with `fs.watch` for low latency. `false` polls only. Default `true`. */
   watch?: boolean
@@ -74,6 +77,11 @@ interface Tracked {
   offset: number | undefined
   line: number
   startSize: number
+  /**
+   * Resuming from a cursor: the bytes this file held when following began. Only lines that start below it are
+   * compared with the cursor; anything appended later is new, whatever its time (a late fill older than the cursor).
+   */
+  resumeBelow?: number
   /** Open for the newest two days' files, so a file replaced by rename can be drained from its old descriptor. */
   handle: FileHandle | undefined
 }
@@ -123,7 +131,7 @@ class FollowerImpl<T> extends EventEmitter<FollowerEvents<T>> implements Followe
     // Files up to one day older than the cursor's may hold later instants (another zone's writer): read from 0.
     const resumeDay = this.resumeAfter ? (parseLogFileName(this.resumeAfter.file)?.day ?? '00000000') : undefined
     for (const file of files) {
-      if (resumeDay !== undefined && file.day >= shiftDay(resumeDay, -1)) await this.track(file, 'start')
+      if (resumeDay !== undefined && file.day >= shiftDay(resumeDay, -1)) await this.track(file, 'start', true)
       else await this.track(file, 'end')
     }
     await this.keepNewestOpen(files)
@@ -170,8 +178,11 @@ class FollowerImpl<T> extends EventEmitter<FollowerEvents<T>> implements Followe
     return files.sort(compareLogFiles)
   }
 
-  /** Starts tracking `file`: from its start, or from its end as it is now (counted lazily, when it grows). */
-  private async track(file: LogFile, from: 'start' | 'end'): Promise<Tracked | undefined> {
+  /**
+   * Starts tracking `file`: from its start, or from its end as it is now (counted lazily, when it grows). `resuming`:
+   * what it holds now is compared with the cursor.
+   */
+  private async track(file: LogFile, from: 'start' | 'end', resuming = false): Promise<Tracked | undefined> {
     let info: Awaited<ReturnType<typeof stat>>
     try {
       info = await stat(file.path)
@@ -181,7 +192,15 @@ class FollowerImpl<T> extends EventEmitter<FollowerEvents<T>> implements Followe
     if (!info.isFile()) return undefined
     const state: Tracked =
       from === 'start'
-        ? { file, ino: info.ino, offset: 0, line: 0, startSize: 0, handle: undefined }
+        ? {
+            file,
+            ino: info.ino,
+            offset: 0,
+            line: 0,
+            startSize: 0,
+            handle: undefined,
+            ...(resuming ? { resumeBelow: info.size } : {}),
+          }
         : { file, ino: info.ino, offset: undefined, line: 0, startSize: info.size, handle: undefined }
     this.tracked.set(file.name, state)
     return state
@@ -353,9 +372,14 @@ class FollowerImpl<T> extends EventEmitter<FollowerEvents<T>> implements Followe
           state.offset = offset
           continue
         }
+        // Lines that were in the file at the resume are compared with the cursor; find where each starts.
+        const resumeBelow = this.resumeAfter ? (state.resumeBelow ?? 0) : 0
+        let lineStart = offset
         let index = 0
         for (const raw of split.lines) {
           index++
+          const startedBelow = lineStart < resumeBelow
+          if (resumeBelow > lineStart) lineStart = offset + chunk.indexOf(10, lineStart - offset) + 1
           state.line++
           const where = { file: state.file.path, line: state.line }
           if (split.notUtf8?.has(index)) {
@@ -375,7 +399,7 @@ class FollowerImpl<T> extends EventEmitter<FollowerEvents<T>> implements Followe
           if (outcome.type === 'unsupported') diagnostics.push({ ...where, reason: outcome.reason, code: 'unsupported' })
           if (outcome.type !== 'entry') continue
           const position = { tsMs: outcome.entry.tsMs, file: state.file.name, line: state.line }
-          if (this.resumeAfter && comparePositions(position, this.resumeAfter) <= 0) continue
+          if (startedBelow && comparePositions(position, this.resumeAfter!) <= 0) continue
           records.push({ entry: outcome.entry as T, file: state.file.path, line: state.line, cursor: encodeCursor(position) })
         }
         offset += split.consumed
