@@ -349,6 +349,57 @@ describe('where our conventions differ from quantstats and freqtrade', () => {
     expect(wins.profitFactor).toBeNull()
     expect(wins.reasons.profitFactor).toBe('no losing round trips')
   })
+
+  it('Sortino: daily returns of the equity curve, where freqtrade’s backtest takes the losing trades’ population std', () => {
+    // Five round trips a day apart, starting balance 1000: +20, −10, −30, +5, −5.
+    const exits = ['120', '90', '70', '105', '95']
+    const log = exits.flatMap((price, day) => [
+      fill(AUG_1 + day * DAY, 'buy', '1', '100', '100'),
+      fill(AUG_1 + day * DAY + 12 * HOUR, 'sell', '1', price, price),
+    ])
+    const trips = performance(log, { startingBalance: '1000', minDaysForRatios: 2 })
+    const days = trips.dailyReturns.map((day) => day.return)
+    const mean = days.reduce((a, b) => a + b, 0) / days.length
+    const downside = Math.sqrt(days.reduce((a, b) => a + Math.min(b, 0) ** 2, 0) / (days.length - 1))
+    expect(trips.sortino).toBeCloseTo((mean / downside) * Math.sqrt(365), 5) // daily returns are given to 8 decimals
+    // freqtrade calculate_sortino: r_i = profit_abs / starting balance, mean = Σ r_i / days of the range (4 whole
+    // days from the first open to the last close), over np.std (n, not n − 1) of the losing r_i only.
+    const perTrade = trips.closedTrades.map((trade) => Number(trade.profit) / 1000)
+    expect(perTrade).toEqual([0.02, -0.01, -0.03, 0.005, -0.005])
+    const losing = perTrade.filter((r) => r < 0)
+    const losingMean = losing.reduce((a, b) => a + b, 0) / losing.length
+    const losingStd = Math.sqrt(losing.reduce((a, b) => a + (b - losingMean) ** 2, 0) / losing.length)
+    const freqtrade = (perTrade.reduce((a, b) => a + b, 0) / 4 / losingStd) * Math.sqrt(365)
+    expect(trips.sortino).not.toBeCloseTo(freqtrade, 1)
+  })
+
+  it('Alpha: the whole span’s return less beta × buy and hold, where quantstats annualises a daily alpha (× 252)', () => {
+    // Half the account in the market: 500 cash and 5 BTC, never rebalanced; one snapshot a day.
+    const prices = ['100', '110', '95', '120', '114']
+    const log: EquityEntry[] = prices.map((price, day) => {
+      const value = new Big(price).times(5).toFixed()
+      return {
+        ts: new Date(AUG_1 + day * DAY + 12 * HOUR).toISOString(),
+        tsMs: AUG_1 + day * DAY + 12 * HOUR,
+        cash: '500',
+        positions: [{ market: 'KRW-BTC', volume: '5', price, value }],
+        total: new Big(value).plus(500).toFixed(),
+      }
+    })
+    const half = performance(log, { minDaysForRatios: 2 })
+    const r = half.dailyReturns.map((day) => day.return)
+    const b = prices.slice(1).map((price, i) => Number(price) / Number(prices[i]) - 1)
+    const mean = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length
+    const cov = (xs: number[], ys: number[]) =>
+      xs.reduce((a, x, i) => a + (x - mean(xs)) * (ys[i]! - mean(ys)), 0) / (xs.length - 1)
+    const beta = cov(r, b) / cov(b, b)
+    expect(half.beta).toBeCloseTo(beta, 6)
+    expect(half).toMatchObject({ totalReturn: 0.07, buyAndHoldReturn: 0.14 }) // 1070 / 1000, 114 / 100
+    expect(half.alpha).toBeCloseTo(0.07 - beta * 0.14, 7)
+    // quantstats greeks(): (mean(r) − beta × mean(b)) × 252.
+    const quantstats = (mean(r) - beta * mean(b)) * 252
+    expect(half.alpha).not.toBeCloseTo(quantstats, 1)
+  })
 })
 
 describe('a large generated log against a plain second implementation', () => {
