@@ -258,4 +258,43 @@ describe('webhook sender', () => {
     ])
     expect(new Set(payloads.map((p) => p.eventId)).size).toBe(4)
   })
+
+  it('with the watcher: expired, paid late and invalid are delivered too, with the states they led to', async () => {
+    const hook = await receiver()
+    let clock = Date.UTC(2026, 10, 22)
+    const daemon = await fakes.start({ now: () => clock })
+    const store = createMemoryInvoiceStore()
+    const sender = createWebhookSender({ store, url: hook.url, secret, now: () => clock })
+    const watcher = createPaymentWatcher(fakes.connect(daemon), { store, webhooks: sender, now: () => clock })
+    sender.start()
+    cleanups.push(() => sender.stop())
+    const late = await watcher.createInvoice({ amount: 5_000n, expiresInSeconds: 60, force: true })
+    const vanishing = await watcher.createInvoice({ amount: 6_000n, force: true })
+    await watcher.check()
+    clock += 61_000
+    const txid = daemon.credit(vanishing.address, 6_000n)
+    await watcher.check()
+    daemon.credit(late.address, 5_000n)
+    daemon.wallet.transactions.splice(
+      daemon.wallet.transactions.findIndex((tx) => tx.txid === txid),
+      1,
+    ) // dropped from the mempool (double spent)
+    await watcher.check()
+    await hook.received(8)
+    const payloads = hook.calls.map((call) => JSON.parse(call.body) as WebhookPayloadV1)
+    const of = (id: string) =>
+      payloads.filter((p) => p.invoice.id === id).map((p) => [p.type, p.invoice.status, p.invoice.additionalStatus])
+    expect(of(late.id)).toEqual([
+      ['invoice.created', 'New', 'None'],
+      ['invoice.expired', 'Expired', 'None'],
+      ['invoice.payment_received', 'Expired', 'PaidLate'],
+      ['invoice.paid_late', 'Expired', 'PaidLate'],
+    ])
+    expect(of(vanishing.id)).toEqual([
+      ['invoice.created', 'New', 'None'],
+      ['invoice.payment_received', 'Processing', 'None'],
+      ['invoice.processing', 'Processing', 'None'],
+      ['invoice.invalid', 'Invalid', 'None'],
+    ])
+  })
 })
