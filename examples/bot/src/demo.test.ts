@@ -122,6 +122,9 @@ heavy('pnpm demo', () => {
     if (dir?.includes('/examples/bot/logs/demo-')) demoDirs.push(dir) // removed after the test, whatever happens
     expect(exit, `${out()}\n${demo.stderr()}`).toEqual({ code: 0, signal: null })
     expect(out()).toContain('SIGINT: stopping the bot, the server and the daemon')
+    // Every part came up from source, before any build (a subpath missing from the bot's tsconfig "paths" once sent
+    // the server to an unbuilt dist/: "server NOT STARTED").
+    expect(out()).toMatch(/^ {2}server +http:\/\/127\.0\.0\.1:\d+ \(API and dashboard, BCH payments\)$/m)
     expect(out()).toMatch(/Stopped after \d+ cycles\. Trade log \(\d+ files\)/)
     expect(`${out()}${demo.stderr()}`).not.toMatch(/ELIFECYCLE|Command failed|\bWARN\b|npm warn/)
     await until(() => !groupAlive(demo.child.pid!), 30_000, 'every process of the demo to exit')
