@@ -147,5 +147,5 @@ if (failures.length > 0) {
   process.exit(1)
 }
 console.log(
-  `\ncheck:packages: ${packages.length} packages, ${checks.length} entry points, ${binaries.length} Node versions, every README CLI form: all good`,
+  `\ncheck:packages: ${packages.length} packages, ${checks.length} entry points, ${binaries.length} Node versions, ${only ? 'CLI forms not run (--only)' : 'every README CLI form'}: all good`,
 )
