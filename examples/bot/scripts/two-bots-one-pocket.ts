@@ -21,6 +21,8 @@ import { startUpbitSimulator } from '@tradekit/upbit-client/testing'
 import { startRedisServer } from '../../../test-support/redis-server.js'
 
 const { values } = parseArgs({
+  // `pnpm two-bots -- --bots 4` hands the script the `--` too: skip it.
+  args: process.argv.slice(2).filter((arg, i) => i > 0 || arg !== '--'),
   options: {
     bots: { type: 'string', default: '2' },
     cycles: { type: 'string', default: '12' },
