@@ -11,6 +11,7 @@ import {
   createSeriesMarkers,
   HistogramSeries,
   type IChartApi,
+  type IRange,
   type ISeriesApi,
   type ISeriesMarkersPluginApi,
   type SeriesMarker,
@@ -42,7 +43,7 @@ function baseChart(el: HTMLElement, quote: string): IChartApi {
   })
 }
 
-/** What the browser test reads back: points drawn and the visible time range, as data attributes. */
+/** What the browser test reads back: points drawn and the visible range (times and bar indexes), as data attributes. */
 function expose(el: HTMLElement, chart: IChartApi, points: () => number) {
   const write = () => {
     el.dataset['points'] = String(points())
@@ -51,6 +52,9 @@ function expose(el: HTMLElement, chart: IChartApi, points: () => number) {
       el.dataset['from'] = String(range.from)
       el.dataset['to'] = String(range.to)
     }
+    // In bar indexes: the newest bar (index points - 1) is drawn whole when this reaches half a bar past it.
+    const logical = chart.timeScale().getVisibleLogicalRange()
+    if (logical) el.dataset['logicalTo'] = String(logical.to)
   }
   chart.timeScale().subscribeVisibleTimeRangeChange(write)
   return write
@@ -135,6 +139,8 @@ export interface SeriesChart {
   chart: IChartApi
   set(points: readonly { time: UTCTimestamp; value: number; color?: string }[]): void
   add(point: { time: UTCTimestamp; value: number }): void
+  /** Shows the period `range` covers (the price chart's visible range). */
+  show(range: IRange<Time>): void
 }
 
 function dedupe<T extends { time: UTCTimestamp }>(points: readonly T[]): T[] {
@@ -147,28 +153,55 @@ function dedupe<T extends { time: UTCTimestamp }>(points: readonly T[]): T[] {
   return out
 }
 
-/** One line-like series that follows its container, with the data attributes the browser test reads. */
+/** Index of the last of `times` (ascending) at or before `time`, or -1. */
+function lastAtOrBefore(times: readonly number[], time: number): number {
+  let low = 0
+  let high = times.length
+  while (low < high) {
+    const middle = (low + high) >>> 1
+    if (times[middle]! <= time) low = middle + 1
+    else high = middle
+  }
+  return low - 1
+}
+
+/**
+ * One line-like series that follows its container, with the data attributes the browser test reads. `wholeBars`:
+ * each point is a bar standing for the period from its time (a day), so the range shown starts at the bar holding
+ * its start and ends half a bar past the bar holding its end; setVisibleRange would cut both edge bars in half.
+ */
 function seriesChart(
   el: HTMLElement,
   quote: string,
   addSeries: (chart: IChartApi) => ISeriesApi<'Area' | 'Histogram'>,
+  wholeBars = false,
 ): SeriesChart {
   const chart = baseChart(el, quote)
   const series = addSeries(chart)
-  let count = 0
-  const write = expose(el, chart, () => count)
+  let times: number[] = []
+  const write = expose(el, chart, () => times.length)
   return {
     chart,
     set(points) {
       const data = dedupe(points)
-      count = data.length
+      times = data.map((point) => point.time)
       series.setData(data)
       write()
     },
     add(point) {
       series.update(point)
-      count += 1
+      if (point.time > (times.at(-1) ?? Number.NEGATIVE_INFINITY)) times.push(point.time)
       write()
+    },
+    show(range) {
+      if (times.length === 0) return // no data yet: no time scale to move
+      if (!wholeBars) {
+        chart.timeScale().setVisibleRange(range)
+        return
+      }
+      const from = Math.max(0, lastAtOrBefore(times, range.from as number))
+      const to = Math.max(from, lastAtOrBefore(times, range.to as number))
+      chart.timeScale().setVisibleLogicalRange({ from: from - 0.5, to: to + 0.5 })
     },
   }
 }
@@ -184,7 +217,7 @@ export const equityChart = (el: HTMLElement, quote: string): SeriesChart =>
   )
 
 export const dailyChart = (el: HTMLElement, quote: string): SeriesChart =>
-  seriesChart(el, quote, (chart) => chart.addSeries(HistogramSeries, { priceLineVisible: false }))
+  seriesChart(el, quote, (chart) => chart.addSeries(HistogramSeries, { priceLineVisible: false }), true)
 
 export const equityPoints = (points: readonly EquityPoint[]) =>
   points.map((point) => ({ time: seconds(point.tsMs), value: Number(point.total) }))
@@ -199,17 +232,11 @@ export const dailyBars = (days: readonly DailyRow[]) =>
  * Keeps `followers` on the leader's visible time range: the equity and daily PnL charts show the period the price
  * chart shows, whatever the user zooms to.
  */
-export function syncTimeRange(leader: IChartApi, followers: IChartApi[]) {
+export function syncTimeRange(leader: IChartApi, followers: SeriesChart[]) {
   const follow = () => {
     const range = leader.timeScale().getVisibleRange()
     if (!range) return
-    for (const chart of followers) {
-      try {
-        chart.timeScale().setVisibleRange(range)
-      } catch {
-        // A follower with no data yet has no time scale to move.
-      }
-    }
+    for (const chart of followers) chart.show(range)
   }
   leader.timeScale().subscribeVisibleTimeRangeChange(follow)
   return follow

@@ -355,7 +355,7 @@ async function loadAll() {
       const price = priceChart($('chart-price'), quote)
       const equity = equityChart($('chart-equity'), quote)
       const daily = dailyChart($('chart-daily'), quote)
-      charts = { price, equity, daily, follow: syncTimeRange(price.chart, [equity.chart, daily.chart]) }
+      charts = { price, equity, daily, follow: syncTimeRange(price.chart, [equity, daily]) }
     }
     const candles = await api<CandlesResponse>(`/api/candles?market=${encodeURIComponent(market)}`)
     intervalMs = candles.intervalMs

@@ -157,6 +157,13 @@ describe.skipIf(inMatrix || !hasChromium)('dashboard in a real browser', () => {
       expect(Math.abs(equityTo! - priceTo!)).toBeLessThanOrEqual(before.intervalMs / 1000)
       expect(Math.abs(dailyFrom! - priceFrom!)).toBeLessThanOrEqual(86_400)
       expect(Math.abs(dailyTo! - priceTo!)).toBeLessThanOrEqual(86_400)
+      // The right-most daily PnL bar is drawn whole, not cut by the chart's edge.
+      const daily = await page.$eval('#chart-daily', (el) => ({
+        points: Number((el as HTMLElement).dataset['points']),
+        logicalTo: Number((el as HTMLElement).dataset['logicalTo']),
+      }))
+      expect(daily.points).toBeGreaterThan(1)
+      expect(daily.logicalTo).toBeGreaterThanOrEqual(daily.points - 1 + 0.5)
       expect(await page.locator('.u-legend').count()).toBe(0)
 
       // The reason is one line until clicked, then readable in full.
