@@ -6,6 +6,7 @@ import { doctor } from './doctor.js'
 import { TradeLogValidationError } from './errors.js'
 import { MAX_LINE_BYTES } from './lines.js'
 import { performance } from './performance.js'
+import { createPerformanceIndex } from './performance-checkpoint.js'
 import { createTradeLogReader } from './reader.js'
 import type { TradeEntry } from './schemas.js'
 import { AUG_1, DAY, HOUR, trade } from './test-support/entries.js'
@@ -150,6 +151,29 @@ describe('duplicate lines', () => {
       } while (cursor)
       expect(seen.sort()).toEqual(['o0', 'o1', 'o2', 'o3', 'o4', 'o5'])
     }
+  })
+
+  it('a day of 100 round trips appended to itself (beyond the reader’s last 32 entries): statistics count each fill once', async () => {
+    const dir = tempDir()
+    const day = Array.from({ length: 200 }, (_, i) =>
+      trade(AUG_1 + i * 60_000, {
+        orderId: `o${i}`,
+        side: i % 2 ? 'sell' : 'buy',
+        volume: '1',
+        price: i % 2 ? '110' : '100',
+        funds: i % 2 ? '110' : '100',
+        fee: '0',
+      }),
+    )
+    const once = day.map(line).join('')
+    writeFileSync(join(dir, 'trades_20250801.jsonl'), `${once}${once}`)
+    // The reader's stream finds repeats out of time order only among its last 32 entries (README).
+    const { entries } = await readAll(dir)
+    expect(entries.length).toBeGreaterThan(200)
+    const report = performance(entries)
+    expect(report).toMatchObject({ fills: 200, tradeCount: 100, realizedPnl: '1000' })
+    const index = createPerformanceIndex({ reader: createTradeLogReader({ dir, now: LATER }), cacheFile: false })
+    expect(await index.result()).toMatchObject({ fills: 200, tradeCount: 100, realizedPnl: '1000' })
   })
 
   it('the same fill in two files of a day (a copied instance file) is counted once', async () => {

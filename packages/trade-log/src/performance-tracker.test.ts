@@ -106,6 +106,16 @@ describe('createPerformanceTracker', () => {
     expect(before).toEqual(performance([first, second], { startingBalance: '1000' }))
   })
 
+  it('counts a fill added again at its time once (same fillIdentity), and another fill at that time as its own', () => {
+    const buy = trade(AUG_1, { side: 'buy', volume: '1', price: '100', funds: '100', fee: '0', orderId: 'b' })
+    const otherBuy = { ...buy, orderId: 'b2' }
+    const sell = trade(AUG_1 + HOUR, { side: 'sell', volume: '2', price: '110', funds: '220', fee: '0', orderId: 's' })
+    const tracker = createPerformanceTracker()
+    for (const fill of [buy, otherBuy, buy, otherBuy, sell, sell]) tracker.add(fill)
+    expect(tracker.result()).toMatchObject({ fills: 3, tradeCount: 1, realizedPnl: '20' })
+    expect(performance([sell, buy, otherBuy, sell, buy])).toMatchObject({ fills: 3, realizedPnl: '20' })
+  })
+
   it('refuses an equity snapshot older than the last snapshot, but takes snapshots older than the last fill', () => {
     const tracker = createPerformanceTracker()
     tracker.add(trade(AUG_1 + 5 * HOUR))

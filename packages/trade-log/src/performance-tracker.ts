@@ -10,6 +10,7 @@ import { buyAndHoldMarkets, buyAndHoldValues, createPriceNotes, emptyPrices } fr
 import { MIN_DAYS_FOR_RATIOS, MIN_TRADES_FOR_SQN, PERIODS_PER_YEAR, type PerformanceFigure } from './conventions.js'
 import { decimalPlaces, divRound, formatDecimal, formatUnits, pow10, toUnits, unitsToBig } from './decimal.js'
 import { addDrawdownPoint, drawdownFigures, emptyDrawdown, underwaterFigures } from './drawdown.js'
+import { fillIdentity } from './duplicates.js'
 import { TradeLogUsageError } from './errors.js'
 import { createDayKeys, createIsoTimes } from './fast-time.js'
 import { applyFill, emptyBook, fillPlaces, fillUnits, scaleFor } from './ledger.js'
@@ -48,7 +49,8 @@ export interface PerformanceTracker {
   /**
    * Adds a fill or an equity snapshot. Fills must come in time order, and so must snapshots (the two may
    * interleave freely; equal times keep their order). An earlier entry throws `TradeLogUsageError` and changes
-   * nothing: sort first, or use `performance()`, which sorts.
+   * nothing: sort first, or use `performance()`, which sorts. A fill equal to one added at the same time (same
+   * `fillIdentity`) is the same fill and is counted once.
    */
   add(entry: TradeEntry | EquityEntry): void
   /** Exactly what `performance(entries, options)` returns for the entries added so far. */
@@ -326,6 +328,25 @@ export function createPerformanceTracker(options: PerformanceTrackerOptions = {}
 
   const notePrice = createPriceNotes(d.prices)
 
+  // The fills added at the latest time, to count a repeated one once (by `fillIdentity`): a line repeated further
+  // back than the reader's duplicate filter reaches (a big day file appended to itself) is adjacent once sorted.
+  // Identities are built only when a second fill shares a time. Not kept in the state: a resumed tracker does not
+  // know the fills at its last time (an index's checkpoint ends with a day, so its next fill has a later time).
+  let firstAtTime: TradeEntry | undefined
+  let identitiesAtTime: Set<string> | undefined
+  function repeatsOneAtItsTime(fill: TradeEntry): boolean {
+    if (fill.tsMs !== d.lastFillMs || firstAtTime === undefined) {
+      firstAtTime = fill
+      identitiesAtTime = undefined
+      return false
+    }
+    identitiesAtTime ??= new Set([fillIdentity(firstAtTime)])
+    const identity = fillIdentity(fill)
+    if (identitiesAtTime.has(identity)) return true
+    identitiesAtTime.add(identity)
+    return false
+  }
+
   function addFill(fill: TradeEntry) {
     if (d.lastFillMs !== null && fill.tsMs < d.lastFillMs) {
       throw new TradeLogUsageError(
@@ -338,6 +359,7 @@ export function createPerformanceTracker(options: PerformanceTrackerOptions = {}
     ensureScale(places)
     const { scale } = d
     const amounts = fillUnits(fill, scale)
+    if (repeatsOneAtItsTime(fill)) return
     const at = fill.tsMs
     if (d.firstFillMs === null) {
       d.firstFillMs = at
