@@ -36,6 +36,19 @@ if (job.redisUrl) {
     onStatus: (event) => events.push({ ...event, cause: undefined, atMs: Date.now() - job.startAt }),
   })
 }
+// Slots given back, by reason: a send that would leave more than marginMs after its slot (`late`: a late wake on a
+// busy event loop) or a pause that outranks it (`pause`, e.g. Remaining-Req sec=0) takes a new slot at the back of
+// the queue. Counted to explain a slow burst.
+const released: Record<'late' | 'pause', number> = { late: 0, pause: 0 }
+if (store) {
+  const shared = store
+  const release = shared.release.bind(shared)
+  shared.release = (group, id, at) => {
+    const reason = shared.hold(group).pausedUntil > at ? 'pause' : 'late'
+    released[reason] = (released[reason] ?? 0) + 1
+    release(group, id, at)
+  }
+}
 const sent: Array<[string, number]> = []
 const statuses: Record<number, number> = {}
 const client = createUpbitClient({
@@ -95,7 +108,7 @@ if (job.steadyMs) {
   work.sort(() => Math.random() - 0.5)
   await Promise.all(work.map((call) => call()))
 }
-console.log(JSON.stringify({ finished, failed, statuses, sent, events }))
+console.log(JSON.stringify({ finished, failed, statuses, sent, events, released }))
 await store?.close()
 redis?.disconnect()
 process.exit(0)
