@@ -239,6 +239,19 @@ describe('payment watcher: states', () => {
     expect(daemon.notifications().filter((n) => n.url === notifyUrl)).toHaveLength(4)
   })
 
+  it('with notifyUrl, polls leave the invoices another watcher on the store created to it (its creator registered them)', async () => {
+    const store = createMemoryInvoiceStore()
+    const daemon = await fakes.start()
+    const options = { store, pollIntervalMs: 600_000, notifyUrl: 'http://127.0.0.1:9/n' }
+    const creator = createPaymentWatcher(fakes.connect(daemon), options)
+    const replica = createPaymentWatcher(fakes.connect(daemon), options)
+    await creator.createInvoice({ amount: 1_500n })
+    while (!daemon.calls.some((c) => c.method === 'notify')) await new Promise((resolve) => setTimeout(resolve, 10))
+    await replica.check()
+    await replica.check()
+    expect(daemon.calls.filter((c) => c.method === 'notify')).toHaveLength(1)
+  })
+
   it('with notifyUrl, start() registers the callbacks of invoices made before this process', async () => {
     const store = createMemoryInvoiceStore()
     const { daemon, watcher: before } = await setup({ store })

@@ -218,6 +218,8 @@ export function createPaymentWatcher(client: ElectronCashClient, options: Paymen
   let openIntents = 0
   /** Addresses this process registered with the daemon's `notify`; cleared when a poll fails (the daemon may restart). */
   const registered = new Set<string>()
+  /** Set by start() and by a failed poll: the next poll that reaches the daemon registers the watched addresses. */
+  let registerWatched = false
 
   async function eventsFor(invoice: Invoice, steps: readonly Step[], marked = false): Promise<InvoiceEvent[]> {
     const known = await store.eventsOf(invoice.id)
@@ -356,11 +358,16 @@ export function createPaymentWatcher(client: ElectronCashClient, options: Paymen
     } catch (error) {
       lastPollError = { at: nowMs, message: (error as Error).message }
       registered.clear()
+      registerWatched = true
       throw error
     }
     lastPollAt = nowMs
     lastPollError = null
-    await registerCallbacks(open)
+    if (registerWatched) {
+      // Only then: another replica registers the invoices it creates, and each registration adds a callback.
+      registerWatched = false
+      await registerCallbacks(open)
+    }
     const rawRequests = (outcomes[0] as { result: unknown }).result
     const requests = readRequests(rawRequests)
     const balances = readBalances((outcomes[1] as { result: unknown }).result)
@@ -647,6 +654,7 @@ export function createPaymentWatcher(client: ElectronCashClient, options: Paymen
     if (running) return
     await store.load()
     // Invoices from before this process: the first poll registers their callbacks (the daemon may have restarted too).
+    registerWatched = true
     running = true
     await runPoll()
   }
