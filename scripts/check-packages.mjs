@@ -1,5 +1,6 @@
 // What a user of the published packages gets, checked end to end:
-//   1. no declared runtime dependency goes unused (scripts/lib/unused-deps.mjs);
+//   1. no declared runtime dependency goes unused (scripts/lib/unused-deps.mjs), and a fresh clone's
+//      `pnpm install` prints no warning (scripts/lib/install-warnings.mjs);
 //   2. each package is packed with its dist/ removed first, so the tarball only has code if `prepack` built it;
 //      the tarball holds LICENSE, README, the bins and the entry points; publint --strict and attw pass;
 //   3. the tarballs are installed with plain npm into a fresh project outside the workspace, every entry point is
@@ -13,6 +14,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { cleanEnv } from './lib/clean-env.mjs'
+import { installWarnings } from './lib/install-warnings.mjs'
 import { EXTRA_NODE_MAJORS, nodeBinary } from './lib/node-binaries.mjs'
 import { unusedDependencies } from './lib/unused-deps.mjs'
 
@@ -36,6 +38,12 @@ for (const { workspace, dependency } of unused) {
   failures.push(`${workspace}: unused dependency ${dependency}`)
 }
 if (unused.length === 0) console.log('  every dependency of packages/* and examples/* is imported')
+
+console.log("\n== a fresh clone's pnpm install prints no warning (manifests and bins, no dist/)")
+const warnings = await installWarnings(root).catch((error) => [error.message])
+for (const line of warnings) console.error(`  ${line.trim()}`)
+if (warnings.length > 0) failures.push('pnpm install on a fresh clone printed warnings')
+else console.log('  no warning')
 
 const work = mkdtempSync(join(tmpdir(), 'tradekit-consumer-'))
 const tarballs = join(work, 'tarballs')
