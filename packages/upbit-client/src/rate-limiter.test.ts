@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises'
 import { describe, expect, it, vi } from 'vitest'
 import { UpbitBanError } from './errors.js'
 import { createRateLimiter, realClock } from './rate-limiter.js'
@@ -224,24 +225,30 @@ describe('rate limiter', () => {
   })
 
   it('the real clock never ends a sleep before Date.now() reaches its end, even when the timer fires early', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    // Real timers with a frozen wall clock: every timer the sleep sets fires "early" as far as Date.now() can tell.
     const now = vi.spyOn(Date, 'now').mockReturnValue(1_000)
     try {
       let done = false
-      const sleeping = realClock.sleep(100).then(() => {
+      const sleeping = realClock.sleep(20).then(() => {
         done = true
       })
-      now.mockReturnValue(1_090) // the timer fires, but the wall clock says only 90 ms have passed
-      await vi.advanceTimersByTimeAsync(100)
+      await delay(60) // three of the sleep's timers have fired by now (a timer set earlier and shorter fires first)
       expect(done).toBe(false)
-      now.mockReturnValue(1_100)
-      await vi.advanceTimersByTimeAsync(10)
+      now.mockReturnValue(1_020)
       await sleeping
       expect(done).toBe(true)
     } finally {
       now.mockRestore()
-      vi.useRealTimers()
     }
+  })
+
+  it("the real clock: an aborted sleep rejects with the signal's reason, at once", async () => {
+    const controller = new AbortController()
+    const reason = new Error('stopped by the caller')
+    const sleeping = realClock.sleep(60_000, controller.signal)
+    controller.abort(reason)
+    await expect(sleeping).rejects.toBe(reason)
+    await expect(realClock.sleep(60_000, controller.signal)).rejects.toBe(reason)
   })
 
   it('confirm: a slot about to be used later than the margin (held up since it was taken) is given back and refused', async () => {

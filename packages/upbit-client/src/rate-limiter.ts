@@ -3,6 +3,7 @@
  * header, queues callers in order instead of failing, pauses a group on 429 and stops it on a 418 ban. The state
  * lives in a `LimiterStore`: in memory by default, or shared by every process on a pocket.
  */
+import { setTimeout as delay } from 'node:timers/promises'
 import type { RemainingReq, UpbitBanError } from './errors.js'
 import { createMemoryLimiterStore, type LimiterStore, type SlotRequest } from './limiter-store.js'
 
@@ -71,28 +72,17 @@ export interface LimiterClock {
 
 export const realClock: LimiterClock = {
   now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason)
-      // Node times a timer from the event loop's cached clock, which lags Date.now() after a busy stretch: the
-      // timer can then fire early by that lag. A limiter slot must not be used early, so sleep again for the rest.
-      const until = Date.now() + ms
-      let timer: NodeJS.Timeout
-      const wake = () => {
-        const left = until - Date.now()
-        if (left > 0) timer = setTimeout(wake, left)
-        else {
-          signal?.removeEventListener('abort', onAbort)
-          resolve()
-        }
-      }
-      timer = setTimeout(wake, ms)
-      const onAbort = () => {
-        clearTimeout(timer)
-        reject(signal?.reason)
-      }
-      signal?.addEventListener('abort', onAbort, { once: true })
-    }),
+  // Node times a timer from the event loop's cached clock, which lags Date.now() after a busy stretch: the timer
+  // can then fire early by that lag. A limiter slot must not be used early, so sleep again for the rest.
+  sleep: async (ms, signal) => {
+    const until = Date.now() + ms
+    try {
+      for (let left = ms; left > 0; left = until - Date.now()) await delay(left, undefined, { signal })
+    } catch (error) {
+      // Callers expect the signal's own reason, not the AbortError node:timers/promises rejects with.
+      throw signal?.aborted ? signal.reason : error
+    }
+  },
 }
 
 /** A set of group limiters sharing one configuration. */
