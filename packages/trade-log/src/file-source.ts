@@ -9,8 +9,8 @@ import { type FileHandle, open } from 'node:fs/promises'
 import { type CursorPosition, encodeCursor } from './cursor.js'
 import { TradeLogIoError } from './errors.js'
 import { kindsOfFile, type LogFile } from './files.js'
-import { checkStoredEntry, type EntryKind } from './kinds.js'
-import { isLegacyRecord, type LegacyTextHead, legacyErrorEntry, naiveTimeAssumption, parseLegacyTextLine } from './legacy.js'
+import { type EntryKind, storedEntryChecker } from './kinds.js'
+import { type LegacyTextHead, legacyErrorEntry, naiveTimeAssumption, parseLegacyTextLine } from './legacy.js'
 import { JsonRecordScanner } from './legacy-json.js'
 import {
   type Diagnostic,
@@ -19,7 +19,6 @@ import {
   interpretText,
   interpretValue,
   invalidUtf8Lines,
-  LEGACY_KINDS,
   type LineOutcome,
   longerThan,
   nulReason,
@@ -267,7 +266,7 @@ async function* readLines(
 /** JSONL: one entry per line. */
 function jsonlHandler(file: LogFile, kind: EntryKind, options: ReadFileOptions, context: ReadContext): LineHandler {
   const validate = options.validate ?? true
-  const legacy = LEGACY_KINDS.has(kind.name)
+  const check = storedEntryChecker(kind)
   return {
     line(raw, hasNul, lineNo, out) {
       // The common line, one JSON object and nothing around it: interpretLine would clean nothing off it, so parse
@@ -277,8 +276,10 @@ function jsonlHandler(file: LogFile, kind: EntryKind, options: ReadFileOptions, 
         try {
           value = JSON.parse(raw)
         } catch {}
-        if (value !== undefined && !(legacy && isLegacyRecord(value))) {
-          const checked = checkStoredEntry(kind, value)
+        // No old bot's record passes the check (it has no `tsMs`, which every entry has): records take the general
+        // path, which reads them as the entries they stand for.
+        if (value !== undefined) {
+          const checked = check(value)
           if (checked.ok) {
             out.entry(checked.entry, lineNo)
             return

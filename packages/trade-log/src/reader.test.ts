@@ -218,6 +218,35 @@ describe('readEntries', () => {
     expect(page.diagnostics).toEqual([])
   })
 
+  it("reads an old bot's record on a JSONL line between entries as the fill it stands for", async () => {
+    const dir = tempDir()
+    const before = trade(AUG_1 + HOUR, { orderId: 'before' })
+    const after = trade(AUG_1 + 13 * HOUR, { orderId: 'after' })
+    writeFileSync(
+      join(dir, 'trades_20250801.jsonl'),
+      `${JSON.stringify(before)}\n${JSON.stringify(LEGACY_BUY)}\n${JSON.stringify(after)}\n`,
+    )
+    const expected = [
+      ['before', before.side, before.volume, before.price, before.tsMs],
+      ['legacy:trades_20250801.jsonl:2', 'buy', '0.001', '45000000', Date.parse(LEGACY_BUY.timestamp)],
+      ['after', after.side, after.volume, after.price, after.tsMs],
+    ]
+    const reader = createTradeLogReader({ dir })
+    const page = await reader.readEntries({ kind: 'trades', order: 'asc' })
+    expect(page.entries.map((entry) => [entry.orderId, entry.side, entry.volume, entry.price, entry.tsMs])).toEqual(expected)
+    expect(page.assumed).toContain(LEGACY_ASSUMPTIONS.fee)
+    expect(page.diagnostics).toEqual([])
+    // The stream validates every line on its way in (readEntries validates only the entries it returns).
+    const diagnostics: unknown[] = []
+    const streamed = []
+    const streaming = createTradeLogReader({ dir, onDiagnostic: (diagnostic) => diagnostics.push(diagnostic) })
+    for await (const record of streaming.stream({ kind: 'trades' })) {
+      streamed.push([record.entry.orderId, record.entry.side, record.entry.volume, record.entry.price, record.entry.tsMs])
+    }
+    expect(streamed).toEqual(expected)
+    expect(diagnostics).toEqual([])
+  })
+
   it('error: a malformed cursor or limit is a usage error', async () => {
     const dir = tempDir()
     const reader = createTradeLogReader({ dir })
