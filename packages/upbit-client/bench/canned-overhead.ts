@@ -6,8 +6,11 @@
 import { createUpbitClient } from '../src/index.js'
 import { upbitFixtures } from '../src/testing/index.js'
 
-/** Median CPU µs per call of `fetch(url).then(r => r.json())` and of `client.getTicker`, 8 in flight. */
-export async function cannedOverhead(): Promise<{ fetch: number; client: number }> {
+/**
+ * Median CPU µs per call of `fetch(url).then(r => r.json())`, of `client.getTicker`, and of `client.getTicker` with
+ * the per-attempt timeout off (what the timeout's signal costs inside undici's `Request`), 8 in flight.
+ */
+export async function cannedOverhead(): Promise<{ fetch: number; client: number; clientWithoutTimeout: number }> {
   const body = JSON.stringify([upbitFixtures.ticker])
   const canned = (url: string | URL | Request, init?: RequestInit) =>
     new Promise<Response>((resolve) => {
@@ -16,15 +19,17 @@ export async function cannedOverhead(): Promise<{ fetch: number; client: number 
     })
   const base = 'http://127.0.0.1:9'
   const client = createUpbitClient({ baseUrl: base, rateLimit: { enabled: false }, fetch: canned })
+  const untimed = createUpbitClient({ baseUrl: base, rateLimit: { enabled: false }, fetch: canned, timeoutMs: Infinity })
   const url = `${base}/v1/ticker?markets=KRW-BTC`
   const sides = {
     fetch: () => canned(url).then((r) => r.json()),
     client: () => client.getTicker({ markets: ['KRW-BTC'] }),
+    clientWithoutTimeout: () => untimed.getTicker({ markets: ['KRW-BTC'] }),
   }
-  const samples = { fetch: [] as number[], client: [] as number[] }
+  const samples = { fetch: [] as number[], client: [] as number[], clientWithoutTimeout: [] as number[] }
   const calls = 5000
   for (let rep = 0; rep < 9; rep++) {
-    for (const side of ['fetch', 'client'] as const) {
+    for (const side of ['fetch', 'client', 'clientWithoutTimeout'] as const) {
       let next = 0
       const before = process.cpuUsage()
       await Promise.all(
@@ -40,5 +45,9 @@ export async function cannedOverhead(): Promise<{ fetch: number; client: number 
     const sorted = [...values].sort((a, b) => a - b)
     return (sorted[(sorted.length - 1) >> 1]! + sorted[sorted.length >> 1]!) / 2
   }
-  return { fetch: median(samples.fetch), client: median(samples.client) }
+  return {
+    fetch: median(samples.fetch),
+    client: median(samples.client),
+    clientWithoutTimeout: median(samples.clientWithoutTimeout),
+  }
 }

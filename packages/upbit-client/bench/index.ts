@@ -1,8 +1,9 @@
 /**
  * `pnpm bench`: figures from the issue, each against a baseline measured in the same run, on loopback.
  * 1. Signed requests built per second (jsonwebtoken path) vs a bare node:crypto SHA-512 + HMAC JWT.
- * 2. Client vs raw fetch throughput against the simulator (goal ≥ 0.85), with two context lines: a raw fetch with a
- *    per-request timeout, and the client-side CPU per call with the network taken out (bench/canned-overhead.ts).
+ * 2. Client vs raw fetch throughput against the simulator (goal ≥ 0.85), with three context lines: a raw fetch with a
+ *    per-request timeout, the client-side CPU per call with the network taken out (bench/canned-overhead.ts), and
+ *    each side's CPU per call in this process on the loopback path itself.
  * 3. A burst of 300 mixed calls against the rate-limited simulator: zero 429s at ≥ 90% of the allowed rate.
  * 4. Streams (bench/streams.ts): decode + dispatch vs raw ws + JSON.parse; reconnect → confirmed p99; 50 drops while
  *    orders fill (every myOrder event exactly once); resubscribe storms (0 messages refused by the simulator).
@@ -75,9 +76,13 @@ async function throughput(): Promise<void> {
   }
   // Rounds of 8 in flight and `perRound` calls per side. The order of the sides cycles through all six
   // permutations, so each side runs first, second and last equally often and, within a round, follows each other
-  // side equally often (garbage one side leaves is collected while the next runs). Rounds last a few hundred ms,
-  // longer than a scheduler slice, so the verdict can use the median of per-round ratios: a load spike from
-  // another process spoils one round, not the run.
+  // side equally often (garbage one side leaves is collected while the next runs). The verdict is the median of
+  // per-round ratios: a load spike from another process spoils one round, not the run.
+  // A side's turn is 1,500 calls (~0.3 s quiet). With 300 calls (~60 ms) a young-generation GC pause (5–8 ms, one
+  // every ~70 ms, measured under load with --trace-gc) fell into a turn or did not, enough to move a round's ratio
+  // by ±10%; the middle half of one quiet run's rounds spanned 0.65–0.93. The warm-up (two rounds, 9,000 calls)
+  // lets V8 finish optimising undici's and the client's code: --trace-opt still showed 100+ functions optimised
+  // between calls 3,000 and 8,000.
   type Mode = keyof typeof modes
   // Fairness check: both sides fetch the same URL and get the same body.
   if (!isDeepStrictEqual(await modes.raw(), await modes.client())) throw new Error('bench: client and raw fetch disagree')
@@ -86,15 +91,20 @@ async function throughput(): Promise<void> {
     order.flatMap((b) => order.filter((c) => c !== a && c !== b && a !== b).map((c) => [a, b, c])),
   )
   const spent = { raw: 0, rawWithTimeout: 0, client: 0 }
+  // Client-process CPU per side (context): on a quiet machine this process is the bottleneck, so the CPU ratio is
+  // what the throughput ratio tends to; unlike wall time it barely moves when other processes take the CPUs.
+  const cpu = { raw: 0, rawWithTimeout: 0, client: 0 }
   const done = { raw: 0, rawWithTimeout: 0, client: 0 }
   const ratios = { rawWithTimeout: [] as number[], client: [] as number[] }
-  const warmUp = 3
-  const rounds = warmUp + 3 * permutations.length
-  const perRound = 300
+  const warmUp = 2
+  const rounds = warmUp + 2 * permutations.length
+  const perRound = 1500
   for (let round = 0; round < rounds; round++) {
     const ms = { raw: 0, rawWithTimeout: 0, client: 0 }
+    const cpuUs = { raw: 0, rawWithTimeout: 0, client: 0 }
     for (const mode of permutations[round % permutations.length]!) {
       let next = 0
+      const cpuBefore = process.cpuUsage()
       const start = performance.now()
       await Promise.all(
         Array.from({ length: 8 }, async () => {
@@ -102,10 +112,13 @@ async function throughput(): Promise<void> {
         }),
       )
       ms[mode] = performance.now() - start
+      const used = process.cpuUsage(cpuBefore)
+      cpuUs[mode] = used.user + used.system
     }
     if (round < warmUp) continue
     for (const mode of order) {
       spent[mode] += ms[mode]
+      cpu[mode] += cpuUs[mode]
       done[mode] += perRound
     }
     ratios.rawWithTimeout.push(ms.raw / ms.rawWithTimeout)
@@ -135,9 +148,16 @@ async function throughput(): Promise<void> {
   const canned = await cannedOverhead()
   line(
     'client-side CPU per call, canned response, no network (context)',
-    `${canned.client.toFixed(1)} µs (+${(canned.client - canned.fetch).toFixed(1)} µs)`,
+    `${canned.client.toFixed(1)} µs (+${(canned.client - canned.fetch).toFixed(1)} µs; ${canned.clientWithoutTimeout.toFixed(1)} µs with the timeout off)`,
     `${canned.fetch.toFixed(1)} µs fetch + json()`,
     canned.fetch / canned.client,
+  )
+  const cpuPerCall = (mode: Mode) => cpu[mode] / done[mode]
+  line(
+    'client-process CPU per call, loopback (context; the throughput ratio tends to this on a quiet machine)',
+    `${cpuPerCall('client').toFixed(1)} µs client (+${(cpuPerCall('client') - cpuPerCall('raw')).toFixed(1)} µs), ${cpuPerCall('rawWithTimeout').toFixed(1)} µs raw fetch with a timeout signal`,
+    `${cpuPerCall('raw').toFixed(1)} µs raw fetch`,
+    cpuPerCall('raw') / cpuPerCall('client'),
   )
   line(
     'client calls/s vs raw fetch (simulator, loopback; median ratio of paired rounds)',
