@@ -5,6 +5,8 @@ declare module 'autocannon' {
     connections?: number
     pipelining?: number
     duration?: number
+    /** Total requests to send instead of running for `duration`. */
+    amount?: number
     headers?: Record<string, string>
   }
   interface Histogram {
@@ -18,6 +20,10 @@ declare module 'autocannon' {
     errors: number
     non2xx: number
   }
-  function autocannon(options: Options): Promise<Result>
+  /** The running instance: a promise of the result that also reports each response. */
+  interface Instance extends Promise<Result> {
+    on(event: 'response', listener: (...args: unknown[]) => void): Instance
+  }
+  function autocannon(options: Options): Instance
   export default autocannon
 }
