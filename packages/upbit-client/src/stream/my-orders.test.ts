@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Order } from '../schemas.js'
-import { MyOrderLedger, orderEvent } from './my-orders.js'
+import { MyOrderLedger, orderEvent, type ReconcileClient, reconcileOrders } from './my-orders.js'
 import { createUpbitStreams } from './streams.js'
 import { fakeWebSocket, ManualClock, settle } from './test-support.js'
 import type { MyOrderEvent } from './types.js'
@@ -47,13 +47,42 @@ describe('the myOrder exactly-once gate', () => {
     expect(ledger.admit(orderEvent(order({ uuid: 'o-2' }), 'done', 0))).toBe(true)
   })
 
-  it('memory is bounded: past maxOrders the oldest ended orders are forgotten first', () => {
-    const ledger = new MyOrderLedger(2)
+  it('memory is bounded: past maxOrders the oldest orders that ended before the window are forgotten; open ones stay', () => {
+    let now = 0
+    const ledger = new MyOrderLedger(2, { keepEndedMs: 1_000, now: () => now })
     ledger.admit(orderEvent(order({ uuid: 'a' }), 'done', 0))
     ledger.admit(orderEvent(order({ uuid: 'b', state: 'wait' }), 'wait', 0))
+    now = 1_000
     ledger.admit(orderEvent(order({ uuid: 'c', state: 'wait' }), 'wait', 0))
     expect(ledger.size).toBe(2)
     expect(ledger.openUuids()).toEqual(['b', 'c'])
+    ledger.admit(orderEvent(order({ uuid: 'd', state: 'wait' }), 'wait', 0))
+    expect(ledger.openUuids()).toEqual(['b', 'c', 'd']) // an open order is never forgotten
+  })
+
+  it('orders that ended inside the reconciliation window are kept past maxOrders: a reconnect delivers none again', async () => {
+    let now = 0
+    const ledger = new MyOrderLedger(2, { keepEndedMs: 60_000, now: () => now })
+    const ended = ['a', 'b', 'c', 'd'].map((uuid) => order({ uuid, trades: [{ ...order().trades![0]!, uuid: `t-${uuid}` }] }))
+    for (const o of ended) {
+      now += 1_000
+      for (const event of [orderEvent(o, 'wait', now), orderEvent(o, 'trade', now, o.trades![0]), orderEvent(o, 'done', now)]) {
+        expect(ledger.admit(event)).toBe(true)
+      }
+    }
+    const client: ReconcileClient = {
+      getOpenOrders: async () => [],
+      async *iterateClosedOrders() {
+        yield* ended
+      },
+      getOrder: async ({ uuid }) => ended.find((o) => o.uuid === uuid)!,
+      getAccounts: async () => [],
+    }
+    expect(await reconcileOrders(client, ledger, { since: 0, codes: [], now: () => now })).toEqual([])
+    // Once the window has passed, the bound applies again.
+    now += 61_000
+    ledger.admit(orderEvent(order({ uuid: 'e' }), 'wait', now))
+    expect(ledger.size).toBe(2)
   })
 
   it('a live event held during reconciliation that REST also reported is delivered once, after the reconciled ones', async () => {

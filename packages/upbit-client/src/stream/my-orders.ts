@@ -15,6 +15,16 @@ interface Entry {
   terminal: boolean
 }
 
+export interface MyOrderLedgerOptions {
+  /**
+   * How long an ended order is remembered at least, whatever `maxOrders` says: as far back as a reconciliation can
+   * list closed orders. An order forgotten inside that window would come back from REST as news. Default 0.
+   */
+  keepEndedMs?: number
+  /** The ledger's clock. Default `Date.now`. */
+  now?: () => number
+}
+
 const TERMINAL = new Set<MyOrderState>(['done', 'cancel', 'prevented'])
 
 export const eventKey = (event: Pick<MyOrderEvent, 'state' | 'trade_uuid'>): string =>
@@ -22,8 +32,18 @@ export const eventKey = (event: Pick<MyOrderEvent, 'state' | 'trade_uuid'>): str
 
 export class MyOrderLedger {
   private readonly orders = new Map<string, Entry>()
+  /** Ended orders, in the order they ended, with when (the ledger's clock): the ones eviction may forget. */
+  private readonly ended = new Map<string, number>()
+  private readonly keepEndedMs: number
+  private readonly now: () => number
 
-  constructor(private readonly maxOrders: number) {}
+  constructor(
+    private readonly maxOrders: number,
+    options: MyOrderLedgerOptions = {},
+  ) {
+    this.keepEndedMs = options.keepEndedMs ?? 0
+    this.now = options.now ?? Date.now
+  }
 
   /** Records the event; false when the same event was delivered before (drop it). */
   admit(event: MyOrderEvent): boolean {
@@ -40,7 +60,10 @@ export class MyOrderLedger {
       entry.executedVolume = event.executed_volume
     }
     if (!entry.terminal) entry.state = event.state
-    if (TERMINAL.has(event.state)) entry.terminal = true
+    if (TERMINAL.has(event.state) && !entry.terminal) {
+      entry.terminal = true
+      this.ended.set(event.uuid, this.now())
+    }
     return true
   }
 
@@ -65,18 +88,17 @@ export class MyOrderLedger {
     return this.orders.size
   }
 
-  /** Bounded memory: past `maxOrders`, forget the oldest ended orders first, then the oldest. */
+  /**
+   * Bounded memory: past `maxOrders`, forget the oldest orders that ended before the reconciliation window. Open
+   * orders and orders that ended inside the window stay even past the bound: forgetting one would let the next
+   * reconciliation deliver its events again. (With Upbit's order limits the window holds a few hundred orders.)
+   */
   private evict(): void {
-    if (this.orders.size <= this.maxOrders) return
-    for (const [uuid, entry] of this.orders) {
-      if (entry.terminal) {
-        this.orders.delete(uuid)
-        if (this.orders.size <= this.maxOrders) return
-      }
-    }
-    for (const uuid of this.orders.keys()) {
+    const cutoff = this.now() - this.keepEndedMs
+    for (const [uuid, endedAt] of this.ended) {
+      if (this.orders.size <= this.maxOrders || endedAt > cutoff) return
+      this.ended.delete(uuid)
       this.orders.delete(uuid)
-      if (this.orders.size <= this.maxOrders) return
     }
   }
 }

@@ -73,7 +73,10 @@ export interface UpbitStreamsOptions {
   reconnect?: ReconnectOptions
   /** Events an iterator may hold before its stream's overflow policy applies. Default 1024. */
   bufferSize?: number
-  /** Orders the exactly-once gate remembers (ended ones are forgotten first). Default 10000. */
+  /**
+   * Ended orders the exactly-once gate remembers past the reconciliation window (those inside it, and open orders,
+   * are always kept). Default 10000.
+   */
   maxTrackedOrders?: number
   /** Reconciliation looks at orders closed since the last sign of life minus this (clock skew). Default 60000 ms. */
   reconcileMarginMs?: number
@@ -242,7 +245,12 @@ export class UpbitStreams extends EventEmitter<StreamsEvents> {
     super()
     this.clock = options.clock ?? realStreamClock
     this.connectPacer = createPacer([{ limit: 5, intervalMs: 1000 }], this.clock, PACE_MARGIN_MS)
-    this.ledger = new MyOrderLedger(options.maxTrackedOrders ?? 10_000)
+    // Ended orders stay while a reconciliation could still list them (its margin, plus a minute for the REST calls
+    // between a reconnect and the events it admits), or it would deliver them again.
+    this.ledger = new MyOrderLedger(options.maxTrackedOrders ?? 10_000, {
+      keepEndedMs: (options.reconcileMarginMs ?? 60_000) + 60_000,
+      now: () => this.clock.now(),
+    })
     const url = options.url ?? UPBIT_WS_HOSTS[options.environment ?? 'kr']
     this.urls = { public: url, private: options.privateUrl ?? `${url.replace(/\/+$/, '')}/private` }
     this.client = options.client
