@@ -14,6 +14,7 @@ import { type CursorPosition, comparePositions, decodeCursor, encodeCursor } fro
 import { createDuplicateFilter, type DuplicateFilter, duplicateDiagnostic } from './duplicates.js'
 import { openLogFile } from './file-source.js'
 import { compareLogFiles, type LogFile, parseLogFileName } from './files.js'
+import { iterateFollower } from './follow-iterator.js'
 import type { EntryKind } from './kinds.js'
 import { type Diagnostic, interpretLine, longerThan, nulReason, splitCompleteLines } from './lines.js'
 import { shiftDayKey as shiftDay } from './time.js'
@@ -450,46 +451,7 @@ class FollowerImpl<T> extends EventEmitter<FollowerEvents<T>> implements Followe
   }
 
   [Symbol.asyncIterator](): AsyncIterator<FollowedRecord<T>> {
-    const queue: FollowedRecord<T>[] = []
-    let wake: (() => void) | undefined
-    let failure: unknown
-    const onEntry = (record: FollowedRecord<T>) => {
-      queue.push(record)
-      wake?.()
-    }
-    const onEnd = () => wake?.()
-    this.on('entry', onEntry)
-    this.endListeners.add(onEnd)
-    this.ready.catch((error: unknown) => {
-      failure = error
-      wake?.()
-    })
-    const finish = () => {
-      this.off('entry', onEntry)
-      this.endListeners.delete(onEnd)
-    }
-    return {
-      next: async () => {
-        while (queue.length === 0 && !this.closed && failure === undefined) {
-          await new Promise<void>((resolve) => {
-            wake = resolve
-          })
-          wake = undefined
-        }
-        if (failure !== undefined) {
-          finish()
-          throw failure
-        }
-        if (queue.length > 0) return { value: queue.shift()!, done: false }
-        finish()
-        return { value: undefined, done: true }
-      },
-      return: async () => {
-        finish()
-        await this.close()
-        return { value: undefined, done: true }
-      },
-    }
+    return iterateFollower(this, { isClosed: () => this.closed, listeners: this.endListeners })
   }
 }
 

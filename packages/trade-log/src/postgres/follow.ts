@@ -16,6 +16,7 @@ import { EventEmitter } from 'eventemitter3'
 import type pg from 'pg'
 import { TradeLogDatabaseError, TradeLogUsageError } from '../errors.js'
 import type { FollowedRecord, Follower, FollowerEvents } from '../follow.js'
+import { iterateFollower } from '../follow-iterator.js'
 import { checkStoredEntry, type EntryKind } from '../kinds.js'
 import type { Diagnostic } from '../lines.js'
 import { databaseError, quoted } from './connection.js'
@@ -292,46 +293,7 @@ class PostgresFollower<T> extends EventEmitter<FollowerEvents<T>> implements Fol
   }
 
   [Symbol.asyncIterator](): AsyncIterator<FollowedRecord<T>> {
-    const queue: FollowedRecord<T>[] = []
-    let wake: (() => void) | undefined
-    let failure: unknown
-    const onEntry = (record: FollowedRecord<T>) => {
-      queue.push(record)
-      wake?.()
-    }
-    const onEnd = () => wake?.()
-    this.on('entry', onEntry)
-    this.endListeners.add(onEnd)
-    this.ready.catch((error: unknown) => {
-      failure = error
-      wake?.()
-    })
-    const finish = () => {
-      this.off('entry', onEntry)
-      this.endListeners.delete(onEnd)
-    }
-    return {
-      next: async () => {
-        while (queue.length === 0 && !this.closed && failure === undefined) {
-          await new Promise<void>((resolve) => {
-            wake = resolve
-          })
-          wake = undefined
-        }
-        if (failure !== undefined) {
-          finish()
-          throw failure
-        }
-        if (queue.length > 0) return { value: queue.shift()!, done: false }
-        finish()
-        return { value: undefined, done: true }
-      },
-      return: async () => {
-        finish()
-        await this.close()
-        return { value: undefined, done: true }
-      },
-    }
+    return iterateFollower(this, { isClosed: () => this.closed, listeners: this.endListeners })
   }
 }
 
