@@ -11,6 +11,7 @@
  */
 import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
+import { setTimeout as delay } from 'node:timers/promises'
 import WebSocket from 'ws'
 import { createUpbitClient, createUpbitStreams, type MyOrderEvent } from '../src/index.js'
 import { nextConfirmation } from '../src/stream/test-support.js'
@@ -147,23 +148,33 @@ async function reconnectConfirm(): Promise<void> {
     streams.subscribe('myAsset'),
   ]
   await Promise.all(subs.map((s) => s.confirmed()))
-  const durations: number[] = []
-  for (let i = 0; i < 100; i++) {
-    const confirmed = nextConfirmation(streams, ['public', 'private'])
-    const started = performance.now()
-    await sim.drop('all')
-    await confirmed
-    durations.push(performance.now() - started)
+  // Two cadences. The goal is judged on drops one connect window apart (Upbit allows 5 upgrades a second; each drop
+  // costs two, and the pacer waits out the window plus its 250 ms margin). Back to back, a drop every ~350 ms asks
+  // for more upgrades than Upbit allows, so the pacer's wait is in the figure: printed for information.
+  const measure = async (gapMs: number): Promise<number[]> => {
+    const durations: number[] = []
+    for (let i = 0; i < 100; i++) {
+      const confirmed = nextConfirmation(streams, ['public', 'private'])
+      const started = performance.now()
+      await sim.drop('all')
+      await confirmed
+      durations.push(performance.now() - started)
+      if (gapMs > 0) await delay(gapMs)
+    }
+    return durations
   }
+  const spaced = await measure(1_300)
+  const backToBack = await measure(0)
   const stats = await sim.streamStats()
   await streams.close()
   await sim.close()
-  const p99 = percentile(durations, 0.99)
+  const summary = (d: number[]) =>
+    `p50 ${median(d).toFixed(0)} ms, p99 ${percentile(d, 0.99).toFixed(0)} ms, max ${Math.max(...d).toFixed(0)} ms`
   report(
-    'forced disconnect → all subscriptions confirmed again (public + private with REST reconciliation), 100 drops',
-    `p50 ${median(durations).toFixed(0)} ms, p99 ${p99.toFixed(0)} ms, max ${Math.max(...durations).toFixed(0)} ms; ${stats.rejectedMessages} messages refused, ${stats.refused[429]} upgrades refused`,
+    'forced disconnect → all subscriptions confirmed again (public + private with REST reconciliation), 100 drops 1.3 s apart',
+    `${summary(spaced)}; back to back (INFO, the connect limit binds): ${summary(backToBack)}; ${stats.rejectedMessages} messages refused, ${stats.refused[429]} upgrades refused`,
     'reconnect back-off 100–200 ms (jittered)',
-    p99 < 1000,
+    percentile(spaced, 0.99) < 1000,
     'goal p99 < 1 s',
   )
 }
