@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import express, { type Express, Router } from 'express'
 import pino, { type Logger } from 'pino'
 import { type Authenticator, type AuthOptions, createAuthenticator } from './auth.js'
@@ -9,6 +10,7 @@ import { type CorsOptions, corsAllowlist } from './cors.js'
 import { type CursorCodec, createCursorCodec } from './cursor-codec.js'
 import { buildDashboard, createDashboardRouter, type DashboardAssets } from './dashboard.js'
 import { NotFoundError, ServerConfigError } from './errors.js'
+import { cachedGetAnswers, createFastPath } from './fast-path.js'
 import { botCheck, combineChecks, createHealth, type Health } from './health.js'
 import { errorHandler, measureRequests, notFound, requireJsonBody, securityHeaders } from './http-middleware.js'
 import { createLogStore, type LogStore } from './log-store.js'
@@ -269,6 +271,12 @@ export type App = Express & {
   services: Services
   /** Stops background work and closes WebSocket clients (the HTTP server is yours to close). */
   close(): Promise<void>
+  /**
+   * Answers a cached GET (`/api/trades`, `/api/performance`, ... see `cachedGetAnswers`) ahead of Express, through the
+   * same gates; returns false, having touched nothing, for any other request. `startServer` puts it in front:
+   * `createServer((req, res) => app.serveCached(req, res) || app(req, res))`.
+   */
+  serveCached(req: IncomingMessage, res: ServerResponse): boolean
 }
 
 /**
@@ -286,7 +294,8 @@ export function createApp(options: AppOptions): App {
   app.set('etag', false)
   app.use(measureRequests(services.metrics))
   app.use(securityHeaders())
-  app.use(corsAllowlist(options.cors))
+  const cors = corsAllowlist(options.cors)
+  app.use(cors)
   if (services.rateBudget) app.use(services.rateBudget.middleware)
   // The API first: it is what most requests hit, and the other routers do not share its paths.
   app.use('/api', createApiRouter(services, options))
@@ -307,5 +316,10 @@ export function createApp(options: AppOptions): App {
   if (options.dashboard ?? true) app.use(createDashboardRouter(services.dashboard))
   app.use(notFound())
   app.use(errorHandler(services.logger))
-  return Object.assign(app, { services, close: () => services.close() })
+  // The same gate instances as above: one CORS list, one rate budget per client, one authenticator.
+  const serveCached = createFastPath(
+    { metrics: services.metrics, logger: services.logger, cors, rateLimit: services.rateBudget?.middleware, authenticator },
+    cachedGetAnswers(services.bots, services.cursors),
+  )
+  return Object.assign(app, { services, close: () => services.close(), serveCached })
 }

@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto'
 import jwt from 'jsonwebtoken'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createAuthenticator } from './auth.js'
 import { ServerConfigError, UnauthorizedError } from './errors.js'
 
@@ -66,5 +66,46 @@ describe('authenticator', () => {
     const confused = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url')
     const forged = `${confused}.${Buffer.from(JSON.stringify({ sub: 'ops', exp: 9999999999 })).toString('base64url')}.sig`
     expect(reasonOf(() => auth.verify(`Bearer ${forged}`))).toMatch(/Invalid bearer token/)
+  })
+
+  describe('tokens that passed are remembered until they expire (cached answers skip the signature check)', () => {
+    afterEach(() => {
+      vi.useRealTimers()
+    })
+
+    it('error: a JWT that passed is refused from its exp on, as if it had never been seen', () => {
+      vi.useFakeTimers({ toFake: ['Date'], now: Date.UTC(2026, 0, 1, 12) })
+      const auth = createAuthenticator({ jwtSecret: SECRET })
+      const token = jwt.sign({ sub: 'dashboard' }, SECRET, { algorithm: 'HS256', expiresIn: 60 })
+      expect(auth.verify(`Bearer ${token}`).subject).toBe('dashboard')
+      vi.setSystemTime(Date.UTC(2026, 0, 1, 12, 0, 59, 999))
+      expect(auth.verify(`Bearer ${token}`).subject).toBe('dashboard')
+      vi.setSystemTime(Date.UTC(2026, 0, 1, 12, 1, 0))
+      expect(reasonOf(() => auth.verify(`Bearer ${token}`))).toMatch(/Token expired at 2026-01-01T12:01:00/)
+      expect(reasonOf(() => auth.verify(`Bearer ${token}`))).toMatch(/Token expired/)
+    })
+
+    it('error: forged, expired and too long-lived tokens are refused every time, never remembered', () => {
+      const auth = createAuthenticator({ token: TOKEN, jwtSecret: SECRET, jwtMaxLifetimeSeconds: 600 })
+      const now = Math.floor(Date.now() / 1000)
+      const good = jwt.sign({ sub: 'eve', exp: now + 60 }, SECRET)
+      expect(auth.verify(`Bearer ${good}`).subject).toBe('eve')
+      const [header, payload] = good.split('.')
+      const tampered = `${header}.${payload}.${'A'.repeat(43)}`
+      const refused = {
+        tampered,
+        'other secret': jwt.sign({ sub: 'eve', exp: now + 60 }, 'another-secret-0123456789'),
+        expired: jwt.sign({ sub: 'eve', iat: now - 120, exp: now - 60 }, SECRET),
+        'too long-lived': jwt.sign({ sub: 'eve', iat: now, exp: now + 601 }, SECRET),
+        'static token with a byte changed': `${TOKEN.slice(0, -1)}X`,
+      }
+      for (const round of [1, 2, 3]) {
+        for (const [name, candidate] of Object.entries(refused)) {
+          expect(() => auth.verify(`Bearer ${candidate}`), `${name}, round ${round}`).toThrow(UnauthorizedError)
+        }
+      }
+      expect(auth.verify(`Bearer ${TOKEN}`)).toEqual({ kind: 'token', subject: 'api-token' })
+      expect(auth.verify(`Bearer ${TOKEN}`)).toEqual({ kind: 'token', subject: 'api-token' })
+    })
   })
 })

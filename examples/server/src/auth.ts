@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import jwt from 'jsonwebtoken'
+import { LRUCache } from 'lru-cache'
 import { ServerConfigError, UnauthorizedError } from './errors.js'
 
 /** How clients prove who they are. At least one of the three must be set: the API is never open by default. */
@@ -18,6 +19,12 @@ export interface AuthOptions {
 export interface Principal {
   kind: 'token' | 'jwt'
   subject: string
+}
+
+/** A token that passed, and until when it passes (a JWT's `exp`; forever for the static token). */
+interface Passed {
+  principal: Principal
+  untilMs: number
 }
 
 export interface Authenticator {
@@ -42,7 +49,7 @@ export function createAuthenticator(options: AuthOptions): Authenticator {
   const tokenDigest = token ? digest(token) : undefined
   const maxLifetime = options.jwtMaxLifetimeSeconds ?? 86_400
 
-  function verifyJwt(candidate: string, key: string, algorithm: 'HS256' | 'RS256'): Principal | undefined {
+  function verifyJwt(candidate: string, key: string, algorithm: 'HS256' | 'RS256'): Passed | undefined {
     try {
       const payload = jwt.verify(candidate, key, { algorithms: [algorithm] })
       if (typeof payload === 'string' || typeof payload.exp !== 'number') {
@@ -55,7 +62,10 @@ export function createAuthenticator(options: AuthOptions): Authenticator {
           `Token lifetime exceeds this server's maximum of ${maxLifetime} s (JWT_MAX_LIFETIME_SECONDS): issue shorter-lived tokens.`,
         )
       }
-      return { kind: 'jwt', subject: typeof payload.sub === 'string' ? payload.sub : 'jwt' }
+      return {
+        principal: { kind: 'jwt', subject: typeof payload.sub === 'string' ? payload.sub : 'jwt' },
+        untilMs: payload.exp * 1000,
+      }
     } catch (error) {
       if (error instanceof UnauthorizedError) throw error
       if (error instanceof jwt.TokenExpiredError) {
@@ -65,16 +75,36 @@ export function createAuthenticator(options: AuthOptions): Authenticator {
     }
   }
 
+  // Tokens that passed, until they expire: a dashboard polling every few seconds sends the same JWT each time, and
+  // verifying its signature (or hashing the static token) was a large part of a cached answer's cost. Only a token
+  // that fully passed is kept, so a forged or expired one is checked in full every time; a cached JWT is dropped at
+  // its `exp`, exactly when jsonwebtoken would start refusing it, and its lifetime check only gets easier with time.
+  const passed = new LRUCache<string, Passed>({ max: 1_024 })
+
   function verifyToken(candidate: string): Principal {
-    if (tokenDigest && timingSafeEqual(digest(candidate), tokenDigest)) return { kind: 'token', subject: 'api-token' }
+    const known = passed.get(candidate)
+    if (known !== undefined) {
+      if (Date.now() < known.untilMs) return known.principal
+      passed.delete(candidate)
+    }
+    const verified = verifyUncached(candidate)
+    Object.freeze(verified.principal)
+    passed.set(candidate, verified)
+    return verified.principal
+  }
+
+  function verifyUncached(candidate: string): Passed {
+    if (tokenDigest && timingSafeEqual(digest(candidate), tokenDigest)) {
+      return { principal: { kind: 'token', subject: 'api-token' }, untilMs: Number.POSITIVE_INFINITY }
+    }
     const looksLikeJwt = candidate.split('.').length === 3
     if (looksLikeJwt && jwtSecret) {
-      const principal = verifyJwt(candidate, jwtSecret, 'HS256')
-      if (principal) return principal
+      const verified = verifyJwt(candidate, jwtSecret, 'HS256')
+      if (verified) return verified
     }
     if (looksLikeJwt && jwtPublicKey) {
-      const principal = verifyJwt(candidate, jwtPublicKey, 'RS256')
-      if (principal) return principal
+      const verified = verifyJwt(candidate, jwtPublicKey, 'RS256')
+      if (verified) return verified
     }
     throw new UnauthorizedError('Invalid bearer token: check the token the server was configured with.')
   }

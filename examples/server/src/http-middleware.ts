@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { ErrorRequestHandler, RequestHandler } from 'express'
 import type { Logger } from 'pino'
 import { BadRequestError, NotFoundError, ServerError } from './errors.js'
@@ -15,16 +16,25 @@ export function measureRequests(metrics: Metrics): RequestHandler {
   }
 }
 
-/** Conservative headers for the API and the dashboard: no sniffing, no framing, scripts only from this origin. */
+const SECURITY_HEADERS: readonly [string, string][] = [
+  ['X-Content-Type-Options', 'nosniff'],
+  ['X-Frame-Options', 'DENY'],
+  ['Referrer-Policy', 'no-referrer'],
+  [
+    'Content-Security-Policy',
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  ],
+]
+
+/** Conservative headers for every answer (Express and the cached-GET fast path): no sniffing, no framing, scripts only from this origin. */
+export function setSecurityHeaders(res: ServerResponse): void {
+  for (const [name, value] of SECURITY_HEADERS) res.setHeader(name, value)
+}
+
+/** `setSecurityHeaders` as Express middleware. */
 export function securityHeaders(): RequestHandler {
   return (_req, res, next) => {
-    res.setHeader('X-Content-Type-Options', 'nosniff')
-    res.setHeader('X-Frame-Options', 'DENY')
-    res.setHeader('Referrer-Policy', 'no-referrer')
-    res.setHeader(
-      'Content-Security-Policy',
-      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
-    )
+    setSecurityHeaders(res)
     next()
   }
 }
@@ -76,18 +86,32 @@ export function toServerError(error: unknown): ServerError {
   return new ServerError('Internal server error: the details are in the server log.', { status: 500, code: 'internal' })
 }
 
-/** The last middleware: answers `{ error: { code, message } }`; stacks, paths and secrets never reach the client. */
-export function errorHandler(logger: Logger): ErrorRequestHandler {
-  return (error, req, res, _next) => {
-    const serverError = toServerError(error)
-    if (serverError.status >= 500) {
-      logger.error(
-        { err: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) },
-        `${req.method} ${req.path} failed`,
-      )
-    }
-    if (res.headersSent) return res.end()
-    if (serverError.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="tradekit"')
-    res.status(serverError.status).json(serverError.toJSON())
+/**
+ * Writes `{ error: { code, message } }` for anything thrown, with plain node:http calls so Express's error handler and
+ * the fast path answer byte for byte alike; stacks, paths and secrets never reach the client.
+ */
+export function writeError(req: IncomingMessage, res: ServerResponse, error: unknown, logger: Logger): void {
+  const serverError = toServerError(error)
+  if (serverError.status >= 500) {
+    const path = (req.url ?? '/').split('?', 1)[0]
+    logger.error(
+      { err: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) },
+      `${req.method} ${path} failed`,
+    )
   }
+  if (res.headersSent) {
+    res.end()
+    return
+  }
+  if (serverError.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="tradekit"')
+  const body = Buffer.from(JSON.stringify(serverError.toJSON()))
+  res.statusCode = serverError.status
+  res.setHeader('Content-Type', 'application/json; charset=utf-8')
+  res.setHeader('Content-Length', body.length)
+  res.end(body)
+}
+
+/** The last middleware: `writeError`. */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error, req, res, _next) => writeError(req, res, error, logger)
 }

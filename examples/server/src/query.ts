@@ -1,3 +1,4 @@
+import { parse as parseQueryString } from 'node:querystring'
 import type { Request } from 'express'
 import { z } from 'zod'
 import { BadRequestError } from './errors.js'
@@ -141,16 +142,24 @@ export function parseQuery<T extends z.ZodType>(schema: T, req: Request): z.outp
 /**
  * `parseQuery` that remembers the answers for recent query strings (the dashboard and most clients repeat theirs):
  * a repeat costs a map lookup instead of query-string and schema parsing. Answers are frozen because they are shared.
+ * It reads the raw URL with Express's own "simple" query parser (node:querystring), so Express routes and the
+ * cached-GET fast path parse a query identically.
  */
-export function createQueryParser<T extends z.ZodType>(schema: T, size = 256): (req: Request) => Readonly<z.output<T>> {
+export function createQueryParser<T extends z.ZodType>(
+  schema: T,
+  size = 256,
+): (req: { url?: string | undefined }) => Readonly<z.output<T>> {
   const memo = new Map<string, Readonly<z.output<T>>>()
   return (req) => {
-    const at = req.url.indexOf('?')
-    const raw = at === -1 ? '' : req.url.slice(at + 1)
+    const url = req.url ?? ''
+    const at = url.indexOf('?')
+    const raw = at === -1 ? '' : url.slice(at + 1)
     const hit = memo.get(raw)
     if (hit !== undefined) return hit
     // Only valid queries are remembered: a bad one throws here every time, with its own message.
-    const parsed = Object.freeze(parseQuery(schema, req))
+    const result = schema.safeParse(parseQueryString(raw))
+    if (!result.success) throw new BadRequestError(describeIssues('query parameter', result.error))
+    const parsed = Object.freeze(result.data)
     memo.set(raw, parsed)
     if (memo.size > size) memo.delete(memo.keys().next().value!)
     return parsed

@@ -25,7 +25,10 @@ export interface RunningServer {
 export async function startServer(options: StartOptions): Promise<RunningServer> {
   const app = createApp(options)
   const wsPath = options.wsPath ?? '/ws'
-  const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, app)
+  // Cached GETs are answered ahead of Express through the same gates; everything else goes to Express.
+  const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, (req, res) => {
+    if (!app.serveCached(req, res)) app(req, res)
+  })
   server.on('upgrade', (req, socket, head) => {
     // Checkout pages' live status (public, per invoice) is handled apart from the authenticated /ws.
     if (app.services.checkout?.handleUpgrade(req, socket, head)) return

@@ -1,9 +1,11 @@
+import type { IncomingMessage } from 'node:http'
 import { Router } from 'express'
 import { z } from 'zod'
 import type { Bots } from '../bots.js'
 import { CANDLE_INTERVALS, type CandleInterval } from '../candle-buckets.js'
 import {
   botSchema,
+  createQueryParser,
   decisionQualityQuerySchema,
   equityQuerySchema,
   marketSchema,
@@ -49,6 +51,19 @@ function performanceBytes() {
   }
 }
 
+/**
+ * The JSON bytes of `/performance` for a request's query (headline figures unless `include=` asks for more). Express's
+ * route and the cached-GET fast path both answer with it.
+ */
+export function createPerformanceAnswer(bots: Bots) {
+  const parse = createQueryParser(performanceQuerySchema)
+  const serialize = performanceBytes()
+  return async (req: Pick<IncomingMessage, 'url'>): Promise<Buffer> => {
+    const { include, ...query } = parse(req)
+    return serialize(await bots.store(query.bot).performance(query), include)
+  }
+}
+
 /** The paths this router serves (the tests enumerate them). */
 export const STATS_ROUTES = [
   '/portfolio',
@@ -67,10 +82,9 @@ export function createStatsRouter(bots: Bots): Router {
     const { bot } = parseQuery(portfolioQuerySchema, req)
     res.json(await bots.store(bot).portfolio())
   })
-  const serialize = performanceBytes()
+  const performance = createPerformanceAnswer(bots)
   router.get('/performance', async (req, res) => {
-    const { include, ...query } = parseQuery(performanceQuerySchema, req)
-    res.type('json').send(serialize(await bots.store(query.bot).performance(query), include))
+    res.type('json').send(await performance(req))
   })
   router.get('/decisions/quality', async (req, res) => {
     const query = parseQuery(decisionQualityQuerySchema, req)
