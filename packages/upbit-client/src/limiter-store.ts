@@ -49,8 +49,17 @@ export interface GroupHold {
 export interface LimiterStore {
   /** Counts one send at the earliest legal time at or after `now` (never earlier than an earlier caller's slot). */
   reserve(request: SlotRequest): Reservation | Promise<Reservation>
-  /** Synchronous fast path: a slot at `now` exactly, or undefined (nothing counted) when there is none to give at once. */
+  /**
+   * Synchronous fast path: a slot to use at once (at `now`, or a leased one still within half a margin of its time),
+   * or undefined (nothing counted) when there is none to give at once.
+   */
   tryReserve(request: SlotRequest): Reservation | undefined
+  /**
+   * Optional: moves the slot `id` that its caller could not use on time (woke late, or a pause came first) to the
+   * earliest legal instant at or after `request.now`, keeping it counted once. Without it the limiter gives the slot
+   * back and reserves anew.
+   */
+  retime?(request: SlotRequest, id: string, at: number): Reservation | Promise<Reservation>
   /** Gives back a slot nobody will use (its caller aborted), so later callers need not wait for it. */
   release(group: string, id: string, at: number): void
   /** Records what a response said; shared stores pass it to every process on the pocket. */

@@ -145,40 +145,51 @@ export function createRateLimiter(options: RateLimitOptions = {}, clock: Limiter
   })
 
   async function acquire(group: string, signal?: AbortSignal): Promise<Permit> {
+    signal?.throwIfAborted()
+    let reservation = await store.reserve(slot(group))
     for (;;) {
-      signal?.throwIfAborted()
-      const reservation = await store.reserve(slot(group))
       if (reservation.kind === 'banned') throw reservation.error
       if (reservation.kind === 'later') {
         await clock.sleep(Math.max(0, reservation.retryAt - clock.now()), signal)
+        signal?.throwIfAborted()
+        reservation = await store.reserve(slot(group))
         continue
+      }
+      const permit = { group, at: reservation.at, id: reservation.id }
+      const wait = permit.at - clock.now()
+      if (wait > 0) {
+        try {
+          await clock.sleep(wait, signal)
+        } catch (error) {
+          store.release(group, permit.id, permit.at)
+          throw error
+        }
+        // A 418 or a pause (429, sec=0) that arrived while we waited, seen by any process on the pocket, outranks
+        // the slot: a ban fails the call, a pause moves the slot past its end.
+        const hold = store.hold(group)
+        if (hold.ban && clock.now() < hold.ban.bannedUntil) {
+          store.release(group, permit.id, permit.at)
+          throw hold.ban
+        }
+        if (hold.pausedUntil > permit.at) {
+          reservation = await retime(permit)
+          continue
+        }
       }
       // Every window is at least interval + marginMs long, so a send up to marginMs after its slot stays within the
       // budget. A caller that got its answer (or woke up) later than that, e.g. on a starved event loop, would put
-      // two windows' sends into one second at Upbit: it gives the slot back and takes a new one. (The configured
-      // margin, not the learned one: every process on a pocket spaces its slots by at least that.)
-      const permit = { group, at: reservation.at, id: reservation.id }
-      const wait = reservation.at - clock.now()
-      if (wait <= 0) {
-        if (confirm(permit)) return permit
-        continue
-      }
-      try {
-        await clock.sleep(wait, signal)
-      } catch (error) {
-        store.release(group, reservation.id, reservation.at)
-        throw error
-      }
-      // A 418 or a pause (429, sec=0) that arrived while we waited, seen by any process on the pocket, outranks
-      // the slot: give it back and wait for the end of the pause.
-      const hold = store.hold(group)
-      if (hold.ban && clock.now() < hold.ban.bannedUntil) {
-        store.release(group, reservation.id, reservation.at)
-        throw hold.ban
-      }
-      if (hold.pausedUntil > reservation.at) store.release(group, reservation.id, reservation.at)
-      else if (confirm(permit)) return permit
+      // two windows' sends into one second at Upbit: its slot moves to the earliest legal instant from now (with a
+      // store that can re-time in place, usually now; otherwise it is given back and taken anew). The configured
+      // margin, not the learned one: every process on a pocket spaces its slots by at least that.
+      if (clock.now() - permit.at <= baseMargin) return permit
+      reservation = await retime(permit)
     }
+  }
+
+  function retime(permit: Permit) {
+    if (store.retime) return store.retime(slot(permit.group), permit.id, permit.at)
+    store.release(permit.group, permit.id, permit.at)
+    return store.reserve(slot(permit.group))
   }
 
   function confirm(permit: Permit): boolean {

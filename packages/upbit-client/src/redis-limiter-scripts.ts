@@ -46,10 +46,14 @@ end
  * KEYS: log, state, members, shares.
  * ARGV: now, limit, window (interval + margin), margin, slot id, process id, ahead (furthest reservation), reported
  * sec (-1: none), reported at, staleMs, presumeMs, counted (1/0), lead (ms: how long the caller will take to use a
- * slot it is given now; slots in a window at least half full are given no earlier than that).
- * Returns {0, at, '', n} for a slot, {1, retryAt, '', n} for "ask again", {2, banUntil, banJson, n} while banned.
+ * slot it is given now; slots in a window at least half full are given no earlier than that), want (slots the
+ * process could use at once: a lease), then the ids of leased slots the process gives back unused.
+ * Returns {0, at, '', n, granted} for `granted` slots at `at` (ids: the slot id, then id.1, id.2, ...; more than one
+ * only while the window stays at most half full, so a lease never takes what other processes need),
+ * {1, retryAt, '', n} for "ask again", {2, banUntil, banJson, n} while banned.
  */
 export const RESERVE = `${HELD}
+for i = 15, #ARGV do redis.call('ZREM', KEYS[1], ARGV[i]) end
 local now = tonumber(ARGV[1])
 local limit = tonumber(ARGV[2])
 local window = tonumber(ARGV[3])
@@ -76,6 +80,7 @@ end
 if now < banUntil then return {2, banUntil, st[5], n} end
 
 local at = math.max(now, paused)
+local granted = 1
 if ARGV[12] == '1' then
   local cap = limit - heldBack
   if cap < 1 then return {1, now + 100, '', n} end
@@ -100,13 +105,93 @@ if ARGV[12] == '1' then
     redis.call('HSET', KEYS[2], 'liveSec', liveSec, 'liveRem', liveRem)
     return {1, at - ahead, '', n}
   end
+  -- A lease: more slots at the same instant, only when they are free now and the window stays at most half full.
+  if at <= now then
+    local extra = math.min((tonumber(ARGV[14]) or 1) - 1, math.floor(cap / 2) - count - 1)
+    if liveRem >= 0 and math.floor(at / 1000) == liveSec then extra = math.min(extra, liveRem - 1) end
+    for i = 1, extra do
+      redis.call('ZADD', KEYS[1], at, ARGV[5] .. '.' .. i)
+      granted = granted + 1
+    end
+  end
   redis.call('ZADD', KEYS[1], at, ARGV[5])
   redis.call('PEXPIRE', KEYS[1], math.ceil(at - now + window) + 1000)
-  if liveRem > 0 and math.floor(at / 1000) == liveSec then liveRem = liveRem - 1 end
+  if liveRem > 0 and math.floor(at / 1000) == liveSec then liveRem = math.max(0, liveRem - granted) end
 end
 redis.call('HSET', KEYS[2], 'liveSec', liveSec, 'liveRem', liveRem)
 redis.call('PEXPIRE', KEYS[2], math.max(banUntil - now, 0) + 86400000)
-return {0, at, '', n}
+return {0, at, '', n, granted}
+`
+
+/**
+ * KEYS: log, state, members, shares. ARGV: now, limit, window, margin, slot id, ahead, staleMs, presumeMs.
+ * A slot its caller could not use on time (it woke up late, or a pause came first) moves to the earliest instant at
+ * or after `now` (and the pause) where a send keeps every window within the budget: usually `now` itself, as the
+ * slots after it are not reserved yet. Only where the window is full does it go further, past the sends in its way.
+ * Same replies as RESERVE ({1, retryAt} gives the slot up: the instant lies beyond `ahead`).
+ */
+export const RETIME = `${HELD}
+local now = tonumber(ARGV[1])
+local limit = tonumber(ARGV[2])
+local window = tonumber(ARGV[3])
+local margin = tonumber(ARGV[4])
+local id = ARGV[5]
+local ahead = tonumber(ARGV[6])
+local n, heldBack = held(KEYS[3], KEYS[4], now, tonumber(ARGV[7]), tonumber(ARGV[8]), limit)
+local st = redis.call('HMGET', KEYS[2], 'paused', 'liveSec', 'liveRem', 'banUntil', 'ban')
+local paused = tonumber(st[1]) or 0
+local liveSec = tonumber(st[2]) or -1
+local liveRem = tonumber(st[3]) or -1
+local banUntil = tonumber(st[4]) or 0
+local old = redis.call('ZSCORE', KEYS[1], id)
+redis.call('ZREM', KEYS[1], id)
+if old and liveRem >= 0 and math.floor(tonumber(old) / 1000) == liveSec then liveRem = liveRem + 1 end
+local function finish(reply)
+  redis.call('HSET', KEYS[2], 'liveSec', liveSec, 'liveRem', liveRem)
+  return reply
+end
+if now < banUntil then return finish({2, banUntil, st[5], n}) end
+local cap = limit - heldBack
+if cap < 1 then return finish({1, now + 100, '', n}) end
+local base = math.max(now, paused)
+local function scores(from, to)
+  local flat = redis.call('ZRANGEBYSCORE', KEYS[1], from, to, 'WITHSCORES')
+  local out = {}
+  for i = 2, #flat, 2 do out[#out + 1] = tonumber(flat[i]) end
+  return out
+end
+-- A send at c fits if every window holding c holds fewer than cap others: the windows ending at c and at each
+-- later send within one window of it.
+local function fits(c)
+  if liveRem == 0 and math.floor(c / 1000) == liveSec then return false end
+  local near = scores('(' .. (c - window), '(' .. (c + window))
+  if #near < cap then return true end
+  local ends = {c}
+  for _, e in ipairs(near) do if e > c then ends[#ends + 1] = e end end
+  for _, r in ipairs(ends) do
+    local count = 0
+    for _, e in ipairs(near) do if e > r - window and e <= r then count = count + 1 end end
+    if count >= cap then return false end
+  end
+  return true
+end
+-- Candidates: the earliest instant, each instant a logged send leaves the window, and the next live second.
+local candidates = {base}
+for _, e in ipairs(scores('(' .. (base - window), '+inf')) do candidates[#candidates + 1] = e + window end
+if liveRem == 0 then candidates[#candidates + 1] = math.max(base, (liveSec + 1) * 1000 + margin) end
+table.sort(candidates)
+local at
+for _, c in ipairs(candidates) do
+  if c >= base and fits(c) then
+    at = c
+    break
+  end
+end
+if at - now > ahead then return finish({1, at - ahead, '', n}) end
+redis.call('ZADD', KEYS[1], at, id)
+redis.call('PEXPIRE', KEYS[1], math.ceil(at - now + window) + 1000)
+if liveRem > 0 and math.floor(at / 1000) == liveSec then liveRem = liveRem - 1 end
+return finish({0, at, '', n, 1})
 `
 
 /**

@@ -4,6 +4,7 @@ import { type RedisServer, startRedisServer } from '../../../test-support/redis-
 import { UpbitBanError, UpbitRequestError } from './errors.js'
 import type { Reservation, SlotRequest } from './limiter-store.js'
 import { createRateLimiter } from './rate-limiter.js'
+import { RESERVE } from './redis-limiter-scripts.js'
 import {
   createRedisLimiterStore,
   fallbackShare,
@@ -55,6 +56,12 @@ const slot = (now: number, budget = order, group = 'order'): SlotRequest => ({
   now,
   counted: true,
 })
+/** A slot request with the default 25 ms margin: leases live for half of it. */
+const leaseSlot = (now: number, budget = order, group = 'order'): SlotRequest => ({ ...slot(now, budget, group), marginMs: 25 })
+const idOf = (reservation: Reservation) => {
+  if (reservation.kind !== 'slot') throw new Error(`expected a slot, got ${reservation.kind}`)
+  return reservation.id
+}
 const at = (reservation: Reservation) => {
   if (reservation.kind !== 'slot') throw new Error(`expected a slot, got ${reservation.kind}`)
   return reservation.at
@@ -98,11 +105,13 @@ describe('Redis limiter store', () => {
     )
   })
 
-  it('one round trip to Redis per reservation: 40 reservations cost 40 commands, the script run by its SHA', async () => {
+  it('at most one round trip to Redis per request: 20 sparse requests cost 20 commands, a busy burst of 40 fewer (a lease), all the script by its SHA', async () => {
     const pocket = newPocket()
     // No heartbeat during the count (the first one, the join, runs before it).
     const { store } = processOn(pocket, { heartbeatMs: 600_000 })
-    await store.reserve(slot(Date.now(), { limit: 1000, intervalMs: 1000 }))
+    const bulk = { limit: 1000, intervalMs: 1000 }
+    const t = 12_000_000
+    await store.reserve(leaseSlot(t, bulk, 'warm'))
     const monitor = await new Redis(server.url).monitor()
     const commands: string[] = []
     monitor.on('monitor', (_time: string, args: string[], source: string) => {
@@ -110,27 +119,198 @@ describe('Redis limiter store', () => {
     })
     // A marker through the monitor itself tells when MONITOR is live, and when every counted command has arrived.
     const marker = new Redis(server.url)
-    const mark = async (name: string) => {
-      await marker.echo(name)
-      await vi.waitFor(() => expect(commands).toContain('echo'), { timeout: 20_000, interval: 10 })
+    const mark = async () => {
+      await marker.echo('mark')
+      await vi.waitFor(() => expect(commands.at(-1)).toBe('echo'), { timeout: 20_000, interval: 10 })
+      const counted = commands.slice(0, -1)
       commands.length = 0
+      return counted
     }
-    await mark('start')
-    // 40 requests' reservations, each on a free slot (answers are awaited one by one: none is coalesced).
-    for (let i = 0; i < 40; i++) at(await store.reserve(slot(Date.now(), { limit: 1000, intervalMs: 1000 }, 'bulk')))
-    await marker.echo('end')
-    await vi.waitFor(() => expect(commands.at(-1)).toBe('echo'), { timeout: 20_000, interval: 10 })
-    commands.pop()
+    await mark()
+    // Sparse: one request every 100 ms (a clock the test sets), one at a time: one reservation each, no lease.
+    for (let i = 0; i < 20; i++) at(await store.reserve(leaseSlot(t + 100 * i, bulk, 'bulk')))
+    const sparse = await mark()
+    // Busy: 40 requests at one instant, one after another (answers awaited one by one: none is coalesced).
+    for (let i = 0; i < 40; i++)
+      at(store.tryReserve(leaseSlot(t + 5000, bulk, 'bulk')) ?? (await store.reserve(leaseSlot(t + 5000, bulk, 'bulk'))))
+    const busy = await mark()
     monitor.disconnect()
     marker.disconnect()
-    expect(commands).toHaveLength(40)
-    expect(new Set(commands)).toEqual(new Set(['evalsha']))
+    expect(sparse).toHaveLength(20)
+    expect(busy.length).toBeGreaterThan(0)
+    expect(busy.length).toBeLessThan(40)
+    expect(new Set([...sparse, ...busy])).toEqual(new Set(['evalsha']))
+  })
+
+  it('leases never let four racing processes exceed the budget in any window, and spend slots without a round trip', async () => {
+    const pocket = newPocket()
+    const stores = Array.from({ length: 4 }, () => processOn(pocket, { reserveAheadMs: 60_000 }).store)
+    const t = 13_000_000
+    // Each process asks again as soon as it is answered (a busy process: its demand makes it ask for leases).
+    const replies = (
+      await Promise.all(
+        stores.map(async (store) => {
+          const mine: Reservation[] = []
+          for (let i = 0; i < 30; i++) mine.push(store.tryReserve(leaseSlot(t)) ?? (await store.reserve(leaseSlot(t))))
+          return mine
+        }),
+      )
+    ).flat()
+    const times = replies.map(at)
+    expect(times).toHaveLength(120)
+    // Windows are interval + margin long for leaseSlot (25 ms).
+    expect(busiestWindow(times, 1025)).toBe(12)
+    const leased = replies.filter((r) => r.kind === 'slot' && r.id.includes('.'))
+    expect(leased.length).toBeGreaterThan(0)
+  })
+
+  it('the script leases only while the window stays at most half full, whatever a process asks for', async () => {
+    const client = new Redis(server.url)
+    client.defineCommand('reserve', { numberOfKeys: 4, lua: RESERVE })
+    const run = client as unknown as {
+      reserve(...args: Array<string | number>): Promise<[number, number, string, number, number]>
+    }
+    const keys = ['lease:{x}:log', 'lease:{x}:state', 'lease:{x}:members', 'lease:{x}:shares']
+    // now, limit, window, margin, id, process, ahead, sec, sec at, staleMs, presumeMs, counted, lead, want
+    const ask = (id: string, want: number) =>
+      run.reserve(...keys, 1_000_000, 12, 1025, 25, id, 'p', 1000, -1, 0, 1500, 30000, 1, 0, want)
+    try {
+      expect((await ask('a', 32))[4]).toBe(6) // 12 / 2: the other half stays for the other processes
+      expect((await ask('b', 32))[4]).toBe(1) // half full already: no lease, one slot
+      expect(await client.zcard(keys[0]!)).toBe(7)
+    } finally {
+      await client.del(...keys)
+      client.disconnect()
+    }
+  })
+
+  it('leased slots left unused are given back with the next reservation; a pause drops the lease', async () => {
+    const pocket = newPocket()
+    const { store } = processOn(pocket)
+    const other = processOn(pocket).store
+    const check = new Redis(server.url)
+    const logKey = `tradekit:upbit:{pocket:${pocket}}:order:log`
+    try {
+      const t = 14_000_000
+      at(await store.reserve(leaseSlot(t)))
+      at(await store.reserve(leaseSlot(t))) // the second request within the lease's life asks for two: one leased
+      const leasedIds = (await check.zrange(logKey, 0, -1)).filter((id) => id.includes('.'))
+      expect(leasedIds).toHaveLength(1)
+      // The leased slot is on time within half the margin: the next request gets it without Redis.
+      const fromLease = store.tryReserve(leaseSlot(t + 5))
+      expect(fromLease).toMatchObject({ kind: 'slot', at: t, id: leasedIds[0] })
+      // Another lease, then let it expire: the next reservation gives it back, and the log no longer counts it.
+      at(await store.reserve(leaseSlot(t + 5)))
+      const unused = (await check.zrange(logKey, 0, -1)).filter((id) => id.includes('.') && id !== leasedIds[0])
+      expect(unused.length).toBeGreaterThan(0)
+      expect(store.tryReserve(leaseSlot(t + 200))).toBeUndefined()
+      at(await store.reserve(leaseSlot(t + 200)))
+      const logged = await check.zrange(logKey, 0, -1)
+      for (const id of unused) expect(logged).not.toContain(id)
+
+      // A pause another process saw outranks a lease this one holds.
+      at(await store.reserve(leaseSlot(t + 3000)))
+      at(await store.reserve(leaseSlot(t + 3000)))
+      expect(await check.zrangebyscore(logKey, t + 3000, t + 3000)).toContainEqual(expect.stringContaining('.'))
+      other.report('order', { kind: 'pause', until: t + 5000 })
+      await vi.waitFor(() => expect(store.hold('order').pausedUntil).toBe(t + 5000), { timeout: 10_000 })
+      expect(store.tryReserve(leaseSlot(t + 3001))).toBeUndefined()
+    } finally {
+      check.disconnect()
+    }
+  })
+
+  it('a late slot is re-timed in place, counted once: not sent to the back of the queue behind slots promised since', async () => {
+    const pocket = newPocket()
+    const { store } = processOn(pocket, { reserveAheadMs: 60_000 })
+    const three = { limit: 3, intervalMs: 1000 }
+    const t = 15_000_000
+    const a = await store.reserve(slot(t, three))
+    expect(at(await store.reserve(slot(t + 600, three)))).toBe(t + 600) // promised to a caller whose clock is ahead
+    // A's caller woke 300 ms late. A send now keeps every window within 3: its slot moves to now, before t + 600.
+    const moved = await store.retime!(slot(t + 300, three), idOf(a), t)
+    expect(moved).toMatchObject({ kind: 'slot', at: t + 300, id: idOf(a) })
+    const check = new Redis(server.url)
+    try {
+      const logged = await check.zrange(`tradekit:upbit:{pocket:${pocket}}:order:log`, 0, -1, 'WITHSCORES')
+      expect(logged).toEqual([idOf(a), String(t + 300), expect.any(String), String(t + 600)])
+    } finally {
+      check.disconnect()
+    }
+    // Giving the slot back and reserving anew (what a store without re-timing does) waits behind the promised slot.
+    const { store: plain } = processOn(newPocket(), { reserveAheadMs: 60_000 })
+    const b = await plain.reserve(slot(t, three))
+    at(await plain.reserve(slot(t + 600, three)))
+    plain.release('order', idOf(b), t)
+    expect(at(await plain.reserve(slot(t + 300, three)))).toBe(t + 600)
+  })
+
+  it('a late slot goes past the promised sends in its way when a send now would overfill a window', async () => {
+    const { store } = processOn(newPocket(), { reserveAheadMs: 60_000 })
+    const two = { limit: 2, intervalMs: 1000 }
+    const t = 16_000_000
+    const a = await store.reserve(slot(t, two))
+    at(await store.reserve(slot(t, two)))
+    at(await store.reserve(slot(t, two)))
+    at(await store.reserve(slot(t, two))) // two slots at t + 1000: a send at t + 300 would make three in one window
+    expect(at(await store.retime!(slot(t + 300, two), idOf(a), t))).toBe(t + 2000)
+  })
+
+  it('a caller that wakes later than marginMs keeps its slot, re-timed, instead of giving it back and queueing again', async () => {
+    const { store } = processOn(newPocket(), { reserveAheadMs: 60_000 })
+    let now = 18_000_000
+    // A starved event loop: every sleep ends 200 ms after it should.
+    const clock = {
+      now: () => now,
+      sleep: async (ms: number) => {
+        now += ms + 200
+      },
+    }
+    const released = vi.spyOn(store, 'release')
+    const retimed = vi.spyOn(store, 'retime')
+    const limiter = createRateLimiter({ store, budgets: { order: { limit: 1, intervalMs: 1000 } } }, clock)
+    expect((await limiter.acquire('order')).at).toBe(18_000_000)
+    const late = await limiter.acquire('order') // its slot is at + 1025; the caller wakes at + 1225
+    expect(late.at).toBe(18_001_225)
+    expect(limiter.confirm(late)).toBe(true)
+    expect(retimed).toHaveBeenCalledTimes(1)
+    expect(released).not.toHaveBeenCalled()
+  })
+
+  it('re-timing late slots never puts more than the budget in any window: four processes, seeded random lateness', async () => {
+    const pocket = newPocket()
+    const stores = Array.from({ length: 4 }, () => processOn(pocket, { reserveAheadMs: 60_000 }).store)
+    const five = { limit: 5, intervalMs: 1000 }
+    const t = 17_000_000
+    let seed = 19
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31
+      return seed / 2 ** 31
+    }
+    const final = new Map<string, number>()
+    for (let round = 0; round < 6; round++) {
+      const now = t + round * 400
+      const taken = await Promise.all(stores.map((store) => Promise.all([0, 1, 2].map(() => store.reserve(slot(now, five))))))
+      // Some callers wake late (0 to 900 ms after their slot) and re-time; the rest send on time.
+      await Promise.all(
+        taken.flatMap((mine, p) =>
+          mine.map(async (reservation) => {
+            const id = idOf(reservation)
+            const late = random() < 0.5 ? Math.floor(random() * 900) : 0
+            final.set(id, at(reservation))
+            if (late > 25) final.set(id, at(await stores[p]!.retime!(slot(at(reservation) + late, five), id, at(reservation))))
+          }),
+        ),
+      )
+    }
+    expect(final.size).toBe(72)
+    expect(busiestWindow([...final.values()], 1000)).toBe(5)
   })
 
   it("one process's Remaining-Req lowers what the others may send in that second", async () => {
     const pocket = newPocket()
     const a = processOn(pocket).store
-    const b = processOn(pocket).store
+    const b = processOn(pocket, { reserveAheadMs: 1000 }).store
     const now = 9_000_200
     expect(at(await a.reserve(slot(now)))).toBe(now)
     // Upbit says 1 left in this second (some other client used the rest); A passes it on with its next request.

@@ -17,7 +17,7 @@ import {
   type SlotRequest,
 } from './limiter-store.js'
 import { type GroupBudget, IP_GROUPS } from './rate-limiter.js'
-import { BEAT, REPORT, RESERVE } from './redis-limiter-scripts.js'
+import { BEAT, REPORT, RESERVE, RETIME } from './redis-limiter-scripts.js'
 
 export interface RedisLimiterStoreOptions {
   /**
@@ -32,7 +32,10 @@ export interface RedisLimiterStoreOptions {
   ipScope?: string
   /** Prefix of every key and channel. Default `'tradekit:upbit:'`. */
   prefix?: string
-  /** How far ahead a slot may be reserved; a caller further back in the queue asks again later. Default 1000 ms. */
+  /**
+   * How far ahead a slot may be reserved; a caller further back in the queue asks again later. Kept under one window,
+   * so a caller that wakes late finds the slots after its own not yet promised and keeps its place. Default 500 ms.
+   */
   reserveAheadMs?: number
   /** A Redis call that takes longer than this counts as Redis unavailable. Default 1000 ms. */
   commandTimeoutMs?: number
@@ -79,7 +82,11 @@ interface BanJson {
   bannedUntil: number
 }
 
-type ScriptReply = [number, number, string, number]
+/** kind (0 slot, 1 ask again, 2 banned), time, ban JSON, processes on the scope, slots granted (a lease: more than 1). */
+type ScriptReply = [number, number, string, number, number?]
+
+/** The most slots one reservation leases at once. */
+const MAX_LEASE = 32
 
 /** The local share of a budget when `processes` split it: never more than budget ÷ processes, never zero. */
 export function fallbackShare(budget: GroupBudget, processes: number): GroupBudget {
@@ -111,7 +118,7 @@ export function createRedisLimiterStore(options: RedisLimiterStoreOptions): Redi
   }
   const now = options.now ?? Date.now
   const prefix = options.prefix ?? 'tradekit:upbit:'
-  const ahead = options.reserveAheadMs ?? 1000
+  const ahead = options.reserveAheadMs ?? 500
   const commandTimeoutMs = options.commandTimeoutMs ?? 1000
   const joinTimeoutMs = options.joinTimeoutMs ?? 10_000
   const heartbeatMs = options.heartbeatMs ?? 500
@@ -130,10 +137,12 @@ export function createRedisLimiterStore(options: RedisLimiterStoreOptions): Redi
   const commands = options.redis.duplicate({ enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: false })
   const events = options.redis.duplicate({ lazyConnect: false })
   commands.defineCommand('tradekitReserve', { numberOfKeys: 4, lua: RESERVE })
+  commands.defineCommand('tradekitRetime', { numberOfKeys: 4, lua: RETIME })
   commands.defineCommand('tradekitReport', { numberOfKeys: 1, lua: REPORT })
   commands.defineCommand('tradekitBeat', { numberOfKeys: 2, lua: BEAT })
   type Scripted = Redis & {
     tradekitReserve(...args: Array<string | number>): Promise<ScriptReply>
+    tradekitRetime(...args: Array<string | number>): Promise<ScriptReply>
     tradekitReport(...args: Array<string | number>): Promise<number>
     tradekitBeat(...args: Array<string | number>): Promise<Array<string | number>>
   }
@@ -174,6 +183,66 @@ export function createRedisLimiterStore(options: RedisLimiterStoreOptions): Redi
   let inFlight = 0
   const lead = () => Math.min(250, 2 + inFlight)
 
+  // A local token lease: when a group's slots are used faster than one round trip each, one reservation asks for as
+  // many as this process used in the last half margin, all at one instant. They are counted in Redis like any slot
+  // (the script grants them only while the window stays at most half full), handed out here without a round trip
+  // while they are on time (half a margin, leaving the other half to send), and given back unused when they expire.
+  const pools = new Map<string, Array<{ at: number; id: string }>>()
+  const served = new Map<string, number[]>()
+  const leaseLife = (request: SlotRequest) => request.marginMs / 2
+  function demand(request: SlotRequest): number {
+    const times = served.get(request.group)
+    if (!times || leaseLife(request) < 1) return 1
+    while (times.length > 0 && times[0]! < request.now - leaseLife(request)) times.shift()
+    return Math.min(MAX_LEASE, times.length + 1)
+  }
+  function serve(request: SlotRequest, reservation: Reservation): Reservation {
+    if (reservation.kind !== 'slot' || !request.counted) return reservation
+    let times = served.get(request.group)
+    if (!times) {
+      times = []
+      served.set(request.group, times)
+    }
+    times.push(request.now)
+    if (times.length > MAX_LEASE) times.shift()
+    return reservation
+  }
+  // Leased slots never sent, given back to Redis with the group's next reservation (no round trip of their own).
+  const unused = new Map<string, string[]>()
+  function handBack(group: string, ids: string[]): void {
+    if (ids.length === 0) return
+    const list = unused.get(group) ?? []
+    list.push(...ids)
+    unused.set(group, list)
+  }
+  function dropPool(group: string): void {
+    const pool = pools.get(group)
+    if (!pool) return
+    pools.delete(group)
+    handBack(
+      group,
+      pool.map((leased) => leased.id),
+    )
+  }
+  /** A leased slot still on time for a send now, unless a pause or a ban outranks the lease. */
+  function fromPool(request: SlotRequest): Reservation | undefined {
+    const pool = pools.get(request.group)
+    if (!pool || !request.counted) return undefined
+    const hold = holdOf(request.group)
+    if ((hold.ban && request.now < hold.ban.bannedUntil) || hold.pausedUntil > request.now) {
+      dropPool(request.group)
+      return undefined
+    }
+    const expired: string[] = []
+    while (pool.length > 0 && request.now - pool[0]!.at > leaseLife(request)) expired.push(pool.shift()!.id)
+    handBack(request.group, expired)
+    // Leased slots are at the instant the lease was asked for: never ahead of a caller on the same clock.
+    if (pool.length === 0 || pool[0]!.at > request.now) return undefined
+    const leased = pool.shift()!
+    if (pool.length === 0) pools.delete(request.group)
+    return serve(request, { kind: 'slot', at: leased.at, id: leased.id })
+  }
+
   // Fallback: a local store on this process's share, its sends kept to be written to Redis on rejoining.
   let local = createMemoryLimiterStore()
   let fallbackSince = 0
@@ -194,6 +263,9 @@ export function createRedisLimiterStore(options: RedisLimiterStoreOptions): Redi
 
   function enterFallback(cause: unknown): void {
     if (mode === 'fallback') return
+    // Leased slots stay counted in Redis; this process does not use them while it sends on its local share.
+    pools.clear()
+    unused.clear()
     mode = 'fallback'
     fallbackSince = now()
     local = createMemoryLimiterStore()
@@ -232,12 +304,17 @@ export function createRedisLimiterStore(options: RedisLimiterStoreOptions): Redi
 
   async function reserve(request: SlotRequest): Promise<Reservation> {
     if (mode === 'fallback') return reserveLocally(request)
+    const leased = fromPool(request)
+    if (leased) return leased
     const retryAt = askAgainAt.get(request.group) ?? 0
     if (request.counted && retryAt > request.now) return { kind: 'later', retryAt }
     const scope = scopeOf(request.group)
     const pending = pendingRemaining.get(request.group)
     pendingRemaining.delete(request.group)
     const id = `${me}:${nextSlot++}`
+    const want = request.counted ? demand(request) : 1
+    const giveBack = unused.get(request.group) ?? []
+    unused.delete(request.group)
     let reply: ScriptReply
     try {
       if (!everReady) await timeout(started, joinTimeoutMs)
@@ -261,6 +338,8 @@ export function createRedisLimiterStore(options: RedisLimiterStoreOptions): Redi
           presumeGoneMs,
           request.counted ? 1 : 0,
           lead(),
+          want,
+          ...giveBack,
         ),
         commandTimeoutMs,
       ).finally(() => inFlight--)
@@ -268,7 +347,14 @@ export function createRedisLimiterStore(options: RedisLimiterStoreOptions): Redi
       enterFallback(error)
       return reserveLocally(request)
     }
-    const [kind, value, banJson, processes] = reply
+    return answer(request, id, reply)
+  }
+  let nextSlot = 0
+
+  /** Turns a RESERVE or RETIME reply into a reservation; a lease's further slots go to the pool. */
+  function answer(request: SlotRequest, id: string, reply: ScriptReply): Reservation {
+    const [kind, value, banJson, processes, granted] = reply
+    const scope = scopeOf(request.group)
     counted.set(scope, Number(processes))
     if (kind === 2) {
       const error = banFromJson(banJson)
@@ -280,11 +366,54 @@ export function createRedisLimiterStore(options: RedisLimiterStoreOptions): Redi
     }
     if (kind === 1) {
       askAgainAt.set(request.group, Math.max(askAgainAt.get(request.group) ?? 0, Number(value)))
-      return { kind: 'later', retryAt: Number(value) }
+      // A slot another caller of this process leased meanwhile serves this one (a lease is never left unused for
+      // want of a caller while callers are told to wait).
+      return fromPool(request) ?? { kind: 'later', retryAt: Number(value) }
     }
-    return { kind: 'slot', at: Number(value), id }
+    const at = Number(value)
+    if (Number(granted) > 1) {
+      let pool = pools.get(request.group)
+      if (!pool) {
+        pool = []
+        pools.set(request.group, pool)
+      }
+      for (let i = 1; i < Number(granted); i++) pool.push({ at, id: `${id}.${i}` })
+    }
+    return serve(request, { kind: 'slot', at, id })
   }
-  let nextSlot = 0
+
+  async function retime(request: SlotRequest, id: string, at: number): Promise<Reservation> {
+    // A slot from the local share, or Redis away: the local store gives it back and reserves anew.
+    if (mode === 'fallback' || !id.startsWith(me)) {
+      local.release(request.group, id, at)
+      return reserveLocally(request)
+    }
+    const scope = scopeOf(request.group)
+    let reply: ScriptReply
+    try {
+      reply = await timeout(
+        redis.tradekitRetime(
+          key(scope, `${request.group}:log`),
+          key(scope, `${request.group}:state`),
+          key(scope, 'members'),
+          key(scope, 'shares'),
+          request.now,
+          request.budget.limit,
+          request.budget.intervalMs + request.marginMs,
+          request.marginMs,
+          id,
+          ahead,
+          staleMs,
+          presumeGoneMs,
+        ),
+        commandTimeoutMs,
+      )
+    } catch (error) {
+      enterFallback(error)
+      return reserveLocally(request)
+    }
+    return answer(request, id, reply)
+  }
 
   function publish(group: string, report: Exclude<LimiterReport, { kind: 'remaining' }>): void {
     const scope = scopeOf(group)
@@ -321,6 +450,7 @@ export function createRedisLimiterStore(options: RedisLimiterStoreOptions): Redi
         const error = banFromJson(message.ban)
         if (error) applyBan(message.group, error)
       }
+      dropPool(message.group)
     } catch {
       // Not ours: ignore.
     }
@@ -415,7 +545,8 @@ export function createRedisLimiterStore(options: RedisLimiterStoreOptions): Redi
 
   return {
     reserve,
-    tryReserve: () => undefined,
+    retime,
+    tryReserve: (request) => (mode === 'shared' ? fromPool(request) : undefined),
     release(group, id, at) {
       // Slots from Redis carry this process's id; the others came from the local store.
       if (!id.startsWith(me)) return local.release(group, id, at)
@@ -435,6 +566,7 @@ export function createRedisLimiterStore(options: RedisLimiterStoreOptions): Redi
       const hold = holdOf(group)
       if (report.kind === 'pause') hold.pausedUntil = Math.max(hold.pausedUntil, report.until)
       else applyBan(group, report.error)
+      dropPool(group)
       if (mode === 'shared') publish(group, report)
     },
     hold: (group) => holdOf(group),
