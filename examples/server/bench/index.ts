@@ -19,7 +19,8 @@
  *    `bench/fastapi_baseline.py` under uvicorn (Debian: python3-fastapi python3-uvicorn; python3-uvloop and
  *    python3-httptools are used when installed); without them the bench prints one SKIP line.
  * The server and the baseline server run in child processes so autocannon does not share their event loop.
- * `pnpm bench fastapi` runs only part 5, `pnpm bench startup` only part 4 (both still write the year of logs).
+ * `pnpm bench fastapi` runs only part 5, `pnpm bench startup` only part 4, `pnpm bench cold` only issue 23's goal 3
+ * (the first start on a directory no index has seen, against the parse floor); all still write the year of logs.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
@@ -263,6 +264,24 @@ function parseFloor(dir: string): Promise<[number, number]> {
   })
 }
 
+/** Issue 23 goal 3 alone: a fresh server's first /api/performance on a directory no index has seen, against the floor. */
+async function coldOnly(dir: string, cleanup: (() => void)[]) {
+  const first = await child('server', dir)
+  cleanup.unshift(() => first.process.kill())
+  const [firstCold, firstColdMs] = await timed(() =>
+    fetch(`${first.url}/api/performance?period=all`, { headers }).then((r) => r.json()),
+  )
+  await stop(first.process)
+  rmSync(join(dir, '.trade-log-cache'), { recursive: true, force: true })
+  const parseRuns: [number, number][] = []
+  for (let run = 0; run < 3; run++) parseRuns.push(await parseFloor(dir))
+  const [parsedLines, parseOnlyMs] = [...parseRuns].sort((a, b) => a[1] - b[1])[1]!
+  const ratio = firstColdMs / parseOnlyMs
+  console.log(
+    `issue 23 goal 3, cold /api/performance on a directory no index has seen (${(firstCold as { fills: number }).fills} fills): ${firstColdMs.toFixed(0)} ms, ${ratio.toFixed(2)}× the single-threaded parse floor ${parseOnlyMs.toFixed(0)} ms (${parsedLines} lines; runs ${parseRuns.map(([, ms]) => ms.toFixed(0)).join(', ')}) (goal ≤ 1.2×): ${ratio <= 1.2 ? 'PASS' : 'FAIL'}`,
+  )
+}
+
 /** Parts 1–3 on the year: cold and unchanged /api/performance, /api/trades throughput, WebSocket delivery. */
 async function coreFigures(dir: string, cleanup: (() => void)[]) {
   // 2. performance, cold, three ways:
@@ -447,8 +466,9 @@ async function main() {
     console.log(`fixture: ${DAYS} daily files × ${PER_DAY} trades in ${dir} (${(generateMs / 1000).toFixed(1)} s to write)`)
 
     const only = process.argv[2]
-    if (only !== undefined && only !== 'startup' && only !== 'fastapi')
-      throw new Error(`unknown part ${only}: startup or fastapi`)
+    if (only !== undefined && only !== 'startup' && only !== 'fastapi' && only !== 'cold')
+      throw new Error(`unknown part ${only}: startup, fastapi or cold`)
+    if (only === 'cold') await coldOnly(dir, cleanup)
     if (only === undefined) await coreFigures(dir, cleanup)
     if (only === undefined || only === 'startup') await startUp(dir)
     if (only === undefined || only === 'fastapi') {
