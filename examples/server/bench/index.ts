@@ -162,30 +162,57 @@ async function burst(url: string, amount: number) {
   return { ms: last - start, p99: result.latency.p99, errors: result.errors + result.non2xx }
 }
 
+/** CPU seconds (user + system, every thread) a child process has used so far, from /proc; NaN where unreadable. */
+function cpuSeconds(proc: ChildProcess): number {
+  try {
+    const stat = readFileSync(`/proc/${proc.pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    // utime and stime are fields 14 and 15 of the line, in clock ticks (100 a second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) / 100
+  } catch {
+    return Number.NaN
+  }
+}
+
 /**
  * The same number of requests to both URLs, in rounds that alternate which side goes first (ABBA...), so a change in
- * the machine's load falls on both sides alike. Returns req/s over all rounds and the worst round's p99.
+ * the machine's load falls on both sides alike. Returns req/s over all rounds, the worst round's p99, and each server
+ * process's CPU time per request (a figure the machine's load moves far less than req/s). The warm-up lets V8
+ * optimize our hot path before timing (FastAPI has no JIT to wait for; it gets the same warm-up).
  */
-async function paired(ours: string, theirs: string, rounds = 4, amount = 2_500) {
-  await burst(ours, 500)
-  await burst(theirs, 500)
+async function paired(ours: Side, theirs: Side, rounds = 4, amount = 2_500) {
+  await burst(ours.url, 2_000)
+  await burst(theirs.url, 2_000)
   const sides = {
-    ours: { ms: 0, p99: 0, errors: 0, runs: [] as number[] },
-    theirs: { ms: 0, p99: 0, errors: 0, runs: [] as number[] },
+    ours: { ms: 0, p99: 0, errors: 0, cpu: 0, runs: [] as number[] },
+    theirs: { ms: 0, p99: 0, errors: 0, cpu: 0, runs: [] as number[] },
   }
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 === 0 ? (['ours', 'theirs'] as const) : (['theirs', 'ours'] as const)
     for (const side of order) {
-      const run = await burst(side === 'ours' ? ours : theirs, amount)
+      const target = side === 'ours' ? ours : theirs
+      const cpuBefore = cpuSeconds(target.process)
+      const run = await burst(target.url, amount)
       const total = sides[side]
+      total.cpu += cpuSeconds(target.process) - cpuBefore
       total.ms += run.ms
       total.p99 = Math.max(total.p99, run.p99)
       total.errors += run.errors
       total.runs.push((amount * 1000) / run.ms)
     }
   }
-  const rps = (side: (typeof sides)['ours']) => ({ ...side, rps: (rounds * amount * 1000) / side.ms })
-  return { ours: rps(sides.ours), theirs: rps(sides.theirs), requests: rounds * amount }
+  const figures = (side: (typeof sides)['ours']) => ({
+    ...side,
+    rps: (rounds * amount * 1000) / side.ms,
+    cpuUs: (side.cpu * 1e6) / (rounds * amount),
+  })
+  return { ours: figures(sides.ours), theirs: figures(sides.theirs), requests: rounds * amount }
+}
+
+/** A server under test: where to send requests, and its process (for its CPU time). */
+interface Side {
+  url: string
+  process: ChildProcess
 }
 
 type Headline = Record<string, unknown> & { maxDrawdown?: { absolute?: unknown } }
@@ -221,11 +248,17 @@ async function versusFastApi(label: string, dir: string, cleanup: (() => void)[]
       const [ourBytes, theirBytes] = await Promise.all(
         [ours.url, theirs.url].map((url) => fetch(`${url}${route}`, { headers }).then((r) => r.arrayBuffer())),
       )
-      const run = await paired(`${ours.url}${route}`, `${theirs.url}${route}`)
+      const run = await paired(
+        { url: `${ours.url}${route}`, process: ours.process },
+        { url: `${theirs.url}${route}`, process: theirs.process },
+      )
       const ratio = run.ours.rps / run.theirs.rps
       const clean = run.ours.errors === 0 && run.theirs.errors === 0
       console.log(
         `GET ${route} (${label} of logs), ${run.requests} requests each: ours ${run.ours.rps.toFixed(0)} req/s (rounds ${run.ours.runs.map((r) => r.toFixed(0)).join(', ')}), p99 ${run.ours.p99} ms, ${ourBytes!.byteLength} B | FastAPI ${run.theirs.rps.toFixed(0)} req/s (rounds ${run.theirs.runs.map((r) => r.toFixed(0)).join(', ')}), p99 ${run.theirs.p99} ms, ${theirBytes!.byteLength} B | errors ${run.ours.errors}/${run.theirs.errors} | ratio ours/FastAPI ${ratio.toFixed(2)} | goal ≥ 1.0 | ${verdict(ratio >= 1 && clean)}`,
+      )
+      console.log(
+        `  server CPU per request (${route}, ${label}): ours ${run.ours.cpuUs.toFixed(0)} µs, FastAPI ${run.theirs.cpuUs.toFixed(0)} µs (ticks of 10 ms over ${run.requests} requests) | INFO`,
       )
     }
     console.log(
