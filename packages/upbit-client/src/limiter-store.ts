@@ -21,12 +21,13 @@ export interface SlotRequest {
 
 /**
  * A store's answer:
- * - `slot`: a send at `at` (≥ the request's `now`) is counted already; wait until then and send.
+ * - `slot`: a send at `at` (≥ the request's `now`) is counted already; wait until then and send (a re-timed slot may
+ *   carry `until`: it is good from `at` to `until`, plus the margin).
  * - `later`: nothing was counted; ask again at `retryAt` (the free slot lies beyond how far ahead the store reserves).
  * - `banned`: the group is banned (by this process or another on the pocket) until `error.bannedUntil`.
  */
 export type Reservation =
-  | { kind: 'slot'; at: number; id: string }
+  | { kind: 'slot'; at: number; id: string; until?: number }
   | { kind: 'later'; retryAt: number }
   | { kind: 'banned'; error: UpbitBanError }
 

@@ -91,6 +91,8 @@ export interface Permit {
   group: string
   at: number
   id: string
+  /** A re-timed slot is good from `at` until this time (plus the margin). */
+  until?: number
 }
 
 export interface RateLimiter {
@@ -99,8 +101,8 @@ export interface RateLimiter {
   tryAcquire(group: RateLimitGroup, signal?: AbortSignal): Permit | undefined
   /**
    * Called right before sending: true if the slot is still on time. A send more than `marginMs` (as configured) after
-   * its slot could land at Upbit in the same second as the next window's sends, so then the slot is given back and
-   * false returned: acquire a new one.
+   * its slot could land at Upbit in the same second as the next window's sends, so then false is returned: acquire
+   * again (a store that re-times moves this slot to the earliest legal instant; another gives it back).
    */
   confirm(permit: Permit): boolean
   update(group: RateLimitGroup, remaining: RemainingReq): void
@@ -144,9 +146,13 @@ export function createRateLimiter(options: RateLimitOptions = {}, clock: Limiter
     counted: enabled,
   })
 
+  // Slots found late at `confirm` (the call took too long to prepare), kept for the caller's next `acquire` to re-time.
+  const missed = new Map<string, Permit[]>()
+
   async function acquire(group: string, signal?: AbortSignal): Promise<Permit> {
     signal?.throwIfAborted()
-    let reservation = await store.reserve(slot(group))
+    const stale = missed.get(group)?.shift()
+    let reservation = await (stale ? retime(stale) : store.reserve(slot(group)))
     for (;;) {
       if (reservation.kind === 'banned') throw reservation.error
       if (reservation.kind === 'later') {
@@ -155,7 +161,10 @@ export function createRateLimiter(options: RateLimitOptions = {}, clock: Limiter
         reservation = await store.reserve(slot(group))
         continue
       }
-      const permit = { group, at: reservation.at, id: reservation.id }
+      const permit: Permit =
+        reservation.until === undefined
+          ? { group, at: reservation.at, id: reservation.id }
+          : { group, at: reservation.at, id: reservation.id, until: reservation.until }
       const wait = permit.at - clock.now()
       if (wait > 0) {
         try {
@@ -181,7 +190,7 @@ export function createRateLimiter(options: RateLimitOptions = {}, clock: Limiter
       // two windows' sends into one second at Upbit: its slot moves to the earliest legal instant from now (with a
       // store that can re-time in place, usually now; otherwise it is given back and taken anew). The configured
       // margin, not the learned one: every process on a pocket spaces its slots by at least that.
-      if (clock.now() - permit.at <= baseMargin) return permit
+      if (onTime(permit)) return permit
       reservation = await retime(permit)
     }
   }
@@ -192,9 +201,17 @@ export function createRateLimiter(options: RateLimitOptions = {}, clock: Limiter
     return store.reserve(slot(permit.group))
   }
 
+  const onTime = (permit: Permit) => clock.now() - (permit.until ?? permit.at) <= baseMargin
+
   function confirm(permit: Permit): boolean {
-    if (clock.now() - permit.at <= baseMargin) return true
-    store.release(permit.group, permit.id, permit.at)
+    if (onTime(permit)) return true
+    // A store that re-times keeps the slot for the next acquire (the transport asks again at once); otherwise it is
+    // given back.
+    if (store.retime) {
+      const list = missed.get(permit.group) ?? []
+      list.push(permit)
+      missed.set(permit.group, list)
+    } else store.release(permit.group, permit.id, permit.at)
     return false
   }
 
@@ -203,7 +220,8 @@ export function createRateLimiter(options: RateLimitOptions = {}, clock: Limiter
     acquire,
     confirm,
     tryAcquire(group, signal) {
-      if (signal?.aborted) return undefined
+      // A slot missed at confirm goes first, through acquire (it is re-timed there).
+      if (signal?.aborted || missed.get(group)?.length) return undefined
       const reservation = store.tryReserve(slot(group))
       return reservation?.kind === 'slot' ? { group, at: reservation.at, id: reservation.id } : undefined
     },

@@ -124,11 +124,14 @@ return {0, at, '', n, granted}
 `
 
 /**
- * KEYS: log, state, members, shares. ARGV: now, limit, window, margin, slot id, ahead, staleMs, presumeMs.
+ * KEYS: log, state, members, shares. ARGV: now, limit, window, margin, slot id, ahead, staleMs, presumeMs, span.
  * A slot its caller could not use on time (it woke up late, or a pause came first) moves to the earliest instant at
  * or after `now` (and the pause) where a send keeps every window within the budget: usually `now` itself, as the
  * slots after it are not reserved yet. Only where the window is full does it go further, past the sends in its way.
- * Same replies as RESERVE ({1, retryAt} gives the slot up: the instant lies beyond `ahead`).
+ * `span` (ms): the caller may need that long to get the answer (it was that late already); the slot is then good
+ * from `at` to `at + span`, checked against every window it may fall in and logged at its end.
+ * Same replies as RESERVE, a slot with its end: {0, at, '', n, 1, until} ({1, retryAt} gives the slot up: the
+ * instant lies beyond `ahead`).
  */
 export const RETIME = `${HELD}
 local now = tonumber(ARGV[1])
@@ -138,11 +141,15 @@ local margin = tonumber(ARGV[4])
 local id = ARGV[5]
 local ahead = tonumber(ARGV[6])
 local n, heldBack = held(KEYS[3], KEYS[4], now, tonumber(ARGV[7]), tonumber(ARGV[8]), limit)
-local st = redis.call('HMGET', KEYS[2], 'paused', 'liveSec', 'liveRem', 'banUntil', 'ban')
+local span = math.max(0, tonumber(ARGV[9]) or 0)
+local st = redis.call('HMGET', KEYS[2], 'paused', 'liveSec', 'liveRem', 'banUntil', 'ban', 'span', 'spanUntil')
 local paused = tonumber(st[1]) or 0
 local liveSec = tonumber(st[2]) or -1
 local liveRem = tonumber(st[3]) or -1
 local banUntil = tonumber(st[4]) or 0
+-- Slots re-timed with a span are logged at their latest instant and may be used up to \`spanned\` earlier.
+local spanned = 0
+if now < (tonumber(st[7]) or 0) then spanned = tonumber(st[6]) or 0 end
 local old = redis.call('ZSCORE', KEYS[1], id)
 redis.call('ZREM', KEYS[1], id)
 if old and liveRem >= 0 and math.floor(tonumber(old) / 1000) == liveSec then liveRem = liveRem + 1 end
@@ -160,17 +167,21 @@ local function scores(from, to)
   for i = 2, #flat, 2 do out[#out + 1] = tonumber(flat[i]) end
   return out
 end
--- A send at c fits if every window holding c holds fewer than cap others: the windows ending at c and at each
--- later send within one window of it.
+-- A send anywhere in [c, c + span] fits if every window (r - window, r] it may fall in holds fewer than cap others,
+-- each logged slot e counted where it may be used: [e - spanned, e]. The windows to check end at c and wherever a
+-- logged slot starts to count, up to one window after c + span.
 local function fits(c)
-  if liveRem == 0 and math.floor(c / 1000) == liveSec then return false end
-  local near = scores('(' .. (c - window), '(' .. (c + window))
+  local hi = c + span
+  if liveRem == 0 and (math.floor(c / 1000) == liveSec or math.floor(hi / 1000) == liveSec) then return false end
+  local near = scores('(' .. (c - window), '(' .. (hi + window + spanned))
   if #near < cap then return true end
   local ends = {c}
-  for _, e in ipairs(near) do if e > c then ends[#ends + 1] = e end end
+  for _, e in ipairs(near) do
+    if e - spanned > c and e - spanned < hi + window then ends[#ends + 1] = e - spanned end
+  end
   for _, r in ipairs(ends) do
     local count = 0
-    for _, e in ipairs(near) do if e > r - window and e <= r then count = count + 1 end end
+    for _, e in ipairs(near) do if e > r - window and e - spanned <= r then count = count + 1 end end
     if count >= cap then return false end
   end
   return true
@@ -188,10 +199,15 @@ for _, c in ipairs(candidates) do
   end
 end
 if at - now > ahead then return finish({1, at - ahead, '', n}) end
-redis.call('ZADD', KEYS[1], at, id)
-redis.call('PEXPIRE', KEYS[1], math.ceil(at - now + window) + 1000)
+-- Logged at the latest instant it may be used: every slot reserved after it in order keeps a full window from there.
+local hi = at + span
+redis.call('ZADD', KEYS[1], hi, id)
+redis.call('PEXPIRE', KEYS[1], math.ceil(hi - now + window) + 1000)
+if span > 0 then
+  redis.call('HSET', KEYS[2], 'span', math.max(spanned, span), 'spanUntil', math.max(tonumber(st[7]) or 0, hi + window))
+end
 if liveRem > 0 and math.floor(at / 1000) == liveSec then liveRem = liveRem - 1 end
-return finish({0, at, '', n, 1})
+return finish({0, at, '', n, 1, hi})
 `
 
 /**

@@ -83,10 +83,12 @@ interface BanJson {
 }
 
 /** kind (0 slot, 1 ask again, 2 banned), time, ban JSON, processes on the scope, slots granted (a lease: more than 1). */
-type ScriptReply = [number, number, string, number, number?]
+type ScriptReply = [number, number, string, number, number?, number?]
 
 /** The most slots one reservation leases at once. */
 const MAX_LEASE = 32
+/** The longest a re-timed slot stays good for a caller that was late (it may be as late again getting the answer). */
+const MAX_SPAN = 250
 
 /** The local share of a budget when `processes` split it: never more than budget ÷ processes, never zero. */
 export function fallbackShare(budget: GroupBudget, processes: number): GroupBudget {
@@ -353,7 +355,7 @@ export function createRedisLimiterStore(options: RedisLimiterStoreOptions): Redi
 
   /** Turns a RESERVE or RETIME reply into a reservation; a lease's further slots go to the pool. */
   function answer(request: SlotRequest, id: string, reply: ScriptReply): Reservation {
-    const [kind, value, banJson, processes, granted] = reply
+    const [kind, value, banJson, processes, granted, until] = reply
     const scope = scopeOf(request.group)
     counted.set(scope, Number(processes))
     if (kind === 2) {
@@ -379,7 +381,9 @@ export function createRedisLimiterStore(options: RedisLimiterStoreOptions): Redi
       }
       for (let i = 1; i < Number(granted); i++) pool.push({ at, id: `${id}.${i}` })
     }
-    return serve(request, { kind: 'slot', at, id })
+    const slot: Reservation =
+      until !== undefined && Number(until) > at ? { kind: 'slot', at, id, until: Number(until) } : { kind: 'slot', at, id }
+    return serve(request, slot)
   }
 
   async function retime(request: SlotRequest, id: string, at: number): Promise<Reservation> {
@@ -405,6 +409,8 @@ export function createRedisLimiterStore(options: RedisLimiterStoreOptions): Redi
           ahead,
           staleMs,
           presumeGoneMs,
+          // As late as the caller already was, it may be again by the time the answer is handled.
+          Math.min(MAX_SPAN, Math.max(0, Math.round(request.now - at))),
         ),
         commandTimeoutMs,
       )
