@@ -142,6 +142,25 @@ describe('Redis limiter store', () => {
     expect(new Set([...sparse, ...busy])).toEqual(new Set(['evalsha']))
   })
 
+  it('callers that come while a lease is on its way are served from it instead of each asking Redis', async () => {
+    const { store } = processOn(newPocket(), { heartbeatMs: 600_000 })
+    const bulk = { limit: 1000, intervalMs: 1000 }
+    const t = 12_500_000
+    for (let i = 0; i < 5; i++) at(store.tryReserve(leaseSlot(t, bulk)) ?? (await store.reserve(leaseSlot(t, bulk)))) // a busy process
+    const check = new Redis(server.url)
+    const scriptRuns = async () => Number(/cmdstat_evalsha:calls=(\d+)/.exec(await check.info('commandstats'))?.[1])
+    try {
+      const before = await scriptRuns()
+      // Six callers at once, 5 ms later: what is left of the last lease, then one new lease for the rest.
+      const replies = await Promise.all(Array.from({ length: 6 }, () => store.reserve(leaseSlot(t + 5, bulk))))
+      expect(new Set(replies.map(idOf)).size).toBe(6)
+      for (const time of replies.map(at)) expect([t, t + 5]).toContain(time)
+      expect((await scriptRuns()) - before).toBe(1)
+    } finally {
+      check.disconnect()
+    }
+  })
+
   it('leases never let four racing processes exceed the budget in any window, and spend slots without a round trip', async () => {
     const pocket = newPocket()
     const stores = Array.from({ length: 4 }, () => processOn(pocket, { reserveAheadMs: 60_000 }).store)

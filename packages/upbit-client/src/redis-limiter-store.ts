@@ -154,6 +154,8 @@ export function createRedisLimiterStore(options: RedisLimiterStoreOptions): Redi
   events.on('error', () => {})
 
   let mode: 'shared' | 'fallback' = 'shared'
+  // Read after an await (the compiler would keep the narrowing from before it).
+  const currentMode = () => mode
   /** True once the first connection is up and the event channel subscribed. */
   let everReady = false
   const ready = new Promise<void>((resolve) => commands.once('ready', () => resolve()))
@@ -190,6 +192,8 @@ export function createRedisLimiterStore(options: RedisLimiterStoreOptions): Redi
   // (the script grants them only while the window stays at most half full), handed out here without a round trip
   // while they are on time (half a margin, leaving the other half to send), and given back unused when they expire.
   const pools = new Map<string, Array<{ at: number; id: string }>>()
+  /** Leases on their way, per group: settled once their slots are in the pool. */
+  const leases = new Map<string, Promise<void>>()
   const served = new Map<string, number[]>()
   const leaseLife = (request: SlotRequest) => request.marginMs / 2
   function demand(request: SlotRequest): number {
@@ -226,8 +230,11 @@ export function createRedisLimiterStore(options: RedisLimiterStoreOptions): Redi
       pool.map((leased) => leased.id),
     )
   }
-  /** A leased slot still on time for a send now, unless a pause or a ban outranks the lease. */
-  function fromPool(request: SlotRequest): Reservation | undefined {
+  /**
+   * A leased slot still on time for a send now, unless a pause or a ban outranks the lease. `ahead`: the caller will
+   * wait for a slot later than its clock reading (an async caller whose reading is older than the lease).
+   */
+  function fromPool(request: SlotRequest, ahead = false): Reservation | undefined {
     const pool = pools.get(request.group)
     if (!pool || !request.counted) return undefined
     const hold = holdOf(request.group)
@@ -239,7 +246,7 @@ export function createRedisLimiterStore(options: RedisLimiterStoreOptions): Redi
     while (pool.length > 0 && request.now - pool[0]!.at > leaseLife(request)) expired.push(pool.shift()!.id)
     handBack(request.group, expired)
     // Leased slots are at the instant the lease was asked for: never ahead of a caller on the same clock.
-    if (pool.length === 0 || pool[0]!.at > request.now) return undefined
+    if (pool.length === 0 || (!ahead && pool[0]!.at > request.now)) return undefined
     const leased = pool.shift()!
     if (pool.length === 0) pools.delete(request.group)
     return serve(request, { kind: 'slot', at: leased.at, id: leased.id })
@@ -308,6 +315,15 @@ export function createRedisLimiterStore(options: RedisLimiterStoreOptions): Redi
     if (mode === 'fallback') return reserveLocally(request)
     const leased = fromPool(request)
     if (leased) return leased
+    // A lease on its way serves the callers that come meanwhile; those it cannot serve ask for themselves.
+    const leasing = leases.get(request.group)
+    if (leasing && request.counted) {
+      await leasing
+      // Redis may have gone away meanwhile (the lease failed): then the local share.
+      if (currentMode() === 'fallback') return reserveLocally(request)
+      const joined = fromPool(request, true)
+      if (joined) return joined
+    }
     const retryAt = askAgainAt.get(request.group) ?? 0
     if (request.counted && retryAt > request.now) return { kind: 'later', retryAt }
     const scope = scopeOf(request.group)
@@ -318,6 +334,19 @@ export function createRedisLimiterStore(options: RedisLimiterStoreOptions): Redi
     const giveBack = unused.get(request.group) ?? []
     unused.delete(request.group)
     let reply: ScriptReply
+    let settled = () => {}
+    if (want > 1 && !leases.has(request.group)) {
+      const group = request.group
+      leases.set(
+        group,
+        new Promise<void>((resolve) => {
+          settled = () => {
+            leases.delete(group)
+            resolve()
+          }
+        }),
+      )
+    }
     try {
       if (!everReady) await timeout(started, joinTimeoutMs)
       inFlight++
@@ -346,10 +375,13 @@ export function createRedisLimiterStore(options: RedisLimiterStoreOptions): Redi
         commandTimeoutMs,
       ).finally(() => inFlight--)
     } catch (error) {
+      settled()
       enterFallback(error)
       return reserveLocally(request)
     }
-    return answer(request, id, reply)
+    const answered = answer(request, id, reply)
+    settled()
+    return answered
   }
   let nextSlot = 0
 
