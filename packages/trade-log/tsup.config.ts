@@ -1,7 +1,7 @@
 import { defineConfig, type Options } from 'tsup'
 
 const shared: Options = {
-  entry: ['src/index.ts', 'src/cli.ts', 'src/postgres.ts'],
+  entry: ['src/index.ts', 'src/cli.ts', 'src/postgres.ts', 'src/performance-read-worker.ts'],
   dts: true,
   sourcemap: true,
   target: 'node20',

@@ -94,7 +94,8 @@ export function createLogStore(options: LogStoreOptions): LogStore {
     metrics.logDiagnostics.inc({ kind, reason: classifyDiagnostic(diagnostic.reason) })
   }
   // Every skipped line, from pages, snapshots and followers alike, lands in the metrics.
-  const reader: TradeLogReader = database ?? createTradeLogReader({ dir, onDiagnostic: countDiagnostic })
+  const readerOptions = { dir, onDiagnostic: countDiagnostic }
+  const reader: TradeLogReader = database ?? createTradeLogReader(readerOptions)
   const followers: Follower<unknown>[] = []
   const stats: StatsCache = createStatsCache({
     reader,
@@ -102,6 +103,8 @@ export function createLogStore(options: LogStoreOptions): LogStore {
     // A checkpoint that cannot be used or written costs a slow first request: say why in the server log.
     onWarning: (message) => logger.warn(message),
     startingBalance: options.startingBalance,
+    // A first start on a log no checkpoint covers reads part of it in a worker thread while folding (issue 23).
+    ...(database ? {} : { workerRead: { onDiagnostic: readerOptions.onDiagnostic } }),
     ...(options.performanceCacheFile === undefined ? {} : { performanceCacheFile: options.performanceCacheFile }),
   })
 

@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createTradeLogReader, performance, type TradeEntry } from '@tradekit/trade-log'
 import pino from 'pino'
@@ -19,12 +19,13 @@ async function readAll(dir: string) {
   return entries
 }
 
-function statsCache(dir: string) {
+function statsCache(dir: string, extra: Partial<Parameters<typeof createStatsCache>[0]> = {}) {
   const warnings: string[] = []
   const cache = createStatsCache({
     reader: createTradeLogReader({ dir }),
     timeZone: 'UTC',
     onWarning: (message) => warnings.push(message),
+    ...extra,
   })
   return { cache, warnings }
 }
@@ -126,6 +127,34 @@ describe('stats cache: all-time performance from the checkpointed index', () => 
     expect(body.fills).toBe(12)
     expect(existsSync(join(dir, '.trade-log-cache'))).toBe(true)
     expect(readdirSync(join(dir, '.trade-log-cache'))[0]).toMatch(/^performance-[0-9a-f]{12}\.json$/)
+  })
+
+  it('a server on a log no index has seen folds it while a worker thread reads: the single-thread answer, a bad line counted once per read', async () => {
+    const dir = servers.tempDir()
+    writeLogFixture(dir, { days: 6, tradesPerDay: 40, end: END })
+    appendFileSync(join(dir, `trades_${dayKeyUtc(END - 2 * 86_400_000)}.jsonl`), '{"not": "a fill"}\n')
+    const alone = statsCache(dir)
+    const expected = await alone.cache.performance(rangeOf({ period: 'all' }))
+    rmSync(join(dir, '.trade-log-cache'), { recursive: true, force: true })
+    const split = statsCache(dir, { workerRead: {} })
+    expect(await split.cache.performance(rangeOf({ period: 'all' }))).toEqual(expected)
+    expect([split.cache.allTimeRefresh?.worker, alone.cache.allTimeRefresh?.worker]).toEqual([true, undefined])
+    rmSync(join(dir, '.trade-log-cache'), { recursive: true, force: true })
+    const lines: string[] = []
+    const logger = pino({ level: 'warn' }, { write: (line: string) => lines.push(line) })
+    const server = await servers.start({ logDir: dir, logger })
+    const { body } = await server.get('/api/performance')
+    // Every figure the route returns (it leaves out the daily series) is the single-thread cache's.
+    const same = Object.fromEntries(Object.keys(body).map((key) => [key, (expected as Record<string, unknown>)[key]]))
+    expect(Object.keys(body).length).toBeGreaterThan(40)
+    expect(body).toEqual(JSON.parse(JSON.stringify(same)))
+    // The worker finished (a fallback would say "reading the log in this thread instead").
+    expect(lines.join('\n')).not.toMatch(/worker/)
+    // As many times as without the worker (3, measured with workerRead removed from log-store.ts): a worker that
+    // reported it and then a fallback that read again would count it once more.
+    await server.get('/api/portfolio')
+    const metrics = (await server.get('/metrics')).text
+    expect(/tradelog_read_diagnostics_total\{kind="trades",reason="invalid_entry"\} (\d+)/.exec(metrics)?.[1]).toBe('3')
   })
 
   it('a damaged checkpoint is warned about in the server log and the answer is recomputed, not trusted', async () => {

@@ -8,6 +8,7 @@ import {
   formatDecimal,
   INDEX_CLOSED_TRADES,
   type Performance,
+  type PerformanceIndexOptions,
   type PerformanceIndexRefresh,
   parseDecimal,
   performance,
@@ -87,6 +88,11 @@ export interface StatsCacheDeps {
   onWarning?: (message: string) => void
   /** Quote-currency cash before the first fill (configuration). Default: derived from the bot's equity log. */
   startingBalance?: string | undefined
+  /**
+   * A log no checkpoint covers is read by a worker thread while this one folds: the options `reader` was created
+   * with (trade-log's `workerRead`). Default: off, read in this thread.
+   */
+  workerRead?: PerformanceIndexOptions['workerRead']
 }
 
 /**
@@ -140,6 +146,7 @@ export function createStatsCache(deps: StatsCacheDeps): StatsCache {
     timeZone: deps.timeZone,
     ...(deps.performanceCacheFile === undefined ? {} : { cacheFile: deps.performanceCacheFile }),
     ...(deps.onWarning ? { onWarning: deps.onWarning } : {}),
+    ...(deps.workerRead ? { workerRead: deps.workerRead } : {}),
   })
   // The index's answer. After the follower saw an append it is recomputed before answering; otherwise the files
   // are re-checked at most once a second, in the background, while the current answer is served.

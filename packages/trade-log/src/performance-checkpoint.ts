@@ -10,6 +10,7 @@ import { z } from 'zod'
 import { TradeLogUsageError } from './errors.js'
 import { type LogFile, parseLogFileName } from './files.js'
 import { type Performance, type PerformanceOptions, performance } from './performance.js'
+import { type ReadChunk, readSplit, type StartWorker, WorkerReadFailed, type WorkerReadOptions } from './performance-read.js'
 import { createPerformanceTracker, type PerformanceTracker, type PerformanceTrackerState } from './performance-tracker.js'
 import type { LogRecord, TradeLogReader } from './reader.js'
 import type { EquityEntry, TradeEntry } from './schemas.js'
@@ -46,6 +47,21 @@ export interface PerformanceIndexOptions extends PerformanceOptions {
   cacheFile?: string | false
   /** Called when a checkpoint is not used (why) or cannot be written. Default: ignored. */
   onWarning?: (message: string) => void
+  /**
+   * Fold a log no checkpoint covers while a worker thread reads and checks it (two cores instead of one), with a
+   * reader made from these options, which must be the options `reader` was created with. The answer is the same;
+   * without worker threads, or if the worker fails, the log is read here as without this option. Only for a
+   * directory reader (not PostgreSQL). Default: off.
+   */
+  workerRead?: WorkerReadOptions | false
+}
+
+/** What only this package's tests pass. */
+export interface PerformanceIndexInternals {
+  /** Starts the read worker (tests kill it, or throw as if worker threads were unavailable). */
+  startWorker?: StartWorker
+  /** Share of the log's bytes read in this thread (tests split anywhere). Default `SHARE_HERE`. */
+  splitShare?: number
 }
 
 /** What the last `result()` did. */
@@ -58,6 +74,8 @@ export interface PerformanceIndexRefresh {
   reason?: string
   /** Last closed day (`YYYYMMDD`) in the checkpoint now held, or null while the log has a single day. */
   checkpointDay: string | null
+  /** Present when a worker thread read part of the log (`workerRead`). */
+  worker?: true
 }
 
 /** Performance of a whole log directory, kept up to date from a checkpoint. */
@@ -102,8 +120,11 @@ interface Read {
 const sameFile = (a: Fingerprint, b: Fingerprint | undefined) => b !== undefined && a.size === b.size && a.mtimeMs === b.mtimeMs
 
 /** Creates the index; nothing is read until the first `result()`. */
-export function createPerformanceIndex(options: PerformanceIndexOptions): PerformanceIndex {
-  const { reader, onWarning, cacheFile: cacheOption, ...rest } = options
+export function createPerformanceIndex(
+  options: PerformanceIndexOptions,
+  internals: PerformanceIndexInternals = {},
+): PerformanceIndex {
+  const { reader, onWarning, cacheFile: cacheOption, workerRead, ...rest } = options
   const performanceOptions: PerformanceOptions = { keepClosedTrades: INDEX_CLOSED_TRADES, ...rest }
   // Checks the options once, up front (a bad option is the caller's error, not the cache's).
   const optionsRecord = createPerformanceTracker(performanceOptions).state().options
@@ -257,22 +278,44 @@ export function createPerformanceIndex(options: PerformanceIndexOptions): Perfor
       tracker = createPerformanceTracker(performanceOptions)
     }
     const cursors: Record<Kind, string | null> = base ? { ...base.cursors } : { trades: null, equity: null }
-    const open: (TradeEntry | EquityEntry)[] = []
+    let open: (TradeEntry | EquityEntry)[] = []
     let entriesRead = 0
-    // The newest record of each kind folded into the closed days; its cursor is taken once, at the end.
-    const lastClosed: Partial<Record<Kind, LogRecord<unknown>>> = {}
+    // The newest record of each kind folded into the closed days (or a chunk's last); its cursor is taken once, at the end.
+    let lastClosed: Partial<Record<Kind, { readonly cursor: string }>> = {}
+    const isClosed = (file: string) => {
+      const day = dayOf.get(file) ?? parseLogFileName(basename(file))?.day
+      return closedDay !== null && day !== undefined && day <= closedDay
+    }
     const fold = (kind: Kind, record: LogRecord<TradeEntry | EquityEntry>) => {
       entriesRead++
-      const day = dayOf.get(record.file) ?? parseLogFileName(basename(record.file))?.day
-      if (closedDay !== null && day !== undefined && day <= closedDay) {
+      if (isClosed(record.file)) {
         tracker.add(record.entry)
         lastClosed[kind] = record
       } else open.push(record.entry)
     }
+    // A chunk holds entries of one file, so of one day: all closed or all open.
+    const foldChunk = ({ kind, file, cursor, entries }: ReadChunk) => {
+      entriesRead += entries.length
+      if (isClosed(file)) {
+        for (const entry of entries) tracker.add(entry)
+        lastClosed[kind] = { cursor }
+      } else for (const entry of entries) open.push(entry)
+    }
     const earlyReads = early && early.from === base ? await early.reads : undefined
+    let split = false
     try {
       if (earlyReads) for (const { kind, record } of earlyReads) fold(kind, record)
-      else for (const kind of KINDS) for await (const record of recordsAfter(kind, cursors[kind])) fold(kind, record)
+      else if (!base && workerRead && !store && (await foldInWorker(files, prints, foldChunk))) split = true
+      else {
+        if (entriesRead > 0) {
+          // The worker stopped part way: start again from nothing, in this thread.
+          tracker = createPerformanceTracker(performanceOptions)
+          open = []
+          entriesRead = 0
+          lastClosed = {}
+        }
+        for (const kind of KINDS) for await (const record of recordsAfter(kind, cursors[kind])) fold(kind, record)
+      }
       for (const kind of KINDS) cursors[kind] = lastClosed[kind]?.cursor ?? cursors[kind]
       if (closedDay !== null && closedDay !== base?.closedDay) {
         checkpoint = {
@@ -304,8 +347,51 @@ export function createPerformanceIndex(options: PerformanceIndexOptions): Perfor
       entriesRead,
       ...(reason === undefined ? {} : { reason }),
       checkpointDay: checkpoint?.closedDay ?? null,
+      ...(split ? { worker: true as const } : {}),
     }
     return result
+  }
+
+  /**
+   * Folds every chunk of a read split with a worker; false (and a warning) when it could not finish, the caller
+   * then reads here.
+   * Skipped lines are reported to `workerRead.onDiagnostic` only after a complete read, so each is reported once.
+   */
+  async function foldInWorker(
+    files: LogFile[],
+    prints: Map<string, Fingerprint>,
+    foldChunk: (chunk: ReadChunk) => void,
+  ): Promise<boolean> {
+    if (!workerRead || new Set(files.map((file) => file.day)).size < 2) return false
+    const sizes = new Map(files.map((file) => [file.path, prints.get(file.name)?.size ?? 0]))
+    const chunks = readSplit(
+      {
+        dir: reader.dir,
+        files,
+        sizes,
+        share: internals.splitShare,
+        kinds: KINDS,
+        timeZone: workerRead.timeZone,
+        maxLineBytes: workerRead.maxLineBytes,
+      },
+      internals.startWorker,
+    )
+    try {
+      for (;;) {
+        const next = await chunks.next()
+        if (next.done) {
+          for (const diagnostic of next.value) workerRead.onDiagnostic?.(diagnostic)
+          return true
+        }
+        foldChunk(next.value)
+      }
+    } catch (error) {
+      if (!(error instanceof WorkerReadFailed)) throw error
+      onWarning?.(`${error.message}; reading the log in this thread instead.`)
+      return false
+    } finally {
+      await chunks.return(undefined as never)
+    }
   }
 
   let queued: Promise<Performance> | undefined

@@ -1,0 +1,318 @@
+import { appendFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { Worker } from 'node:worker_threads'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import type { Diagnostic } from './lines.js'
+import { createPerformanceIndex, type PerformanceIndexInternals, type PerformanceIndexOptions } from './performance-checkpoint.js'
+import { packEntries, performanceFields, SHARE_HERE, splitDays, unpackEntries, workerEntry } from './performance-read.js'
+import { createPerformanceTracker } from './performance-tracker.js'
+import { createTradeLogReader } from './reader.js'
+import type { EquityEntry, TradeEntry } from './schemas.js'
+import { AUG_1, DAY, HOUR, trade } from './test-support/entries.js'
+import { useTempDir } from './test-support/temp-dir.js'
+
+const tempDir = useTempDir()
+const OPTIONS = { startingBalance: '10000', keepClosedTrades: 7, timeZone: 'UTC' }
+const dayKeyOf = (ms: number) => new Date(ms).toISOString().slice(0, 10).replaceAll('-', '')
+const lines = (entries: object[]) => entries.map((entry) => `${JSON.stringify(entry)}\n`).join('')
+
+/**
+ * Five days: two markets whose lots stay open over midnight (bought late, sold the next morning), fees, fills with
+ * and without a decision, equity snapshots, a bad line, a repeated line, and an empty day.
+ */
+function writeLog(dir: string): void {
+  for (let d = 0; d < 5; d++) {
+    const start = AUG_1 + d * DAY
+    const day = dayKeyOf(start)
+    if (d === 2) {
+      writeFileSync(join(dir, `trades_${day}.jsonl`), '')
+      continue
+    }
+    const fills: TradeEntry[] = [
+      trade(start + HOUR, {
+        market: 'KRW-ETH',
+        side: 'sell',
+        volume: '0.5',
+        funds: `${1500 + d}.25`,
+        fee: '0.75',
+        orderId: `e-s-${d}`,
+      }),
+      trade(start + 2 * HOUR, {
+        side: 'sell',
+        volume: '0.002',
+        funds: `${90_000 + 13 * d}`,
+        fee: '45.01',
+        decisionId: `dec-${d}`,
+      }),
+      trade(start + 20 * HOUR, {
+        side: 'buy',
+        volume: '0.002',
+        funds: `${88_000 - 7 * d}.5`,
+        fee: '44',
+        decisionId: `dec-b-${d}`,
+      }),
+      trade(start + 22 * HOUR, {
+        market: 'KRW-ETH',
+        side: 'buy',
+        volume: '0.5',
+        funds: `${1490 + 3 * d}`,
+        fee: '0.745',
+        orderId: `e-b-${d}`,
+      }),
+    ]
+    const text = lines(fills)
+    writeFileSync(join(dir, `trades_${day}.jsonl`), d === 1 ? `${text}{"ts": not json\n${lines([fills[3]!])}` : text)
+    const snapshots: EquityEntry[] = [12, 23].map((hour) => ({
+      ts: new Date(start + hour * HOUR).toISOString(),
+      tsMs: start + hour * HOUR,
+      cash: '1',
+      positions: [{ market: 'KRW-BTC', volume: '0.002', price: `${45_000_000 + d * 100_000}`, value: `${90_000 + d * 200}` }],
+      total: `${10_000 + d * 41 + hour}.5`,
+    }))
+    writeFileSync(join(dir, `equity_${day}.jsonl`), lines(snapshots))
+  }
+}
+
+/** The index's answer, refresh, checkpoint, warnings and reported diagnostics, read in this thread or a worker. */
+async function run(
+  dir: string,
+  worker: boolean,
+  internals: PerformanceIndexInternals = {},
+  extra: Partial<PerformanceIndexOptions> = {},
+) {
+  const warnings: string[] = []
+  const diagnostics: Diagnostic[] = []
+  const cacheFile = join(dir, `.checkpoint-${worker ? 'worker' : 'thread'}.json`)
+  const perf = createPerformanceIndex(
+    {
+      // As a server passes them: the reader's sink is the worker's too (a fallback then reads with the reader).
+      reader: createTradeLogReader({ dir, onDiagnostic: (d) => diagnostics.push(d) }),
+      ...OPTIONS,
+      cacheFile,
+      onWarning: (message) => warnings.push(message),
+      ...(worker ? { workerRead: { onDiagnostic: (d: Diagnostic) => diagnostics.push(d) } } : {}),
+      ...extra,
+    },
+    internals,
+  )
+  const result = await perf.result()
+  // A log of a single day has no closed day, so no checkpoint.
+  const checkpoint = existsSync(cacheFile) ? (JSON.parse(readFileSync(cacheFile, 'utf8')) as unknown) : null
+  const { worker: split, ...refresh } = perf.lastRefresh!
+  return { result, refresh, split: split === true, checkpoint, warnings, diagnostics }
+}
+
+describe('createPerformanceIndex with workerRead', () => {
+  it('finds its worker entry beside the module (from source here; dist has its own, see check:packages)', () => {
+    expect(workerEntry()).toBeDefined()
+  })
+
+  it('gives exactly the single-thread answer, checkpoint and diagnostics: open lots over midnight, fees, two markets, a bad line, a repeat, an empty day', async () => {
+    const dir = tempDir()
+    writeLog(dir)
+    const thread = await run(dir, false)
+    const worker = await run(dir, true)
+    expect(worker.warnings).toEqual([])
+    expect([worker.split, thread.split]).toEqual([true, false])
+    expect(worker.result).toEqual(thread.result)
+    expect(worker.refresh).toEqual(thread.refresh)
+    expect(worker.checkpoint).toEqual(thread.checkpoint)
+    expect(worker.diagnostics).toEqual(thread.diagnostics)
+    // The fixture is what it says: lots open across days, both markets, the bad line and the repeat reported.
+    expect(thread.result.openTrades).toBe(2)
+    expect(thread.result.buyAndHold.map((leg) => leg.market).sort()).toEqual(['KRW-BTC', 'KRW-ETH'])
+    expect(thread.diagnostics.map((d) => d.code).sort()).toEqual(['duplicate', 'json'])
+    expect(thread.refresh).toMatchObject({ mode: 'full', entriesRead: 4 * 4 + 4 * 2 })
+  })
+
+  it('a worker killed part way: the log is read again in this thread, the answer is the same and each bad line is reported once', async () => {
+    const dir = tempDir()
+    writeLog(dir)
+    const thread = await run(dir, false)
+    let killed = false
+    const worker = await run(dir, true, {
+      startWorker: (target, options) => {
+        const started = new Worker(target, options)
+        // Killed once it has posted its third chunk (past the bad line), so entries were already folded here.
+        let chunks = 0
+        started.on('message', () => {
+          if (++chunks !== 3) return
+          killed = true
+          void started.terminate()
+        })
+        return started
+      },
+    })
+    expect(killed).toBe(true)
+    expect(worker.split).toBe(false)
+    expect(worker.warnings.join('\n')).toMatch(/read worker exited .*reading the log in this thread instead/)
+    expect(worker.result).toEqual(thread.result)
+    expect(worker.refresh).toEqual(thread.refresh)
+    expect(worker.checkpoint).toEqual(thread.checkpoint)
+    expect(worker.diagnostics).toEqual(thread.diagnostics)
+  })
+
+  it('without worker threads (they cannot start) the log is read in this thread, with the same answer', async () => {
+    const dir = tempDir()
+    writeLog(dir)
+    const thread = await run(dir, false)
+    const worker = await run(dir, true, {
+      startWorker: () => {
+        throw new Error('worker threads are not available here')
+      },
+    })
+    expect(worker.warnings.join('\n')).toMatch(/cannot start a worker thread: worker threads are not available here/)
+    expect(worker.result).toEqual(thread.result)
+    expect(worker.checkpoint).toEqual(thread.checkpoint)
+  })
+
+  it('entries out of time order: sorted, as without the worker', async () => {
+    const dir = tempDir()
+    writeLog(dir)
+    appendFileSync(join(dir, 'trades_20250804.jsonl'), lines([trade(AUG_1 + 2 * HOUR + 1, { orderId: 'stray', fee: '0' })]))
+    const thread = createPerformanceIndex({ reader: createTradeLogReader({ dir }), ...OPTIONS, cacheFile: false })
+    const worker = createPerformanceIndex({ reader: createTradeLogReader({ dir }), ...OPTIONS, cacheFile: false, workerRead: {} })
+    expect(await worker.result()).toEqual(await thread.result())
+    expect(worker.lastRefresh?.mode).toBe('sorted')
+  })
+
+  it('a repeat across the split (the worker cannot know it): read again in this thread, the same answer and diagnostics', async () => {
+    const dir = tempDir()
+    writeLog(dir)
+    // Day 4's file starts with day 2's last fill again (a later writer replaying a line): the split falls at day 4.
+    const replay = readFileSync(join(dir, 'trades_20250802.jsonl'), 'utf8').trim().split('\n').at(-1)!
+    writeFileSync(join(dir, 'trades_20250804.jsonl'), `${replay}\n${readFileSync(join(dir, 'trades_20250804.jsonl'), 'utf8')}`)
+    const files = await createTradeLogReader({ dir }).files()
+    expect(splitDays(files, new Map(files.map((f) => [f.path, statSync(f.path).size])), 0.6).worker[0]?.day).toBe('20250804')
+    const thread = await run(dir, false)
+    const worker = await run(dir, true, { splitShare: 0.6 })
+    expect(worker.warnings.join('\n')).toMatch(
+      /trades_20250804\.jsonl repeats one read before the split; reading the log in this thread instead/,
+    )
+    expect(worker.result).toEqual(thread.result)
+    expect(worker.checkpoint).toEqual(thread.checkpoint)
+    expect(worker.diagnostics).toEqual(thread.diagnostics)
+    expect(thread.diagnostics.filter((d) => d.code === 'duplicate')).toHaveLength(2)
+  })
+
+  it('splits at a day boundary by bytes, and leaves the worker at least one day', () => {
+    const files = ['20250801', '20250802', '20250803'].flatMap((day) =>
+      ['trades', 'equity'].map((kind) => ({
+        path: `/d/${kind}_${day}.jsonl`,
+        name: `${kind}_${day}.jsonl`,
+        kind,
+        day,
+        format: 'jsonl' as const,
+      })),
+    )
+    const sizes = new Map(files.map((file, i) => [file.path, 10 * (i + 1)]))
+    // Days weigh 30, 70 and 110 bytes of 210.
+    expect(splitDays(files, sizes, 0.4).here.map((f) => f.day)).toEqual(['20250801', '20250801'])
+    expect(splitDays(files, sizes, 0.5).here.map((f) => f.day)).toEqual(['20250801', '20250801', '20250802', '20250802'])
+    expect(splitDays(files, sizes, 1).worker.map((f) => f.day)).toEqual(['20250803', '20250803'])
+    expect(splitDays(files, sizes, 0).here).toEqual([])
+    expect(SHARE_HERE).toBeGreaterThan(0)
+  })
+
+  it('random logs split anywhere: the worker path equals the single-thread path', async () => {
+    const fill = fc.record({
+      market: fc.constantFrom('KRW-BTC', 'KRW-ETH', 'USDT-XRP'),
+      side: fc.constantFrom('buy' as const, 'sell' as const),
+      volume: fc.integer({ min: 1, max: 5_000 }).map((n) => (n / 1000).toString()),
+      funds: fc.integer({ min: 1, max: 9_000_000 }).map((n) => (n / 100).toString()),
+      fee: fc.integer({ min: 0, max: 5_000 }).map((n) => (n / 1000).toString()),
+      gapMs: fc.integer({ min: 0, max: 7 * HOUR }),
+      decision: fc.boolean(),
+    })
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fill, { minLength: 0, maxLength: 60 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        async (fills, share) => {
+          const dir = tempDir()
+          let at = AUG_1
+          const byDay = new Map<string, TradeEntry[]>()
+          fills.forEach((f, i) => {
+            at += f.gapMs
+            const entry = trade(at, {
+              market: f.market,
+              side: f.side,
+              volume: f.volume,
+              funds: f.funds,
+              fee: f.fee,
+              orderId: `o-${i}`,
+              ...(f.decision ? { decisionId: `d-${i}` } : {}),
+            })
+            byDay.set(dayKeyOf(at), [...(byDay.get(dayKeyOf(at)) ?? []), entry])
+          })
+          for (const [day, entries] of byDay) writeFileSync(join(dir, `trades_${day}.jsonl`), lines(entries))
+          const thread = await run(dir, false)
+          const worker = await run(dir, true, { splitShare: share })
+          expect(worker.warnings).toEqual([])
+          // Split when there are two days or more (with one, nothing is closed and one read is all).
+          expect(worker.split).toBe(byDay.size > 1)
+          expect(worker.result).toEqual(thread.result)
+          expect(worker.checkpoint).toEqual(thread.checkpoint)
+          expect(worker.refresh).toEqual(thread.refresh)
+        },
+      ),
+      { numRuns: 8 },
+    )
+  })
+})
+
+describe('what crosses the thread', () => {
+  const text = fc.string({ unit: 'binary', minLength: 1, maxLength: 8 })
+  const fill = fc.record({
+    tsMs: fc.integer({ min: AUG_1, max: AUG_1 + 20 * DAY }),
+    market: fc.constantFrom('KRW-BTC', 'KRW-ETH'),
+    side: fc.constantFrom('buy' as const, 'sell' as const),
+    volume: fc.integer({ min: 1, max: 99_999 }).map((n) => (n / 1000).toString()),
+    funds: fc.integer({ min: 1, max: 99_999_999 }).map((n) => (n / 100).toString()),
+    fee: fc.integer({ min: 0, max: 9_999 }).map((n) => (n / 1000).toString()),
+    orderId: fc.oneof(text, fc.constant('a\u0000b')),
+    decisionId: fc.option(text, { nil: undefined }),
+    reason: fc.option(fc.string(), { nil: undefined }),
+  })
+  const toTrade = (f: typeof fill extends fc.Arbitrary<infer T> ? T : never) => {
+    const { decisionId, reason, ...rest } = f
+    return trade(f.tsMs, {
+      ...rest,
+      ...(decisionId === undefined ? {} : { decisionId }),
+      ...(reason === undefined ? {} : { reason }),
+    })
+  }
+
+  it('packed fills unpack to exactly the fields a tracker reads (separators and missing decisions included)', () => {
+    fc.assert(
+      fc.property(fc.array(fill, { maxLength: 30 }), (raw) => {
+        const entries = raw.map(toTrade)
+        expect(unpackEntries(packEntries('trades', entries))).toEqual(entries.map((e) => performanceFields('trades', e)))
+      }),
+    )
+  })
+
+  it('a tracker fed those fields gives the same result and state as one fed the whole entries', () => {
+    fc.assert(
+      fc.property(fc.array(fill, { maxLength: 40 }), (raw) => {
+        const entries = raw.map(toTrade).sort((a, b) => a.tsMs - b.tsMs)
+        const snapshot: EquityEntry = {
+          ts: new Date(AUG_1).toISOString(),
+          tsMs: AUG_1,
+          cash: '3',
+          positions: [{ market: 'KRW-BTC', volume: '1', price: '123.5', value: '123.5' }],
+          total: '1000.25',
+        }
+        const whole = createPerformanceTracker(OPTIONS)
+        const fields = createPerformanceTracker(OPTIONS)
+        whole.add(snapshot)
+        fields.add(unpackEntries(packEntries('equity', [snapshot]))[0]!)
+        for (const entry of entries) whole.add(entry)
+        for (const entry of unpackEntries(packEntries('trades', entries))) fields.add(entry)
+        expect(fields.result()).toEqual(whole.result())
+        expect(fields.state()).toEqual(whole.state())
+      }),
+    )
+  })
+})

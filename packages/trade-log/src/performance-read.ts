@@ -1,0 +1,312 @@
+/**
+ * A performance index's full fold on two cores: this thread reads the first days (about `SHARE_HERE` of the bytes)
+ * with the reader's own stream while a worker thread reads the rest the same way, and folds the worker's entries
+ * after its own, in file order, as they arrive. The result is the one stream's: each kind's duplicate filter is
+ * continued here over the worker's entries, and a repeat across the split sends the caller back to one read.
+ * Only the fields a performance tracker reads cross the thread for fills (`performanceFields`), packed in one
+ * string per chunk: structured clone of whole entries cost more than the parse it saves (1.3 s for a year of fills).
+ */
+import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, extname, join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { Worker, type WorkerOptions } from 'node:worker_threads'
+import { createDuplicateFilter } from './duplicates.js'
+import type { LogFile } from './files.js'
+import type { Diagnostic } from './lines.js'
+import { createReader } from './reader.js'
+import type { EquityEntry, TradeEntry } from './schemas.js'
+
+/** How the worker's reader reads: pass what the index's reader was created with. */
+export interface WorkerReadOptions {
+  /** The reader's `timeZone` (the old bot's timestamps without an offset). Default `'UTC'`. */
+  timeZone?: string
+  /** The reader's `maxLineBytes`. Default `MAX_LINE_BYTES`. */
+  maxLineBytes?: number
+  /** The reader's `onDiagnostic`: skipped lines are reported here once the read has succeeded. Default none. */
+  onDiagnostic?: (diagnostic: Diagnostic) => void
+}
+
+export type FoldKind = 'trades' | 'equity'
+
+/** What the worker is asked to read. */
+export interface WorkerJob {
+  dir: string
+  files: LogFile[]
+  kinds: readonly FoldKind[]
+  timeZone: string | undefined
+  maxLineBytes: number | undefined
+}
+
+/** Consecutive entries of one file, packed. */
+export interface PackedChunk {
+  type: 'chunk'
+  kind: FoldKind
+  /** Absolute path of the file every entry of the chunk came from. */
+  file: string
+  /** Cursor of the chunk's last entry. */
+  cursor: string
+  /** `fields`: `FIELD_COUNT` NUL-separated fields per fill; `json`: a JSON array of the entries' fields. */
+  packing: 'fields' | 'json'
+  data: string
+}
+
+export type WorkerMessage =
+  | PackedChunk
+  | { type: 'done'; kind: FoldKind; diagnostics: Diagnostic[] }
+  | { type: 'failed'; message: string }
+
+/** Decoded chunk, as the index folds it. */
+export interface ReadChunk {
+  kind: FoldKind
+  file: string
+  cursor: string
+  entries: (TradeEntry | EquityEntry)[]
+}
+
+/** Starts the worker; replaced in tests (to kill it, or to act as if worker threads were unavailable). */
+export type StartWorker = (target: string | URL, options: WorkerOptions) => Worker
+
+/** The worker did not finish its read; the caller reads in this thread instead. */
+export class WorkerReadFailed extends Error {
+  override readonly name = 'WorkerReadFailed'
+}
+
+const SEPARATOR = '\u0000'
+const FIELD_COUNT = 10
+
+/**
+ * The fields of an entry a performance tracker reads (`createPerformanceTracker`'s `add`): a fill's time, market,
+ * side, amounts, order and decision; a snapshot's time, total and position prices. A test folds the full entries and
+ * these side by side.
+ */
+export function performanceFields(kind: FoldKind, entry: TradeEntry | EquityEntry): TradeEntry | EquityEntry {
+  if (kind === 'trades') {
+    const { ts, tsMs, market, side, volume, price, funds, fee, orderId, decisionId } = entry as TradeEntry
+    const fill = { ts, tsMs, market, side, volume, price, funds, fee, orderId } as TradeEntry
+    if (decisionId !== undefined) fill.decisionId = decisionId
+    return fill
+  }
+  const { ts, tsMs, total, positions } = entry as EquityEntry
+  return { ts, tsMs, total, positions: positions.map(({ market, price }) => ({ market, price })) } as EquityEntry
+}
+
+/**
+ * Packs a chunk's entries: fills as plain fields when no string holds the separator, else their fields as JSON;
+ * snapshots whole, as JSON (a repeated snapshot is known by every field).
+ */
+export function packEntries(
+  kind: FoldKind,
+  entries: readonly (TradeEntry | EquityEntry)[],
+): Pick<PackedChunk, 'packing' | 'data'> {
+  if (kind === 'trades') {
+    const fields: string[] = []
+    let plain = true
+    for (const entry of entries) {
+      const fill = entry as TradeEntry
+      // decisionId is never empty (the schema says min 1), so '' stands for its absence.
+      const { orderId, decisionId = '' } = fill
+      if (orderId.includes(SEPARATOR) || decisionId.includes(SEPARATOR)) {
+        plain = false
+        break
+      }
+      fields.push(
+        fill.ts,
+        String(fill.tsMs),
+        fill.market,
+        fill.side,
+        fill.volume,
+        fill.price,
+        fill.funds,
+        fill.fee,
+        orderId,
+        decisionId,
+      )
+    }
+    if (plain) return { packing: 'fields', data: fields.join(SEPARATOR) }
+  }
+  return {
+    packing: 'json',
+    data: JSON.stringify(kind === 'trades' ? entries.map((entry) => performanceFields(kind, entry)) : entries),
+  }
+}
+
+/** The entries `packEntries` packed: a fill's `performanceFields`, a whole snapshot. */
+export function unpackEntries(chunk: Pick<PackedChunk, 'packing' | 'data'>): (TradeEntry | EquityEntry)[] {
+  if (chunk.packing === 'json') return JSON.parse(chunk.data) as (TradeEntry | EquityEntry)[]
+  const fields = chunk.data.split(SEPARATOR)
+  const entries: TradeEntry[] = []
+  for (let i = 0; i + FIELD_COUNT <= fields.length; i += FIELD_COUNT) {
+    const fill = {
+      ts: fields[i]!,
+      tsMs: Number(fields[i + 1]),
+      market: fields[i + 2]!,
+      side: fields[i + 3] as TradeEntry['side'],
+      volume: fields[i + 4]!,
+      price: fields[i + 5]!,
+      funds: fields[i + 6]!,
+      fee: fields[i + 7]!,
+      orderId: fields[i + 8]!,
+    } as TradeEntry
+    const decisionId = fields[i + 9]!
+    if (decisionId !== '') fill.decisionId = decisionId
+    entries.push(fill)
+  }
+  return entries
+}
+
+/** This module's own file: the worker entry sits beside it (in `src/` from source, in `dist/` when built). */
+function hereFile(): string {
+  // CommonJS build: __filename; ESM (built, tsx, vitest): import.meta.url.
+  return typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url)
+}
+
+/** The worker entry beside this module, and how to start it; undefined when there is none. */
+export function workerEntry(): { target: string | URL; options: WorkerOptions } | undefined {
+  const here = hereFile()
+  const extension = extname(here)
+  const file = join(dirname(here), `performance-read-worker${extension}`)
+  if (!existsSync(file)) return undefined
+  if (extension !== '.ts') return { target: pathToFileURL(file), options: {} }
+  // From source (tests, tsx): a worker does not inherit tsx's loader hooks, so it registers them, then loads the entry.
+  try {
+    const api = createRequire(here)
+      .resolve('tsx/esm/api')
+      .replace(/\.cjs$/, '.mjs')
+    const code = `import(${JSON.stringify(pathToFileURL(api).href)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(pathToFileURL(file).href)}) })`
+    return { target: code, options: { eval: true } }
+  } catch {
+    return undefined
+  }
+}
+
+const defaultStart: StartWorker = (target, options) => new Worker(target, options)
+
+/** Share of the log's bytes this thread reads itself; the worker starts later and also packs what it reads. */
+export const SHARE_HERE = 0.4
+
+/** What `readSplit` reads: the listed files, their sizes, and the reader's options. */
+export interface SplitJob extends WorkerJob {
+  /** Bytes of each file by path (missing: 0). */
+  sizes: ReadonlyMap<string, number>
+  /** Share of the bytes read here. Default `SHARE_HERE`. */
+  share?: number | undefined
+}
+
+/** The days before the split (read here) and from it on (read by the worker); the worker gets at least one day. */
+export function splitDays(files: readonly LogFile[], sizes: ReadonlyMap<string, number>, share = SHARE_HERE) {
+  const days = [...new Set(files.map((file) => file.day))].sort()
+  const byDay = new Map<string, number>()
+  let total = 0
+  for (const file of files) {
+    const size = sizes.get(file.path) ?? 0
+    byDay.set(file.day, (byDay.get(file.day) ?? 0) + size)
+    total += size
+  }
+  let count = 0
+  let bytes = 0
+  while (count < days.length - 1 && bytes + byDay.get(days[count]!)! <= share * total) bytes += byDay.get(days[count++]!)!
+  const first = new Set(days.slice(0, count))
+  return { here: files.filter((file) => first.has(file.day)), worker: files.filter((file) => !first.has(file.day)) }
+}
+
+/**
+ * Each kind of `job.kinds` in full, in turn, in `reader.stream`'s order and without its repeats, in chunks: the
+ * first days read here, the rest by a worker thread meanwhile. Returns the diagnostics (in the one stream's order)
+ * after a complete read. Throws `WorkerReadFailed` when no worker can start, it stops before the end, or an entry it
+ * read repeats one read here (the one stream's filter could then drop what the worker's kept, or the reverse).
+ */
+export async function* readSplit(
+  job: SplitJob,
+  start: StartWorker = defaultStart,
+): AsyncGenerator<ReadChunk, Diagnostic[], undefined> {
+  const entry = workerEntry()
+  if (!entry) throw new WorkerReadFailed('the worker entry file is not beside this module')
+  const { here, worker: theirs } = splitDays(job.files, job.sizes, job.share)
+  const { sizes: _sizes, share: _share, ...rest } = job
+  let worker: Worker
+  try {
+    worker = start(entry.target, { ...entry.options, workerData: { ...rest, files: theirs } satisfies WorkerJob })
+  } catch (error) {
+    throw new WorkerReadFailed(`cannot start a worker thread: ${(error as Error).message}`, { cause: error })
+  }
+  const queue: WorkerMessage[] = []
+  let failure: WorkerReadFailed | undefined
+  let wake: (() => void) | undefined
+  const notify = () => {
+    wake?.()
+    wake = undefined
+  }
+  worker.on('message', (message: WorkerMessage) => {
+    queue.push(message)
+    notify()
+  })
+  worker.on('error', (error) => {
+    failure ??= new WorkerReadFailed(`the read worker failed: ${error.message}`, { cause: error })
+    notify()
+  })
+  worker.on('exit', (code) => {
+    failure ??= new WorkerReadFailed(`the read worker exited (code ${code}) before the end of the log`)
+    notify()
+  })
+  const nextMessage = async (): Promise<WorkerMessage> => {
+    for (;;) {
+      const message = queue.shift()
+      if (message !== undefined) return message
+      if (failure) throw failure
+      await new Promise<void>((resolve) => {
+        wake = resolve
+      })
+    }
+  }
+  const diagnostics: Diagnostic[] = []
+  const reader = createReader(
+    {
+      dir: job.dir,
+      ...(job.timeZone === undefined ? {} : { timeZone: job.timeZone }),
+      ...(job.maxLineBytes === undefined ? {} : { maxLineBytes: job.maxLineBytes }),
+      onDiagnostic: (diagnostic) => diagnostics.push(diagnostic),
+    },
+    { files: here },
+  )
+  try {
+    for (const kind of job.kinds) {
+      // This kind's duplicate filter as the one stream has it at the split: fed what was kept here (a repeat is
+      // never remembered, so what was kept is enough).
+      const filter = createDuplicateFilter(kind)
+      let chunk: ReadChunk | undefined
+      let last: { readonly cursor: string } | undefined
+      for await (const record of reader.stream({ kind })) {
+        filter.check(record.entry, record.file, record.line)
+        if (chunk && chunk.file !== record.file) {
+          yield { ...chunk, cursor: last!.cursor }
+          chunk = undefined
+        }
+        chunk ??= { kind, file: record.file, cursor: '', entries: [] }
+        chunk.entries.push(record.entry as TradeEntry | EquityEntry)
+        last = record
+      }
+      if (chunk) yield { ...chunk, cursor: last!.cursor }
+      for (;;) {
+        const message = await nextMessage()
+        if (message.type === 'failed') throw new WorkerReadFailed(`the read worker failed: ${message.message}`)
+        if (message.type === 'done') {
+          diagnostics.push(...message.diagnostics)
+          break
+        }
+        const entries = unpackEntries(message)
+        for (let i = 0; i < entries.length; i++) {
+          // The worker's filter started empty at the split; the one that remembers the days before must agree.
+          if (filter.check(entries[i]!, message.file, i)) {
+            throw new WorkerReadFailed(`an entry of ${message.file} repeats one read before the split`)
+          }
+        }
+        yield { kind: message.kind, file: message.file, cursor: message.cursor, entries }
+      }
+    }
+    return diagnostics
+  } finally {
+    worker.removeAllListeners('message')
+    void worker.terminate()
+  }
+}
