@@ -90,7 +90,10 @@ if ARGV[12] == '1' then
     at = math.max(at, tonumber(newest))
     -- Forget the sends no later slot can share a window with. Not by \`now\` alone: a caller whose clock reading is
     -- older (its request was slow to arrive) may still get a slot before this \`now\`, at the newest slot.
-    redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', math.min(now, tonumber(newest)) - window)
+    local bound = math.min(now, tonumber(newest)) - window
+    redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', bound)
+    -- Re-timing (RETIME) places slots out of order: it must know how far back the log is complete.
+    if bound > (tonumber(redis.call('HGET', KEYS[2], 'pruned')) or -1) then redis.call('HSET', KEYS[2], 'pruned', bound) end
   end
   local count = redis.call('ZCARD', KEYS[1])
   -- Where the budget binds, a slot its caller can only use after the reply is handled would be missed (used too late
@@ -142,7 +145,7 @@ local id = ARGV[5]
 local ahead = tonumber(ARGV[6])
 local n, heldBack = held(KEYS[3], KEYS[4], now, tonumber(ARGV[7]), tonumber(ARGV[8]), limit)
 local span = math.max(0, tonumber(ARGV[9]) or 0)
-local st = redis.call('HMGET', KEYS[2], 'paused', 'liveSec', 'liveRem', 'banUntil', 'ban', 'span', 'spanUntil')
+local st = redis.call('HMGET', KEYS[2], 'paused', 'liveSec', 'liveRem', 'banUntil', 'ban', 'span', 'spanUntil', 'pruned')
 local paused = tonumber(st[1]) or 0
 local liveSec = tonumber(st[2]) or -1
 local liveRem = tonumber(st[3]) or -1
@@ -160,7 +163,9 @@ end
 if now < banUntil then return finish({2, banUntil, st[5], n}) end
 local cap = limit - heldBack
 if cap < 1 then return finish({1, now + 100, '', n}) end
-local base = math.max(now, paused)
+-- Sends up to \`pruned\` were forgotten: a slot whose windows reach back past that could not be checked (a caller
+-- whose clock reading is older than another's request that pruned the log).
+local base = math.max(now, paused, (tonumber(st[8]) or -window) + window)
 local function scores(from, to)
   local flat = redis.call('ZRANGEBYSCORE', KEYS[1], from, to, 'WITHSCORES')
   local out = {}

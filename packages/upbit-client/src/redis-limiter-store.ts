@@ -419,10 +419,11 @@ export function createRedisLimiterStore(options: RedisLimiterStoreOptions): Redi
   }
 
   async function retime(request: SlotRequest, id: string, at: number): Promise<Reservation> {
-    // A slot from the local share, or Redis away: the local store gives it back and reserves anew.
+    // A slot from the local share, or Redis away: given back, and reserved anew where the process is now (a local
+    // slot taken before rejoining is re-timed in Redis: a new local slot would be one Redis never counted).
     if (mode === 'fallback' || !id.startsWith(me)) {
       local.release(request.group, id, at)
-      return reserveLocally(request)
+      return reserve(request)
     }
     const scope = scopeOf(request.group)
     let reply: ScriptReply
