@@ -167,6 +167,8 @@ const generated: Record<keyof typeof builtinKinds, fc.Arbitrary<string>> = {
   }),
 }
 
+const tradesKind = builtinKinds.trades as EntryKind
+
 /** The reader's answer before the compiled check existed: zod, then the same-instant rule with Date.parse. */
 function zodReference(kind: EntryKind, value: unknown) {
   const parsed = kind.schema.safeParse(value)
@@ -178,6 +180,21 @@ function zodReference(kind: EntryKind, value: unknown) {
   return { ok: true, entry }
 }
 
+type Answer = { ok: boolean; entry?: unknown; issues?: unknown }
+
+/** The same verdict, the same entry (deeply, key order included) and the same issues. */
+function expectSameAnswer(actual: Answer, reference: Answer) {
+  expect(actual.ok).toBe(reference.ok)
+  if (actual.ok && reference.ok) {
+    // toEqual, prototype and keys rather than toStrictEqual, which compares an own `constructor` key by identity.
+    expect(actual.entry).toEqual(reference.entry)
+    expect(Object.getPrototypeOf(actual.entry)).toBe(Object.getPrototypeOf(reference.entry))
+    expect(Object.keys(actual.entry as object)).toEqual(Object.keys(reference.entry as object))
+    expect(JSON.stringify(actual.entry)).toBe(JSON.stringify(reference.entry))
+  }
+  if (!actual.ok && !reference.ok) expect(actual.issues).toEqual(reference.issues)
+}
+
 describe('checkStoredEntry, compiled with z.compile', () => {
   for (const kind of Object.values(builtinKinds)) {
     it(`${kind.name}: same verdict, entry (key order included) and issues as zod's runtime parser`, () => {
@@ -185,14 +202,9 @@ describe('checkStoredEntry, compiled with z.compile', () => {
       let rejected = 0
       fc.assert(
         fc.property(generated[kind.name], (line) => {
-          const stored = checkStoredEntry(kind as EntryKind, JSON.parse(line))
           const reference = zodReference(kind as EntryKind, JSON.parse(line))
-          expect(stored.ok).toBe(reference.ok)
-          if (stored.ok && reference.ok) {
-            expect(stored.entry).toStrictEqual(reference.entry)
-            expect(JSON.stringify(stored.entry)).toBe(JSON.stringify(reference.entry))
-          }
-          if (!stored.ok && !reference.ok) expect(stored.issues).toEqual(reference.issues)
+          const stored = checkStoredEntry(kind as EntryKind, JSON.parse(line))
+          expectSameAnswer(stored, reference)
           if (stored.ok) accepted++
           else rejected++
         }),
@@ -292,5 +304,254 @@ describe('checkStoredEntry, compiled with z.compile', () => {
     const { mode, orderId, ...rest } = trade(AUG_1)
     const entry = prepareEntry(builtinKinds.trades, { mode, orderId, ...rest }, AUG_1, 'UTC')
     expect(Object.keys(entry)).toEqual(Object.keys(TradeEntrySchema.shape).filter((key) => key in entry))
+  })
+})
+
+/** A fill as the writer writes it: the schema's keys in its order, optional ones sometimes left out. */
+const writtenFill = fc
+  .record({
+    time: fc.tuple(
+      fc.integer({ min: 0, max: 4_102_444_800_000 }),
+      fc.constantFrom(0, 0, 540, -270, 23 * 60 + 59),
+      fc.constantFrom('ms', 'seconds'),
+    ),
+    market,
+    side: fc.constantFrom('buy', 'sell'),
+    volume: decimal,
+    price: decimal,
+    funds: decimal,
+    fee: decimal,
+    orderId: nonEmpty,
+    identifier: fc.option(nonEmpty, { nil: ABSENT }),
+    decisionId: fc.option(nonEmpty, { nil: ABSENT }),
+    mode,
+    reason: fc.option(text, { nil: ABSENT }),
+    confidence: fc.option(unit, { nil: ABSENT }),
+  })
+  .map(({ time: [tsMs, offset, precision], ...fields }): [string, unknown][] => {
+    const local = new Date(tsMs + offset * 60_000).toISOString()
+    const abs = Math.abs(offset)
+    const zone =
+      offset === 0
+        ? 'Z'
+        : `${offset < 0 ? '-' : '+'}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`
+    const ts = `${precision === 'seconds' ? local.slice(0, 19) : local.slice(0, 23)}${zone}`
+    const pairs: [string, unknown][] = [
+      ['ts', ts],
+      ['tsMs', precision === 'seconds' ? tsMs - (tsMs % 1000) : tsMs],
+    ]
+    for (const [key, value] of Object.entries(fields)) if (value !== ABSENT) pairs.push([key, value])
+    return pairs
+  })
+
+// The values a field of a fill may wrongly (or, for zod, rightly but unusually) hold in a file.
+const hostileValue = fc.oneof(
+  // Money as numbers, signed, with exponents, with spaces, in other digits; some of these zod accepts.
+  fc.constantFrom(0.001, 1, -0, 1e21, 2 ** 53 + 2, '-0', '0', '00.10', '+1', '1.', '.5', '1e3', '1E-3', '0x10'),
+  fc.constantFrom('١٢', '１', '1 ', ' 1', '1\n', '', '1,5', '99999999999999999999999.000000000000000001'),
+  // Other types and shapes.
+  fc.constantFrom(null, true, [], {}, ['0.1'], { value: '0.1' }),
+  // Near timestamps and instants.
+  fc.constantFrom('2025-08-01T12:00Z', '2025-08-01t12:00:00z', '2025-08-01 12:00:00Z', '2025-02-29T00:00:00Z'),
+  fc.constantFrom('2024-02-29T00:00:00Z', '2025-08-01T12:00:00.1Z', '2025-08-01T12:00:00.123456+09:00'),
+  fc.constantFrom('2025-08-01T12:00:00+24:00', '2025-08-01T12:00:00+0900', '２025-08-01T12:00:00Z', 1754049600000),
+  fc.constantFrom('1754049600000', 1754049600000.5, -1, 'BUY', 'Paper', 'KRW-BTC', 'krw-btc', '\u{1F4B0}', 1.0001),
+  fc.string({ maxLength: 6 }),
+  fc.double(),
+  fc.jsonValue({ maxDepth: 1 }),
+)
+const schemaKeys = Object.keys(TradeEntrySchema.shape)
+const anyKey = fc.oneof(
+  fc.constantFrom(...schemaKeys),
+  fc.constantFrom('__proto__', 'constructor', 'toString', 'venue', '0', '10', 'Ts', 'ts '),
+)
+
+type Mutation = (pairs: [string, unknown][]) => void
+/** One change a line can suffer: a field's value, a key gone, a key added anywhere, two keys swapped, tsMs moved. */
+const mutation: fc.Arbitrary<Mutation> = fc.oneof(
+  fc.tuple(fc.nat(), hostileValue).map(
+    ([at, value]): Mutation =>
+      (pairs) => {
+        if (pairs.length > 0) pairs[at % pairs.length]![1] = value
+      },
+  ),
+  fc.nat().map(
+    (at): Mutation =>
+      (pairs) => {
+        if (pairs.length > 0) pairs.splice(at % pairs.length, 1)
+      },
+  ),
+  fc.tuple(fc.nat(), anyKey, hostileValue).map(
+    ([at, key, value]): Mutation =>
+      (pairs) => {
+        pairs.splice(at % (pairs.length + 1), 0, [key, value])
+      },
+  ),
+  fc.tuple(fc.nat(), fc.nat()).map(
+    ([a, b]): Mutation =>
+      (pairs) => {
+        if (pairs.length === 0) return
+        const [i, j] = [a % pairs.length, b % pairs.length]
+        ;[pairs[i], pairs[j]] = [pairs[j]!, pairs[i]!]
+      },
+  ),
+  fc.constantFrom(1, -1, 1000, 0.5).map(
+    (delta): Mutation =>
+      (pairs) => {
+        const tsMs = pairs.find(([key]) => key === 'tsMs')
+        if (tsMs && typeof tsMs[1] === 'number') tsMs[1] += delta
+      },
+  ),
+)
+
+/** Valid fills as written, and the same with one to three changes, as JSON text (by hand: `__proto__` stays a key). */
+const nearlyWrittenFills = fc.tuple(writtenFill, fc.array(mutation, { minLength: 0, maxLength: 3 })).map(([pairs, mutations]) => {
+  for (const mutate of mutations) mutate(pairs)
+  return `{${pairs.map(([key, value]) => `${JSON.stringify(key)}:${JSON.stringify(value)}`).join(',')}}`
+})
+
+const lineOf = (pairs: [string, unknown][]) =>
+  `{${pairs.map(([key, value]) => `${JSON.stringify(key)}:${JSON.stringify(value)}`).join(',')}}`
+
+/** A written line with its text damaged: a character replaced, removed or inserted, a stretch repeated. */
+const damagedLines = fc
+  .tuple(
+    writtenFill.map(lineOf),
+    fc.array(
+      fc.tuple(
+        fc.constantFrom('replace', 'remove', 'insert', 'repeat'),
+        fc.nat(),
+        fc.constantFrom(
+          ' ',
+          '"',
+          '\\',
+          'e',
+          'E',
+          '-',
+          '+',
+          '0',
+          '1',
+          '9',
+          '.',
+          'A',
+          'a',
+          ',',
+          ':',
+          '{',
+          '}',
+          '\u0000',
+          '\n',
+          'é',
+          '\\u0073',
+        ),
+      ),
+      { minLength: 1, maxLength: 2 },
+    ),
+  )
+  .map(([line, edits]) => {
+    let text = line
+    for (const [edit, at, char] of edits) {
+      const i = at % text.length
+      if (edit === 'replace') text = text.slice(0, i) + char + text.slice(i + 1)
+      else if (edit === 'remove') text = text.slice(0, i) + text.slice(i + 1)
+      else if (edit === 'insert') text = text.slice(0, i) + char + text.slice(i)
+      else text = text.slice(0, i) + text.slice(i, i + 8) + text.slice(i)
+    }
+    return text
+  })
+
+describe('checkStoredEntry on fills as written, nearly written and damaged: zod’s answer', () => {
+  const check = (value: unknown) => checkStoredEntry(tradesKind, value)
+
+  it('same verdict, entry (key order included) and issues as zod’s runtime parser', () => {
+    let accepted = 0
+    let rejected = 0
+    fc.assert(
+      fc.property(fc.oneof(writtenFill.map(lineOf), nearlyWrittenFills, damagedLines), (line) => {
+        let value: unknown
+        try {
+          value = JSON.parse(line)
+        } catch {
+          return
+        }
+        const reference = zodReference(tradesKind, value)
+        const answer = check(JSON.parse(line))
+        expectSameAnswer(answer, reference)
+        // An entry returned as parsed is zod's output key for key, in the same order.
+        if (answer.ok && answer.entry === value) expectSameAnswer({ ok: true, entry: value }, reference)
+        if (answer.ok) accepted++
+        else rejected++
+      }),
+      { numRuns: 8000 },
+    )
+    expect(accepted).toBeGreaterThan(1000)
+    expect(rejected).toBeGreaterThan(1000)
+  })
+
+  it.each([
+    ['a float amount', { volume: 0.001 }],
+    ['an integer amount', { fee: 22 }],
+    ['a negative amount', { fee: '-22.5' }],
+    ['an exponent amount', { price: '4.5e7' }],
+    ['"-0" as an amount', { funds: '-0' }],
+    ['a trailing dot', { funds: '45000.' }],
+    ['Arabic-Indic digits', { volume: '٠.٠٠١' }],
+    ['tsMs one off', { tsMs: AUG_1 + 1 }],
+    ['tsMs as text', { tsMs: String(AUG_1) }],
+    ['tsMs beyond the safe integers', { tsMs: 2 ** 53 + 2 }],
+    ['a negative tsMs', { ts: '1969-12-31T23:59:59.999Z', tsMs: -1 }],
+    ['ts without seconds', { ts: '2025-08-01T00:00Z' }],
+    ['a 31st of April', { ts: '2025-04-31T00:00:00Z' }],
+    ['a 29th of February 2025', { ts: '2025-02-29T00:00:00Z' }],
+    ['an empty order id', { orderId: '' }],
+    ['an upper-case side', { side: 'BUY' }],
+    ['a confidence above 1', { confidence: 1.0001 }],
+    ['a null identifier', { identifier: null }],
+  ])('rejects %s with zod’s issues', (_name, change) => {
+    const line = JSON.stringify({ ...trade(AUG_1), ...change })
+    const reference = zodReference(tradesKind, JSON.parse(line))
+    expect(reference.ok).toBe(false)
+    expectSameAnswer(check(JSON.parse(line)), reference)
+  })
+
+  it.each([
+    ['a missing required key', (line: string) => line.replace(/,"mode":"paper"/, '')],
+    ['a repeated key', (line: string) => line.replace('{', '{"fee":"1",')],
+    ['an own __proto__ key', (line: string) => line.replace('}', ',"__proto__":{"x":1}}')],
+    ['an own __proto__ key first', (line: string) => line.replace('{', '{"__proto__":{"x":1},')],
+    ['an unknown key', (line: string) => line.replace('}', ',"venue":"upbit"}')],
+    ['an integer-like key', (line: string) => line.replace('}', ',"10":1}')],
+    [
+      'keys in another order',
+      (line: string) => line.replace(/"market":"KRW-BTC","side":"buy"/, '"side":"buy","market":"KRW-BTC"'),
+    ],
+    ['confidence -0', (line: string) => line.replace('}', ',"confidence":-0}')],
+    ['confidence as an exponent', (line: string) => line.replace('}', ',"confidence":5e-1}')],
+    ['tsMs as an exponent', (line: string) => line.replace(/"tsMs":(\d+)/, (_all, ms) => `"tsMs":${Number(ms) / 1000}e3`)],
+  ])('answers %s as zod does', (_name, change) => {
+    const line = change(JSON.stringify(trade(AUG_1)))
+    expect(line).not.toBe(JSON.stringify(trade(AUG_1)))
+    expectSameAnswer(check(JSON.parse(line)), zodReference(tradesKind, JSON.parse(line)))
+  })
+
+  it('answers as zod does when Object.prototype holds a field zod reads (a polluted prototype)', () => {
+    const written = JSON.stringify(trade(AUG_1))
+    for (const [key, value, enumerable] of [
+      ['reason', 5, false],
+      ['confidence', 0.5, false],
+      ['confidence', 0.5, true],
+      ['venue', 5, true],
+    ] as const) {
+      let answer: Answer
+      let reference: Answer
+      Object.defineProperty(Object.prototype, key, { value, enumerable, configurable: true, writable: true })
+      try {
+        answer = check(JSON.parse(written))
+        reference = zodReference(tradesKind, JSON.parse(written))
+      } finally {
+        delete (Object.prototype as Record<string, unknown>)[key]
+      }
+      expectSameAnswer(answer, reference)
+    }
   })
 })

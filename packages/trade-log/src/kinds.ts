@@ -175,20 +175,36 @@ function compiledBuiltin(schema: EntrySchema): CompiledSchema | undefined {
  */
 function inOutputOrder(value: object, order: readonly string[], shape: ReadonlySet<string>): boolean {
   let next = 0
+  // Where the schema's keys stopped matching (at the first unknown key).
+  let end = -1
+  let last: string | undefined
   for (const key in value) {
+    last = key
     if (next >= 0) {
       let at = next
       while (at < order.length && order[at] !== key) at++
       if (at < order.length) {
+        if (inheritsAny(value, order, next, at)) return false
         next = at + 1
         continue
       }
       // The first unknown key: every key after it must be unknown too.
+      end = next
       next = -1
     }
     if (key === '__proto__' || shape.has(key)) return false
   }
-  return true
+  // zod reads an absent key through the prototype chain (`key in input`) and copies an inherited enumerable key into
+  // its output as an own one (a polluted Object.prototype): either makes its output differ from `value`. `for...in`
+  // lists own keys before inherited ones, so an own last key means none was inherited.
+  if (inheritsAny(value, order, next >= 0 ? next : end, order.length)) return false
+  return last === undefined || Object.hasOwn(value, last)
+}
+
+/** True when one of the schema's keys `order[from, to)`, absent from `value`'s own keys, is found on its prototypes. */
+function inheritsAny(value: object, order: readonly string[], from: number, to: number): boolean {
+  for (let at = from; at < to; at++) if (order[at]! in value) return true
+  return false
 }
 
 /** Validates an entry as stored (both timestamps present and equal instants). */
