@@ -297,22 +297,34 @@ function parseFloor(dir: string): Promise<[number, number]> {
   })
 }
 
-/** Issue 23 goal 3 alone: a fresh server's first /api/performance on a directory no index has seen, against the floor. */
-async function coldOnly(dir: string, cleanup: (() => void)[]) {
+/** A fresh server's first /api/performance on `dir`, whose checkpoint is then removed: [body, ms]. */
+async function coldOnUnseen(dir: string, cleanup: (() => void)[]): Promise<[unknown, number]> {
   const first = await child('server', dir)
   cleanup.unshift(() => first.process.kill())
-  const [firstCold, firstColdMs] = await timed(() =>
-    fetch(`${first.url}/api/performance?period=all`, { headers }).then((r) => r.json()),
-  )
+  const cold = await timed(() => fetch(`${first.url}/api/performance?period=all`, { headers }).then((r) => r.json()))
   await stop(first.process)
   rmSync(join(dir, '.trade-log-cache'), { recursive: true, force: true })
-  const parseRuns: [number, number][] = []
-  for (let run = 0; run < 3; run++) parseRuns.push(await parseFloor(dir))
-  const [parsedLines, parseOnlyMs] = [...parseRuns].sort((a, b) => a[1] - b[1])[1]!
-  const ratio = firstColdMs / parseOnlyMs
-  console.log(
-    `issue 23 goal 3, cold /api/performance on a directory no index has seen (${(firstCold as { fills: number }).fills} fills): ${firstColdMs.toFixed(0)} ms, ${ratio.toFixed(2)}× the single-threaded parse floor ${parseOnlyMs.toFixed(0)} ms (${parsedLines} lines; runs ${parseRuns.map(([, ms]) => ms.toFixed(0)).join(', ')}) (goal ≤ 1.2×): ${ratio <= 1.2 ? 'PASS' : 'FAIL'}`,
-  )
+  return cold
+}
+
+/** The parse floor three times: the runs, and the median run's [lines, ms]. */
+async function parseFloorMedian(dir: string): Promise<{ runs: number[]; lines: number; ms: number }> {
+  const runs: [number, number][] = []
+  for (let run = 0; run < 3; run++) runs.push(await parseFloor(dir))
+  const [lines, ms] = [...runs].sort((a, b) => a[1] - b[1])[1]!
+  return { runs: runs.map(([, ms]) => ms), lines, ms }
+}
+
+/** Issue 23 goal 3's verdict line. */
+function goal3Line(coldMs: number, floor: { runs: number[]; ms: number }) {
+  const ratio = coldMs / floor.ms
+  return `issue 23 goal 3, cold /api/performance on a directory no index has seen: ${coldMs.toFixed(0)} ms, ${ratio.toFixed(2)}× the single-threaded parse floor ${floor.ms.toFixed(0)} ms (median of 3: ${floor.runs.map((ms) => ms.toFixed(0)).join(', ')}) (goal ≤ 1.2×): ${ratio <= 1.2 ? 'PASS' : 'FAIL'}`
+}
+
+/** Issue 23 goal 3 alone (`pnpm bench cold`). */
+async function coldOnly(dir: string, cleanup: (() => void)[]) {
+  const [, coldMs] = await coldOnUnseen(dir, cleanup)
+  console.log(goal3Line(coldMs, await parseFloorMedian(dir)))
 }
 
 /** Parts 1–3 on the year: cold and unchanged /api/performance, /api/trades throughput, WebSocket delivery. */
@@ -322,13 +334,7 @@ async function coreFigures(dir: string, cleanup: (() => void)[]) {
   //  b. a directory the bot keeps: the bot's index (examples/bot/src/stats-checkpoint.ts: createPerformanceIndex with
   //     default options and UTC days, done here in the bench process in its place) wrote the checkpoint;
   //  c. a restarted server process: the previous server's checkpoint.
-  const first = await child('server', dir)
-  cleanup.unshift(() => first.process.kill())
-  const [firstCold, firstColdMs] = await timed(() =>
-    fetch(`${first.url}/api/performance?period=all`, { headers }).then((r) => r.json()),
-  )
-  await stop(first.process)
-  rmSync(join(dir, '.trade-log-cache'), { recursive: true, force: true })
+  const [firstCold, firstColdMs] = await coldOnUnseen(dir, cleanup)
   await createPerformanceIndex({ reader: createTradeLogReader({ dir }), timeZone: 'UTC' }).result()
   const botKept = await child('server', dir)
   cleanup.unshift(() => botKept.process.kill())
@@ -340,9 +346,8 @@ async function coreFigures(dir: string, cleanup: (() => void)[]) {
   const checkpointBytes = checkpoints.reduce((sum, name) => sum + statSync(join(dir, '.trade-log-cache', name)).size, 0)
   // The least any first computation must do: read every file and JSON.parse every line (no validation, no fold),
   // single-threaded; the median of three, as the floor issue 23's goal (cold ≤ 1.2× the floor) is measured against.
-  const parseRuns: [number, number][] = []
-  for (let run = 0; run < 3; run++) parseRuns.push(await parseFloor(dir))
-  const [parsedLines, parseOnlyMs] = parseRuns.sort((a, b) => a[1] - b[1])[1]!
+  const parseFloorRuns = await parseFloorMedian(dir)
+  const { lines: parsedLines, ms: parseOnlyMs } = parseFloorRuns
 
   const server = await child('server', dir)
   cleanup.unshift(() => server.process.kill())
@@ -367,12 +372,9 @@ async function coreFigures(dir: string, cleanup: (() => void)[]) {
     `GET /api/performance (year), restarted server process (checkpoint from the previous one: ${checkpoints.length} file, ${(checkpointBytes / 1024).toFixed(1)} KiB): cold ${coldMs.toFixed(0)} ms, ${same(cold)} | baseline ${baselineMs.toFixed(0)} ms | ratio ${(coldMs / baselineMs).toFixed(3)} | goal < 200 ms | ${verdict(coldMs < 200)}`,
   )
   console.log(
-    `GET /api/performance (year), first start on a directory no index has seen (logs from elsewhere): cold ${firstColdMs.toFixed(0)} ms | baseline ${baselineMs.toFixed(0)} ms (ratio ${(firstColdMs / baselineMs).toFixed(2)}); floor: reading and JSON.parse of the ${parsedLines} lines alone ${parseOnlyMs.toFixed(0)} ms (median of 3: ${parseRuns.map(([, ms]) => ms.toFixed(0)).join(', ')}) | ratio to the floor ${(firstColdMs / parseOnlyMs).toFixed(2)} | goal ≤ 1.2× the floor | ${verdict(firstColdMs <= 1.2 * parseOnlyMs)}`,
+    `GET /api/performance (year), first start on a directory no index has seen (logs from elsewhere): cold ${firstColdMs.toFixed(0)} ms | baseline ${baselineMs.toFixed(0)} ms (ratio ${(firstColdMs / baselineMs).toFixed(2)}); floor: reading and JSON.parse of the ${parsedLines} lines alone ${parseOnlyMs.toFixed(0)} ms (median of 3: ${parseFloorRuns.runs.map((ms) => ms.toFixed(0)).join(', ')}) | ratio to the floor ${(firstColdMs / parseOnlyMs).toFixed(2)} | goal ≤ 1.2× the floor | ${verdict(firstColdMs <= 1.2 * parseOnlyMs)}`,
   )
-  const coldGoal = firstColdMs <= 1.2 * parseOnlyMs
-  console.log(
-    `issue 23 goal 3, cold /api/performance on a directory no index has seen: ${firstColdMs.toFixed(0)} ms, ${(firstColdMs / parseOnlyMs).toFixed(2)}× the single-threaded parse floor ${parseOnlyMs.toFixed(0)} ms (goal ≤ 1.2×): ${coldGoal ? 'PASS' : 'FAIL'}`,
-  )
+  console.log(goal3Line(firstColdMs, parseFloorRuns))
   console.log(
     `GET /api/performance unchanged: median ${warm.toFixed(2)} ms, p99 ${percentile(repeats, 99).toFixed(2)} ms | ratio to cold ${(warm / coldMs).toFixed(4)} | goal < 10 ms | ${verdict(warm < 10)}`,
   )
