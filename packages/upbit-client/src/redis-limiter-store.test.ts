@@ -350,11 +350,11 @@ describe('Redis limiter store', () => {
       const used = new Map<string, number>()
       type Late = { p: number; id: string; at: number; late: number; atEnd: boolean }
       const lateOnes: Late[][] = []
-      const retime = (late: Late) =>
-        stores[late.p]!.retime!(slot(late.at + late.late, twenty), late.id, late.at).then((moved) => {
-          if (moved.kind === 'slot') used.set(late.id, late.atEnd ? (moved.until ?? moved.at) : moved.at)
-          else used.delete(late.id)
-        })
+      const retime = async (late: Late) => {
+        const moved = await stores[late.p]!.retime!(slot(late.at + late.late, twenty), late.id, late.at)
+        if (moved.kind === 'slot') used.set(late.id, late.atEnd ? (moved.until ?? moved.at) : moved.at)
+        else used.delete(late.id)
+      }
       for (let round = 0; round < 10; round++) {
         const now = t + round * 800
         const taken = await Promise.all(
