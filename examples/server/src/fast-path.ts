@@ -81,7 +81,8 @@ export function createFastPath(gates: Gates, answers: ReadonlyMap<string, Answer
     const path = at === -1 ? url : url.slice(0, at)
     const answer = answers.get(path)
     if (answer === undefined) return false
-    void serve(req, res, path, answer)
+    // writeError does not throw; should it ever, the connection is dropped rather than the process.
+    serve(req, res, path, answer).catch(() => res.destroy())
     return true
   }
 }
