@@ -4,8 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import type { Diagnostic } from './lines.js'
-import { type PackedChunk, packEntries, type WorkerJob, type WorkerMessage } from './performance-read.js'
-import { createReader } from './reader.js'
+import { jobReader, type PackedChunk, packEntries, type WorkerJob, type WorkerMessage } from './performance-read.js'
 import type { EquityEntry, TradeEntry } from './schemas.js'
 
 /** Entries per message: large enough that posting costs little, small enough that the fold starts early. */
@@ -13,15 +12,7 @@ const CHUNK = 1_000
 
 async function run(job: WorkerJob, post: (message: WorkerMessage) => void): Promise<void> {
   const diagnostics: Diagnostic[] = []
-  const reader = createReader(
-    {
-      dir: job.dir,
-      ...(job.timeZone === undefined ? {} : { timeZone: job.timeZone }),
-      ...(job.maxLineBytes === undefined ? {} : { maxLineBytes: job.maxLineBytes }),
-      onDiagnostic: (diagnostic) => diagnostics.push(diagnostic),
-    },
-    { files: job.files },
-  )
+  const reader = jobReader(job, job.files, diagnostics)
   for (const kind of job.kinds) {
     let file = ''
     let cursorOf: { readonly cursor: string } | undefined
