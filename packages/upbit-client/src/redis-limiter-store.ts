@@ -311,6 +311,21 @@ export function createRedisLimiterStore(options: RedisLimiterStoreOptions): Redi
     return reservation
   }
 
+  /** The keys and first arguments RESERVE and RETIME share: the group's keys, now, limit, window, margin. */
+  function scriptHead(request: SlotRequest): Array<string | number> {
+    const scope = scopeOf(request.group)
+    return [
+      key(scope, `${request.group}:log`),
+      key(scope, `${request.group}:state`),
+      key(scope, 'members'),
+      key(scope, 'shares'),
+      request.now,
+      request.budget.limit,
+      request.budget.intervalMs + request.marginMs,
+      request.marginMs,
+    ]
+  }
+
   async function reserve(request: SlotRequest): Promise<Reservation> {
     if (mode === 'fallback') return reserveLocally(request)
     const leased = fromPool(request)
@@ -326,7 +341,6 @@ export function createRedisLimiterStore(options: RedisLimiterStoreOptions): Redi
     }
     const retryAt = askAgainAt.get(request.group) ?? 0
     if (request.counted && retryAt > request.now) return { kind: 'later', retryAt }
-    const scope = scopeOf(request.group)
     const pending = pendingRemaining.get(request.group)
     pendingRemaining.delete(request.group)
     const id = `${me}:${nextSlot++}`
@@ -352,14 +366,7 @@ export function createRedisLimiterStore(options: RedisLimiterStoreOptions): Redi
       inFlight++
       reply = await timeout(
         redis.tradekitReserve(
-          key(scope, `${request.group}:log`),
-          key(scope, `${request.group}:state`),
-          key(scope, 'members'),
-          key(scope, 'shares'),
-          request.now,
-          request.budget.limit,
-          request.budget.intervalMs + request.marginMs,
-          request.marginMs,
+          ...scriptHead(request),
           id,
           me,
           ahead,
@@ -425,19 +432,11 @@ export function createRedisLimiterStore(options: RedisLimiterStoreOptions): Redi
       local.release(request.group, id, at)
       return reserve(request)
     }
-    const scope = scopeOf(request.group)
     let reply: ScriptReply
     try {
       reply = await timeout(
         redis.tradekitRetime(
-          key(scope, `${request.group}:log`),
-          key(scope, `${request.group}:state`),
-          key(scope, 'members'),
-          key(scope, 'shares'),
-          request.now,
-          request.budget.limit,
-          request.budget.intervalMs + request.marginMs,
-          request.marginMs,
+          ...scriptHead(request),
           id,
           ahead,
           staleMs,
