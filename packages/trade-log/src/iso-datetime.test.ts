@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { epochMsOfIsoDateTime } from './iso-datetime.js'
+import { createEpochMsOfIsoDateTime, epochMsOfIsoDateTime } from './iso-datetime.js'
 import { timestampShape } from './schemas.js'
 
 const zodAccepts = (text: string) => timestampShape.ts.safeParse(text).success
@@ -29,12 +29,31 @@ describe('epochMsOfIsoDateTime', () => {
         return `${seconds}${zone}`
       })
       .filter(zodAccepts)
+    // The remembering variant too: one for the whole run (a date seen before, or the same as the last one, or not).
+    const remembering = createEpochMsOfIsoDateTime()
     fc.assert(
       fc.property(valid, (text) => {
         expect(epochMsOfIsoDateTime(text)).toBe(Date.parse(text))
+        expect(remembering(text)).toBe(Date.parse(text))
       }),
       { numRuns: 5000 },
     )
+  })
+
+  it('the remembering variant answers for each date, not the last one: neighbouring days, years and offsets', () => {
+    const epochMsOf = createEpochMsOfIsoDateTime()
+    const texts = [
+      '2025-08-01T09:00:00.000+09:00',
+      '2025-08-01T23:59:59.999Z',
+      '2025-08-02T00:00:00.000Z',
+      '2025-08-01T00:00:00Z',
+      '2024-08-01T00:00:00Z',
+      '2024-02-29T12:00:00.000-04:30',
+      '2024-03-01T12:00:00.000-04:30',
+      '0000-02-29T00:00:00Z',
+      '2024-02-29T12:00:00.000-04:30',
+    ]
+    for (const text of [...texts, ...texts.reverse()]) expect(epochMsOf(text)).toBe(Date.parse(text))
   })
 
   it('reads offsets the right way round, and leap days of years 0 and 2000', () => {

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod'
 import { TradeLogUsageError, TradeLogValidationError, type ValidationIssue } from './errors.js'
-import { epochMsOfIsoDateTime } from './iso-datetime.js'
+import { createEpochMsOfIsoDateTime, epochMsOfIsoDateTime } from './iso-datetime.js'
 import {
   DecisionEntrySchema,
   type EntryTimestamps,
@@ -209,7 +209,7 @@ function inheritsAny(value: object, order: readonly string[], from: number, to: 
 
 /** Validates an entry as stored (both timestamps present and equal instants). */
 export function checkStoredEntry(kind: EntryKind, value: unknown): CheckResult {
-  return checkWith(kind, compiledBuiltin(kind.schema), value)
+  return checkWith(kind, compiledBuiltin(kind.schema), value, epochMsOfIsoDateTime)
 }
 
 /**
@@ -218,10 +218,17 @@ export function checkStoredEntry(kind: EntryKind, value: unknown): CheckResult {
  */
 export function storedEntryChecker(kind: EntryKind): (value: unknown) => CheckResult {
   const builtin = compiledBuiltin(kind.schema)
-  return (value) => checkWith(kind, builtin, value)
+  // The day number of the last date, remembered: the date arithmetic cost more than the rest of ts → epoch.
+  const epochMsOf = createEpochMsOfIsoDateTime()
+  return (value) => checkWith(kind, builtin, value, epochMsOf)
 }
 
-function checkWith(kind: EntryKind, builtin: CompiledSchema | undefined, value: unknown): CheckResult {
+function checkWith(
+  kind: EntryKind,
+  builtin: CompiledSchema | undefined,
+  value: unknown,
+  epochMsOf: (text: string) => number,
+): CheckResult {
   let entry: EntryTimestamps & Record<string, unknown>
   if (builtin?.order && builtin.schema.validate(value) && inOutputOrder(value as object, builtin.order, builtin.shape!)) {
     entry = value as EntryTimestamps & Record<string, unknown>
@@ -231,7 +238,7 @@ function checkWith(kind: EntryKind, builtin: CompiledSchema | undefined, value: 
     entry = parsed.data as EntryTimestamps & Record<string, unknown>
   }
   // A built-in `ts` passed zod's ISO datetime with offset, which epochMsOfIsoDateTime relies on.
-  const epochMs = builtin ? epochMsOfIsoDateTime(entry.ts) : Date.parse(entry.ts)
+  const epochMs = builtin ? epochMsOf(entry.ts) : Date.parse(entry.ts)
   if (epochMs !== entry.tsMs) {
     return { ok: false, issues: [{ path: 'tsMs', message: 'ts and tsMs must be the same instant' }] }
   }
