@@ -23,7 +23,13 @@ export async function buildServer(outdir = `${root}dist`): Promise<string> {
   const external = [...Object.keys(manifest.devDependencies), 'bufferutil', 'utf-8-validate']
   rmSync(outdir, { recursive: true, force: true })
   await esbuild.build({
-    entryPoints: { main: `${root}src/main.ts`, index: `${root}src/index.ts` },
+    entryPoints: {
+      main: `${root}src/main.ts`,
+      index: `${root}src/index.ts`,
+      // trade-log starts it beside its own code for a first read of a log on two cores (workerRead); without it the
+      // server reads in one thread and warns.
+      'performance-read-worker': `${root}../../packages/trade-log/src/performance-read-worker.ts`,
+    },
     outdir,
     bundle: true,
     splitting: true,
