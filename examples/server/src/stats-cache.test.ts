@@ -129,14 +129,14 @@ describe('stats cache: all-time performance from the checkpointed index', () => 
     expect(readdirSync(join(dir, '.trade-log-cache'))[0]).toMatch(/^performance-[0-9a-f]{12}\.json$/)
   })
 
-  it('a server on a log no index has seen folds it while a worker thread reads: the single-thread answer, a bad line counted once per read', async () => {
+  it('a log no index has seen, read by a worker thread while the cache folds: the one-thread answer; a server keeps its answer and diagnostic count', async () => {
     const dir = servers.tempDir()
     writeLogFixture(dir, { days: 6, tradesPerDay: 40, end: END })
     appendFileSync(join(dir, `trades_${dayKeyUtc(END - 2 * 86_400_000)}.jsonl`), '{"not": "a fill"}\n')
     const alone = statsCache(dir)
     const expected = await alone.cache.performance(rangeOf({ period: 'all' }))
     rmSync(join(dir, '.trade-log-cache'), { recursive: true, force: true })
-    const split = statsCache(dir, { workerRead: {} })
+    const split = statsCache(dir, { workerRead: { minBytes: 0 } })
     expect(await split.cache.performance(rangeOf({ period: 'all' }))).toEqual(expected)
     expect([split.cache.allTimeRefresh?.worker, alone.cache.allTimeRefresh?.worker]).toEqual([true, undefined])
     rmSync(join(dir, '.trade-log-cache'), { recursive: true, force: true })
@@ -148,7 +148,7 @@ describe('stats cache: all-time performance from the checkpointed index', () => 
     const same = Object.fromEntries(Object.keys(body).map((key) => [key, (expected as Record<string, unknown>)[key]]))
     expect(Object.keys(body).length).toBeGreaterThan(40)
     expect(body).toEqual(JSON.parse(JSON.stringify(same)))
-    // The worker finished (a fallback would say "reading the log in this thread instead").
+    // This log is under workerRead's minBytes, so the server reads it in one thread, without a warning.
     expect(lines.join('\n')).not.toMatch(/worker/)
     // As many times as without the worker (3, measured with workerRead removed from log-store.ts): a worker that
     // reported it and then a fallback that read again would count it once more.

@@ -10,7 +10,14 @@ import { z } from 'zod'
 import { TradeLogUsageError } from './errors.js'
 import { type LogFile, parseLogFileName } from './files.js'
 import { type Performance, type PerformanceOptions, performance } from './performance.js'
-import { type ReadChunk, readSplit, type StartWorker, WorkerReadFailed, type WorkerReadOptions } from './performance-read.js'
+import {
+  type ReadChunk,
+  readSplit,
+  type StartWorker,
+  WORKER_READ_MIN_BYTES,
+  WorkerReadFailed,
+  type WorkerReadOptions,
+} from './performance-read.js'
 import { createPerformanceTracker, type PerformanceTracker, type PerformanceTrackerState } from './performance-tracker.js'
 import type { LogRecord, TradeLogReader } from './reader.js'
 import type { EquityEntry, TradeEntry } from './schemas.js'
@@ -364,6 +371,9 @@ export function createPerformanceIndex(
   ): Promise<boolean> {
     if (!workerRead || new Set(files.map((file) => file.day)).size < 2) return false
     const sizes = new Map(files.map((file) => [file.path, prints.get(file.name)?.size ?? 0]))
+    let bytes = 0
+    for (const size of sizes.values()) bytes += size
+    if (bytes < (workerRead.minBytes ?? WORKER_READ_MIN_BYTES)) return false
     const chunks = readSplit(
       {
         dir: reader.dir,

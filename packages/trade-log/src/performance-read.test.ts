@@ -91,7 +91,7 @@ async function run(
       ...OPTIONS,
       cacheFile,
       onWarning: (message) => warnings.push(message),
-      ...(worker ? { workerRead: { onDiagnostic: (d: Diagnostic) => diagnostics.push(d) } } : {}),
+      ...(worker ? { workerRead: { minBytes: 0, onDiagnostic: (d: Diagnostic) => diagnostics.push(d) } } : {}),
       ...extra,
     },
     internals,
@@ -167,12 +167,35 @@ describe('createPerformanceIndex with workerRead', () => {
     expect(worker.checkpoint).toEqual(thread.checkpoint)
   })
 
+  it('a log smaller than minBytes (default 8 MiB) is read in this thread: no worker is started', async () => {
+    const dir = tempDir()
+    writeLog(dir)
+    let started = 0
+    const perf = createPerformanceIndex(
+      { reader: createTradeLogReader({ dir }), ...OPTIONS, cacheFile: false, workerRead: {} },
+      {
+        startWorker: (target, options) => {
+          started++
+          return new Worker(target, options)
+        },
+      },
+    )
+    const thread = createPerformanceIndex({ reader: createTradeLogReader({ dir }), ...OPTIONS, cacheFile: false })
+    expect(await perf.result()).toEqual(await thread.result())
+    expect([started, perf.lastRefresh?.worker]).toEqual([0, undefined])
+  })
+
   it('entries out of time order: sorted, as without the worker', async () => {
     const dir = tempDir()
     writeLog(dir)
     appendFileSync(join(dir, 'trades_20250804.jsonl'), lines([trade(AUG_1 + 2 * HOUR + 1, { orderId: 'stray', fee: '0' })]))
     const thread = createPerformanceIndex({ reader: createTradeLogReader({ dir }), ...OPTIONS, cacheFile: false })
-    const worker = createPerformanceIndex({ reader: createTradeLogReader({ dir }), ...OPTIONS, cacheFile: false, workerRead: {} })
+    const worker = createPerformanceIndex({
+      reader: createTradeLogReader({ dir }),
+      ...OPTIONS,
+      cacheFile: false,
+      workerRead: { minBytes: 0 },
+    })
     expect(await worker.result()).toEqual(await thread.result())
     expect(worker.lastRefresh?.mode).toBe('sorted')
   })
