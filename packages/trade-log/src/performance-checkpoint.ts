@@ -369,7 +369,7 @@ export function createPerformanceIndex(
     prints: Map<string, Fingerprint>,
     foldChunk: (chunk: ReadChunk) => void,
   ): Promise<boolean> {
-    if (!workerRead || new Set(files.map((file) => file.day)).size < 2) return false
+    if (!workerRead || workerRead.strict || new Set(files.map((file) => file.day)).size < 2) return false
     const sizes = new Map(files.map((file) => [file.path, prints.get(file.name)?.size ?? 0]))
     let bytes = 0
     for (const size of sizes.values()) bytes += size

@@ -185,6 +185,18 @@ describe('createPerformanceIndex with workerRead', () => {
     expect([started, perf.lastRefresh?.worker]).toEqual([0, undefined])
   })
 
+  it('a strict reader: read in this thread, so the bad line throws as without the worker', async () => {
+    const dir = tempDir()
+    writeLog(dir)
+    const perf = createPerformanceIndex({
+      reader: createTradeLogReader({ dir, strict: true }),
+      ...OPTIONS,
+      cacheFile: false,
+      workerRead: { strict: true, minBytes: 0 },
+    })
+    await expect(perf.result()).rejects.toMatchObject({ name: 'TradeLogStrictReadError' })
+  })
+
   it('entries out of time order: sorted, as without the worker', async () => {
     const dir = tempDir()
     writeLog(dir)

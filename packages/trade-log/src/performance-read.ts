@@ -25,6 +25,8 @@ export interface WorkerReadOptions {
   maxLineBytes?: number
   /** The reader's `onDiagnostic`: skipped lines are reported here once the read has succeeded. Default none. */
   onDiagnostic?: (diagnostic: Diagnostic) => void
+  /** The reader's `strict`: then the log is read in this thread, so its first bad line throws. Default `false`. */
+  strict?: boolean
   /** Smaller logs are read in this thread: starting a worker (0.2–0.5 s) costs more than it saves. Default 8 MiB. */
   minBytes?: number
 }
