@@ -1,7 +1,8 @@
 /**
- * A limiter store in Redis, so every process on one Upbit pocket draws from one budget. One atomic Lua script per
- * request reserves the send slot (one round trip); 429 pauses and 418 bans are written to Redis and published, so
- * every process applies them at once. When Redis cannot be reached, each process sends on a local share of the
+ * A limiter store in Redis, so every process on one Upbit pocket draws from one budget. An atomic Lua script
+ * reserves the send slot (at most one round trip per request: a busy process leases several at once), another
+ * re-times a slot its caller was late for; 429 pauses and 418 bans are written to Redis and published, so every
+ * process applies them at once. When Redis cannot be reached, each process sends on a local share of the
  * budget (budget ÷ processes seen), warns, and rejoins when Redis answers again.
  */
 import { randomBytes } from 'node:crypto'
