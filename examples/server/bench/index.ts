@@ -180,9 +180,10 @@ function cpuSeconds(proc: ChildProcess): number {
  * process's CPU time per request (a figure the machine's load moves far less than req/s). The warm-up lets V8
  * optimize our hot path before timing (FastAPI has no JIT to wait for; it gets the same warm-up).
  */
-async function paired(ours: Side, theirs: Side, rounds = 4, amount = 2_500) {
-  await burst(ours.url, 2_000)
-  await burst(theirs.url, 2_000)
+async function paired(ours: Side, theirs: Side, rounds = 6, amount = 2_500) {
+  // 2,000 were not enough: on a quiet machine our first timed round still ran at half the speed of the later ones.
+  await burst(ours.url, 6_000)
+  await burst(theirs.url, 6_000)
   const sides = {
     ours: { ms: 0, p99: 0, errors: 0, cpu: 0, runs: [] as number[] },
     theirs: { ms: 0, p99: 0, errors: 0, cpu: 0, runs: [] as number[] },
