@@ -9,6 +9,7 @@ import { type FileHandle, open } from 'node:fs/promises'
 import { type CursorPosition, encodeCursor } from './cursor.js'
 import { TradeLogIoError } from './errors.js'
 import { kindsOfFile, type LogFile } from './files.js'
+import { createFillLineParser } from './fill-line.js'
 import { type EntryKind, storedEntryChecker } from './kinds.js'
 import { type LegacyTextHead, legacyErrorEntry, naiveTimeAssumption, parseLegacyTextLine } from './legacy.js'
 import { JsonRecordScanner } from './legacy-json.js'
@@ -20,10 +21,10 @@ import {
   interpretValue,
   invalidUtf8Lines,
   type LineOutcome,
-  longerThan,
   nulReason,
   type ReadContext,
 } from './lines.js'
+import { TradeEntrySchema } from './schemas.js'
 
 /**
  * One entry read from a file, with where it came from. The reader hands these out as its records (one object per
@@ -222,17 +223,21 @@ async function* readLines(
       }
       const last = bytes.lastIndexOf(10)
       if (last >= start) {
-        // Whole lines only, decoded once: the region ends at a newline, so no UTF-8 sequence is cut in two.
-        const text = bytes.toString('utf8', start, last)
-        const hasNul = text.includes('\0')
-        const notUtf8 = isUtf8(bytes.subarray(start, last)) ? undefined : invalidUtf8Lines(bytes, start, last)
-        const lines = text.split('\n')
-        for (let index = 0; index < lines.length; index++) {
-          const raw = lines[index]!
+        // Whole lines only. Each is decoded on its own: an entry's strings may be slices of its line (the fill-line
+        // parser's are), and a line of its own keeps only that line alive, not the whole 64 KiB read.
+        const region = bytes.subarray(start, last)
+        const hasNul = region.includes(0)
+        const notUtf8 = isUtf8(region) ? undefined : invalidUtf8Lines(bytes, start, last)
+        let index = 0
+        for (let from = start; from <= last; ) {
+          let to = bytes.indexOf(10, from)
+          if (to < 0 || to > last) to = last
+          index++
           lineNo++
-          if (notUtf8?.has(index + 1)) out.bad(lineNo, 'not valid UTF-8: the entry would not be the bytes on disk', 'utf8')
-          else if (longerThan(raw, maxLineBytes)) tooLong()
-          else handler.line(raw, hasNul, lineNo, out)
+          if (notUtf8?.has(index)) out.bad(lineNo, 'not valid UTF-8: the entry would not be the bytes on disk', 'utf8')
+          else if (to - from > maxLineBytes) tooLong()
+          else handler.line(bytes.toString('utf8', from, to), hasNul, lineNo, out)
+          from = to + 1
           if (out.batch.length >= BATCH) yield out.take()
         }
       }
@@ -267,8 +272,17 @@ async function* readLines(
 function jsonlHandler(file: LogFile, kind: EntryKind, options: ReadFileOptions, context: ReadContext): LineHandler {
   const validate = options.validate ?? true
   const check = storedEntryChecker(kind)
+  // A fill as the writer writes it is read by one regular expression (fill-line.ts); any other line goes on below.
+  const fillLine = validate && kind.schema === TradeEntrySchema ? createFillLineParser() : undefined
   return {
     line(raw, hasNul, lineNo, out) {
+      if (fillLine && !hasNul) {
+        const entry = fillLine(raw)
+        if (entry) {
+          out.entry(entry, lineNo)
+          return
+        }
+      }
       // The common line, one JSON object and nothing around it: interpretLine would clean nothing off it, so parse
       // and check it here without its outcome objects. Anything else (or anything wrong) takes the general path.
       if (validate && !hasNul && raw.charCodeAt(0) === 123 && raw.charCodeAt(raw.length - 1) === 125) {

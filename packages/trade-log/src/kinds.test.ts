@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
+import { createFillLineParser } from './fill-line.js'
 import { builtinKinds, checkStoredEntry, defineEntryKind, type EntryKind, issuesOf, prepareEntry } from './kinds.js'
 import { TradeEntrySchema } from './schemas.js'
 import { AUG_1, trade } from './test-support/entries.js'
@@ -552,6 +553,108 @@ describe('checkStoredEntry on fills as written, nearly written and damaged: zod�
         delete (Object.prototype as Record<string, unknown>)[key]
       }
       expectSameAnswer(answer, reference)
+    }
+  })
+})
+
+describe('createFillLineParser, the reader’s fast path for a fill line: zod’s answer or none', () => {
+  const parse = createFillLineParser()!
+
+  /** What the parser gave must be zod's entry for the line, key order included; undefined leaves it to zod. */
+  function expectZodOrNone(line: string): boolean {
+    const entry = parse(line)
+    if (entry === undefined) return false
+    const reference = zodReference(tradesKind, JSON.parse(line))
+    expect(reference.ok).toBe(true)
+    expectSameAnswer({ ok: true, entry }, reference)
+    return true
+  }
+
+  it('on written, nearly written, damaged and generated lines it answers as zod or leaves the line to zod', () => {
+    let taken = 0
+    let left = 0
+    fc.assert(
+      fc.property(fc.oneof(writtenFill.map(lineOf), nearlyWrittenFills, damagedLines, generated.trades), (line) => {
+        if (expectZodOrNone(line)) taken++
+        else left++
+      }),
+      { numRuns: 12_000 },
+    )
+    expect(taken).toBeGreaterThan(1000)
+    expect(left).toBeGreaterThan(1000)
+  })
+
+  it('takes every fill as the writer writes it (strings without escapes)', () => {
+    let taken = 0
+    fc.assert(
+      fc.property(writtenFill.map(lineOf), (line) => {
+        if (line.includes('\\')) return
+        expect(parse(line)).toBeDefined()
+        taken++
+      }),
+      { numRuns: 2000 },
+    )
+    expect(taken).toBeGreaterThan(500)
+  })
+
+  it.each([
+    ['spaces after the colons', (line: string) => line.replaceAll('":', '": ')],
+    ['an escaped key', (line: string) => line.replace('"side"', '"\\u0073ide"')],
+    ['an escaped value', (line: string) => line.replace('"paper"', '"pap\\u0065r"')],
+    ['a trailing CR', (line: string) => `${line}\r`],
+    ['a repeated key', (line: string) => line.replace('{', '{"fee":"1",')],
+    ['an own __proto__ key', (line: string) => line.replace('}', ',"__proto__":{"x":1}}')],
+    ['an unknown key', (line: string) => line.replace('}', ',"venue":"upbit"}')],
+    [
+      'keys in another order',
+      (line: string) => line.replace(/"market":"KRW-BTC","side":"buy"/, '"side":"buy","market":"KRW-BTC"'),
+    ],
+    ['confidence -0', (line: string) => line.replace('}', ',"confidence":-0}')],
+    ['confidence as an exponent', (line: string) => line.replace('}', ',"confidence":5e-1}')],
+    ['confidence above 1', (line: string) => line.replace('}', ',"confidence":1.0000000000000002}')],
+    ['confidence 1e999', (line: string) => line.replace('}', ',"confidence":1e999}')],
+    ['tsMs one off', (line: string) => line.replace(/"tsMs":(\d+)/, (_all, ms) => `"tsMs":${Number(ms) + 1}`)],
+    ['tsMs with a leading zero', (line: string) => line.replace('"tsMs":', '"tsMs":0')],
+    ['tsMs of 16 digits', (line: string) => line.replace(/"tsMs":(\d+)/, '"tsMs":9007199254740993')],
+    ['a negative amount', (line: string) => line.replace(/"fee":"/, '"fee":"-')],
+    ['a control character in the order id', (line: string) => line.replace('"orderId":"', '"orderId":"\u0001')],
+    ['an empty order id', (line: string) => line.replace(/"orderId":"[^"]*"/, '"orderId":""')],
+    ['an empty reason', (line: string) => line.replace('}', ',"reason":""}')],
+    ['a reason with quotes and unicode', (line: string) => line.replace('}', ',"reason":"RSI \\"oversold\\" é \u2028"}')],
+    ['a 29th of February 2025', (line: string) => line.replace(/"ts":"[^"]*"/, '"ts":"2025-02-29T00:00:00Z"')],
+  ])('answers %s as zod does, or leaves it to zod', (_name, change) => {
+    const written = JSON.stringify(trade(AUG_1))
+    expect(expectZodOrNone(written)).toBe(true)
+    const line = change(written)
+    expect(line).not.toBe(written)
+    let parses = true
+    try {
+      JSON.parse(line)
+    } catch {
+      parses = false
+    }
+    if (parses) expectZodOrNone(line)
+    else expect(parse(line)).toBeUndefined()
+  })
+
+  it('leaves a line to zod when Object.prototype holds a field zod reads (a polluted prototype)', () => {
+    const written = JSON.stringify(trade(AUG_1))
+    for (const [key, value, enumerable] of [
+      ['reason', 'inherited', false],
+      ['confidence', 0.5, false],
+      ['confidence', 0.5, true],
+      ['venue', 5, true],
+    ] as const) {
+      let entry: unknown
+      let reference: Answer
+      Object.defineProperty(Object.prototype, key, { value, enumerable, configurable: true, writable: true })
+      try {
+        entry = parse(written)
+        reference = zodReference(tradesKind, JSON.parse(written))
+      } finally {
+        delete (Object.prototype as Record<string, unknown>)[key]
+      }
+      if (entry !== undefined) expectSameAnswer({ ok: true, entry }, reference)
     }
   })
 })

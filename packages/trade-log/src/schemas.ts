@@ -10,12 +10,17 @@ import { DECIMAL_PATTERN } from './decimal.js'
 export const DecimalSchema = z
   .string()
   .regex(DECIMAL_PATTERN, 'must be a decimal string such as "0.0005" (no float, no exponent)')
+/** The form of a non-negative decimal string (the reader's fill-line parser matches the same). */
+export const NON_NEGATIVE_DECIMAL_PATTERN = /^\d+(\.\d+)?$/
+/** The form of a market code (the reader's fill-line parser matches the same). */
+export const MARKET_PATTERN = /^[A-Z0-9]+-[A-Z0-9]+$/
+
 /** A non-negative decimal string. */
 export const NonNegativeDecimalSchema = z
   .string()
-  .regex(/^\d+(\.\d+)?$/, 'must be a non-negative decimal string such as "0.0005"')
+  .regex(NON_NEGATIVE_DECIMAL_PATTERN, 'must be a non-negative decimal string such as "0.0005"')
 /** An Upbit-style market code, quote first: `KRW-BTC`. */
-export const MarketSchema = z.string().regex(/^[A-Z0-9]+-[A-Z0-9]+$/, 'must be a market code such as "KRW-BTC"')
+export const MarketSchema = z.string().regex(MARKET_PATTERN, 'must be a market code such as "KRW-BTC"')
 
 /** The two timestamp fields every entry has. */
 export const timestampShape = {
