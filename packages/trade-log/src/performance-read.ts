@@ -203,10 +203,12 @@ export function jobReader(job: Omit<WorkerJob, 'files' | 'kinds'>, files: LogFil
 const defaultStart: StartWorker = (target, options) => new Worker(target, options)
 
 /**
- * Share of the bytes read here: this thread also folds everything (callgrind on a year: at 0.4 it was the slower
- * thread, at 0.25 the two are about even).
+ * Share of the bytes read here: this thread also folds everything. Timed on a year (the example server's cold
+ * /api/performance, quiet machine, three runs each): before the fill-line parser 0.35 answered first, built and
+ * through tsx (built 1.2–1.4 s against 1.4–1.5 s at 0.25); since, reading costs less than folding and the share
+ * matters less (built 1.0–1.1 s anywhere from 0.2 to 0.5; tsx 1.29–1.54 s at 0.35, 1.26–1.55 s at 0.25).
  */
-export const SHARE_HERE = 0.25
+export const SHARE_HERE = 0.35
 
 /** What `readSplit` reads: the listed files, their sizes, and the reader's options. */
 export interface SplitJob extends WorkerJob {
