@@ -75,6 +75,8 @@ let pattern: RegExp | null | undefined
 
 /** For probing `Object.prototype` (what zod would read of a key the line does not have). */
 const PROBE: object = {}
+/** The keys set on the entry after it is made (the rest are in its literal, which never calls an inherited setter). */
+const ASSIGNED = ['identifier', 'decisionId', 'mode', 'reason', 'confidence'] as const
 
 /**
  * Returns a parser of fill lines for one file (it remembers the last date's day number, as the stored-entry checker
@@ -88,26 +90,25 @@ export function createFillLineParser(): ((line: string) => FillLineEntry | undef
   return (text) => {
     const m = line.exec(text)
     if (m === null) return undefined
-    // zod copies an inherited enumerable key into its output, and reads a missing optional key through the
-    // prototype: either makes its answer differ from the line's own keys.
+    // zod copies an inherited enumerable key into its output and reads a missing optional key through the
+    // prototype, and assigning a key the prototype holds would call its setter or throw: any of these, and the
+    // line goes to zod.
     for (const _ in PROBE) return undefined
+    for (const key of ASSIGNED) if (key in PROBE) return undefined
     const [, ts, tsDigits, market, side, volume, price, funds, fee, orderId, identifier, decisionId, mode, reason, unit] =
       m as unknown as (string | undefined)[]
     const tsMs = Number(tsDigits)
     if (epochMsOf(ts!) !== tsMs) return undefined
     const entry: FillLineEntry = { ts: ts!, tsMs, market, side, volume, price, funds, fee, orderId }
     if (identifier !== undefined) entry.identifier = identifier
-    else if ('identifier' in PROBE) return undefined
     if (decisionId !== undefined) entry.decisionId = decisionId
-    else if ('decisionId' in PROBE) return undefined
     entry.mode = mode
     if (reason !== undefined) entry.reason = reason
-    else if ('reason' in PROBE) return undefined
     if (unit !== undefined) {
       const confidence = Number(unit)
       if (!(confidence >= 0 && confidence <= 1)) return undefined
       entry.confidence = confidence
-    } else if ('confidence' in PROBE) return undefined
+    }
     return entry
   }
 }
