@@ -75,8 +75,6 @@ let pattern: RegExp | null | undefined
 
 /** For probing `Object.prototype` (what zod would read of a key the line does not have). */
 const PROBE: object = {}
-/** The keys set on the entry after it is made (the rest are in its literal, which never calls an inherited setter). */
-const ASSIGNED = ['identifier', 'decisionId', 'mode', 'reason', 'confidence'] as const
 
 /**
  * Returns a parser of fill lines for one file (it remembers the last date's day number, as the stored-entry checker
@@ -94,7 +92,10 @@ export function createFillLineParser(): ((line: string) => FillLineEntry | undef
     // prototype, and assigning a key the prototype holds would call its setter or throw: any of these, and the
     // line goes to zod.
     for (const _ in PROBE) return undefined
-    for (const key of ASSIGNED) if (key in PROBE) return undefined
+    // The keys set on the entry after its literal (a literal never calls an inherited setter), each named: a loop
+    // over them cost a tenth of the read (one lookup by a changing key per key and line).
+    if ('identifier' in PROBE || 'decisionId' in PROBE || 'mode' in PROBE || 'reason' in PROBE || 'confidence' in PROBE)
+      return undefined
     const [, ts, tsDigits, market, side, volume, price, funds, fee, orderId, identifier, decisionId, mode, reason, unit] =
       m as unknown as (string | undefined)[]
     const tsMs = Number(tsDigits)
