@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { TradeLogUsageError } from './errors.js'
 import { type PerformanceOptions, performance } from './performance.js'
-import { createPerformanceTracker, STATE_VERSION } from './performance-tracker.js'
+import { createPerformanceTracker, createTrackerPart, mergeTrackerPart, STATE_VERSION } from './performance-tracker.js'
 import type { EquityEntry, TradeEntry } from './schemas.js'
 import { AUG_1, HOUR, trade } from './test-support/entries.js'
 import { fillSequence, performanceOptions } from './test-support/random-fills.js'
@@ -157,5 +157,144 @@ describe('createPerformanceTracker', () => {
     expect(result.fees).toBe('0.250000000000001')
     expect(result.realizedPnl).toBe('-0.75')
     expect(result.closedTrades[0]!.profit).toBe('-0.75')
+  })
+})
+
+describe('createTrackerPart and mergeTrackerPart: a worker folds the later days, the join equals one fold', () => {
+  const fillsOnly = (entries: (TradeEntry | EquityEntry)[]) => entries.filter((entry): entry is TradeEntry => 'side' in entry)
+
+  /** Folds `earlier` here and `later` apart, joins them (through structuredClone, as postMessage copies), adds `after`. */
+  function joined(options: PerformanceOptions, earlier: TradeEntry[], later: TradeEntry[], after: TradeEntry[]) {
+    const here = createPerformanceTracker(options)
+    for (const fill of earlier) here.add(fill)
+    const before = here.state()
+    const apart = createTrackerPart(options)
+    for (const fill of later) apart.add(fill)
+    const merged = mergeTrackerPart(here, structuredClone(apart.part()))
+    if (!merged) return { merged, here, before }
+    for (const fill of after) here.add(fill)
+    return { merged, here, before }
+  }
+
+  it('at every cut of random fills: state and result equal the one fold, or the join is refused and changes nothing', () => {
+    let merges = 0
+    let refusals = 0
+    fc.assert(
+      fc.property(
+        fillSequence({ withSnapshots: false, maxLength: 40 }),
+        performanceOptions,
+        fc.integer({ min: 0, max: 3 }),
+        fc.nat(),
+        fc.boolean(),
+        (entries, raw, keepClosedTrades, tail, repeatLast) => {
+          const fills = fillsOnly(entries)
+          const options = defined({ ...raw, keepClosedTrades })
+          for (let cut = 0; cut <= fills.length; cut++) {
+            const end = cut + ((tail % (fills.length - cut + 1)) >> 1)
+            const earlier = fills.slice(0, cut)
+            const later = fills.slice(cut, fills.length - (fills.length - end))
+            // The open day: the rest, led by a repeat of the part's last fill (counted once).
+            const after = [...(repeatLast && later.length > 0 ? [later.at(-1)!] : []), ...fills.slice(later.length + cut)]
+            const one = createPerformanceTracker(options)
+            for (const fill of [...earlier, ...later, ...after]) one.add(fill)
+            const { merged, here, before } = joined(options, earlier, later, after)
+            if (merged) {
+              merges++
+              expect(here.state()).toEqual(one.state())
+              expect(here.result()).toEqual(one.result())
+            } else {
+              refusals++
+              expect(here.state()).toEqual(before)
+            }
+          }
+        },
+      ),
+      { numRuns: 150 },
+    )
+    // Both sides are walked: random fills are often flat at a cut (a whole sell, no fills yet) and often not.
+    expect(merges).toBeGreaterThan(150)
+    expect(refusals).toBeGreaterThan(150)
+  })
+
+  it('refuses, changing nothing, while a position is open, when the part does not start later, or with snapshots', () => {
+    const buy = trade(AUG_1, { side: 'buy', volume: '1', funds: '100', fee: '0', orderId: 'b' })
+    const sell = trade(AUG_1 + HOUR, { side: 'sell', volume: '1', funds: '120', fee: '0', orderId: 's' })
+    const next = trade(AUG_1 + 2 * HOUR, { side: 'buy', volume: '2', funds: '230', fee: '1', orderId: 'n' })
+    const options = { keepClosedTrades: 5 }
+    expect(joined(options, [buy], [sell, next], []).merged).toBe(false)
+    expect(joined(options, [buy, sell], [next], []).merged).toBe(true)
+    expect(joined(options, [buy, sell], [{ ...next, tsMs: sell.tsMs, ts: sell.ts }], []).merged).toBe(false)
+    expect(joined({}, [buy, sell], [next], []).merged).toBe(false)
+    const here = createPerformanceTracker(options)
+    for (const fill of [buy, sell]) here.add(fill)
+    here.add({ ts: sell.ts, tsMs: sell.tsMs, cash: '1', positions: [], total: '1' })
+    const before = here.state()
+    const apart = createTrackerPart(options)
+    apart.add(next)
+    expect(mergeTrackerPart(here, apart.part())).toBe(false)
+    expect(here.state()).toEqual(before)
+    expect(mergeTrackerPart(createPerformanceTracker(options), { ...apart.part(), data: { damaged: true } })).toBe(false)
+  })
+
+  it('keeps the newest round trips as one fold trims them (2 × keep + 64 triggers a trim), at every flat cut', () => {
+    const fills: TradeEntry[] = []
+    for (let i = 0; i < 400; i++) {
+      const side = i % 2 === 0 ? 'buy' : 'sell'
+      fills.push(
+        trade(AUG_1 + i * HOUR, { side, volume: '1', funds: String(100 + ((i * 37) % 23)), fee: '0.1', orderId: `o${i}` }),
+      )
+    }
+    for (const keep of [0, 1, 3]) {
+      const one = createPerformanceTracker({ keepClosedTrades: keep })
+      for (const fill of fills) one.add(fill)
+      for (let cut = 0; cut <= 300; cut += 2) {
+        const { merged, here } = joined({ keepClosedTrades: keep }, fills.slice(0, cut), fills.slice(cut, 330), fills.slice(330))
+        expect(merged).toBe(true)
+        expect(here.state()).toEqual(one.state())
+      }
+    }
+  })
+
+  it('refuses while a round trip is open on a book of no volume (a buy of 0), which the part would drop', () => {
+    const zero = trade(AUG_1, { market: 'KRW-ETH', side: 'buy', volume: '0', funds: '0', fee: '0', orderId: 'z' })
+    const later = [
+      trade(AUG_1 + HOUR, { side: 'buy', volume: '1', funds: '10', fee: '0', orderId: 'a' }),
+      trade(AUG_1 + 2 * HOUR, { side: 'sell', volume: '1', funds: '12', fee: '0', orderId: 'b' }),
+    ]
+    const one = createPerformanceTracker({ keepClosedTrades: 2 })
+    for (const fill of [zero, ...later]) one.add(fill)
+    expect(one.result().openTrades).toBe(1)
+    expect(joined({ keepClosedTrades: 2 }, [zero], later, []).merged).toBe(false)
+  })
+
+  it('refuses a part whose round-trip returns could sum inexactly (2^53 units of 10^-8)', () => {
+    const fills = [
+      trade(AUG_1, { side: 'buy', volume: '1', funds: '1', fee: '0', orderId: 'a' }),
+      trade(AUG_1 + HOUR, { side: 'sell', volume: '1', funds: '2', fee: '0', orderId: 'b' }),
+      // Bought for 10^-8, sold for 10^8: a return of 10^16, 10^24 units.
+      trade(AUG_1 + 2 * HOUR, { side: 'buy', volume: '1', funds: '0.00000001', fee: '0', orderId: 'c' }),
+      trade(AUG_1 + 3 * HOUR, { side: 'sell', volume: '1', funds: '100000000', fee: '0', orderId: 'd' }),
+    ]
+    expect(joined({ keepClosedTrades: 2 }, fills.slice(0, 2), fills.slice(2), []).merged).toBe(false)
+    expect(joined({ keepClosedTrades: 2 }, [], fills.slice(0, 2), fills.slice(2)).merged).toBe(true)
+  })
+
+  it('realized totals that do not fit 64 bits cross as decimal strings', () => {
+    // 10^11 realized is 10^19 units of 10^-8, beyond 2^63 (a return of 10^-6: the return sum stays exact).
+    const fills = [
+      trade(AUG_1, { side: 'buy', volume: '1', funds: '100000000000000000', fee: '0', orderId: 'a' }),
+      trade(AUG_1 + HOUR, { side: 'sell', volume: '1', funds: '100000100000000000', fee: '0', orderId: 'b' }),
+      trade(AUG_1 + 2 * HOUR, { side: 'buy', volume: '1', funds: '5', fee: '0', orderId: 'c' }),
+      trade(AUG_1 + 3 * HOUR, { side: 'sell', volume: '1', funds: '1', fee: '0', orderId: 'd' }),
+    ]
+    const apart = createTrackerPart({ keepClosedTrades: 1 })
+    for (const fill of fills) apart.add(fill)
+    const part = apart.part()
+    expect(Array.isArray(part.pointValues)).toBe(true)
+    const one = createPerformanceTracker({ keepClosedTrades: 1, startingBalance: '10' })
+    for (const fill of fills) one.add(fill)
+    const { merged, here } = joined({ keepClosedTrades: 1, startingBalance: '10' }, fills.slice(0, 0), fills, [])
+    expect(merged).toBe(true)
+    expect(here.state()).toEqual(one.state())
   })
 })

@@ -165,6 +165,32 @@ const dataSchema = z.object({
 })
 type TrackerData = z.output<typeof dataSchema>
 
+/**
+ * A fold of later fills made apart (a worker thread's days) for `mergeTrackerPart` to join to the fold of the
+ * earlier ones: its state, plus what cannot be summed. Plain data and typed arrays, so it crosses a thread cheaply.
+ */
+export interface TrackerPart {
+  /** The part's fold, as `state().data`. */
+  data: unknown
+  /** Time and realized total (units of 10^-scale of `data`) after each fill that realized something, in order. */
+  pointTimes: Float64Array
+  /** BigInt64Array when every total fits, else decimal strings. */
+  pointValues: BigInt64Array | string[]
+  /** Σ |round-trip return| in units of 10^-8: the merge sums exactly only below 2^53. */
+  tripReturnAbsSum: number
+  /** The first fill added at the part's last fill time, and every identity at that time when there are several. */
+  lastTime: { first: TradeEntry; identities: string[] | null } | null
+  /** Entries added, repeats included. */
+  added: number
+}
+
+/** What a part's tracker records beyond its state. */
+interface PartRecorder {
+  times: number[]
+  values: bigint[]
+  tripReturnAbsSum: number
+}
+
 function emptyData(scale: number): TrackerData {
   return {
     scale,
@@ -300,8 +326,60 @@ class Why {
 const returnUnits = (profit: bigint, entryValue: bigint) =>
   entryValue > 0n ? Number(divRound(profit * pow10(RATIO_DP), entryValue)) : 0
 
+/** Joins a later part to a tracker (see `mergeTrackerPart`), per tracker. */
+const mergers = new WeakMap<PerformanceTracker, (part: TrackerPart) => boolean>()
+
 /** Creates an incremental `performance()`; see `PerformanceTracker`. */
 export function createPerformanceTracker(options: PerformanceTrackerOptions = {}): PerformanceTracker {
+  return createTracker(options, undefined).tracker
+}
+
+/**
+ * A tracker of fills that come after those of another tracker, folded apart (in a worker thread) and joined to it
+ * with `mergeTrackerPart`. Same options as the other tracker; only fills.
+ */
+export function createTrackerPart(options: PerformanceOptions): { add(fill: TradeEntry): void; part(): TrackerPart } {
+  const recorder: PartRecorder = { times: [], values: [], tripReturnAbsSum: 0 }
+  const keep = options.keepClosedTrades
+  // Keeps at least as many round trips as the merged tracker can keep after the join (see `mergeTrackerPart`).
+  const own = createTracker(
+    { ...options, ...(keep === undefined || keep === 0 ? {} : { keepClosedTrades: 2 * keep + 64 }) },
+    recorder,
+  )
+  let added = 0
+  return {
+    add(fill) {
+      added++
+      own.tracker.add(fill)
+    },
+    part() {
+      const { values } = recorder
+      const fits = values.every((value) => value >= -(2n ** 63n) && value < 2n ** 63n)
+      return {
+        data: toJson(own.data()),
+        pointTimes: Float64Array.from(recorder.times),
+        pointValues: fits ? BigInt64Array.from(values) : values.map(String),
+        tripReturnAbsSum: recorder.tripReturnAbsSum,
+        lastTime: own.lastTime(),
+        added,
+      }
+    },
+  }
+}
+
+/**
+ * Joins `part` (a `createTrackerPart` fold of the fills after those `tracker` holds) to `tracker`, so it holds what
+ * adding those fills one by one would give, state and result alike. Only when that is certain: no position or round
+ * trip is open in `tracker`, the part's first fill is later than its last, neither holds equity snapshots, the
+ * index keeps a bounded number of round trips, and the sums stay exact. Returns false, changing nothing, otherwise;
+ * the caller then adds the part's fills one by one.
+ */
+export function mergeTrackerPart(tracker: PerformanceTracker, part: TrackerPart): boolean {
+  const merge = mergers.get(tracker)
+  return merge ? merge(part) : false
+}
+
+function createTracker(options: PerformanceTrackerOptions, recorder: PartRecorder | undefined) {
   const record = optionsRecord(options)
   const { startingBalance, timeZone, keepClosedTrades } = record
   const d =
@@ -321,6 +399,7 @@ export function createPerformanceTracker(options: PerformanceTrackerOptions = {}
     if (places <= d.scale) return
     const factor = pow10(places - d.scale)
     rescale(d, factor)
+    if (recorder) for (let i = 0; i < recorder.values.length; i++) recorder.values[i] = recorder.values[i]! * factor
     // A sum of squares is at twice the scale: rescale multiplied it once, it needs the factor twice.
     d.sumSquaredProfits *= factor
     d.scale = places
@@ -384,6 +463,10 @@ export function createPerformanceTracker(options: PerformanceTrackerOptions = {}
       d.realizedByDay.set(day, d.realized)
       d.lastRealizedAt = at
       addDrawdownPoint(d.realizedDrawdown, at, (startUnits() ?? 0n) + d.realized)
+      if (recorder) {
+        recorder.times.push(at)
+        recorder.values.push(d.realized)
+      }
     }
     if (trip) {
       if (fill.side === 'buy') trip.entryValue += amounts.funds + amounts.fee
@@ -412,6 +495,7 @@ export function createPerformanceTracker(options: PerformanceTrackerOptions = {}
     d.sumSquaredProfits += trip.profit * trip.profit
     const tripReturn = returnUnits(trip.profit, trip.entryValue)
     d.tripReturnSum += tripReturn
+    if (recorder) recorder.tripReturnAbsSum += Math.abs(tripReturn)
     if (d.bestTripReturn === null || tripReturn > d.bestTripReturn) d.bestTripReturn = tripReturn
     if (d.worstTripReturn === null || tripReturn < d.worstTripReturn) d.worstTripReturn = tripReturn
     const duration = at - trip.openedAt
@@ -765,7 +849,86 @@ export function createPerformanceTracker(options: PerformanceTrackerOptions = {}
     }
   }
 
-  return {
+  /** `mergeTrackerPart`: checks everything first, then changes `d`; see there. */
+  function mergePart(part: TrackerPart): boolean {
+    const parsed = dataSchema.safeParse(part.data)
+    if (!parsed.success) return false
+    const w = parsed.data
+    if (w.fills === 0) return w.snapshots === 0
+    if (d.snapshots > 0 || w.snapshots > 0 || keepClosedTrades === null) return false
+    if (d.lastFillMs !== null && !(w.firstFillMs! > d.lastFillMs)) return false
+    // Flat: no round trip open. A buy into an empty book opens one (even of volume 0) and the sell that empties
+    // the book closes it and clears its cost, so no book holds volume or cost either (the property test checks).
+    if (d.trips.size > 0) return false
+    const exact = (a: number, b: number) => Math.abs(a) + Math.abs(b) <= Number.MAX_SAFE_INTEGER
+    if (!exact(d.tripReturnSum, part.tripReturnAbsSum) || !exact(d.tripDurationSum, w.tripDurationSum)) return false
+    if (!exact(d.exposedMs, w.exposedMs)) return false
+    const trips = keptClosedTrades(d.closedTrades, w.closedTrades, w.tradeCount, keepClosedTrades)
+    if (!trips) return false
+
+    const scale = Math.max(d.scale, w.scale)
+    ensureScale(scale)
+    const factor = pow10(scale - w.scale)
+    if (factor !== 1n) {
+      rescale(w, factor)
+      w.sumSquaredProfits *= factor
+    }
+    const start = startUnits() ?? 0n
+    const before = d.realized
+    for (const [market, theirs] of w.books) {
+      const ours = d.books.get(market)
+      if (!ours) {
+        d.books.set(market, theirs)
+        continue
+      }
+      // Ours is empty of volume and cost (checked above), so theirs started as ours would have: only the running
+      // totals add up.
+      ours.volume = theirs.volume
+      ours.cost = theirs.cost
+      ours.priceCost = theirs.priceCost
+      ours.realized += theirs.realized
+      ours.fees += theirs.fees
+      ours.buys += theirs.buys
+      ours.sells += theirs.sells
+      ours.unmatchedVolume += theirs.unmatchedVolume
+    }
+    d.trips = w.trips
+    for (const [day, value] of w.realizedByDay) d.realizedByDay.set(day, before + value)
+    d.realized += w.realized
+    d.lastRealizedAt = w.lastRealizedAt ?? d.lastRealizedAt
+    // The realized curve is not shifted as a whole (relative drawdowns change with the level): its points are added again.
+    if (d.firstFillMs === null) addDrawdownPoint(d.realizedDrawdown, w.firstFillMs!, start)
+    const { pointTimes, pointValues } = part
+    for (let i = 0; i < pointTimes.length; i++) {
+      const value = typeof pointValues[i] === 'string' ? BigInt(pointValues[i] as string) : (pointValues[i] as bigint)
+      addDrawdownPoint(d.realizedDrawdown, pointTimes[i]!, start + before + value * factor)
+    }
+    d.openMarkets = w.openMarkets
+    d.exposedSince = w.exposedSince ?? d.exposedSince
+    d.exposedMs += w.exposedMs
+    d.tradeCount += w.tradeCount
+    d.wins += w.wins
+    d.losses += w.losses
+    d.grossWin += w.grossWin
+    d.grossLoss += w.grossLoss
+    d.sumProfits += w.sumProfits
+    d.sumSquaredProfits += w.sumSquaredProfits
+    d.tripReturnSum += w.tripReturnSum
+    d.bestTripReturn = extreme(d.bestTripReturn, w.bestTripReturn, Math.max)
+    d.worstTripReturn = extreme(d.worstTripReturn, w.worstTripReturn, Math.min)
+    d.tripDurationSum += w.tripDurationSum
+    d.tripDurationMax = Math.max(d.tripDurationMax, w.tripDurationMax)
+    d.closedTrades = trips
+    mergeLaterPrices(d.prices, w.prices)
+    d.fills += w.fills
+    d.firstFillMs ??= w.firstFillMs
+    d.lastFillMs = w.lastFillMs
+    firstAtTime = part.lastTime?.first
+    identitiesAtTime = part.lastTime?.identities ? new Set(part.lastTime.identities) : undefined
+    return true
+  }
+
+  const tracker: PerformanceTracker = {
     add(entry) {
       if (isTrade(entry)) addFill(entry)
       else addSnapshot(entry)
@@ -778,6 +941,42 @@ export function createPerformanceTracker(options: PerformanceTrackerOptions = {}
     get lastSnapshotMs() {
       return d.lastSnapshotMs
     },
+  }
+  mergers.set(tracker, mergePart)
+  return {
+    tracker,
+    data: () => d,
+    lastTime: (): TrackerPart['lastTime'] =>
+      firstAtTime === undefined ? null : { first: firstAtTime, identities: identitiesAtTime ? [...identitiesAtTime] : null },
+  }
+}
+
+const extreme = (a: number | null, b: number | null, pick: (a: number, b: number) => number) =>
+  a === null ? b : b === null ? a : pick(a, b)
+
+/**
+ * The round trips a tracker keeping the newest `keep` holds after `count` more were closed: it trims to `keep`
+ * whenever it holds 2 × keep + 64, so the length is known, and the trips are the newest of ours then theirs
+ * (`theirs` holds their newest). Undefined when either side no longer holds enough of them.
+ */
+function keptClosedTrades<T>(ours: T[], theirs: T[], count: number, keep: number): T[] | undefined {
+  if (keep === 0) return ours
+  let length = ours.length
+  for (let i = 0; i < count; i++) if (++length >= 2 * keep + 64) length = keep
+  const fromTheirs = Math.min(length, count)
+  const fromOurs = length - fromTheirs
+  if (theirs.length < fromTheirs || ours.length < fromOurs) return undefined
+  return [...ours.slice(ours.length - fromOurs), ...theirs.slice(theirs.length - fromTheirs)]
+}
+
+/** Price marks of later fills joined to earlier ones (every later mark is strictly later: each replaces a last). */
+function mergeLaterPrices(ours: TrackerData['prices'], theirs: TrackerData['prices']): void {
+  for (const [market, mark] of theirs.first) if (!ours.first.has(market)) ours.first.set(market, mark)
+  for (const [market, mark] of theirs.last) ours.last.set(market, mark)
+  for (const [day, marks] of theirs.byDay) {
+    const mine = ours.byDay.get(day)
+    if (!mine) ours.byDay.set(day, marks)
+    else for (const [market, mark] of marks) mine.set(market, mark)
   }
 }
 
