@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { appendFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -308,4 +309,52 @@ describe('stream', () => {
     for await (const _record of reader.stream({ kind: 'trades' })) all++
     expect(all).toBe(2000)
   })
+})
+
+describe('reading ahead: the next day is opened while this one is read', () => {
+  const tempDir = useTempDir()
+  const openFds = () => readdirSync('/proc/self/fd').length
+
+  it.skipIf(!existsSync('/proc/self/fd'))('a stream stopped early closes the day it opened ahead, too', async () => {
+    const dir = tempDir()
+    mkdirSync(dir, { recursive: true })
+    writeFileSync(join(dir, 'trades_20250801.jsonl'), jsonl(Array.from({ length: 500 }, (_, i) => trade(AUG_1 + i))))
+    writeFileSync(join(dir, 'trades_20250802.jsonl'), jsonl(Array.from({ length: 500 }, (_, i) => trade(AUG_1 + DAY + i))))
+    const before = openFds()
+    const reader = createTradeLogReader({ dir })
+    let seen = 0
+    for await (const _record of reader.stream({ kind: 'trades' })) {
+      if (++seen === 3) {
+        // This day's file and the next one's.
+        await new Promise((resolve) => setImmediate(resolve))
+        expect(openFds()).toBe(before + 2)
+        break
+      }
+    }
+    expect(openFds()).toBe(before)
+  })
+
+  it.skipIf(process.platform === 'win32')(
+    'a day that cannot be opened fails the stream when it is reached, after the days before it, and not when the consumer stops first',
+    async () => {
+      const dir = tempDir()
+      mkdirSync(dir, { recursive: true })
+      writeFileSync(join(dir, 'trades_20250801.jsonl'), jsonl(Array.from({ length: 50 }, (_, i) => trade(AUG_1 + i))))
+      // A FIFO named like a log: opening it works (non-blocking), reading it as a log does not.
+      execFileSync('mkfifo', [join(dir, 'trades_20250802.jsonl')])
+      const reader = createTradeLogReader({ dir })
+      const seen: number[] = []
+      const all = (async () => {
+        for await (const record of reader.stream({ kind: 'trades' })) seen.push(record.entry.tsMs)
+      })()
+      await expect(all).rejects.toThrow(/trades_20250802.jsonl is not a regular file, not a log file/)
+      expect(seen).toHaveLength(50)
+      let first = 0
+      for await (const _record of reader.stream({ kind: 'trades' })) {
+        first++
+        break
+      }
+      expect(first).toBe(1)
+    },
+  )
 })

@@ -6,7 +6,14 @@ import { resolve } from 'node:path'
 import { comparePositions, decodeCursor } from './cursor.js'
 import { createDuplicateFilter, duplicateDiagnostic } from './duplicates.js'
 import { TradeLogStrictReadError, TradeLogUsageError } from './errors.js'
-import { FileRecord, type ReadFileOptions, type ReadHooks, readLogFile } from './file-source.js'
+import {
+  FileRecord,
+  type OpenedLogFile,
+  openSizedLogFile,
+  type ReadFileOptions,
+  type ReadHooks,
+  readLogFile,
+} from './file-source.js'
 import { isLegacyFile, kindsOfFile, type LogFile, listSources } from './files.js'
 import { createFollower, type Follower, type FollowOptions } from './follow.js'
 import { type BuiltinKinds, type EntryKind, type EntryOf, kindRegistry, requireKind } from './kinds.js'
@@ -42,6 +49,8 @@ export interface ReaderInternals {
   skipFile?: (file: LogFile) => boolean
   /** Reads exactly these files instead of listing the directory (validate of one named file). */
   files?: LogFile[]
+  /** Reads with `readSync` (see `ReadFileOptions.blockingReads`): only in a thread that serves nothing else. */
+  blockingReads?: boolean
 }
 
 type KindMap<Custom extends readonly EntryKind[]> = BuiltinKinds & { [K in Custom[number] as K['name']]: K }
@@ -132,6 +141,35 @@ function groupByDay(files: LogFile[]): LogFile[][] {
   return [...groups.values()]
 }
 
+/**
+ * Files opened ahead of their reading (JSON Lines only: the other formats open their own). A failed open is
+ * reported when its file is read, as without opening ahead; `close` closes what was opened and never read.
+ */
+function createOpenAhead() {
+  const opened = new Map<string, Promise<OpenedLogFile | undefined>>()
+  return {
+    start(files: readonly LogFile[]) {
+      for (const file of files) {
+        if (file.format !== 'jsonl' || opened.has(file.path)) continue
+        const handle = openSizedLogFile(file.path)
+        handle.catch(() => undefined) // awaited when the file is read; this only keeps it from counting as unhandled
+        opened.set(file.path, handle)
+      }
+    },
+    options(file: LogFile, options: ReadFileOptions): ReadFileOptions {
+      const handle = opened.get(file.path)
+      if (!handle) return options
+      opened.delete(file.path)
+      return { ...options, opened: handle }
+    },
+    async close() {
+      const unread = [...opened.values()]
+      opened.clear()
+      await Promise.all(unread.map((handle) => handle.then((open) => open?.handle.close()).catch(() => undefined)))
+    },
+  }
+}
+
 /** Creates a reader for `dir`. It opens files only when asked. */
 export function createTradeLogReader<const Custom extends readonly EntryKind[] = readonly []>(
   options: TradeLogReaderOptions<Custom>,
@@ -165,6 +203,7 @@ export function createReader<const Custom extends readonly EntryKind[] = readonl
     validate,
     timeZone,
     finished: isLegacyFile(file) || dayWindow(file.day).end <= now(),
+    ...(internals.blockingReads ? { blockingReads: true } : {}),
   })
 
   const prepare = (query: StreamOptions<string> & { limit?: number }) => {
@@ -325,31 +364,38 @@ export function createReader<const Custom extends readonly EntryKind[] = readonl
       cursor === undefined
     const duplicates = createDuplicateFilter(kind.name)
     const files = (await listFiles(kind.name)).filter(inRange)
-    for (const group of groupByDay(files)) {
-      const window = dayWindow(group[0]!.day)
-      if (cursor && window.end <= cursor.tsMs) continue
-      for await (const batch of mergeFiles(group, kind, fileOptions, hooks)) {
-        // Repeats are found before any filter, so one before the cursor still marks its copy after it.
-        let unique = batch
-        for (let i = 0; i < batch.length; i++) {
-          const record = batch[i]!
-          const earlier = duplicates.check(record.entry, record.file, record.line)
-          if (!earlier) {
-            if (unique !== batch) unique.push(record)
-            continue
+    const groups = groupByDay(files).filter((group) => !cursor || dayWindow(group[0]!.day).end > cursor.tsMs)
+    const opening = createOpenAhead()
+    const optionsOf = (file: LogFile) => opening.options(file, fileOptions(file))
+    try {
+      for (const [g, group] of groups.entries()) {
+        // The next day's files are opened while this day's lines are read: an open waits on the thread pool.
+        if (g + 1 < groups.length) opening.start(groups[g + 1]!)
+        for await (const batch of mergeFiles(group, kind, optionsOf, hooks)) {
+          // Repeats are found before any filter, so one before the cursor still marks its copy after it.
+          let unique = batch
+          for (let i = 0; i < batch.length; i++) {
+            const record = batch[i]!
+            const earlier = duplicates.check(record.entry, record.file, record.line)
+            if (!earlier) {
+              if (unique !== batch) unique.push(record)
+              continue
+            }
+            if (unique === batch) unique = batch.slice(0, i)
+            if (cursor === undefined || comparePositions(record.position, cursor) > 0) {
+              hooks.onDiagnostic(duplicateDiagnostic(kind.name, record.file, record.line, earlier))
+            }
           }
-          if (unique === batch) unique = batch.slice(0, i)
-          if (cursor === undefined || comparePositions(record.position, cursor) > 0) {
-            hooks.onDiagnostic(duplicateDiagnostic(kind.name, record.file, record.line, earlier))
-          }
+          const selected = everything
+            ? unique
+            : unique.filter(
+                (record) => matches(record.entry) && (cursor === undefined || comparePositions(record.position, cursor) > 0),
+              )
+          if (selected.length > 0) yield selected
         }
-        const selected = everything
-          ? unique
-          : unique.filter(
-              (record) => matches(record.entry) && (cursor === undefined || comparePositions(record.position, cursor) > 0),
-            )
-        if (selected.length > 0) yield selected
       }
+    } finally {
+      await opening.close()
     }
   }
 
