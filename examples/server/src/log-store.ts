@@ -104,7 +104,7 @@ export function createLogStore(options: LogStoreOptions): LogStore {
     onWarning: (message) => logger.warn(message),
     startingBalance: options.startingBalance,
     // A first start on a log no checkpoint covers reads part of it in a worker thread while folding (issue 23).
-    ...(database ? {} : { workerRead: { onDiagnostic: readerOptions.onDiagnostic } }),
+    ...(database ? {} : { workerRead: { onDiagnostic: readerOptions.onDiagnostic, startEarly: true } }),
     ...(options.performanceCacheFile === undefined ? {} : { performanceCacheFile: options.performanceCacheFile }),
   })
 

@@ -12,13 +12,21 @@ import { type LogFile, parseLogFileName } from './files.js'
 import { type Performance, type PerformanceOptions, performance } from './performance.js'
 import {
   type ReadChunk,
+  type ReadWorker,
   readSplit,
   type StartWorker,
+  startReadWorker,
   WORKER_READ_MIN_BYTES,
   WorkerReadFailed,
   type WorkerReadOptions,
 } from './performance-read.js'
-import { createPerformanceTracker, type PerformanceTracker, type PerformanceTrackerState } from './performance-tracker.js'
+import {
+  createPerformanceTracker,
+  mergeTrackerPart,
+  type PerformanceTracker,
+  type PerformanceTrackerState,
+  type TrackerPart,
+} from './performance-tracker.js'
 import type { LogRecord, TradeLogReader } from './reader.js'
 import type { EquityEntry, TradeEntry } from './schemas.js'
 
@@ -83,6 +91,11 @@ export interface PerformanceIndexRefresh {
   checkpointDay: string | null
   /** Present when a worker thread read part of the log (`workerRead`). */
   worker?: true
+  /**
+   * With `worker`, when the worker's days include closed ones: `joined` when it folded them and the fold was joined
+   * to this thread's (no position open at the split), `sent` when it sent their fills to be folded here.
+   */
+  workerPart?: 'joined' | 'sent'
 }
 
 /** Performance of a whole log directory, kept up to date from a checkpoint. */
@@ -147,6 +160,33 @@ export function createPerformanceIndex(
     throw new TradeLogUsageError(
       `cacheFile ${JSON.stringify(cacheFile)} is named like a log file; readers would take it for one. Choose another name.`,
     )
+  }
+
+  // Started now when asked (`startEarly`) and the first full read will need it; taken by that read, ended by the
+  // first refresh either way.
+  let early: Promise<ReadWorker | undefined> | undefined
+  if (workerRead && workerRead.startEarly && !workerRead.strict && !store) {
+    early = (async () => {
+      if (
+        cacheFile !== null &&
+        (await stat(cacheFile).then(
+          () => true,
+          () => false,
+        ))
+      )
+        return undefined
+      const { files, prints } = await listing()
+      let bytes = 0
+      for (const print of prints.values()) bytes += print.size
+      if (bytes < (workerRead.minBytes ?? WORKER_READ_MIN_BYTES) || new Set(files.map((file) => file.day)).size < 2)
+        return undefined
+      return startReadWorker(internals.startWorker)
+    })().catch(() => undefined) // the first full read starts its own, and warns if it cannot
+  }
+  const takeEarlyWorker = async () => {
+    const taken = early
+    early = undefined
+    return taken
   }
 
   let checkpoint: Checkpoint | undefined
@@ -250,11 +290,11 @@ export function createPerformanceIndex(
     listed.catch(() => undefined) // awaited below; this only keeps it from counting as unhandled meanwhile
     // First call: read the checkpoint, and already the entries after it while the files are being fingerprinted
     // (they are folded only if every fingerprint matches).
-    let early: { from: Checkpoint; reads: Promise<Read[] | undefined> } | undefined
+    let ahead: { from: Checkpoint; reads: Promise<Read[] | undefined> } | undefined
     if (!loaded) {
       checkpoint = await loadCheckpoint()
       loaded = true
-      if (checkpoint) early = { from: checkpoint, reads: readAhead(checkpoint.cursors).catch(() => undefined) }
+      if (checkpoint) ahead = { from: checkpoint, reads: readAhead(checkpoint.cursors).catch(() => undefined) }
     }
     const { files, prints } = await listed
     if (
@@ -301,18 +341,29 @@ export function createPerformanceIndex(
       } else open.push(record.entry)
     }
     // A chunk holds entries of one file, so of one day: all closed or all open.
-    const foldChunk = ({ kind, file, cursor, entries }: ReadChunk) => {
-      entriesRead += entries.length
+    const foldChunk = ({ kind, file, cursor, entries, folded }: ReadChunk) => {
+      entriesRead += folded ?? entries.length
       if (isClosed(file)) {
         for (const entry of entries) tracker.add(entry)
         lastClosed[kind] = { cursor }
       } else for (const entry of entries) open.push(entry)
     }
-    const earlyReads = early && early.from === base ? await early.reads : undefined
+    const earlyReads = ahead && ahead.from === base ? await ahead.reads : undefined
     let split = false
+    let workerPart: PerformanceIndexRefresh['workerPart']
     try {
       if (earlyReads) for (const { kind, record } of earlyReads) fold(kind, record)
-      else if (!base && workerRead && !store && (await foldInWorker(files, prints, foldChunk))) split = true
+      else if (
+        !base &&
+        workerRead &&
+        !store &&
+        (await foldInWorker(files, prints, closedDay, foldChunk, (part) => {
+          const joined = part !== null && mergeTrackerPart(tracker, part)
+          workerPart = joined ? 'joined' : 'sent'
+          return joined
+        }))
+      )
+        split = true
       else {
         if (entriesRead > 0) {
           // The worker stopped part way: start again from nothing, in this thread.
@@ -355,6 +406,7 @@ export function createPerformanceIndex(
       ...(reason === undefined ? {} : { reason }),
       checkpointDay: checkpoint?.closedDay ?? null,
       ...(split ? { worker: true as const } : {}),
+      ...(split && workerPart ? { workerPart } : {}),
     }
     return result
   }
@@ -367,7 +419,9 @@ export function createPerformanceIndex(
   async function foldInWorker(
     files: LogFile[],
     prints: Map<string, Fingerprint>,
+    closedDay: string | null,
     foldChunk: (chunk: ReadChunk) => void,
+    merge: (part: TrackerPart | null) => boolean,
   ): Promise<boolean> {
     if (!workerRead || workerRead.strict || new Set(files.map((file) => file.day)).size < 2) return false
     const sizes = new Map(files.map((file) => [file.path, prints.get(file.name)?.size ?? 0]))
@@ -383,8 +437,11 @@ export function createPerformanceIndex(
         kinds: KINDS,
         timeZone: workerRead.timeZone,
         maxLineBytes: workerRead.maxLineBytes,
+        // The worker folds the fills of its closed days itself; they are joined here when that gives the same fold.
+        ...(closedDay === null ? {} : { fold: { options: optionsRecord, closedDay }, merge }),
       },
       internals.startWorker,
+      await takeEarlyWorker(),
     )
     try {
       for (;;) {
@@ -409,6 +466,8 @@ export function createPerformanceIndex(
     if (!running) {
       running = refresh().finally(() => {
         running = undefined
+        // Not needed (a checkpoint, a small log) or already used: an idle worker is not kept.
+        void takeEarlyWorker().then((idle) => idle?.worker.terminate())
       })
       return running
     }

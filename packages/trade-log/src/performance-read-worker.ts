@@ -1,44 +1,124 @@
 /**
  * Worker thread of `readSplit`: reads the listed files with the reader's own stream and posts each kind's entries
- * in packed chunks of one file each, then that kind's diagnostics.
+ * in packed chunks of one file each, then that kind's diagnostics. With a fold job it folds the fills of closed
+ * days itself and posts that part instead; if the other thread cannot join it, it reads those days again and sends
+ * their fills.
  */
-import { parentPort, workerData } from 'node:worker_threads'
+import { parentPort } from 'node:worker_threads'
 import type { Diagnostic } from './lines.js'
-import { jobReader, type PackedChunk, packEntries, type WorkerJob, type WorkerMessage } from './performance-read.js'
-import type { EquityEntry, TradeEntry } from './schemas.js'
+import {
+  createChunker,
+  type FoldJob,
+  type FoldKind,
+  type JobMessage,
+  jobReader,
+  optionsOfRecord,
+  type PartAnswer,
+  type WorkerJob,
+  type WorkerMessage,
+} from './performance-read.js'
+import { createTrackerPart } from './performance-tracker.js'
+import type { TradeEntry } from './schemas.js'
 
 /** Entries per message: large enough that posting costs little, small enough that the fold starts early. */
 const CHUNK = 1_000
 
-async function run(job: WorkerJob, post: (message: WorkerMessage) => void): Promise<void> {
+type Post = (message: WorkerMessage, transfer?: ArrayBuffer[]) => void
+
+async function run(job: WorkerJob, post: Post, answer: () => Promise<PartAnswer>): Promise<void> {
   const diagnostics: Diagnostic[] = []
-  const reader = jobReader(job, job.files, diagnostics)
+  // This thread serves nothing else: its reads block rather than wait for the thread pool.
+  const reader = jobReader(job, job.files, diagnostics, true)
   for (const kind of job.kinds) {
-    let file = ''
-    let cursorOf: { readonly cursor: string } | undefined
-    let entries: (TradeEntry | EquityEntry)[] = []
-    const flush = () => {
-      if (entries.length === 0 || !cursorOf) return
-      const chunk: PackedChunk = { type: 'chunk', kind, file, cursor: cursorOf.cursor, ...packEntries(kind, entries) }
-      post(chunk)
-      entries = []
-    }
-    for await (const record of reader.stream({ kind })) {
-      if (record.file !== file || entries.length >= CHUNK) {
-        flush()
-        file = record.file
+    const chunker = createChunker(kind, post, CHUNK)
+    if (kind === 'trades' && job.fold) {
+      const part = foldClosedDays(job, job.fold, post, answer)
+      for await (const record of reader.stream({ kind })) {
+        if (part.take(record)) continue
+        await part.end()
+        chunker.push(record)
       }
-      entries.push(record.entry as TradeEntry | EquityEntry)
-      cursorOf = record
+      await part.end()
+    } else {
+      for await (const record of reader.stream({ kind })) chunker.push(record)
     }
-    flush()
+    chunker.flush()
     post({ type: 'done', kind, diagnostics: diagnostics.splice(0) })
   }
 }
 
+/** Folds the fills of closed days (they come first); at the first later fill, or the end, posts the part. */
+function foldClosedDays(job: WorkerJob, fold: FoldJob, post: Post, answer: () => Promise<PartAnswer>) {
+  const closed = new Set(job.files.filter((file) => file.day <= fold.closedDay).map((file) => file.path))
+  const tracker = createTrackerPart(optionsOfRecord(fold.options))
+  let failed = false
+  let last: { readonly file: string; readonly cursor: string } | undefined
+  let posted = false
+  const end = async () => {
+    if (posted) return
+    posted = true
+    if (!last) return
+    const part = failed ? null : tracker.part()
+    const transfer: ArrayBuffer[] = []
+    if (part) {
+      transfer.push(part.pointTimes.buffer as ArrayBuffer)
+      if (part.pointValues instanceof BigInt64Array) transfer.push(part.pointValues.buffer as ArrayBuffer)
+    }
+    post({ type: 'part', kind: 'trades', file: last.file, cursor: last.cursor, part }, transfer)
+    if ((await answer()).type === 'resend') await resend(job, closed, post)
+  }
+  return {
+    /** Folds the record when it is of a closed day (true), else leaves it (false: call `end` first, then send it). */
+    take(record: { readonly file: string; readonly cursor: string; readonly entry: unknown }): boolean {
+      if (!closed.has(record.file)) return false
+      if (!failed) {
+        try {
+          tracker.add(record.entry as TradeEntry)
+        } catch {
+          // Out of time order, say: the other thread folds these fills and meets the same error there.
+          failed = true
+        }
+      }
+      last = record
+      return true
+    },
+    end,
+  }
+}
+
+/** The closed days' fills again, as chunks (their diagnostics were posted once already). */
+async function resend(job: WorkerJob, closed: ReadonlySet<string>, post: Post): Promise<void> {
+  const kind: FoldKind = 'trades'
+  const chunker = createChunker(kind, post, CHUNK)
+  const reader = jobReader(
+    job,
+    job.files.filter((file) => closed.has(file.path)),
+    [],
+    true,
+  )
+  for await (const record of reader.stream({ kind })) chunker.push(record)
+  chunker.flush()
+}
+
 const port = parentPort
 if (port) {
-  run(workerData as WorkerJob, (message) => port.postMessage(message)).catch((error: unknown) => {
-    port.postMessage({ type: 'failed', message: error instanceof Error ? error.message : String(error) })
+  // The job comes first (the worker may be started before it is known), then answers to a posted part.
+  const answers: PartAnswer[] = []
+  let wake: (() => void) | undefined
+  port.on('message', (message: JobMessage | PartAnswer) => {
+    if (message.type === 'job') {
+      run(message.job, (reply, transfer) => port.postMessage(reply, transfer), answer)
+        .catch((error: unknown) => {
+          port.postMessage({ type: 'failed', message: error instanceof Error ? error.message : String(error) })
+        })
+        .finally(() => port.removeAllListeners('message'))
+      return
+    }
+    answers.push(message)
+    wake?.()
   })
+  const answer = async (): Promise<PartAnswer> => {
+    while (answers.length === 0) await new Promise<void>((resolve) => (wake = resolve))
+    return answers.shift()!
+  }
 }

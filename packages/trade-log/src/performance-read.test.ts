@@ -1,11 +1,19 @@
-import { appendFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { appendFileSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { Diagnostic } from './lines.js'
 import { createPerformanceIndex, type PerformanceIndexInternals, type PerformanceIndexOptions } from './performance-checkpoint.js'
-import { packEntries, performanceFields, SHARE_HERE, splitDays, unpackEntries, workerEntry } from './performance-read.js'
+import {
+  packEntries,
+  performanceFields,
+  SHARE_HERE,
+  splitDays,
+  unpackEntries,
+  withoutLoaders,
+  workerEntry,
+} from './performance-read.js'
 import { createPerformanceTracker } from './performance-tracker.js'
 import { createTradeLogReader } from './reader.js'
 import type { EquityEntry, TradeEntry } from './schemas.js'
@@ -74,6 +82,50 @@ function writeLog(dir: string): void {
   }
 }
 
+/**
+ * Six days flat at every midnight (round trips within the day, two markets, a partial sell, more decimals on one
+ * day), equity snapshots, a bad line and a repeated line on day 3, and a lot bought late on the last day.
+ */
+function writeFlatLog(dir: string): void {
+  for (let d = 0; d < 6; d++) {
+    const start = AUG_1 + d * DAY
+    const day = dayKeyOf(start)
+    const fills: TradeEntry[] = [
+      trade(start + HOUR, { side: 'buy', volume: '0.002', funds: `${88_000 + 11 * d}`, fee: '44', decisionId: `b-${d}` }),
+      trade(start + 5 * HOUR, { side: 'sell', volume: '0.002', funds: `${89_000 - 300 * d}`, fee: '44.5' }),
+      trade(start + 6 * HOUR, { market: 'KRW-ETH', side: 'buy', volume: '1', funds: '1500', fee: '0.75', orderId: `e-${d}` }),
+      trade(start + 7 * HOUR, {
+        market: 'KRW-ETH',
+        side: 'sell',
+        volume: d === 4 ? '0.3333333333' : '0.5',
+        funds: d === 4 ? '505.0000000001' : '760',
+        fee: '0.38',
+        orderId: `e-s1-${d}`,
+      }),
+      trade(start + 8 * HOUR, {
+        market: 'KRW-ETH',
+        side: 'sell',
+        volume: d === 4 ? '0.6666666667' : '0.5',
+        funds: '745.5',
+        fee: '0.37',
+        orderId: `e-s2-${d}`,
+      }),
+    ]
+    if (d === 5)
+      fills.push(trade(start + 23 * HOUR, { side: 'buy', volume: '0.001', funds: '44000', fee: '22', orderId: 'late' }))
+    const text = lines(fills)
+    writeFileSync(join(dir, `trades_${day}.jsonl`), d === 3 ? `${text}{"ts": not json\n${lines([fills[4]!])}` : text)
+    const snapshots: EquityEntry[] = [9, 21].map((hour) => ({
+      ts: new Date(start + hour * HOUR).toISOString(),
+      tsMs: start + hour * HOUR,
+      cash: '1',
+      positions: [{ market: 'KRW-BTC', volume: '0', price: `${44_000_000 + d * 50_000}`, value: '0' }],
+      total: `${10_000 + d * 17 + hour}.25`,
+    }))
+    writeFileSync(join(dir, `equity_${day}.jsonl`), lines(snapshots))
+  }
+}
+
 /** The index's answer, refresh, checkpoint, warnings and reported diagnostics, read in this thread or a worker. */
 async function run(
   dir: string,
@@ -99,8 +151,8 @@ async function run(
   const result = await perf.result()
   // A log of a single day has no closed day, so no checkpoint.
   const checkpoint = existsSync(cacheFile) ? (JSON.parse(readFileSync(cacheFile, 'utf8')) as unknown) : null
-  const { worker: split, ...refresh } = perf.lastRefresh!
-  return { result, refresh, split: split === true, checkpoint, warnings, diagnostics }
+  const { worker: split, workerPart, ...refresh } = perf.lastRefresh!
+  return { result, refresh, split: split === true, workerPart, checkpoint, warnings, diagnostics }
 }
 
 describe('createPerformanceIndex with workerRead', () => {
@@ -115,6 +167,8 @@ describe('createPerformanceIndex with workerRead', () => {
     const worker = await run(dir, true)
     expect(worker.warnings).toEqual([])
     expect([worker.split, thread.split]).toEqual([true, false])
+    // Lots are open at every midnight: the worker sends the fills of its days instead of its fold.
+    expect(worker.workerPart).toBe('sent')
     expect(worker.result).toEqual(thread.result)
     expect(worker.refresh).toEqual(thread.refresh)
     expect(worker.checkpoint).toEqual(thread.checkpoint)
@@ -124,6 +178,26 @@ describe('createPerformanceIndex with workerRead', () => {
     expect(thread.result.buyAndHold.map((leg) => leg.market).sort()).toEqual(['KRW-BTC', 'KRW-ETH'])
     expect(thread.diagnostics.map((d) => d.code).sort()).toEqual(['duplicate', 'json'])
     expect(thread.refresh).toMatchObject({ mode: 'full', entriesRead: 4 * 4 + 4 * 2 })
+  })
+
+  it('a log flat at every midnight: the worker folds its closed days, the fold is joined here, and the answer is the same', async () => {
+    const dir = tempDir()
+    writeFlatLog(dir)
+    const thread = await run(dir, false)
+    for (const share of [0.2, 0.5, 0.8]) {
+      rmSync(join(dir, '.checkpoint-worker.json'), { force: true })
+      const worker = await run(dir, true, { splitShare: share })
+      expect(worker.warnings).toEqual([])
+      expect([worker.split, worker.workerPart]).toEqual([true, 'joined'])
+      expect(worker.result).toEqual(thread.result)
+      expect(worker.refresh).toEqual(thread.refresh)
+      expect(worker.checkpoint).toEqual(thread.checkpoint)
+      expect(worker.diagnostics).toEqual(thread.diagnostics)
+    }
+    // What the fixture says: round trips closed, partial sells, a bad line and a repeat reported, a lot open today.
+    expect(thread.result.tradeCount).toBe(2 * 6)
+    expect(thread.result.openTrades).toBe(1)
+    expect(thread.diagnostics.map((d) => d.code).sort()).toEqual(['duplicate', 'json'])
   })
 
   it('a worker killed part way: the log is read again in this thread, the answer is the same and each bad line is reported once', async () => {
@@ -294,6 +368,118 @@ describe('createPerformanceIndex with workerRead', () => {
       ),
       { numRuns: 8 },
     )
+  })
+})
+
+describe('workerRead.startEarly: the worker starts with the index, off the first result’s path', () => {
+  /** Counts starts; resolves `first` with the first worker started. */
+  function counting(onStart: (worker: Worker) => void = () => undefined) {
+    const started: Worker[] = []
+    let resolveFirst: (worker: Worker) => void = () => undefined
+    const first = new Promise<Worker>((resolve) => (resolveFirst = resolve))
+    const startWorker: PerformanceIndexInternals['startWorker'] = (target, options) => {
+      const worker = new Worker(target, options)
+      started.push(worker)
+      onStart(worker)
+      resolveFirst(worker)
+      return worker
+    }
+    return { started, first, startWorker }
+  }
+  const early = (dir: string, internals: PerformanceIndexInternals, minBytes = 0) =>
+    createPerformanceIndex(
+      {
+        reader: createTradeLogReader({ dir }),
+        ...OPTIONS,
+        cacheFile: join(dir, '.checkpoint-early.json'),
+        workerRead: { minBytes, startEarly: true },
+      },
+      internals,
+    )
+
+  it('a log no checkpoint covers: started when the index is created, then used by the first result', async () => {
+    const dir = tempDir()
+    writeFlatLog(dir)
+    const { started, first, startWorker } = counting()
+    const perf = early(dir, { startWorker })
+    await first
+    expect(started).toHaveLength(1)
+    const thread = await run(dir, false)
+    expect(await perf.result()).toEqual(thread.result)
+    expect(perf.lastRefresh).toMatchObject({ worker: true, workerPart: 'joined' })
+    expect(started).toHaveLength(1)
+  })
+
+  it('not started with a checkpoint to resume from, or for a log under minBytes', async () => {
+    const dir = tempDir()
+    writeFlatLog(dir)
+    const small = counting()
+    const perf = early(dir, { startWorker: small.startWorker }, 1024 * 1024)
+    await perf.result()
+    expect(small.started).toHaveLength(0)
+    // perf wrote .checkpoint-early.json: the next index resumes from it.
+    const resumed = counting()
+    const again = early(dir, { startWorker: resumed.startWorker })
+    await again.result()
+    expect(again.lastRefresh?.mode).toBe('checkpoint')
+    expect(resumed.started).toHaveLength(0)
+  })
+
+  it('ended by the first result when it was not needed (a checkpoint appeared meanwhile)', async () => {
+    const dir = tempDir()
+    writeFlatLog(dir)
+    const { first, startWorker } = counting()
+    const perf = early(dir, { startWorker })
+    const worker = await first
+    const exited = new Promise((resolve) => worker.once('exit', resolve))
+    // Another index (a bot's) writes the checkpoint before this one's first result.
+    await early(dir, {}, Number.MAX_SAFE_INTEGER).result()
+    await perf.result()
+    expect(perf.lastRefresh?.mode).toBe('checkpoint')
+    expect(perf.lastRefresh?.worker).toBeUndefined()
+    await exited
+  })
+
+  it('a worker that exits while it waits: the log is read here, with a warning and the same answer', async () => {
+    const dir = tempDir()
+    writeFlatLog(dir)
+    const { first, startWorker } = counting((worker) => void worker.terminate())
+    const warnings: string[] = []
+    const perf = createPerformanceIndex(
+      {
+        reader: createTradeLogReader({ dir }),
+        ...OPTIONS,
+        cacheFile: false,
+        onWarning: (message) => warnings.push(message),
+        workerRead: { minBytes: 0, startEarly: true },
+      },
+      { startWorker },
+    )
+    const worker = await first
+    await new Promise((resolve) => worker.once('exit', resolve))
+    const thread = await run(dir, false)
+    expect(await perf.result()).toEqual(thread.result)
+    expect(perf.lastRefresh?.worker).toBeUndefined()
+    expect(warnings.join('\n')).toMatch(/read worker exited .*reading the log in this thread instead/)
+  })
+})
+
+describe('withoutLoaders', () => {
+  it('drops the options that load modules into every thread, with their values, and keeps the rest', () => {
+    expect(
+      withoutLoaders([
+        '--import',
+        'tsx',
+        '--enable-source-maps',
+        '--require=./setup.cjs',
+        '-r',
+        'dotenv/config',
+        '--loader',
+        'ts-node/esm',
+        '--experimental-loader=x.mjs',
+        '--max-old-space-size=512',
+      ]),
+    ).toEqual(['--enable-source-maps', '--max-old-space-size=512'])
   })
 })
 

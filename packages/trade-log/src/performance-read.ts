@@ -14,6 +14,8 @@ import { Worker, type WorkerOptions } from 'node:worker_threads'
 import { createDuplicateFilter } from './duplicates.js'
 import type { LogFile } from './files.js'
 import type { Diagnostic } from './lines.js'
+import type { PerformanceOptions } from './performance.js'
+import type { PerformanceStateOptions, TrackerPart } from './performance-tracker.js'
 import { createReader } from './reader.js'
 import type { EquityEntry, TradeEntry } from './schemas.js'
 
@@ -29,12 +31,26 @@ export interface WorkerReadOptions {
   strict?: boolean
   /** Smaller logs are read in this thread: starting a worker (0.2–0.5 s) costs more than it saves. Default 8 MiB. */
   minBytes?: number
+  /**
+   * Start the worker when the index is created, so its start-up (loading its modules: about 0.05 s built, 0.5 s
+   * from source through tsx) is not on the first `result()`'s path. Unreferenced while it waits; it ends with the
+   * first `result()` whether or not it was needed. Default `false`: started by the first `result()` that needs it.
+   */
+  startEarly?: boolean
 }
 
 /** `WorkerReadOptions.minBytes`'s default: about a month of a busy bot's fills. */
 export const WORKER_READ_MIN_BYTES = 8 * 1024 * 1024
 
 export type FoldKind = 'trades' | 'equity'
+
+/** Fills of closed days the worker folds itself (`createTrackerPart`) instead of sending them. */
+export interface FoldJob {
+  /** The index's tracker options, as its state records them. */
+  options: PerformanceStateOptions
+  /** Last closed day (`YYYYMMDD`): fills of later days are sent, as the index folds them after its checkpoint. */
+  closedDay: string
+}
 
 /** What the worker is asked to read. */
 export interface WorkerJob {
@@ -43,6 +59,7 @@ export interface WorkerJob {
   kinds: readonly FoldKind[]
   timeZone: string | undefined
   maxLineBytes: number | undefined
+  fold?: FoldJob | undefined
 }
 
 /** Consecutive entries of one file, packed. */
@@ -58,10 +75,24 @@ export interface PackedChunk {
   data: string
 }
 
+/** The worker's fold of its closed days' fills (null: it could not fold them, they are to be sent). */
+export interface PartMessage {
+  type: 'part'
+  kind: 'trades'
+  /** File and cursor of the last fill folded. */
+  file: string
+  cursor: string
+  part: TrackerPart | null
+}
+
 export type WorkerMessage =
   | PackedChunk
+  | PartMessage
   | { type: 'done'; kind: FoldKind; diagnostics: Diagnostic[] }
   | { type: 'failed'; message: string }
+
+/** This thread's answer to a part: joined, or send its fills after all. */
+export type PartAnswer = { type: 'merged' } | { type: 'resend' }
 
 /** Decoded chunk, as the index folds it. */
 export interface ReadChunk {
@@ -69,6 +100,8 @@ export interface ReadChunk {
   file: string
   cursor: string
   entries: (TradeEntry | EquityEntry)[]
+  /** Entries already folded into the index's tracker (a worker's part joined by `merge`); `entries` is then empty. */
+  folded?: number
 }
 
 /** Starts the worker; replaced in tests (to kill it, or to act as if worker threads were unavailable). */
@@ -168,27 +201,66 @@ function hereFile(): string {
   return typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url)
 }
 
+const LOADER_OPTIONS = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader'])
+
+/** Node options without the ones that load modules or hooks into every thread (`--import tsx`, `-r x`, `--loader=x`). */
+export function withoutLoaders(options: readonly string[]): string[] {
+  const kept: string[] = []
+  for (let i = 0; i < options.length; i++) {
+    const option = options[i]!
+    const name = option.split('=', 1)[0]!
+    if (!LOADER_OPTIONS.has(name)) kept.push(option)
+    else if (!option.includes('=')) i++ // its value is the next item
+  }
+  return kept
+}
+
 /** The worker entry beside this module, and how to start it; undefined when there is none. */
 export function workerEntry(): { target: string | URL; options: WorkerOptions } | undefined {
   const here = hereFile()
   const extension = extname(here)
   const file = join(dirname(here), `performance-read-worker${extension}`)
   if (!existsSync(file)) return undefined
-  if (extension !== '.ts') return { target: pathToFileURL(file), options: {} }
-  // From source (tests, tsx): a worker does not inherit tsx's loader hooks, so it registers them, then loads the entry.
+  // Built: plain JavaScript that needs no loader. A worker inherits the process's options, and a loader there
+  // (`--import tsx` in development) costs its start 0.3–0.5 s, so those are left out.
+  if (extension !== '.ts') return { target: pathToFileURL(file), options: { execArgv: withoutLoaders(process.execArgv) } }
+  // From source (tests, tsx): the entry and what it imports are bundled into one script with esbuild (what tsx
+  // runs on), once per process. Registering tsx's loader in the worker instead cost its start 0.3–0.5 s.
   try {
-    const api = createRequire(here)
-      .resolve('tsx/esm/api')
-      .replace(/\.cjs$/, '.mjs')
-    const code = `import(${JSON.stringify(pathToFileURL(api).href)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(pathToFileURL(file).href)}) })`
-    return { target: code, options: { eval: true } }
+    bundled ??= bundleWorker(here, file)
+    return { target: bundled, options: { eval: true, execArgv: withoutLoaders(process.execArgv) } }
   } catch {
     return undefined
   }
 }
 
+let bundled: string | undefined
+
+/** The worker entry `file` and its imports as one CommonJS script, bundled by tsx's esbuild. */
+function bundleWorker(here: string, file: string): string {
+  const tsx = createRequire(here).resolve('tsx/esm/api')
+  const esbuild = createRequire(tsx)('esbuild') as {
+    buildSync(options: Record<string, unknown>): { outputFiles: { text: string }[] }
+  }
+  const { outputFiles } = esbuild.buildSync({
+    entryPoints: [file],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    write: false,
+    logLevel: 'silent',
+  })
+  return outputFiles[0]!.text
+}
+
 /** A reader of exactly `files`, with the job's options, collecting its diagnostics in `diagnostics`. */
-export function jobReader(job: Omit<WorkerJob, 'files' | 'kinds'>, files: LogFile[], diagnostics: Diagnostic[]) {
+export function jobReader(
+  job: Omit<WorkerJob, 'files' | 'kinds'>,
+  files: LogFile[],
+  diagnostics: Diagnostic[],
+  blockingReads = false,
+) {
   return createReader(
     {
       dir: job.dir,
@@ -196,11 +268,85 @@ export function jobReader(job: Omit<WorkerJob, 'files' | 'kinds'>, files: LogFil
       ...(job.maxLineBytes === undefined ? {} : { maxLineBytes: job.maxLineBytes }),
       onDiagnostic: (diagnostic) => diagnostics.push(diagnostic),
     },
-    { files },
+    { files, blockingReads },
   )
 }
 
+/** The options a state records, as options again (for the worker's own tracker). */
+export function optionsOfRecord(record: PerformanceStateOptions): PerformanceOptions {
+  const { startingBalance, now, keepClosedTrades, ...rest } = record
+  return {
+    ...rest,
+    ...(startingBalance === null ? {} : { startingBalance }),
+    ...(now === null ? {} : { now }),
+    ...(keepClosedTrades === null ? {} : { keepClosedTrades }),
+  }
+}
+
+/** Posts `entries` of one kind in packed chunks of one file each, at most `size` entries a chunk. */
+export function createChunker(kind: FoldKind, post: (message: WorkerMessage) => void, size: number) {
+  let file = ''
+  let last: { readonly cursor: string } | undefined
+  let entries: (TradeEntry | EquityEntry)[] = []
+  const flush = () => {
+    if (entries.length === 0 || !last) return
+    post({ type: 'chunk', kind, file, cursor: last.cursor, ...packEntries(kind, entries) })
+    entries = []
+  }
+  return {
+    push(record: { readonly file: string; readonly cursor: string; readonly entry: unknown }) {
+      if (record.file !== file || entries.length >= size) {
+        flush()
+        file = record.file
+      }
+      entries.push(record.entry as TradeEntry | EquityEntry)
+      last = record
+    },
+    flush,
+  }
+}
+
 const defaultStart: StartWorker = (target, options) => new Worker(target, options)
+
+/** What starts a worker's read: it waits for this after starting. */
+export interface JobMessage {
+  type: 'job'
+  job: WorkerJob
+}
+
+/** A started read worker, waiting for its job; `failure` is set once it errs or exits. */
+export interface ReadWorker {
+  readonly worker: Worker
+  failure: WorkerReadFailed | undefined
+  /** Called when `failure` is set (the reader waiting for a message looks again). */
+  onChange: (() => void) | undefined
+}
+
+/**
+ * Starts a read worker, which loads its modules and waits for a job (`readSplit`). Unreferenced, so an idle one
+ * never keeps the process alive. Throws `WorkerReadFailed` when none can start.
+ */
+export function startReadWorker(start: StartWorker = defaultStart): ReadWorker {
+  const entry = workerEntry()
+  if (!entry) throw new WorkerReadFailed('the worker entry file is not beside this module')
+  let worker: Worker
+  try {
+    worker = start(entry.target, entry.options)
+  } catch (error) {
+    throw new WorkerReadFailed(`cannot start a worker thread: ${(error as Error).message}`, { cause: error })
+  }
+  const handle: ReadWorker = { worker, failure: undefined, onChange: undefined }
+  worker.unref()
+  worker.on('error', (error) => {
+    handle.failure ??= new WorkerReadFailed(`the read worker failed: ${error.message}`, { cause: error })
+    handle.onChange?.()
+  })
+  worker.on('exit', (code) => {
+    handle.failure ??= new WorkerReadFailed(`the read worker exited (code ${code}) before the end of the log`)
+    handle.onChange?.()
+  })
+  return handle
+}
 
 /**
  * Share of the bytes read here: this thread also folds everything. Timed on a year (the example server's cold
@@ -208,7 +354,7 @@ const defaultStart: StartWorker = (target, options) => new Worker(target, option
  * through tsx (built 1.2–1.4 s against 1.4–1.5 s at 0.25); since, reading costs less than folding and the share
  * matters less (built 1.0–1.1 s anywhere from 0.2 to 0.5; tsx 1.29–1.54 s at 0.35, 1.26–1.55 s at 0.25).
  */
-export const SHARE_HERE = 0.35
+export const SHARE_HERE = 0.5
 
 /** What `readSplit` reads: the listed files, their sizes, and the reader's options. */
 export interface SplitJob extends WorkerJob {
@@ -216,6 +362,8 @@ export interface SplitJob extends WorkerJob {
   sizes: ReadonlyMap<string, number>
   /** Share of the bytes read here. Default `SHARE_HERE`. */
   share?: number | undefined
+  /** Joins the worker's part (with `fold`; null: the worker could not fold); false: it sends those fills instead. */
+  merge?: ((part: TrackerPart | null) => boolean) | undefined
 }
 
 /** The days before the split (read here) and from it on (read by the worker); the worker gets at least one day. */
@@ -244,41 +392,30 @@ export function splitDays(files: readonly LogFile[], sizes: ReadonlyMap<string, 
 export async function* readSplit(
   job: SplitJob,
   start: StartWorker = defaultStart,
+  ready?: ReadWorker,
 ): AsyncGenerator<ReadChunk, Diagnostic[], undefined> {
-  const entry = workerEntry()
-  if (!entry) throw new WorkerReadFailed('the worker entry file is not beside this module')
   const { here, worker: theirs } = splitDays(job.files, job.sizes, job.share)
-  const { sizes: _sizes, share: _share, ...rest } = job
-  let worker: Worker
-  try {
-    worker = start(entry.target, { ...entry.options, workerData: { ...rest, files: theirs } satisfies WorkerJob })
-  } catch (error) {
-    throw new WorkerReadFailed(`cannot start a worker thread: ${(error as Error).message}`, { cause: error })
-  }
+  const { sizes: _sizes, share: _share, merge, ...rest } = job
+  const handle = ready ?? startReadWorker(start)
+  const { worker } = handle
+  worker.ref()
   const queue: WorkerMessage[] = []
-  let failure: WorkerReadFailed | undefined
   let wake: (() => void) | undefined
   const notify = () => {
     wake?.()
     wake = undefined
   }
+  handle.onChange = notify
   worker.on('message', (message: WorkerMessage) => {
     queue.push(message)
     notify()
   })
-  worker.on('error', (error) => {
-    failure ??= new WorkerReadFailed(`the read worker failed: ${error.message}`, { cause: error })
-    notify()
-  })
-  worker.on('exit', (code) => {
-    failure ??= new WorkerReadFailed(`the read worker exited (code ${code}) before the end of the log`)
-    notify()
-  })
+  worker.postMessage({ type: 'job', job: { ...rest, files: theirs } } satisfies JobMessage)
   const nextMessage = async (): Promise<WorkerMessage> => {
     for (;;) {
       const message = queue.shift()
       if (message !== undefined) return message
-      if (failure) throw failure
+      if (handle.failure) throw handle.failure
       await new Promise<void>((resolve) => {
         wake = resolve
       })
@@ -310,6 +447,13 @@ export async function* readSplit(
         if (message.type === 'done') {
           diagnostics.push(...message.diagnostics)
           break
+        }
+        if (message.type === 'part') {
+          // Its first fill is later than every fill here (the join checks), so none repeats one read here.
+          const merged = merge !== undefined && merge(message.part)
+          worker.postMessage({ type: merged ? 'merged' : 'resend' } satisfies PartAnswer)
+          if (merged) yield { kind, file: message.file, cursor: message.cursor, entries: [], folded: message.part!.added }
+          continue
         }
         const entries = unpackEntries(message)
         for (let i = 0; i < entries.length; i++) {
