@@ -96,11 +96,22 @@ describe('fixed-point units', () => {
       fc.property(signedDecimal, fc.integer({ min: 0, max: 6 }), fc.integer({ min: 0, max: 16 }), (text, extra, dp) => {
         const scale = decimalPlaces(text) + extra
         const units = toUnits(text, scale)
+        // Short and long texts (up to 15 characters toUnits counts on a number) give the exact units.
+        expect(units).toBe(BigInt(new Big(text).times(new Big(10).pow(scale)).toFixed(0)))
         expect(formatUnits(units, scale)).toBe(formatDecimal(new Big(text)))
         expect(formatUnits(units, scale, dp)).toBe(formatDecimal(new Big(text), dp))
       }),
       { numRuns: 500 },
     )
+  })
+
+  it('toUnits is exact at the 15-character edge and beyond (past 2^53), signed or not', () => {
+    expect(toUnits('999999999999999', 0)).toBe(999_999_999_999_999n)
+    expect(toUnits('-99999999999999', 2)).toBe(-9_999_999_999_999_900n)
+    expect(toUnits('9007199254740993', 1)).toBe(90_071_992_547_409_930n)
+    expect(toUnits('99999999999999.999', 3)).toBe(99_999_999_999_999_999n)
+    expect(toUnits('0.001', 8)).toBe(100_000n)
+    expect(toUnits('-0.5', 1)).toBe(-5n)
   })
 
   it('divides rounding half-even, or half-up away from zero like big.js', () => {

@@ -104,7 +104,22 @@ const zeros = (n: number) => {
 
 /** A checked decimal string as units of 10^-scale; `scale` must be at least its decimal places. */
 export function toUnits(value: DecimalString, scale: number): bigint {
-  // Padding the digits and parsing once allocates one BigInt instead of two (this runs three times per fill).
+  // Up to 15 characters the digits are below 10^15, exact as a number: one BigInt from it, times a cached power
+  // of ten, costs half of building the padded digit string and parsing it (this runs three times per fill).
+  const length = value.length
+  if (length <= 15) {
+    const negative = value.charCodeAt(0) === 45
+    let digits = 0
+    let places = 0
+    for (let i = negative ? 1 : 0; i < length; i++) {
+      const code = value.charCodeAt(i)
+      if (code === 46) places = length - i - 1
+      else digits = digits * 10 + code - 48
+    }
+    const units = scale === places ? BigInt(digits) : BigInt(digits) * pow10(scale - places)
+    return negative ? -units : units
+  }
+  // Padding the digits and parsing once allocates one BigInt instead of two.
   const point = value.indexOf('.')
   if (point === -1) return BigInt(value + zeros(scale))
   return BigInt(value.slice(0, point) + value.slice(point + 1) + zeros(scale - (value.length - point - 1)))
