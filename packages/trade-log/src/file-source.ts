@@ -4,7 +4,7 @@
  * line by line.
  */
 import { isUtf8 } from 'node:buffer'
-import { constants, readSync } from 'node:fs'
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs'
 import { type FileHandle, open } from 'node:fs/promises'
 import { type CursorPosition, encodeCursor } from './cursor.js'
 import { TradeLogIoError } from './errors.js'
@@ -91,44 +91,87 @@ const WHOLE_FILE = 1024 * 1024
 const CHUNK = 64 * 1024
 const BATCH = 32
 
-/** An open log file and its size when opened. */
+/** A log file open for reading: its size when opened, reads from where the last one ended, and close. */
 export interface OpenedLogFile {
-  handle: FileHandle
   size: number
+  read(into: Buffer, length: number): Promise<{ bytesRead: number }>
+  close(): Promise<void>
 }
 
 /** Opens a log file for reading, with a typed error that says what to do when this process may not. */
 export async function openLogFile(path: string): Promise<FileHandle | undefined> {
-  return (await openSizedLogFile(path))?.handle
+  return (await openHandle(path))?.handle
 }
 
-/** `openLogFile`, with the file's size. */
+/** `openLogFile`, as an `OpenedLogFile`. */
 export async function openSizedLogFile(path: string): Promise<OpenedLogFile | undefined> {
+  const opened = await openHandle(path)
+  if (!opened) return undefined
+  const { handle, size } = opened
+  return { size, read: (into, length) => handle.read(into, 0, length, null), close: () => handle.close() }
+}
+
+/**
+ * `openSizedLogFile` with blocking calls, for a thread that serves nothing else (the performance index's worker):
+ * each call through the thread pool waits for a core, and while every core reads that cost about 0.5 ms a file.
+ */
+export function openLogFileBlocking(path: string): OpenedLogFile | undefined {
+  let fd: number
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK)
+  } catch (error) {
+    return openFailed(path, error)
+  }
+  let info: Stats
+  try {
+    info = fstatSync(fd)
+    if (!info.isFile()) throw notALogFile(path, info)
+  } catch (error) {
+    closeSync(fd)
+    throw error
+  }
+  return {
+    size: info.size,
+    read: async (into, length) => ({ bytesRead: readSync(fd, into, 0, length, null) }),
+    close: async () => closeSync(fd),
+  }
+}
+
+async function openHandle(path: string): Promise<{ handle: FileHandle; size: number } | undefined> {
   let handle: FileHandle
   try {
     // Non-blocking, so a FIFO named like a log cannot hang the reader; for regular files the flag does nothing.
     handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK)
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    // Gone between listing and opening (convert set it aside, a rotation): nothing to read.
-    if (code === 'ENOENT') return undefined
-    if (code === 'EACCES' || code === 'EPERM') {
-      throw new TradeLogIoError(
-        `This process (uid ${process.getuid?.() ?? '?'}) cannot read ${path}: give it read access (chmod o+r ${path}, or run the reader as the user that writes the logs).`,
-        { path, cause: error },
-      )
-    }
-    throw new TradeLogIoError(`Could not open ${path}: ${(error as Error).message}.`, { path, cause: error })
+    return openFailed(path, error)
   }
   const info = await handle.stat()
   if (!info.isFile()) {
     await handle.close()
-    throw new TradeLogIoError(
-      `${path} is ${info.isDirectory() ? 'a directory' : 'not a regular file'}, not a log file: move it out of the log directory.`,
-      { path },
-    )
+    throw notALogFile(path, info)
   }
   return { handle, size: info.size }
+}
+
+/** Why a log file could not be opened, as a typed error; undefined when it is gone (nothing to read). */
+function openFailed(path: string, error: unknown): undefined {
+  const code = (error as NodeJS.ErrnoException).code
+  // Gone between listing and opening (convert set it aside, a rotation): nothing to read.
+  if (code === 'ENOENT') return undefined
+  if (code === 'EACCES' || code === 'EPERM') {
+    throw new TradeLogIoError(
+      `This process (uid ${process.getuid?.() ?? '?'}) cannot read ${path}: give it read access (chmod o+r ${path}, or run the reader as the user that writes the logs).`,
+      { path, cause: error },
+    )
+  }
+  throw new TradeLogIoError(`Could not open ${path}: ${(error as Error).message}.`, { path, cause: error })
+}
+
+function notALogFile(path: string, info: Stats): TradeLogIoError {
+  return new TradeLogIoError(
+    `${path} is ${info.isDirectory() ? 'a directory' : 'not a regular file'}, not a log file: move it out of the log directory.`,
+    { path },
+  )
 }
 
 /** Passes a line's outcome on: entries into the batch, everything else to the hooks. */
@@ -187,9 +230,8 @@ async function* readLines(
   handler: LineHandler,
   report: boolean,
 ): AsyncGenerator<FileRecord[]> {
-  const opened = await (options.opened ?? openSizedLogFile(file.path))
+  const opened = await (options.opened ?? (options.blockingReads ? openLogFileBlocking(file.path) : openSizedLogFile(file.path)))
   if (!opened) return
-  const { handle } = opened
   const { maxLineBytes } = options
   // Two buffers, reused for the whole file: the next read fills one while the lines of the other are decoded. A
   // small file fits the first (one byte more, so the read that follows finds the end).
@@ -210,9 +252,7 @@ async function* readLines(
     else if (!isUtf8(bytes)) out.bad(lineNo, 'not valid UTF-8: the entry would not be the bytes on disk', 'utf8')
     else handler.line(bytes.toString('utf8'), bytes.includes(0), lineNo, out)
   }
-  const read = options.blockingReads
-    ? async (into: Buffer) => ({ bytesRead: readSync(handle.fd, into, 0, size, null) })
-    : (into: Buffer) => handle.read(into, 0, size, null)
+  const read = (into: Buffer) => opened.read(into, size)
   try {
     pending = read(filling)
     for (;;) {
@@ -292,7 +332,7 @@ async function* readLines(
   } finally {
     // A consumer that stops early leaves a read in flight: let it land before closing the descriptor.
     await pending?.catch(() => undefined)
-    await handle.close()
+    await opened.close()
   }
 }
 

@@ -165,7 +165,7 @@ export function createPerformanceIndex(
   // Started now when asked (`startEarly`) and the first full read will need it; taken by that read, ended by the
   // first refresh either way.
   let early: Promise<ReadWorker | undefined> | undefined
-  if (workerRead && workerRead.startEarly && !workerRead.strict && !store) {
+  if (workerRead && workerRead.startEarly === true && !workerRead.strict && !store) {
     early = (async () => {
       if (
         cacheFile !== null &&

@@ -450,7 +450,7 @@ export async function* readSplit(
         }
         if (message.type === 'part') {
           // Its first fill is later than every fill here (the join checks), so none repeats one read here.
-          const merged = merge !== undefined && merge(message.part)
+          const merged = merge?.(message.part) === true
           worker.postMessage({ type: merged ? 'merged' : 'resend' } satisfies PartAnswer)
           if (merged) yield { kind, file: message.file, cursor: message.cursor, entries: [], folded: message.part!.added }
           continue

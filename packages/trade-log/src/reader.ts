@@ -165,7 +165,7 @@ function createOpenAhead() {
     async close() {
       const unread = [...opened.values()]
       opened.clear()
-      await Promise.all(unread.map((handle) => handle.then((open) => open?.handle.close()).catch(() => undefined)))
+      await Promise.all(unread.map((handle) => handle.then((open) => open?.close()).catch(() => undefined)))
     },
   }
 }
@@ -370,7 +370,7 @@ export function createReader<const Custom extends readonly EntryKind[] = readonl
     try {
       for (const [g, group] of groups.entries()) {
         // The next day's files are opened while this day's lines are read: an open waits on the thread pool.
-        if (g + 1 < groups.length) opening.start(groups[g + 1]!)
+        if (g + 1 < groups.length && !internals.blockingReads) opening.start(groups[g + 1]!)
         for await (const batch of mergeFiles(group, kind, optionsOf, hooks)) {
           // Repeats are found before any filter, so one before the cursor still marks its copy after it.
           let unique = batch
