@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { isTradeLogError, TradeLogStrictReadError, TradeLogUsageError } from './errors.js'
+import { openLogFileBlocking } from './file-source.js'
 import { defineEntryKind } from './kinds.js'
 import { LEGACY_ASSUMPTIONS } from './legacy.js'
 import { createTradeLogReader } from './reader.js'
@@ -357,4 +358,23 @@ describe('reading ahead: the next day is opened while this one is read', () => {
       expect(first).toBe(1)
     },
   )
+})
+
+describe('openLogFileBlocking, the worker’s way to open a log file', () => {
+  const tempDir = useTempDir()
+
+  it.skipIf(process.platform === 'win32')('opens a file with its size, and fails as the async open does', async () => {
+    const dir = tempDir()
+    mkdirSync(dir, { recursive: true })
+    const file = join(dir, 'trades_20250801.jsonl')
+    writeFileSync(file, 'abc\n')
+    const opened = openLogFileBlocking(file)!
+    const into = Buffer.alloc(16)
+    expect([opened.size, (await opened.read(into, 16)).bytesRead, into.toString('utf8', 0, 4)]).toEqual([4, 4, 'abc\n'])
+    await opened.close()
+    expect(openLogFileBlocking(join(dir, 'gone.jsonl'))).toBeUndefined()
+    execFileSync('mkfifo', [join(dir, 'fifo.jsonl')])
+    expect(() => openLogFileBlocking(join(dir, 'fifo.jsonl'))).toThrow(/fifo\.jsonl is not a regular file, not a log file/)
+    expect(() => openLogFileBlocking(dir)).toThrow(/is a directory, not a log file/)
+  })
 })
