@@ -2,6 +2,7 @@ import Big from 'big.js'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
+  DECIMAL_PATTERN,
   decimalFromLegacyNumber,
   decimalPlaces,
   divRound,
@@ -103,6 +104,22 @@ describe('fixed-point units', () => {
       }),
       { numRuns: 500 },
     )
+  })
+
+  it('decimalPlaces accepts exactly what DECIMAL_PATTERN accepts, and counts the places after the point', () => {
+    const text = fc.string({ unit: fc.constantFrom('0', '7', '9', '.', '-', '+', 'e', ' ', '/', ':'), maxLength: 7 })
+    fc.assert(
+      fc.property(text, (value) => {
+        if (!DECIMAL_PATTERN.test(value)) {
+          expect(() => decimalPlaces(value)).toThrow(TradeLogDecimalError)
+          return
+        }
+        expect(decimalPlaces(value)).toBe(value.includes('.') ? value.length - value.indexOf('.') - 1 : 0)
+      }),
+      { numRuns: 3_000 },
+    )
+    for (const bad of ['', '-', '.', '-.5', '5.', '1..2', '--1', '1-2']) expect(() => decimalPlaces(bad)).toThrow()
+    expect(['0', '-0.50', '12.0001'].map(decimalPlaces)).toEqual([0, 2, 4])
   })
 
   it('toUnits is exact at the 15-character edge and beyond (past 2^53), signed or not', () => {

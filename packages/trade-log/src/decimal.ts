@@ -91,9 +91,29 @@ export function pow10(n: number): bigint {
 
 /** Decimal places of a stored decimal string, after checking it is one (`TradeLogDecimalError` otherwise). */
 export function decimalPlaces(value: unknown): number {
-  if (typeof value !== 'string' || !DECIMAL_PATTERN.test(value)) parseDecimal(value)
-  const point = (value as string).indexOf('.')
-  return point === -1 ? 0 : (value as string).length - point - 1
+  const places = typeof value === 'string' ? placesOf(value) : -1
+  // parseDecimal throws the error that says what is wrong (the loop only says that something is).
+  if (places < 0) parseDecimal(value)
+  return places
+}
+
+/**
+ * `DECIMAL_PATTERN`'s answer as a loop: the decimal places, or -1 when `value` is not `-?digits(.digits)?`. A
+ * fill's four amounts are checked on every fold, and the loop costs a fraction of a regular expression call.
+ */
+function placesOf(value: string): number {
+  const length = value.length
+  let i = value.charCodeAt(0) === 45 ? 1 : 0
+  const start = i
+  let point = -1
+  for (; i < length; i++) {
+    const code = value.charCodeAt(i)
+    if (code >= 48 && code <= 57) continue
+    if (code !== 46 || point >= 0 || i === start) return -1
+    point = i
+  }
+  if (i === start || point === length - 1) return -1
+  return point < 0 ? 0 : length - point - 1
 }
 
 const ZEROS: string[] = ['']
