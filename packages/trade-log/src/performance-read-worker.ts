@@ -28,7 +28,7 @@ type Post = (message: WorkerMessage, transfer?: ArrayBuffer[]) => void
 async function run(job: WorkerJob, post: Post, answer: () => Promise<PartAnswer>): Promise<void> {
   const diagnostics: Diagnostic[] = []
   // This thread serves nothing else: its reads block rather than wait for the thread pool.
-  const reader = jobReader(job, job.files, diagnostics, true)
+  const reader = jobReader(job, job.files, diagnostics, { blockingReads: true })
   for (const kind of job.kinds) {
     const chunker = createChunker(kind, post, CHUNK)
     if (kind === 'trades' && job.fold) {
@@ -94,7 +94,7 @@ async function resend(job: WorkerJob, closed: ReadonlySet<string>, post: Post): 
     job,
     job.files.filter((file) => closed.has(file.path)),
     [],
-    true,
+    { blockingReads: true },
   )
   for await (const record of reader.stream({ kind })) chunker.push(record)
   chunker.flush()

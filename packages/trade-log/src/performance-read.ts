@@ -11,12 +11,12 @@ import { createRequire } from 'node:module'
 import { dirname, extname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Worker, type WorkerOptions } from 'node:worker_threads'
-import { createDuplicateFilter } from './duplicates.js'
+import { createDuplicateFilter, type DuplicateFilter } from './duplicates.js'
 import type { LogFile } from './files.js'
 import type { Diagnostic } from './lines.js'
 import type { PerformanceOptions } from './performance.js'
 import type { PerformanceStateOptions, TrackerPart } from './performance-tracker.js'
-import { createReader } from './reader.js'
+import { createReader, type ReaderInternals } from './reader.js'
 import type { EquityEntry, TradeEntry } from './schemas.js'
 
 /** How the worker's reader reads: pass what the index's reader was created with. */
@@ -259,7 +259,7 @@ export function jobReader(
   job: Omit<WorkerJob, 'files' | 'kinds'>,
   files: LogFile[],
   diagnostics: Diagnostic[],
-  blockingReads = false,
+  internals: Omit<ReaderInternals, 'files'> = {},
 ) {
   return createReader(
     {
@@ -268,7 +268,7 @@ export function jobReader(
       ...(job.maxLineBytes === undefined ? {} : { maxLineBytes: job.maxLineBytes }),
       onDiagnostic: (diagnostic) => diagnostics.push(diagnostic),
     },
-    { files, blockingReads },
+    { ...internals, files },
   )
 }
 
@@ -422,16 +422,17 @@ export async function* readSplit(
     }
   }
   const diagnostics: Diagnostic[] = []
-  const reader = jobReader(job, here, diagnostics)
+  const filters = new Map<string, DuplicateFilter>()
+  const reader = jobReader(job, here, diagnostics, { duplicateFilter: (kind) => filters.get(kind) })
   try {
     for (const kind of job.kinds) {
-      // This kind's duplicate filter as the one stream has it at the split: fed what was kept here (a repeat is
-      // never remembered, so what was kept is enough).
+      // This kind's duplicate filter as the one stream has it at the split: the reader's own, which this thread's
+      // stream fed what it kept (a repeat is never remembered, so what was kept is enough).
       const filter = createDuplicateFilter(kind)
+      filters.set(kind, filter)
       let chunk: ReadChunk | undefined
       let last: { readonly cursor: string } | undefined
       for await (const record of reader.stream({ kind })) {
-        filter.check(record.entry, record.file, record.line)
         if (chunk && chunk.file !== record.file) {
           yield { ...chunk, cursor: last!.cursor }
           chunk = undefined

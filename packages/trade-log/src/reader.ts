@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path'
 import { comparePositions, decodeCursor } from './cursor.js'
-import { createDuplicateFilter, duplicateDiagnostic } from './duplicates.js'
+import { createDuplicateFilter, type DuplicateFilter, duplicateDiagnostic } from './duplicates.js'
 import { TradeLogStrictReadError, TradeLogUsageError } from './errors.js'
 import {
   FileRecord,
@@ -51,6 +51,8 @@ export interface ReaderInternals {
   files?: LogFile[]
   /** Reads with `readSync` (see `ReadFileOptions.blockingReads`): only in a thread that serves nothing else. */
   blockingReads?: boolean
+  /** The duplicate filter a stream of `kind` uses, when its caller wants to keep asking it (a read split). */
+  duplicateFilter?: (kind: string) => DuplicateFilter | undefined
 }
 
 type KindMap<Custom extends readonly EntryKind[]> = BuiltinKinds & { [K in Custom[number] as K['name']]: K }
@@ -284,7 +286,7 @@ export function createReader<const Custom extends readonly EntryKind[] = readonl
       let found = 0
       for (const run of runs) {
         if (found > limit) break
-        const duplicates = createDuplicateFilter(kind.name)
+        const duplicates = internals.duplicateFilter?.(kind.name) ?? createDuplicateFilter(kind.name)
         const kept: AnyRecord[] = []
         for (const { record, seed } of run) {
           let checked = record
@@ -362,7 +364,7 @@ export function createReader<const Custom extends readonly EntryKind[] = readonl
       query.market === undefined &&
       query.side === undefined &&
       cursor === undefined
-    const duplicates = createDuplicateFilter(kind.name)
+    const duplicates = internals.duplicateFilter?.(kind.name) ?? createDuplicateFilter(kind.name)
     const files = (await listFiles(kind.name)).filter(inRange)
     const groups = groupByDay(files).filter((group) => !cursor || dayWindow(group[0]!.day).end > cursor.tsMs)
     const opening = createOpenAhead()
