@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { createFillLineParser } from './fill-line.js'
+import { createFillLineParser, jsonNumber } from './fill-line.js'
 import { builtinKinds, checkStoredEntry, type EntryKind } from './kinds.js'
 import { createTradeLogReader } from './reader.js'
 import { TradeEntrySchema } from './schemas.js'
@@ -161,5 +162,34 @@ describe('createFillLineParser', () => {
     })
     expect(read).toEqual(expected)
     expect(read.map((entry) => JSON.stringify(entry))).toEqual(expected.map((entry) => JSON.stringify(entry)))
+  })
+})
+
+describe('jsonNumber, the fill-line parser’s Number()', () => {
+  it('gives exactly what Number() gives for every JSON number (short ones by a division, the rest by Number)', () => {
+    const digits = (min: number, max: number) =>
+      fc.string({ unit: fc.constantFrom('0', '1', '2', '3', '4', '5', '6', '7', '8', '9'), minLength: min, maxLength: max })
+    const decimal = fc
+      .tuple(
+        fc.boolean(),
+        fc.oneof(
+          fc.constant('0'),
+          digits(1, 18).map((d) => `1${d}`),
+        ),
+        fc.option(digits(1, 18)),
+      )
+      .map(([negative, whole, fraction]) => `${negative ? '-' : ''}${whole}${fraction === null ? '' : `.${fraction}`}`)
+    const text = fc.oneof(
+      decimal,
+      fc.double({ noNaN: true, noDefaultInfinity: true }).map((value) => JSON.stringify(value)),
+    )
+    fc.assert(
+      fc.property(text, (value) => {
+        expect(Object.is(jsonNumber(value), Number(value))).toBe(true)
+      }),
+      { numRuns: 20_000 },
+    )
+    for (const value of ['0', '-0', '1', '0.7', '0.999999999999999', '999999999999999', '1748736001000', '1e-1', '5E+2'])
+      expect(Object.is(jsonNumber(value), Number(value))).toBe(true)
   })
 })
