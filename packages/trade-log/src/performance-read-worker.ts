@@ -5,6 +5,7 @@
  * their fills.
  */
 import { parentPort } from 'node:worker_threads'
+import type { LogFile } from './files.js'
 import type { Diagnostic } from './lines.js'
 import {
   createChunker,
@@ -47,10 +48,21 @@ async function run(job: WorkerJob, post: Post, answer: () => Promise<PartAnswer>
   }
 }
 
-/** Folds the fills of closed days (they come first); at the first later fill, or the end, posts the part. */
+/**
+ * Folds the fills of closed days (they come first); at the first later fill, or the end, posts the part. A sell
+ * beyond what the part saw bought means a position was open at the split, where the other thread cannot join the
+ * part: the part then starts again at the next midnight with nothing open in it, and the days before that are sent
+ * as fills (the other thread folds them, and is then flat where the new part starts if the position was closed).
+ */
 function foldClosedDays(job: WorkerJob, fold: FoldJob, post: Post, answer: () => Promise<PartAnswer>) {
-  const closed = new Set(job.files.filter((file) => file.day <= fold.closedDay).map((file) => file.path))
-  const tracker = createTrackerPart(optionsOfRecord(fold.options))
+  const dayOf = new Map(job.files.map((file) => [file.path, file.day]))
+  const closed = job.files.filter((file) => file.day <= fold.closedDay)
+  const closedPaths = new Set(closed.map((file) => file.path))
+  const options = optionsOfRecord(fold.options)
+  let tracker = createTrackerPart(options)
+  // The part's first day, once it started again (the days before it are sent).
+  let from: string | undefined
+  let day: string | undefined
   let failed = false
   let last: { readonly file: string; readonly cursor: string } | undefined
   let posted = false
@@ -58,6 +70,13 @@ function foldClosedDays(job: WorkerJob, fold: FoldJob, post: Post, answer: () =>
     if (posted) return
     posted = true
     if (!last) return
+    const start = from
+    if (start !== undefined)
+      await send(
+        job,
+        closed.filter((file) => file.day < start),
+        post,
+      )
     const part = failed ? null : tracker.part()
     const transfer: ArrayBuffer[] = []
     if (part) {
@@ -65,12 +84,22 @@ function foldClosedDays(job: WorkerJob, fold: FoldJob, post: Post, answer: () =>
       if (part.pointValues instanceof BigInt64Array) transfer.push(part.pointValues.buffer as ArrayBuffer)
     }
     post({ type: 'part', kind: 'trades', file: last.file, cursor: last.cursor, part }, transfer)
-    if ((await answer()).type === 'resend') await resend(job, closed, post)
+    if ((await answer()).type === 'resend') {
+      await send(job, start === undefined ? closed : closed.filter((file) => file.day >= start), post)
+    }
   }
   return {
     /** Folds the record when it is of a closed day (true), else leaves it (false: call `end` first, then send it). */
     take(record: { readonly file: string; readonly cursor: string; readonly entry: unknown }): boolean {
-      if (!closed.has(record.file)) return false
+      if (!closedPaths.has(record.file)) return false
+      const recordDay = dayOf.get(record.file)
+      if (recordDay !== day) {
+        if (day !== undefined && !failed && tracker.sawUnmatched() && tracker.flat()) {
+          tracker = createTrackerPart(options)
+          from = recordDay
+        }
+        day = recordDay
+      }
       if (!failed) {
         try {
           tracker.add(record.entry as TradeEntry)
@@ -86,16 +115,11 @@ function foldClosedDays(job: WorkerJob, fold: FoldJob, post: Post, answer: () =>
   }
 }
 
-/** The closed days' fills again, as chunks (their diagnostics were posted once already). */
-async function resend(job: WorkerJob, closed: ReadonlySet<string>, post: Post): Promise<void> {
+/** The fills of `files` (closed days), as chunks; read again, so their diagnostics were posted once already. */
+async function send(job: WorkerJob, files: LogFile[], post: Post): Promise<void> {
   const kind: FoldKind = 'trades'
   const chunker = createChunker(kind, post, CHUNK)
-  const reader = jobReader(
-    job,
-    job.files.filter((file) => closed.has(file.path)),
-    [],
-    { blockingReads: true },
-  )
+  const reader = jobReader(job, files, [], { blockingReads: true })
   for await (const record of reader.stream({ kind })) chunker.push(record)
   chunker.flush()
 }

@@ -200,6 +200,53 @@ describe('createPerformanceIndex with workerRead', () => {
     expect(thread.diagnostics.map((d) => d.code).sort()).toEqual(['duplicate', 'json'])
   })
 
+  it('a lot open over one midnight: the worker starts its part again at the next flat midnight, sends the day before, and the part is joined at every split', async () => {
+    const dir = tempDir()
+    writeFlatLog(dir)
+    // Day 2 buys late and day 3 sells that lot first thing: a split at day 3 starts the worker with a lot open.
+    const day = (d: number) => dayKeyOf(AUG_1 + d * DAY)
+    appendFileSync(
+      join(dir, `trades_${day(2)}.jsonl`),
+      lines([
+        trade(AUG_1 + 2 * DAY + 23 * HOUR, {
+          market: 'KRW-XRP',
+          side: 'buy',
+          volume: '10',
+          funds: '7000',
+          fee: '3.5',
+          orderId: 'x-b',
+        }),
+      ]),
+    )
+    const day3 = readFileSync(join(dir, `trades_${day(3)}.jsonl`), 'utf8')
+    const morning = trade(AUG_1 + 3 * DAY + 30 * 60_000, {
+      market: 'KRW-XRP',
+      side: 'sell',
+      volume: '10',
+      funds: '7100',
+      fee: '3.55',
+      orderId: 'x-s',
+    })
+    writeFileSync(join(dir, `trades_${day(3)}.jsonl`), `${lines([morning])}${day3}`)
+    const thread = await run(dir, false)
+    const files = await createTradeLogReader({ dir }).files()
+    const sizes = new Map(files.map((f) => [f.path, statSync(f.path).size]))
+    const starts = new Set<string>()
+    for (const share of [0.1, 0.25, 0.4, 0.5, 0.6, 0.75]) {
+      starts.add(splitDays(files, sizes, share).worker[0]!.day)
+      rmSync(join(dir, '.checkpoint-worker.json'), { force: true })
+      const worker = await run(dir, true, { splitShare: share })
+      expect(worker.warnings).toEqual([])
+      expect([share, worker.workerPart]).toEqual([share, 'joined'])
+      expect(worker.result).toEqual(thread.result)
+      expect(worker.refresh).toEqual(thread.refresh)
+      expect(worker.checkpoint).toEqual(thread.checkpoint)
+      expect(worker.diagnostics).toEqual(thread.diagnostics)
+    }
+    // One of the splits started the worker on day 3, with the lot open.
+    expect(starts.has(day(3))).toBe(true)
+  })
+
   it('a worker killed part way: the log is read again in this thread, the answer is the same and each bad line is reported once', async () => {
     const dir = tempDir()
     writeLog(dir)

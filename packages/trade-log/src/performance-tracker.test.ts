@@ -255,16 +255,27 @@ describe('createTrackerPart and mergeTrackerPart: a worker folds the later days,
     }
   })
 
-  it('refuses while a round trip is open on a book of no volume (a buy of 0), which the part would drop', () => {
-    const zero = trade(AUG_1, { market: 'KRW-ETH', side: 'buy', volume: '0', funds: '0', fee: '0', orderId: 'z' })
-    const later = [
+  it('a position open in a market the part never trades carries over; one in a market it trades refuses the join', () => {
+    const options = { keepClosedTrades: 2, startingBalance: '100' }
+    const hold = trade(AUG_1, { market: 'KRW-ETH', side: 'buy', volume: '2', funds: '50', fee: '1', orderId: 'h' })
+    // A buy of volume 0 opens a round trip too, with nothing in the book.
+    const zero = trade(AUG_1 + 1, { market: 'KRW-XRP', side: 'buy', volume: '0', funds: '0', fee: '0', orderId: 'z' })
+    const btc = [
       trade(AUG_1 + HOUR, { side: 'buy', volume: '1', funds: '10', fee: '0', orderId: 'a' }),
       trade(AUG_1 + 2 * HOUR, { side: 'sell', volume: '1', funds: '12', fee: '0', orderId: 'b' }),
+      trade(AUG_1 + 3 * HOUR, { side: 'buy', volume: '1', funds: '11', fee: '0', orderId: 'c' }),
     ]
-    const one = createPerformanceTracker({ keepClosedTrades: 2 })
-    for (const fill of [zero, ...later]) one.add(fill)
-    expect(one.result().openTrades).toBe(1)
-    expect(joined({ keepClosedTrades: 2 }, [zero], later, []).merged).toBe(false)
+    const later = trade(AUG_1 + 5 * HOUR, { market: 'KRW-ETH', side: 'sell', volume: '2', funds: '60', fee: '1', orderId: 'e' })
+    const one = createPerformanceTracker({ ...options, now: AUG_1 + 6 * HOUR })
+    for (const fill of [hold, zero, ...btc, later]) one.add(fill)
+    const carried = joined({ ...options, now: AUG_1 + 6 * HOUR }, [hold, zero], btc, [later])
+    expect(carried.merged).toBe(true)
+    expect(carried.here.state()).toEqual(one.state())
+    expect(carried.here.result()).toEqual(one.result())
+    expect(one.result()).toMatchObject({ openTrades: 2, tradeCount: 2 })
+    expect(joined(options, [hold], [later], []).merged).toBe(false)
+    const xrp = trade(AUG_1 + HOUR, { market: 'KRW-XRP', side: 'buy', volume: '1', funds: '1', fee: '0', orderId: 'x' })
+    expect(joined(options, [zero], [xrp], []).merged).toBe(false)
   })
 
   it('refuses a part whose round-trip returns could sum inexactly (2^53 units of 10^-8)', () => {

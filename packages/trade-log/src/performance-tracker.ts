@@ -338,7 +338,14 @@ export function createPerformanceTracker(options: PerformanceTrackerOptions = {}
  * A tracker of fills that come after those of another tracker, folded apart (in a worker thread) and joined to it
  * with `mergeTrackerPart`. Same options as the other tracker; only fills.
  */
-export function createTrackerPart(options: PerformanceOptions): { add(fill: TradeEntry): void; part(): TrackerPart } {
+export function createTrackerPart(options: PerformanceOptions): {
+  add(fill: TradeEntry): void
+  part(): TrackerPart
+  /** No round trip is open (what the join asks of the tracker before it). */
+  flat(): boolean
+  /** Some sell was beyond the volume this part saw bought: a position was probably open where it started. */
+  sawUnmatched(): boolean
+} {
   const recorder: PartRecorder = { times: [], values: [], tripReturnAbsSum: 0 }
   const keep = options.keepClosedTrades
   // Keeps at least as many round trips as the merged tracker can keep after the join (see `mergeTrackerPart`).
@@ -351,6 +358,11 @@ export function createTrackerPart(options: PerformanceOptions): { add(fill: Trad
     add(fill) {
       added++
       own.tracker.add(fill)
+    },
+    flat: () => own.data().trips.size === 0,
+    sawUnmatched() {
+      for (const book of own.data().books.values()) if (book.unmatchedVolume > 0n) return true
+      return false
     },
     part() {
       const { values } = recorder
@@ -857,9 +869,10 @@ function createTracker(options: PerformanceTrackerOptions, recorder: PartRecorde
     if (w.fills === 0) return w.snapshots === 0
     if (d.snapshots > 0 || w.snapshots > 0 || keepClosedTrades === null) return false
     if (d.lastFillMs !== null && !(w.firstFillMs! > d.lastFillMs)) return false
-    // Flat: no round trip open. A buy into an empty book opens one (even of volume 0) and the sell that empties
-    // the book closes it and clears its cost, so no book holds volume or cost either (the property test checks).
-    if (d.trips.size > 0) return false
+    // Flat in every market the part trades: no round trip open there. A buy into an empty book opens one (even of
+    // volume 0) and the sell that empties the book closes it and clears its cost, so such a book holds no volume or
+    // cost either (the property test checks). A position in a market the part never trades just carries over.
+    for (const market of d.trips.keys()) if (w.books.has(market)) return false
     const exact = (a: number, b: number) => Math.abs(a) + Math.abs(b) <= Number.MAX_SAFE_INTEGER
     if (!exact(d.tripReturnSum, part.tripReturnAbsSum) || !exact(d.tripDurationSum, w.tripDurationSum)) return false
     if (!exact(d.exposedMs, w.exposedMs)) return false
@@ -881,8 +894,8 @@ function createTracker(options: PerformanceTrackerOptions, recorder: PartRecorde
         d.books.set(market, theirs)
         continue
       }
-      // Ours is empty of volume and cost (checked above), so theirs started as ours would have: only the running
-      // totals add up.
+      // Ours is empty of volume and cost (no trip open in it, checked above), so theirs started as ours would
+      // have: only the running totals add up.
       ours.volume = theirs.volume
       ours.cost = theirs.cost
       ours.priceCost = theirs.priceCost
@@ -892,7 +905,7 @@ function createTracker(options: PerformanceTrackerOptions, recorder: PartRecorde
       ours.sells += theirs.sells
       ours.unmatchedVolume += theirs.unmatchedVolume
     }
-    d.trips = w.trips
+    for (const [market, trip] of w.trips) d.trips.set(market, trip)
     for (const [day, value] of w.realizedByDay) d.realizedByDay.set(day, before + value)
     d.realized += w.realized
     d.lastRealizedAt = w.lastRealizedAt ?? d.lastRealizedAt
@@ -903,9 +916,14 @@ function createTracker(options: PerformanceTrackerOptions, recorder: PartRecorde
       const value = typeof pointValues[i] === 'string' ? BigInt(pointValues[i] as string) : (pointValues[i] as bigint)
       addDrawdownPoint(d.realizedDrawdown, pointTimes[i]!, start + before + value * factor)
     }
-    d.openMarkets = w.openMarkets
-    d.exposedSince = w.exposedSince ?? d.exposedSince
-    d.exposedMs += w.exposedMs
+    if (d.openMarkets > 0) {
+      // Exposed all along (a market the part never trades stays open): the clock that started here keeps running.
+      d.openMarkets += w.openMarkets
+    } else {
+      d.openMarkets = w.openMarkets
+      d.exposedSince = w.exposedSince ?? d.exposedSince
+      d.exposedMs += w.exposedMs
+    }
     d.tradeCount += w.tradeCount
     d.wins += w.wins
     d.losses += w.losses
