@@ -212,8 +212,9 @@ describe('createTrackerPart and mergeTrackerPart: a worker folds the later days,
       { numRuns: 150 },
     )
     // Both sides are walked: random fills are often flat at a cut (a whole sell, no fills yet) and often not.
-    expect(merges).toBeGreaterThan(150)
-    expect(refusals).toBeGreaterThan(150)
+    // (Counts vary with the seed: joins 300–700 and refusals 130–220 in 150 runs; a few dozen prove each side.)
+    expect(merges).toBeGreaterThan(40)
+    expect(refusals).toBeGreaterThan(40)
   })
 
   it('refuses, changing nothing, while a position is open, when the part does not start later, or with snapshots', () => {
