@@ -212,7 +212,7 @@ describe('createTrackerPart and mergeTrackerPart: a worker folds the later days,
       { numRuns: 150 },
     )
     // Both sides are walked: random fills are often flat at a cut (a whole sell, no fills yet) and often not.
-    // (Counts vary with the seed: joins 300–700 and refusals 130–220 in 150 runs; a few dozen prove each side.)
+    // Counts vary with the seed (one CI run saw 138 refusals); a few dozen prove each side is walked.
     expect(merges).toBeGreaterThan(40)
     expect(refusals).toBeGreaterThan(40)
   })
